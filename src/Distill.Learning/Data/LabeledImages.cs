@@ -1,0 +1,42 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Distill.Learning.Data;
+
+/// <summary>
+/// A set of labelled images held as one tensor: uint8 (or float32) N x C x H x W, with a label per
+/// image and the dataset's class names. Owns its tensor.
+/// </summary>
+public sealed class LabeledImages : IDisposable
+{
+    public LabeledImages(Tensor images, long[] labels, IReadOnlyList<string> classNames)
+    {
+        if (images.dim() != 4)
+            throw new ArgumentException($"images must be N x C x H x W, got shape [{string.Join(", ", images.shape)}]");
+        if (images.shape[0] != labels.Length)
+            throw new ArgumentException($"{images.shape[0]} images but {labels.Length} labels");
+        Images = images;
+        Labels = labels;
+        ClassNames = classNames;
+    }
+
+    public Tensor Images { get; }
+    public long[] Labels { get; }
+    public IReadOnlyList<string> ClassNames { get; }
+
+    public int Count => Labels.Length;
+    public int Channels => (int)Images.shape[1];
+    public int Height => (int)Images.shape[2];
+    public int Width => (int)Images.shape[3];
+
+    /// <summary>A new set holding copies of the given examples, in the given order.</summary>
+    public LabeledImages Select(IReadOnlyList<long> indices)
+    {
+        using var index = tensor(indices.ToArray(), dtype: ScalarType.Int64);
+        var images = Images.index_select(0, index);
+        var labels = indices.Select(i => Labels[i]).ToArray();
+        return new LabeledImages(images, labels, ClassNames);
+    }
+
+    public void Dispose() => Images.Dispose();
+}
