@@ -1,0 +1,55 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace Distill.Learning.Models;
+
+/// <summary>
+/// The paper's "AlexNet" for CIFAR, the small TensorFlow-tutorial network: conv 5x5 (64) - ReLU -
+/// max-pool 3x3/2 - LRN - conv 5x5 (64) - ReLU - LRN - max-pool 3x3/2 - FC 384 - ReLU - FC 192 -
+/// ReLU - linear K. "Same" padding throughout, so 32x32 inputs pool to 8x8 and 28x28 to 7x7.
+/// </summary>
+public sealed class AlexNetCifar : ClassifierNet
+{
+    public const int PenultimateWidth = 192;
+
+    private readonly Sequential _convolutions;
+    private readonly Sequential _fullyConnected;
+    private readonly Linear _classifier;
+
+    public AlexNetCifar(int inputChannels, int height, int width, int classes) : base("alexnet")
+    {
+        // TensorFlow's LRN (depth_radius 4, bias 1, alpha 0.001/9, beta 0.75) in PyTorch's terms:
+        // window 9, and PyTorch divides alpha by the window size.
+        _convolutions = Sequential(
+            ("conv1", Conv2d(inputChannels, 64, 5, padding: 2)),
+            ("relu1", ReLU()),
+            ("pool1", MaxPool2d(3, stride: 2, padding: 1)),
+            ("norm1", LocalResponseNorm(9, alpha: 0.001, beta: 0.75, k: 1.0)),
+            ("conv2", Conv2d(64, 64, 5, padding: 2)),
+            ("relu2", ReLU()),
+            ("norm2", LocalResponseNorm(9, alpha: 0.001, beta: 0.75, k: 1.0)),
+            ("pool2", MaxPool2d(3, stride: 2, padding: 1)),
+            ("flatten", Flatten()));
+        long flat = 64 * PooledSize(PooledSize(height)) * PooledSize(PooledSize(width));
+        _fullyConnected = Sequential(
+            ("fc1", Linear(flat, 384)),
+            ("relu3", ReLU()),
+            ("fc2", Linear(384, PenultimateWidth)),
+            ("relu4", ReLU()));
+        _classifier = Linear(PenultimateWidth, classes);
+        RegisterComponents();
+    }
+
+    public override Linear Classifier => _classifier;
+
+    public override Tensor Features(Tensor x)
+    {
+        using var conv = _convolutions.forward(x);
+        return _fullyConnected.forward(conv);
+    }
+
+    /// <summary>Output size of a 3x3 stride-2 max-pool with padding 1.</summary>
+    private static long PooledSize(long size) => (size + 2 - 3) / 2 + 1;
+}

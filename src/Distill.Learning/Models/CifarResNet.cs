@@ -1,0 +1,90 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace Distill.Learning.Models;
+
+/// <summary>
+/// The CIFAR ResNet of He et al. (2016, section 4.2): depth 6n+2, a 3x3 stem and three stages of n
+/// basic blocks with 16/32/64 channels (times width/16), strides 1/2/2, global average pooling and a
+/// linear classifier. Shortcuts that change shape subsample and zero-pad channels ("option A"), which
+/// gives the published parameter counts (0.27 M for ResNet-20, 0.85 M for ResNet-56).
+/// </summary>
+public sealed class CifarResNet : ClassifierNet
+{
+    private readonly Sequential _body;
+    private readonly Linear _classifier;
+
+    public CifarResNet(int depth, int inputChannels, int classes, int width = 16) : base($"resnet{depth}")
+    {
+        if (depth < 8 || (depth - 2) % 6 != 0)
+            throw new ArgumentException($"ResNet depth must be 6n+2 with n >= 1 (20, 32, 44, 56, 110...), got {depth}");
+        int blocksPerStage = (depth - 2) / 6;
+        Depth = depth;
+
+        var layers = new List<(string, Module<Tensor, Tensor>)>
+        {
+            ("stem", Conv2d(inputChannels, width, 3, padding: 1, bias: false)),
+            ("stem_bn", BatchNorm2d(width)),
+            ("stem_relu", ReLU()),
+        };
+        int channels = width;
+        for (int stage = 0; stage < 3; stage++)
+        {
+            int outChannels = width << stage;
+            for (int b = 0; b < blocksPerStage; b++)
+            {
+                int stride = stage > 0 && b == 0 ? 2 : 1;
+                layers.Add(($"stage{stage + 1}_block{b + 1}", new BasicBlock($"block{stage}_{b}", channels, outChannels, stride)));
+                channels = outChannels;
+            }
+        }
+        layers.Add(("pool", AdaptiveAvgPool2d(1)));
+        layers.Add(("flatten", Flatten()));
+        _body = Sequential(layers);
+        _classifier = Linear(channels, classes);
+        RegisterComponents();
+    }
+
+    public int Depth { get; }
+
+    public override Linear Classifier => _classifier;
+
+    public override Tensor Features(Tensor x) => _body.forward(x);
+
+    private sealed class BasicBlock : Module<Tensor, Tensor>
+    {
+        private readonly Conv2d conv1, conv2;
+        private readonly BatchNorm2d bn1, bn2;
+        private readonly int _stride;
+        private readonly long _padChannels;
+
+        public BasicBlock(string name, int inChannels, int outChannels, int stride) : base(name)
+        {
+            conv1 = Conv2d(inChannels, outChannels, 3, stride: stride, padding: 1, bias: false);
+            bn1 = BatchNorm2d(outChannels);
+            conv2 = Conv2d(outChannels, outChannels, 3, padding: 1, bias: false);
+            bn2 = BatchNorm2d(outChannels);
+            _stride = stride;
+            _padChannels = outChannels - inChannels;
+            RegisterComponents();
+        }
+
+        public override Tensor forward(Tensor x)
+        {
+            using var scope = NewDisposeScope();
+            var y = functional.relu(bn1.forward(conv1.forward(x)));
+            y = bn2.forward(conv2.forward(y));
+            var shortcut = x;
+            if (_stride != 1)
+                shortcut = shortcut[TensorIndex.Colon, TensorIndex.Colon, TensorIndex.Slice(null, null, _stride), TensorIndex.Slice(null, null, _stride)];
+            if (_padChannels > 0)
+            {
+                long half = _padChannels / 2;
+                shortcut = functional.pad(shortcut, [0, 0, 0, 0, half, _padChannels - half]);
+            }
+            return functional.relu(y.add_(shortcut)).MoveToOuterDisposeScope();
+        }
+    }
+}

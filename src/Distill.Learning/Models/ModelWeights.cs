@@ -1,0 +1,39 @@
+using System.Security.Cryptography;
+
+namespace Distill.Learning.Models;
+
+/// <summary>Saves and loads a model's parameters and buffers in TorchSharp's format.</summary>
+public static class ModelWeights
+{
+    /// <summary>Writes the weights to a temporary file, flushes it and renames it into place.</summary>
+    public static void Save(ClassifierNet model, string path)
+    {
+        var temp = path + ".tmp-" + Environment.ProcessId;
+        try
+        {
+            using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write))
+            {
+                using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
+                    model.save(writer);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temp, path, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+        }
+    }
+
+    public static void Load(ClassifierNet model, string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: weights file not found", path);
+        model.load(path);
+    }
+
+    public static string Sha256(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
+    }
+}

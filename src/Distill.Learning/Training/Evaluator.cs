@@ -1,0 +1,62 @@
+using Distill.Learning.Data;
+using Distill.Learning.Models;
+using static TorchSharp.torch;
+
+namespace Distill.Learning.Training;
+
+/// <summary>Accuracy and mean negative log-likelihood of a model on a split.</summary>
+public sealed record Evaluation(double Accuracy, double Nll, int Count);
+
+/// <summary>Runs a model over whole splits without gradients (eval mode, batch by batch).</summary>
+public static class Evaluator
+{
+    public static Evaluation Evaluate(ClassifierNet model, BatchMaker batches, int batchSize)
+    {
+        int n = batches.Images.Count;
+        if (n == 0) return new Evaluation(double.NaN, double.NaN, 0);
+        double correct = 0, nll = 0;
+        ForEachBatch(model, batches, batchSize, AugmentationSpec.None, 0, 0, (logits, labels, _) =>
+        {
+            correct += logits.argmax(1).eq(labels).sum().item<long>();
+            nll += nn.functional.cross_entropy(logits, labels, reduction: nn.Reduction.Sum).item<float>();
+        });
+        return new Evaluation(correct / n, nll / n, n);
+    }
+
+    /// <summary>The raw logits of every example of a split (row-major N x K), optionally of an augmented view.</summary>
+    public static float[] Logits(ClassifierNet model, BatchMaker batches, int batchSize, AugmentationSpec view, long seed, long stream)
+    {
+        int n = batches.Images.Count;
+        int k = batches.Images.ClassNames.Count;
+        var result = new float[(long)n * k];
+        ForEachBatch(model, batches, batchSize, view, seed, stream, (logits, _, start) =>
+            logits.to(CPU).to_type(ScalarType.Float32).data<float>().CopyTo(result, (int)(start * k)));
+        return result;
+    }
+
+    private static void ForEachBatch(
+        ClassifierNet model, BatchMaker batches, int batchSize, AugmentationSpec view, long seed, long stream,
+        Action<Tensor, Tensor, long> onBatch)
+    {
+        bool wasTraining = model.training;
+        model.eval();
+        try
+        {
+            using var noGrad = no_grad();
+            int n = batches.Images.Count;
+            for (int start = 0; start < n; start += batchSize)
+            {
+                using var scope = NewDisposeScope();
+                int count = Math.Min(batchSize, n - start);
+                var indices = new long[count];
+                for (int i = 0; i < count; i++) indices[i] = start + i;
+                var (inputs, labels) = batches.Make(indices, view, seed, stream);
+                onBatch(model.forward(inputs), labels, start);
+            }
+        }
+        finally
+        {
+            model.train(wasTraining);
+        }
+    }
+}

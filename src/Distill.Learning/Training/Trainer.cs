@@ -1,0 +1,140 @@
+using Distill.Learning.Data;
+using Distill.Learning.Models;
+using Distill.Learning.Randomness;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Distill.Learning.Training;
+
+/// <summary>Where a training run stands: the next step to take is (Epoch, Step).</summary>
+public sealed record TrainingPosition(int Epoch, int Step);
+
+/// <summary>One optimisation step's outcome, for progress displays.</summary>
+public sealed record StepReport(int Epoch, int Step, int StepsPerEpoch, double Loss, double LearningRate);
+
+/// <summary>How a call to <see cref="Trainer.Run"/> ended.</summary>
+public enum TrainingOutcome
+{
+    Completed,
+    Stopped,
+}
+
+/// <summary>
+/// Mini-batch SGD over a prepared training split. Data order and augmentation are pure functions of
+/// (seed, epoch, position), the learning rate of (epoch, step), so a run restored from a checkpoint
+/// takes exactly the steps an uninterrupted run takes. Every step runs inside a dispose scope.
+/// </summary>
+public sealed class Trainer : IDisposable
+{
+    private readonly ClassifierNet _model;
+    private readonly BatchMaker _trainBatches;
+    private readonly TrainerOptions _options;
+    private readonly ITrainingObjective _objective;
+    private readonly TorchSharp.Modules.SGD _optimizer;
+    private readonly LearningRateSchedule _schedule;
+
+    public Trainer(ClassifierNet model, BatchMaker trainBatches, TrainerOptions options, ITrainingObjective objective)
+    {
+        _model = model;
+        _trainBatches = trainBatches;
+        _options = options;
+        _objective = objective;
+        _optimizer = optim.SGD(model.parameters(), options.LearningRate, options.Momentum, 0, options.WeightDecay, options.Nesterov && options.Momentum > 0);
+        StepsPerEpoch = (trainBatches.Images.Count + options.BatchSize - 1) / options.BatchSize;
+        _schedule = options.CreateSchedule(StepsPerEpoch);
+    }
+
+    public int StepsPerEpoch { get; }
+
+    public TrainingPosition Position { get; private set; } = new(0, 0);
+
+    public bool IsFinished => Position.Epoch >= _options.Epochs;
+
+    /// <summary>Called after each step.</summary>
+    public Action<StepReport>? StepCompleted { get; set; }
+
+    /// <summary>Called at each epoch end (after the position moved to the next epoch), e.g. to evaluate and checkpoint.</summary>
+    public Action<int>? EpochCompleted { get; set; }
+
+    /// <summary>Asked after each step whether to checkpoint now (time-based checkpoints within long epochs).</summary>
+    public Func<bool>? CheckpointDue { get; set; }
+
+    /// <summary>Called when a checkpoint should be written (see <see cref="SaveCheckpoint"/>).</summary>
+    public Action? CheckpointRequested { get; set; }
+
+    /// <summary>Trains until the last epoch ends or the token asks to stop (after finishing the current step).</summary>
+    public TrainingOutcome Run(CancellationToken stop)
+    {
+        _model.train();
+        while (!IsFinished)
+        {
+            var order = DeterministicRandom.Permutation(_trainBatches.Images.Count, _options.Seed, DeterministicRandom.HashText("order"), Position.Epoch);
+            while (Position.Step < StepsPerEpoch)
+            {
+                if (stop.IsCancellationRequested)
+                    return TrainingOutcome.Stopped;
+                int start = Position.Step * _options.BatchSize;
+                var indices = order.AsSpan(start, Math.Min(_options.BatchSize, order.Length - start));
+                double loss = TakeStep(indices, Position.Epoch, Position.Step);
+                StepCompleted?.Invoke(new StepReport(Position.Epoch, Position.Step, StepsPerEpoch, loss, _schedule.At(Position.Epoch, Position.Step)));
+                Position = Position with { Step = Position.Step + 1 };
+                if (CheckpointDue?.Invoke() == true && Position.Step < StepsPerEpoch)
+                    CheckpointRequested?.Invoke();
+            }
+            int finished = Position.Epoch;
+            Position = new TrainingPosition(finished + 1, 0);
+            EpochCompleted?.Invoke(finished);
+            _model.train();
+        }
+        return TrainingOutcome.Completed;
+    }
+
+    private double TakeStep(ReadOnlySpan<long> indices, int epoch, int step)
+    {
+        using var scope = NewDisposeScope();
+        foreach (var group in _optimizer.ParamGroups) group.LearningRate = _schedule.At(epoch, step);
+        var (inputs, labels) = _trainBatches.Make(indices, _options.Augmentation, _options.Seed, epoch);
+        _optimizer.zero_grad();
+        var logits = _model.forward(inputs);
+        var loss = _objective.Loss(logits, labels, inputs, indices);
+        double value = loss.item<float>();
+        if (!double.IsFinite(value))
+            throw new TrainingDivergedException($"loss became {value} at epoch {epoch + 1}, step {step + 1}; lower the learning rate or enable gradient clipping");
+        loss.backward();
+        if (_options.ClipGradNorm > 0)
+            nn.utils.clip_grad_norm_(_model.parameters(), _options.ClipGradNorm);
+        _optimizer.step();
+        return value;
+    }
+
+    /// <summary>Model weights, optimizer state (momentum buffers) and position in one stream.</summary>
+    public void SaveCheckpoint(Stream stream)
+    {
+        using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+        writer.Write(CheckpointMagic);
+        writer.Write(Position.Epoch);
+        writer.Write(Position.Step);
+        _model.save(writer);
+        _optimizer.save_state_dict(writer);
+        writer.Flush();
+    }
+
+    public void LoadCheckpoint(Stream stream)
+    {
+        using var reader = new BinaryReader(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+        if (reader.ReadString() != CheckpointMagic)
+            throw new InvalidDataException("not a Distill training checkpoint");
+        int epoch = reader.ReadInt32();
+        int step = reader.ReadInt32();
+        _model.load(reader);
+        _optimizer.load_state_dict(reader);
+        Position = new TrainingPosition(epoch, step);
+    }
+
+    private const string CheckpointMagic = "distill-checkpoint-v1";
+
+    public void Dispose() => _optimizer.Dispose();
+}
+
+/// <summary>The loss stopped being a finite number: a deterministic failure, not worth retrying.</summary>
+public sealed class TrainingDivergedException(string message) : Exception(message);

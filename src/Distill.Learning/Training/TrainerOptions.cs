@@ -1,0 +1,37 @@
+using Distill.Learning.Data;
+
+namespace Distill.Learning.Training;
+
+public enum ScheduleKind
+{
+    MultiStep,
+    Cosine,
+    Constant,
+}
+
+/// <summary>Optimisation settings of one training run.</summary>
+public sealed record TrainerOptions
+{
+    public int Epochs { get; init; } = 5;
+    public int BatchSize { get; init; } = 128;
+    public int EvalBatchSize { get; init; } = 512;
+    public double LearningRate { get; init; } = 0.1;
+    public double Momentum { get; init; } = 0.9;
+    public bool Nesterov { get; init; } = true;
+    public double WeightDecay { get; init; } = 5e-4;
+    public ScheduleKind Schedule { get; init; } = ScheduleKind.MultiStep;
+
+    /// <summary>Fractions of training at which a multi-step schedule multiplies the rate by <see cref="LearningRateDecay"/>.</summary>
+    public IReadOnlyList<double> Milestones { get; init; } = [0.5, 0.75];
+    public double LearningRateDecay { get; init; } = 0.1;
+
+    /// <summary>Maximum gradient norm (0 = no clipping).</summary>
+    public double ClipGradNorm { get; init; }
+    public AugmentationSpec Augmentation { get; init; } = new();
+
+    /// <summary>Root of every random choice of this run (data order, augmentation, initialisation).</summary>
+    public long Seed { get; init; }
+
+    public LearningRateSchedule CreateSchedule(int stepsPerEpoch) =>
+        new(Schedule, LearningRate, Milestones, LearningRateDecay, Epochs, stepsPerEpoch);
+}

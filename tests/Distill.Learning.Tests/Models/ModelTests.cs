@@ -1,0 +1,87 @@
+using Distill.Learning.Models;
+using static TorchSharp.torch;
+
+namespace Distill.Learning.Tests.Models;
+
+public class ModelTests
+{
+    // He et al. 2016, Table 6: ResNet-20 0.27 M, 32: 0.46 M, 44: 0.66 M, 56: 0.85 M, 110: 1.7 M parameters.
+    [Theory]
+    [InlineData(20, 0.27)]
+    [InlineData(32, 0.46)]
+    [InlineData(44, 0.66)]
+    [InlineData(56, 0.85)]
+    [InlineData(110, 1.7)]
+    public void ResNetMatchesPublishedParameterCounts(int depth, double millions)
+    {
+        using var model = new CifarResNet(depth, 3, 10);
+        // The paper rounds to two significant digits (ResNet-110 has 1.73 M).
+        Assert.InRange(model.ParameterCount() / 1e6, millions * 0.975, millions * 1.025);
+    }
+
+    [Theory]
+    [InlineData(3, 32)]
+    [InlineData(1, 28)]
+    public void ResNetShapes(int channels, int size)
+    {
+        using var model = new CifarResNet(20, channels, 10);
+        model.eval();
+        using var x = randn(2, channels, size, size);
+        using var features = model.Features(x);
+        using var logits = model.forward(x);
+        Assert.Equal(new long[] { 2, 64 }, features.shape);
+        Assert.Equal(new long[] { 2, 10 }, logits.shape);
+        Assert.Equal(new long[] { 10, 64 }, model.Classifier.weight!.shape);
+    }
+
+    [Fact]
+    public void ResNetRejectsDepthsNotOfTheForm6nPlus2()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new CifarResNet(21, 3, 10));
+        Assert.Contains("6n+2", error.Message);
+    }
+
+    [Theory]
+    [InlineData(3, 32, 8)]
+    [InlineData(1, 28, 7)]
+    public void AlexNetShapesAndParameterCount(int channels, int size, int pooled)
+    {
+        using var model = new AlexNetCifar(channels, size, size, 10);
+        using var x = randn(2, channels, size, size);
+        using var features = model.Features(x);
+        using var logits = model.forward(x);
+        Assert.Equal(new long[] { 2, AlexNetCifar.PenultimateWidth }, features.shape);
+        Assert.Equal(new long[] { 2, 10 }, logits.shape);
+        // conv1 + conv2 + fc 384 + fc 192 + linear 10, weights and biases.
+        long expected = (5 * 5 * channels * 64 + 64) + (5 * 5 * 64 * 64 + 64)
+                        + (64L * pooled * pooled * 384 + 384) + (384 * 192 + 192) + (192 * 10 + 10);
+        Assert.Equal(expected, model.ParameterCount());
+    }
+
+    [Fact]
+    public void SavedWeightsLoadToIdenticalOutputs()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"distill-weights-{Guid.NewGuid():N}.bin");
+        try
+        {
+            manual_seed(1);
+            using var original = new CifarResNet(8, 1, 10);
+            manual_seed(2);
+            using var restored = new CifarResNet(8, 1, 10);
+            original.eval();
+            restored.eval();
+            using var x = randn(4, 1, 12, 12);
+            using var before = original.forward(x);
+            ModelWeights.Save(original, path);
+            using var differs = restored.forward(x);
+            Assert.False(TensorAssert.Identical(before, differs));
+            ModelWeights.Load(restored, path);
+            using var after = restored.forward(x);
+            Assert.True(TensorAssert.Identical(before, after));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+}

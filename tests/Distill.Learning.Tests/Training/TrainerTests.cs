@@ -1,0 +1,73 @@
+using Distill.Learning.Data;
+using Distill.Learning.Models;
+using Distill.Learning.Training;
+using static TorchSharp.torch;
+
+namespace Distill.Learning.Tests.Training;
+
+public class TrainerTests
+{
+    private static (CifarResNet Model, Trainer Trainer, BatchMaker Batches) Build(PreparedData data, TrainerOptions options)
+    {
+        manual_seed(options.Seed);
+        var model = new CifarResNet(8, 1, 10, width: 8);
+        var batches = new BatchMaker(data.Train, data.Statistics, CPU);
+        return (model, new Trainer(model, batches, options, new LabelSmoothingObjective(0.1)), batches);
+    }
+
+    private static PreparedData SmallFashionMnist() =>
+        DataPreparation.Prepare(new FashionMnistDataset(), new SplitOptions { ValidationSize = 200, TrainSubset = 600, TestSubset = 300, Seed = 1 });
+
+    [Fact]
+    public void LearnsAboveChanceOnASmallSubset()
+    {
+        using var data = SmallFashionMnist();
+        var options = new TrainerOptions { Epochs = 2, BatchSize = 32, LearningRate = 0.05, Seed = 4, Augmentation = AugmentationSpec.None };
+        var (model, trainer, _) = Build(data, options);
+        using (model)
+        using (trainer)
+        {
+            Assert.Equal(TrainingOutcome.Completed, trainer.Run(CancellationToken.None));
+            var test = Evaluator.Evaluate(model, new BatchMaker(data.Test, data.Statistics, CPU), 256);
+            Assert.True(test.Accuracy > 0.4, $"accuracy {test.Accuracy:P1} after 2 epochs on 600 images (chance is 10 %)");
+            Assert.Equal(300, test.Count);
+        }
+    }
+
+    [Fact]
+    public void ResumingFromACheckpointGivesIdenticalWeights()
+    {
+        using var data = SmallFashionMnist();
+        var options = new TrainerOptions { Epochs = 2, BatchSize = 64, LearningRate = 0.05, Seed = 9 };
+
+        var (straightModel, straight, _) = Build(data, options);
+        using var _straightModel = straightModel;
+        using (straight)
+            straight.Run(CancellationToken.None);
+
+        // Stop after 7 steps, checkpoint, continue in a fresh model and trainer.
+        using var checkpoint = new MemoryStream();
+        var (firstModel, first, _) = Build(data, options);
+        using (firstModel)
+        using (first)
+        {
+            using var stop = new CancellationTokenSource();
+            first.StepCompleted = report => { if (report.Epoch == 0 && report.Step == 6) stop.Cancel(); };
+            Assert.Equal(TrainingOutcome.Stopped, first.Run(stop.Token));
+            Assert.Equal(new TrainingPosition(0, 7), first.Position);
+            first.SaveCheckpoint(checkpoint);
+        }
+        checkpoint.Position = 0;
+        var (resumedModel, resumed, _) = Build(data, options with { Seed = options.Seed });
+        using (resumedModel)
+        using (resumed)
+        {
+            resumed.LoadCheckpoint(checkpoint);
+            resumed.Run(CancellationToken.None);
+            var a = straightModel.parameters().Select(p => p.detach().clone()).ToArray();
+            var b = resumedModel.parameters().ToArray();
+            Assert.Equal(a.Length, b.Length);
+            for (int i = 0; i < a.Length; i++) Assert.True(TensorAssert.Identical(a[i], b[i]), $"parameter {i} differs");
+        }
+    }
+}
