@@ -50,6 +50,12 @@ public sealed class Trainer : IDisposable
 
     public bool IsFinished => Position.Epoch >= _options.Epochs;
 
+    /// <summary>Mean training loss of the epoch that ended last (kept across checkpoints, so a resumed epoch reports the same mean).</summary>
+    public double LastEpochMeanLoss { get; private set; } = double.NaN;
+
+    private double _epochLossSum;
+    private int _epochLossCount;
+
     /// <summary>Called after each step.</summary>
     public Action<StepReport>? StepCompleted { get; set; }
 
@@ -76,12 +82,16 @@ public sealed class Trainer : IDisposable
                 int start = Position.Step * _options.BatchSize;
                 var indices = order.AsSpan(start, Math.Min(_options.BatchSize, order.Length - start));
                 double loss = TakeStep(indices, Position.Epoch, Position.Step);
+                _epochLossSum += loss;
+                _epochLossCount++;
                 StepCompleted?.Invoke(new StepReport(Position.Epoch, Position.Step, StepsPerEpoch, loss, _schedule.At(Position.Epoch, Position.Step)));
                 Position = Position with { Step = Position.Step + 1 };
                 if (CheckpointDue?.Invoke() == true && Position.Step < StepsPerEpoch)
                     CheckpointRequested?.Invoke();
             }
             int finished = Position.Epoch;
+            LastEpochMeanLoss = _epochLossSum / Math.Max(1, _epochLossCount);
+            (_epochLossSum, _epochLossCount) = (0, 0);
             Position = new TrainingPosition(finished + 1, 0);
             EpochCompleted?.Invoke(finished);
             _model.train();
@@ -114,6 +124,9 @@ public sealed class Trainer : IDisposable
         writer.Write(CheckpointMagic);
         writer.Write(Position.Epoch);
         writer.Write(Position.Step);
+        writer.Write(_epochLossSum);
+        writer.Write(_epochLossCount);
+        writer.Write(LastEpochMeanLoss);
         _model.save(writer);
         _optimizer.save_state_dict(writer);
         writer.Flush();
@@ -126,12 +139,15 @@ public sealed class Trainer : IDisposable
             throw new InvalidDataException("not a Distill training checkpoint");
         int epoch = reader.ReadInt32();
         int step = reader.ReadInt32();
+        _epochLossSum = reader.ReadDouble();
+        _epochLossCount = reader.ReadInt32();
+        LastEpochMeanLoss = reader.ReadDouble();
         _model.load(reader);
         _optimizer.load_state_dict(reader);
         Position = new TrainingPosition(epoch, step);
     }
 
-    private const string CheckpointMagic = "distill-checkpoint-v1";
+    private const string CheckpointMagic = "distill-checkpoint-v2";
 
     public void Dispose() => _optimizer.Dispose();
 }

@@ -1,0 +1,71 @@
+using ScottPlot;
+
+namespace Distill.Analysis.Plotting;
+
+/// <summary>One named curve of a line chart: Y[i] at X[i].</summary>
+public sealed record LineSeries(string Name, IReadOnlyList<double> X, IReadOnlyList<double> Y)
+{
+    internal void Validate()
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(Name);
+        ArgumentNullException.ThrowIfNull(X);
+        ArgumentNullException.ThrowIfNull(Y);
+        if (X.Count != Y.Count)
+            throw new ArgumentException($"Series '{Name}' has {X.Count} x values but {Y.Count} y values.");
+        if (X.Count == 0)
+            throw new ArgumentException($"Series '{Name}' is empty.");
+    }
+}
+
+/// <summary>Optional horizontal reference line (for example log N or log 2 on a mutual-information chart).</summary>
+public sealed record ReferenceLine(string Name, double Y);
+
+/// <summary>
+/// Line charts with several named series: training curves, mutual information per epoch,
+/// student accuracy against teacher temperature or smoothness index gamma.
+/// </summary>
+public static class LineChart
+{
+    /// <summary>Renders the series as lines with markers and a legend; returns PNG bytes.</summary>
+    public static byte[] Render(
+        string title,
+        string xLabel,
+        string yLabel,
+        IReadOnlyList<LineSeries> series,
+        IReadOnlyList<ReferenceLine>? referenceLines = null,
+        FigureSize? size = null)
+    {
+        ArgumentNullException.ThrowIfNull(series);
+        if (series.Count == 0)
+            throw new ArgumentException("Need at least one series.", nameof(series));
+
+        using var plot = new Plot();
+        for (int s = 0; s < series.Count; s++)
+        {
+            LineSeries line = series[s];
+            line.Validate();
+            var scatter = plot.Add.Scatter(line.X.ToArray(), line.Y.ToArray(), PlotStyle.SeriesColor(s));
+            scatter.LegendText = line.Name;
+            scatter.LineWidth = 2;
+            scatter.MarkerSize = 7;
+        }
+
+        if (referenceLines is not null)
+        {
+            // Grey shades and patterns keep reference lines apart from each other and from the data colours.
+            Color[] shades = [Colors.DimGray, Colors.DarkGray, Colors.Black];
+            LinePattern[] patterns = [LinePattern.Dashed, LinePattern.Dotted, LinePattern.DenselyDashed];
+            for (int r = 0; r < referenceLines.Count; r++)
+            {
+                ReferenceLine reference = referenceLines[r];
+                var h = plot.Add.HorizontalLine(reference.Y, 1.5f, shades[r % shades.Length], patterns[r % patterns.Length]);
+                h.LegendText = reference.Name;
+            }
+        }
+
+        PlotStyle.Decorate(plot, title, xLabel, yLabel);
+        // Outside the data area: a legend inside would hide the end of some curve.
+        plot.ShowLegend(Edge.Right);
+        return PlotStyle.ToPng(plot, size ?? FigureSize.Default);
+    }
+}

@@ -1,0 +1,114 @@
+using System.CommandLine;
+using System.Globalization;
+using Distill.Cli.Console;
+using Distill.Learning.Data;
+using Distill.Learning.Models;
+using Distill.Learning.Training;
+using Distill.Stages.Data;
+using Distill.Stages.Training;
+
+namespace Distill.Cli.Commands;
+
+/// <summary>
+/// `distill train`: trains one teacher per label-smoothing alpha on one dataset and prints accuracy
+/// per epoch. The quick way to try a recipe; pipelines (`distill run`) add caching and resumption.
+/// </summary>
+internal static class TrainCommand
+{
+    public static Command Create()
+    {
+        var dataset = new Option<string>("--dataset") { Description = "fashion-mnist, cifar10 or cifar100", DefaultValueFactory = _ => "fashion-mnist" };
+        var dataDir = new Option<string?>("--data-dir") { Description = "Folder of the dataset files (default: the dataset's standard place)" };
+        var download = new Option<bool>("--download") { Description = "Download CIFAR archives when missing" };
+        var model = new Option<string>("--model") { Description = "resnet20, resnet32, resnet44, resnet56, resnet110 or alexnet", DefaultValueFactory = _ => "resnet20" };
+        var alphas = new Option<double[]>("--alpha") { Description = "Label-smoothing alpha; repeat for several teachers", DefaultValueFactory = _ => [0.0, 0.1], AllowMultipleArgumentsPerToken = true };
+        var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => 5 };
+        var subset = new Option<int?>("--subset") { Description = "Training examples to keep (equal share per class); all when omitted", DefaultValueFactory = _ => 10000 };
+        var testSubset = new Option<int?>("--test-subset") { Description = "Test examples to keep; all when omitted" };
+        var validation = new Option<int>("--validation") { Description = "Examples carved off the training split for validation", DefaultValueFactory = _ => 0 };
+        var batchSize = new Option<int>("--batch-size") { DefaultValueFactory = _ => 128 };
+        var lr = new Option<double>("--lr") { DefaultValueFactory = _ => 0.1 };
+        var schedule = new Option<string>("--schedule") { Description = "multistep, cosine or constant", DefaultValueFactory = _ => "cosine" };
+        var seed = new Option<long>("--seed") { DefaultValueFactory = _ => 0 };
+        var threads = new Option<int>("--threads") { Description = "LibTorch threads (0 = library default)" };
+        var device = new Option<string>("--device") { Description = "auto, cpu or cuda", DefaultValueFactory = _ => "auto" };
+        var output = new Option<string>("--output") { Description = "Folder for weights and metrics", DefaultValueFactory = _ => Path.Combine("runs", "train") };
+
+        var command = new Command("train", "Train teachers with and without label smoothing and print accuracy per epoch")
+        {
+            dataset, dataDir, download, model, alphas, epochs, subset, testSubset, validation, batchSize, lr, schedule, seed, threads, device, output,
+        };
+        command.SetAction(parse =>
+        {
+            var settings = new Settings(
+                new DatasetSource(parse.GetValue(dataset)!, parse.GetValue(dataDir), parse.GetValue(download)),
+                ModelName.Parse(parse.GetValue(model)!),
+                parse.GetValue(alphas)!,
+                new SplitOptions
+                {
+                    ValidationSize = parse.GetValue(validation),
+                    TrainSubset = parse.GetValue(subset),
+                    TestSubset = parse.GetValue(testSubset),
+                    Seed = parse.GetValue(seed),
+                },
+                new TrainerOptions
+                {
+                    Epochs = parse.GetValue(epochs),
+                    BatchSize = parse.GetValue(batchSize),
+                    LearningRate = parse.GetValue(lr),
+                    Schedule = Enum.Parse<ScheduleKind>(parse.GetValue(schedule)!.Replace("-", ""), ignoreCase: true),
+                    Seed = parse.GetValue(seed),
+                },
+                parse.GetValue(threads),
+                parse.GetValue(device)!,
+                parse.GetValue(output)!);
+            return Run(settings);
+        });
+        return command;
+    }
+
+    private sealed record Settings(
+        DatasetSource Dataset, ModelSpec Model, double[] Alphas, SplitOptions Split, TrainerOptions Training,
+        int Threads, string Device, string Output);
+
+    private static int Run(Settings s)
+    {
+        try
+        {
+            TorchRuntime.SetThreads(s.Threads);
+            var device = TorchRuntime.ResolveDevice(s.Device);
+            System.Console.WriteLine($"Loading {s.Dataset.Kind}...");
+            using var data = DataPreparation.Prepare(s.Dataset.Open(), s.Split);
+            System.Console.WriteLine(
+                $"{data.Train.Count} training, {data.Validation.Count} validation, {data.Test.Count} test images of {data.Train.Channels}x{data.Train.Height}x{data.Train.Width}; " +
+                $"device {device.type}, {TorchSharp.torch.get_num_threads()} threads");
+
+            var summary = new List<string>();
+            foreach (var alpha in s.Alphas)
+            {
+                var label = $"alpha={alpha.ToString(CultureInfo.InvariantCulture)}";
+                using var model = TrainingRun.CreateModel(s.Model, data, s.Training.Seed, device);
+                using var run = new TrainingRun(model, data, s.Training, new LabelSmoothingObjective(alpha), device);
+                run.EpochEvaluated += m => System.Console.WriteLine(EpochLine.Format(label, m, s.Training.Epochs));
+                new StepProgress().Run(label, report =>
+                {
+                    run.Trainer.StepCompleted = report;
+                    return run.Run(CancellationToken.None);
+                });
+
+                var folder = Path.Combine(s.Output, $"{s.Dataset.Kind}-{s.Model.Architecture}{(s.Model.Architecture == "resnet" ? s.Model.Depth : "")}-{label}");
+                Directory.CreateDirectory(folder);
+                ModelWeights.Save(model, Path.Combine(folder, "weights.bin"));
+                MetricsFiles.Write(folder, run.History);
+                summary.Add($"{label}: test accuracy {run.History[^1]["test_accuracy"]:P2} ({folder})");
+            }
+            foreach (var line in summary) System.Console.WriteLine(line);
+            return 0;
+        }
+        catch (Exception e) when (e is DatasetException or ArgumentException)
+        {
+            System.Console.Error.WriteLine($"error: {e.Message}");
+            return 2;
+        }
+    }
+}

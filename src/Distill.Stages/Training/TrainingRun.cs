@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using Distill.Learning.Data;
+using Distill.Learning.Models;
+using Distill.Learning.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Distill.Stages.Training;
+
+/// <summary>
+/// One model trained on prepared data: the trainer plus an evaluation of validation and test splits
+/// at each epoch end, gathered into per-epoch metrics. Extra per-epoch probes (mutual information)
+/// plug in through <see cref="EpochProbes"/>.
+/// </summary>
+public sealed class TrainingRun : IDisposable
+{
+    private readonly PreparedData _data;
+    private readonly TrainerOptions _options;
+    private readonly Device _device;
+    private readonly Stopwatch _epochClock = Stopwatch.StartNew();
+
+    public TrainingRun(ClassifierNet model, PreparedData data, TrainerOptions options, ITrainingObjective objective, Device device)
+    {
+        Model = model;
+        _data = data;
+        _options = options;
+        _device = device;
+        Trainer = new Trainer(model, new BatchMaker(data.Train, data.Statistics, device), options, objective);
+        Trainer.EpochCompleted = OnEpochCompleted;
+    }
+
+    /// <summary>Builds the model a spec names for the data's image shape, initialised from the seed.</summary>
+    public static ClassifierNet CreateModel(ModelSpec spec, PreparedData data, long seed, Device device)
+    {
+        TorchRuntime.Seed(seed);
+        var model = spec.Create(data.Train.Channels, data.Train.Height, data.Train.Width, data.ClassNames.Count);
+        if (device.type != DeviceType.CPU) model.to(device);
+        return model;
+    }
+
+    public ClassifierNet Model { get; }
+    public Trainer Trainer { get; }
+
+    /// <summary>Metrics of every epoch that ended, in order (a resumed run starts from the stored ones).</summary>
+    public List<EpochMetrics> History { get; } = [];
+
+    /// <summary>Extra figures computed at each epoch end (after evaluation), merged into the epoch's metrics.</summary>
+    public List<Func<int, IReadOnlyDictionary<string, double>>> EpochProbes { get; } = [];
+
+    /// <summary>Raised once an epoch's metrics are complete.</summary>
+    public event Action<EpochMetrics>? EpochEvaluated;
+
+    public TrainingOutcome Run(CancellationToken stop)
+    {
+        _epochClock.Restart();
+        return Trainer.Run(stop);
+    }
+
+    public Evaluation Evaluate(DataSplit split) =>
+        Evaluator.Evaluate(Model, new BatchMaker(_data.Get(split), _data.Statistics, _device), _options.EvalBatchSize);
+
+    private void OnEpochCompleted(int epoch)
+    {
+        var values = new Dictionary<string, double>
+        {
+            ["lr"] = _options.CreateSchedule(Trainer.StepsPerEpoch).At(epoch, 0),
+            ["train_loss"] = Trainer.LastEpochMeanLoss,
+        };
+        foreach (var (name, split) in new[] { ("validation", DataSplit.Validation), ("test", DataSplit.Test) })
+        {
+            if (_data.Get(split).Count == 0) continue;
+            var evaluation = Evaluate(split);
+            values[$"{name}_accuracy"] = evaluation.Accuracy;
+            values[$"{name}_nll"] = evaluation.Nll;
+        }
+        foreach (var probe in EpochProbes)
+            foreach (var (name, value) in probe(epoch))
+                values[name] = value;
+        values["seconds"] = _epochClock.Elapsed.TotalSeconds;
+        _epochClock.Restart();
+        var metrics = new EpochMetrics(epoch + 1, values);
+        History.Add(metrics);
+        EpochEvaluated?.Invoke(metrics);
+    }
+
+    public void Dispose() => Trainer.Dispose();
+}
