@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Distill.Cli;
+using Distill.Learning.Training;
 using Distill.Cli.Commands;
 
 // LibTorch allocates and frees large tensors constantly; glibc's default mmap threshold turns each

@@ -1,9 +1,9 @@
 using System.Runtime.InteropServices;
 
-namespace Distill.Cli;
+namespace Distill.Learning.Training;
 
 /// <summary>Raises glibc's mmap and trim thresholds so large tensor buffers are reused, not re-mapped.</summary>
-internal static class NativeMemoryTuning
+public static class NativeMemoryTuning
 {
     private const int M_TRIM_THRESHOLD = -1;
     private const int M_MMAP_THRESHOLD = -3;

@@ -1,0 +1,139 @@
+using System.Security.Cryptography;
+
+namespace Distill.Runs;
+
+/// <summary>
+/// The folder of one stage: <c>manifest.json</c>, <c>outputs/</c>, <c>checkpoints/</c>, plus the
+/// trainer's <c>metrics.csv</c> / <c>metrics.json</c>. Created through <see cref="RunDirectory.Stage"/>.
+/// </summary>
+public sealed class StageDirectory
+{
+    public const string ManifestFileName = "manifest.json";
+    public const string OutputsFolderName = "outputs";
+    public const string CheckpointsFolderName = "checkpoints";
+    public const string MetricsCsvFileName = "metrics.csv";
+    public const string MetricsJsonFileName = "metrics.json";
+
+    internal StageDirectory(string stageId, string rootPath)
+    {
+        StageId = stageId;
+        RootPath = rootPath;
+        Checkpoints = new CheckpointStore(CheckpointsPath);
+    }
+
+    public string StageId { get; }
+
+    public string RootPath { get; }
+
+    public string ManifestPath => Path.Combine(RootPath, ManifestFileName);
+
+    public string OutputsPath => Path.Combine(RootPath, OutputsFolderName);
+
+    public string CheckpointsPath => Path.Combine(RootPath, CheckpointsFolderName);
+
+    public string MetricsCsvPath => Path.Combine(RootPath, MetricsCsvFileName);
+
+    public string MetricsJsonPath => Path.Combine(RootPath, MetricsJsonFileName);
+
+    public CheckpointStore Checkpoints { get; }
+
+    /// <summary>Creates the stage folder with empty outputs/ and checkpoints/ if missing.</summary>
+    public void EnsureCreated()
+    {
+        Directory.CreateDirectory(OutputsPath);
+        Directory.CreateDirectory(CheckpointsPath);
+    }
+
+    /// <summary>Absolute path of an output; <paramref name="relativeName"/> may contain '/' but must stay inside outputs/.</summary>
+    public string OutputPath(string relativeName) => PathNames.CombineInside(OutputsPath, relativeName, "output name");
+
+    /// <summary>The stored manifest, or null if the stage never wrote one.</summary>
+    public StageManifest? ReadManifest() => StageManifest.Load(ManifestPath);
+
+    /// <summary>Writes the manifest atomically; call it after the files it describes are in place.</summary>
+    public void WriteManifest(StageManifest manifest)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        if (manifest.StageId != StageId)
+            throw new ArgumentException($"Manifest of stage '{manifest.StageId}' cannot be written into the folder of stage '{StageId}'.", nameof(manifest));
+        Directory.CreateDirectory(RootPath);
+        manifest.Save(ManifestPath);
+    }
+
+    /// <summary>
+    /// Deletes the manifest, then outputs/, checkpoints/ and the metrics files, and recreates the empty folders.
+    /// The manifest goes first: if we are interrupted half-way, no manifest is left describing files that are gone.
+    /// </summary>
+    public void Wipe()
+    {
+        if (File.Exists(ManifestPath)) File.Delete(ManifestPath);
+        if (Directory.Exists(OutputsPath)) Directory.Delete(OutputsPath, recursive: true);
+        if (Directory.Exists(CheckpointsPath)) Directory.Delete(CheckpointsPath, recursive: true);
+        if (File.Exists(MetricsCsvPath)) File.Delete(MetricsCsvPath);
+        if (File.Exists(MetricsJsonPath)) File.Delete(MetricsJsonPath);
+        AtomicFile.DeleteLeftoverTempFiles(RootPath);
+        EnsureCreated();
+    }
+
+    /// <summary>Deletes temporary files of interrupted atomic writes in the stage folder, outputs/ (recursively) and checkpoints/.</summary>
+    public int DeleteLeftoverTempFiles()
+    {
+        var deleted = AtomicFile.DeleteLeftoverTempFiles(RootPath) + AtomicFile.DeleteLeftoverTempFiles(CheckpointsPath);
+        if (Directory.Exists(OutputsPath))
+        {
+            deleted += AtomicFile.DeleteLeftoverTempFiles(OutputsPath);
+            foreach (var dir in Directory.EnumerateDirectories(OutputsPath, "*", SearchOption.AllDirectories))
+                deleted += AtomicFile.DeleteLeftoverTempFiles(dir);
+        }
+        return deleted;
+    }
+
+    /// <summary>Every file under outputs/ (temporary leftovers excluded) with its size and SHA-256, sorted by path.</summary>
+    public IReadOnlyList<OutputFile> RecordOutputs()
+    {
+        if (!Directory.Exists(OutputsPath)) return [];
+        return Directory.EnumerateFiles(OutputsPath, "*", SearchOption.AllDirectories)
+            .Where(f => !AtomicFile.IsTempFile(f))
+            .Select(f => new OutputFile(
+                Path.GetRelativePath(OutputsPath, f).Replace(Path.DirectorySeparatorChar, '/'),
+                new FileInfo(f).Length,
+                FileSha256(f)))
+            .OrderBy(o => o.Path, StringComparer.Ordinal)
+            .ToList();
+    }
+
+    /// <summary>
+    /// Re-hashes the outputs the manifest lists and returns one line per difference (missing file, size or
+    /// hash changed); an empty list means the outputs are exactly what was recorded. Extra files are ignored.
+    /// </summary>
+    public IReadOnlyList<string> VerifyOutputs(StageManifest manifest)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        var problems = new List<string>();
+        foreach (var output in manifest.Outputs)
+        {
+            string path;
+            try { path = OutputPath(output.Path); }
+            catch (ArgumentException e) { problems.Add($"output '{output.Path}': {e.Message}"); continue; }
+
+            if (!File.Exists(path)) { problems.Add($"output '{output.Path}': missing"); continue; }
+            var size = new FileInfo(path).Length;
+            if (size != output.SizeBytes)
+            {
+                problems.Add($"output '{output.Path}': size {size} bytes, manifest says {output.SizeBytes}");
+                continue;
+            }
+            var hash = FileSha256(path);
+            if (!string.Equals(hash, output.Sha256, StringComparison.OrdinalIgnoreCase))
+                problems.Add($"output '{output.Path}': SHA-256 {StageKey.Short(hash)}..., manifest says {StageKey.Short(output.Sha256)}... (file changed after it was written)");
+        }
+        return problems;
+    }
+
+    /// <summary>Lowercase hex SHA-256 of a whole file.</summary>
+    public static string FileSha256(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
+    }
+}

@@ -1,0 +1,81 @@
+namespace Distill.Runs;
+
+/// <summary>What to do with a stage, given what is on disk.</summary>
+public enum StageAction
+{
+    /// <summary>Completed with the same key: reuse its outputs.</summary>
+    Skip,
+
+    /// <summary>Started with the same key and a checkpoint exists: continue from <see cref="StageDecision.Checkpoint"/>.</summary>
+    Resume,
+
+    /// <summary>Nothing usable on disk: start from scratch (the folder has been, or must be, wiped).</summary>
+    Fresh,
+}
+
+/// <summary>A decision, why it was taken (one line for the log), and what it builds on.</summary>
+public sealed record StageDecision(StageAction Action, string Reason, StageManifest? Previous, CheckpointEntry? Checkpoint);
+
+/// <summary>
+/// Decides skip / resume / fresh for a stage. <see cref="Decide"/> is the pure rule; <see cref="Prepare"/>
+/// applies it to a stage folder and wipes the folder for a fresh start, so outputs of two keys never mix.
+/// </summary>
+public static class StageState
+{
+    /// <summary>
+    /// The rule: completed with the same key -> Skip; running, cancelled or failed with the same key and a
+    /// checkpoint -> Resume (a failure may be transient, e.g. the process was killed or ran out of memory;
+    /// resuming repeats exactly what a fresh run would do, because randomness depends only on position);
+    /// anything else (no manifest, other key, pending, no checkpoint) -> Fresh.
+    /// </summary>
+    public static StageDecision Decide(StageManifest? stored, string currentKey, CheckpointEntry? latestCheckpoint)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(currentKey);
+        if (stored is null) return new(StageAction.Fresh, "no manifest: never run", null, null);
+        if (!string.Equals(stored.Key, currentKey, StringComparison.OrdinalIgnoreCase))
+            return new(StageAction.Fresh, $"key changed from {StageKey.Short(stored.Key)} to {StageKey.Short(currentKey)}: definition, data or inputs differ", stored, null);
+
+        return stored.Status switch
+        {
+            StageStatus.Completed => new(StageAction.Skip, "completed with the same key", stored, null),
+            StageStatus.Running or StageStatus.Cancelled or StageStatus.Failed when latestCheckpoint is not null =>
+                new(StageAction.Resume, $"{Describe(stored.Status)} with the same key; resuming from epoch {latestCheckpoint.Epoch}, step {latestCheckpoint.Step}", stored, latestCheckpoint),
+            StageStatus.Running or StageStatus.Cancelled or StageStatus.Failed =>
+                new(StageAction.Fresh, $"{Describe(stored.Status)} with the same key but no checkpoint: starting over", stored, null),
+            _ => new(StageAction.Fresh, "pending: not started", stored, null),
+        };
+    }
+
+    /// <summary>
+    /// Reads the stage's manifest and latest checkpoint, decides, and for <see cref="StageAction.Fresh"/> wipes
+    /// the stage folder (manifest, outputs, checkpoints, metrics). With <paramref name="verifyOutputs"/>, a
+    /// completed stage whose outputs no longer match their recorded hashes is run afresh instead of skipped.
+    /// </summary>
+    public static StageDecision Prepare(StageDirectory stage, string currentKey, bool verifyOutputs = false)
+    {
+        ArgumentNullException.ThrowIfNull(stage);
+        var stored = stage.ReadManifest();
+        var decision = Decide(stored, currentKey, stage.Checkpoints.Latest());
+
+        if (decision.Action == StageAction.Skip && verifyOutputs)
+        {
+            var problems = stage.VerifyOutputs(decision.Previous!);
+            if (problems.Count > 0)
+                decision = new(StageAction.Fresh, $"completed but outputs changed ({problems[0]}{(problems.Count > 1 ? $", and {problems.Count - 1} more" : "")}): starting over", stored, null);
+        }
+
+        if (decision.Action == StageAction.Fresh)
+        {
+            stage.Wipe();
+        }
+        else
+        {
+            stage.EnsureCreated();
+            // A killed attempt may have left temporary files; they are never complete, so drop them.
+            if (decision.Action == StageAction.Resume) stage.DeleteLeftoverTempFiles();
+        }
+        return decision;
+    }
+
+    private static string Describe(StageStatus status) => status.ToString().ToLowerInvariant();
+}

@@ -1,0 +1,23 @@
+using System.Diagnostics;
+using Distill.Benchmarks;
+
+// Prints training throughput and peak memory of the paper's two networks. Usage:
+//   dotnet run -c Release --project tools/Distill.Benchmarks -- [training] [--steps N] [--warmup N] [--threads N]
+Distill.Learning.Training.NativeMemoryTuning.Apply();
+var options = BenchmarkOptions.Parse(args);
+Console.WriteLine($"# Distill benchmarks  {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC  {Environment.ProcessorCount} cores");
+foreach (var suite in options.Suites)
+{
+    var watch = Stopwatch.StartNew();
+    switch (suite)
+    {
+        case "training":
+            TrainingThroughput.Run(options);
+            break;
+        default:
+            Console.Error.WriteLine($"unknown suite '{suite}' (available: training)");
+            return 2;
+    }
+    Console.WriteLine($"# {suite}: {watch.Elapsed.TotalSeconds:F0} s");
+}
+return 0;
