@@ -5,6 +5,7 @@ using Distill.Learning.Data;
 using Distill.Learning.Models;
 using Distill.Learning.Training;
 using Distill.Stages.Data;
+using Distill.Runs;
 using Distill.Stages.Training;
 
 namespace Distill.Cli.Commands;
@@ -32,7 +33,7 @@ internal static class TrainCommand
         var seed = new Option<long>("--seed") { DefaultValueFactory = _ => 0 };
         var threads = new Option<int>("--threads") { Description = "LibTorch threads (0 = library default)" };
         var device = new Option<string>("--device") { Description = "auto, cpu or cuda", DefaultValueFactory = _ => "auto" };
-        var output = new Option<string>("--output") { Description = "Folder for weights and metrics", DefaultValueFactory = _ => Path.Combine("runs", "train") };
+        var output = new Option<string>("--output") { Description = "Folder for weights and metrics", DefaultValueFactory = _ => "runs" };
 
         var command = new Command("train", "Train teachers with and without label smoothing and print accuracy per epoch")
         {
@@ -83,6 +84,7 @@ internal static class TrainCommand
                 $"{data.Train.Count} training, {data.Validation.Count} validation, {data.Test.Count} test images of {data.Train.Channels}x{data.Train.Height}x{data.Train.Width}; " +
                 $"device {device.type}, {TorchSharp.torch.get_num_threads()} threads");
 
+            var runDirectory = RunDirectory.Open(s.Output, $"train-{s.Dataset.Kind}");
             var summary = new List<string>();
             foreach (var alpha in s.Alphas)
             {
@@ -96,11 +98,11 @@ internal static class TrainCommand
                     return run.Run(CancellationToken.None);
                 });
 
-                var folder = Path.Combine(s.Output, $"{s.Dataset.Kind}-{s.Model.Architecture}{(s.Model.Architecture == "resnet" ? s.Model.Depth : "")}-{label}");
-                Directory.CreateDirectory(folder);
-                ModelWeights.Save(model, Path.Combine(folder, "weights.bin"));
-                MetricsFiles.Write(folder, run.History);
-                summary.Add($"{label}: test accuracy {run.History[^1]["test_accuracy"]:P2} ({folder})");
+                var stage = runDirectory.Stage($"teacher-alpha{alpha.ToString(CultureInfo.InvariantCulture)}");
+                stage.EnsureCreated();
+                ModelWeights.Save(model, stage.OutputPath("weights.bin"));
+                MetricsFiles.Write(stage, run.History);
+                summary.Add($"{label}: test accuracy {run.History[^1].Metric("test_accuracy"):P2} ({stage.RootPath})");
             }
             foreach (var line in summary) System.Console.WriteLine(line);
             return 0;

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Distill.Learning.Data;
 using Distill.Learning.Models;
 using Distill.Learning.Training;
+using Distill.Runs;
 using TorchSharp;
 using static TorchSharp.torch;
 

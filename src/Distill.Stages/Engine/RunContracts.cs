@@ -1,0 +1,55 @@
+using Distill.Learning.Training;
+using Distill.Runs;
+
+namespace Distill.Stages.Engine;
+
+/// <summary>Run one pipeline file; its run directory is &lt;RunsRoot&gt;/&lt;pipeline name&gt;.</summary>
+public sealed record RunRequest(string PipelinePath, string RunsRoot);
+
+/// <summary>How one stage ended in one run of the engine.</summary>
+public enum StageRunStatus
+{
+    /// <summary>Completed earlier with the same key: nothing to do.</summary>
+    UpToDate,
+    Completed,
+    Failed,
+
+    /// <summary>Not started because a stage it reads from failed or was cancelled.</summary>
+    Blocked,
+
+    /// <summary>Stopped on request (Ctrl-C, SIGTERM, distill cancel) after a checkpoint.</summary>
+    Cancelled,
+}
+
+public sealed record StageOutcome(string StageId, string Kind, StageRunStatus Status, string? Reason, TimeSpan Duration);
+
+public sealed record RunSummary(string PipelineName, string RunDirectory, IReadOnlyList<StageOutcome> Stages)
+{
+    public bool Succeeded => Stages.All(s => s.Status is StageRunStatus.UpToDate or StageRunStatus.Completed);
+    public bool Cancelled => Stages.Any(s => s.Status == StageRunStatus.Cancelled);
+}
+
+/// <summary>What a pipeline run tells its host while it works (progress bars, logs).</summary>
+public interface IRunObserver
+{
+    void StageStarting(string stageId, string kind, StageAction action, string reason);
+    void Step(string stageId, StepReport report);
+    void EpochFinished(string stageId, EpochMetrics metrics, int epochs);
+    void StageFinished(StageOutcome outcome);
+    void Info(string message);
+}
+
+/// <summary>The engine: validates a pipeline and runs its stages in dependency order, resuming where it stopped.</summary>
+public interface IPipelineRunner
+{
+    /// <exception cref="PipelineInvalidException">The file has errors; nothing was written.</exception>
+    /// <exception cref="RunLockedException">Another live process owns the run directory.</exception>
+    RunSummary Run(RunRequest request, IRunObserver observer, CancellationToken stop);
+}
+
+/// <summary>A pipeline file failed validation: one line per error, `file:line:column: message`.</summary>
+public sealed class PipelineInvalidException(IReadOnlyList<string> errors)
+    : Exception($"{errors.Count} error(s) in the pipeline:{Environment.NewLine}{string.Join(Environment.NewLine, errors)}")
+{
+    public IReadOnlyList<string> Errors { get; } = errors;
+}

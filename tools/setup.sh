@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what Distill needs on a Debian machine and is missing: the Fashion-MNIST data set, the
+# tools the build uses to make TorchSharp's native library load on Debian 12 (patchelf, a C
+# compiler), NumPy for the logit-cache interoperability test, and Chromium for the report test.
+# Safe to run again: it installs only what is absent. Needs root (or sudo) for apt-get.
+set -euo pipefail
+
+packages=()
+have_package() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+for p in dataset-fashion-mnist patchelf gcc libc6-dev python3-numpy chromium; do
+    have_package "$p" || packages+=("$p")
+done
+
+if ((${#packages[@]})); then
+    echo "setup: installing ${packages[*]}"
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    export DEBIAN_FRONTEND=noninteractive
+    $sudo apt-get update -qq
+    $sudo apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+fi
+
+command -v dotnet >/dev/null || { echo "setup: the .NET 10 SDK is missing (https://dot.net)"; exit 1; }
+echo "setup: ready"
