@@ -1,0 +1,82 @@
+using System.Globalization;
+
+namespace Distill.Pipelines.Catalogue;
+
+/// <summary>The value shapes a pipeline key can take.</summary>
+public enum ParameterType
+{
+    /// <summary>A whole number (stored as <see cref="int"/>).</summary>
+    Integer,
+    /// <summary>A real number (stored as <see cref="double"/>; integers are accepted).</summary>
+    Number,
+    Boolean,
+    /// <summary>Free text (any scalar is accepted as its text).</summary>
+    String,
+    /// <summary>One of <see cref="ParameterSpec.Values"/>.</summary>
+    Enum,
+    /// <summary>A list of numbers.</summary>
+    NumberList,
+    /// <summary>A list of distinct values from <see cref="ParameterSpec.Values"/>.</summary>
+    EnumList,
+    /// <summary>A list of distinct class names or 0-based class indices.</summary>
+    ClassList,
+    /// <summary>A nested map whose keys are <see cref="ParameterSpec.Fields"/>.</summary>
+    Map,
+}
+
+/// <summary>One key of the pipeline format: its type, default, constraints and meaning. The loader, the
+/// JSON Schema and the documentation tests all read these, so they cannot drift apart.</summary>
+public sealed record ParameterSpec
+{
+    public required string Name { get; init; }
+    public required ParameterType Type { get; init; }
+    public required string Description { get; init; }
+
+    /// <summary>Value used when the key is absent; null means "absent stays absent" (or required).</summary>
+    public object? Default { get; init; }
+    public bool Required { get; init; }
+
+    public double? Minimum { get; init; }
+    public bool ExclusiveMinimum { get; init; }
+    public double? Maximum { get; init; }
+    public bool ExclusiveMaximum { get; init; }
+
+    /// <summary>Allowed values of an <see cref="ParameterType.Enum"/> or <see cref="ParameterType.EnumList"/>.</summary>
+    public IReadOnlyList<string> Values { get; init; } = [];
+
+    public int? MinItems { get; init; }
+    public int? MaxItems { get; init; }
+    /// <summary>List items must be strictly ascending.</summary>
+    public bool Ascending { get; init; }
+
+    /// <summary>Regular expression a <see cref="ParameterType.String"/> must match in full.</summary>
+    public string? Pattern { get; init; }
+
+    public IReadOnlyList<ParameterSpec> Fields { get; init; } = [];
+
+    /// <summary>False for keys that change how a stage runs but not what it computes (checkpoint interval,
+    /// evaluation batch size, logging); they stay out of the canonical JSON, so changing them keeps the stage key.</summary>
+    public bool AffectsResult { get; init; } = true;
+
+    /// <summary>An extra check beyond type and range; returns a message (without the key name) or null.</summary>
+    public Func<object, string?>? Rule { get; init; }
+    /// <summary>The extra check in words, for documentation and the schema.</summary>
+    public string? RuleText { get; init; }
+
+    /// <summary>"[0, 1)", "&gt;= 1", "&gt; 0" or null: the numeric range in the usual notation.</summary>
+    public string? RangeText()
+    {
+        static string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+        return (Minimum, Maximum) switch
+        {
+            ({ } lo, { } hi) => $"{(ExclusiveMinimum ? "(" : "[")}{F(lo)}, {F(hi)}{(ExclusiveMaximum ? ")" : "]")}",
+            ({ } lo, null) => $"{(ExclusiveMinimum ? ">" : ">=")} {F(lo)}",
+            (null, { } hi) => $"{(ExclusiveMaximum ? "<" : "<=")} {F(hi)}",
+            _ => null,
+        };
+    }
+
+    public bool InRange(double v) =>
+        (Minimum is not { } lo || (ExclusiveMinimum ? v > lo : v >= lo)) &&
+        (Maximum is not { } hi || (ExclusiveMaximum ? v < hi : v <= hi));
+}

@@ -1,0 +1,32 @@
+namespace Distill.Pipelines.Catalogue;
+
+/// <summary>An input role of a stage kind: which kinds of stage it may name and how many.</summary>
+public sealed record InputRoleSpec(string Role, string Description, IReadOnlyList<string> Kinds, int MinStages, int MaxStages)
+{
+    public bool Required => MinStages > 0;
+}
+
+/// <summary>A stage kind: its parameters, whether it names a dataset and model, and its input roles.
+/// <see cref="AnyInputRoles"/> kinds (report) accept any role name reading any stages.</summary>
+public sealed record StageKindSpec(
+    string Name,
+    string Description,
+    bool UsesDatasetAndModel,
+    IReadOnlyList<ParameterSpec> Parameters,
+    IReadOnlyList<InputRoleSpec> Inputs,
+    bool AnyInputRoles = false)
+{
+    public ParameterSpec? Parameter(string name) => Parameters.FirstOrDefault(p => p.Name == name);
+}
+
+/// <summary>A dataset kind, its keys and what the loader knows of its classes and split sizes.</summary>
+public sealed record DatasetKindSpec(
+    string Name,
+    string Description,
+    IReadOnlyList<ParameterSpec> Parameters,
+    int? TrainSize,
+    int? TestSize,
+    Func<ParameterSet, IReadOnlyList<string>?> ClassNames);
+
+/// <summary>A model architecture and its keys.</summary>
+public sealed record ArchitectureSpec(string Name, string Description, IReadOnlyList<ParameterSpec> Parameters);

@@ -1,0 +1,118 @@
+namespace Distill.Pipelines.Catalogue;
+
+/// <summary>The stage kinds the format knows: the single source for loader, schema and docs.</summary>
+public static class StageKinds
+{
+    public const string Train = "train";
+    public const string Distill = "distill";
+    public const string CacheLogits = "cache-logits";
+    public const string Calibrate = "calibrate";
+    public const string Project = "project";
+    public const string Report = "report";
+
+    /// <summary>Keys every stage may have besides its kind's parameters.</summary>
+    public static readonly IReadOnlyList<ParameterSpec> CommonKeys =
+    [
+        P.Enum("kind", null, "What the stage does.", Train, Distill, CacheLogits, Calibrate, Project, Report) with { Required = true },
+        new() { Name = "matrix", Type = ParameterType.Map, Description = "Expands the stage into one stage per combination: variable -> list of values, referenced as ${variable}." },
+        P.Str("id", "Id template of each expanded stage (matrix stages only), e.g. \"student-T${temperature}\"; default: base name plus -<variable><value> per variable."),
+        new() { Name = "inputs", Type = ParameterType.Map, Description = "Role -> stage id or list of stage ids this stage reads; a matrix stage's base name means all of its stages; \"*\" means every stage except report stages." },
+        P.Str("description", "Free text for people; ignored by the program.", affectsResult: false),
+    ];
+
+    /// <summary>Keys naming the dataset and model of training stages.</summary>
+    public static readonly IReadOnlyList<ParameterSpec> ReferenceKeys =
+    [
+        P.Str("dataset", "Name of an entry under 'datasets'.", required: true),
+        P.Str("model", "Name of an entry under 'models'.", required: true),
+    ];
+
+    private static readonly ParameterSpec[] Training =
+    [
+        P.Int("epochs", 5, "Training epochs.", min: 1),
+        P.Int("batch-size", 128, "Training mini-batch size.", min: 1),
+        P.Num("lr", 0.1, "Initial learning rate (SGD).", min: 0, exMin: true),
+        P.Num("momentum", 0.9, "SGD momentum.", min: 0, max: 1, exMax: true),
+        P.Bool("nesterov", true, "Nesterov momentum."),
+        P.Num("weight-decay", 5e-4, "L2 weight decay.", min: 0),
+        P.Enum("schedule", "multistep", "Learning-rate schedule.", "multistep", "cosine", "constant"),
+        new()
+        {
+            Name = "milestones", Type = ParameterType.NumberList, Default = new List<object> { 0.5, 0.75 },
+            Description = "Multistep schedule: fractions of training at which the rate is multiplied by lr-decay.",
+            Minimum = 0, ExclusiveMinimum = true, Maximum = 1, ExclusiveMaximum = true, Ascending = true,
+        },
+        P.Num("lr-decay", 0.1, "Multistep schedule: factor applied at each milestone.", min: 0, exMin: true, max: 1),
+        P.Num("clip-grad-norm", 0, "Clip the gradient's global norm to this value; 0 turns clipping off.", min: 0),
+        P.Num("checkpoint-minutes", 5, "Minutes of work between mid-epoch checkpoints.", min: 0, exMin: true, affectsResult: false),
+        P.Int("eval-batch-size", 512, "Mini-batch size for evaluation.", min: 1, affectsResult: false),
+    ];
+
+    private static readonly ParameterSpec ViewsSpec =
+        P.Int("views", 1, "Deterministic augmented views per training example (1 = the plain image only).", min: 1);
+
+    public static readonly StageKindSpec TrainSpec = new(Train,
+        "Trains a model with cross-entropy against label-smoothed targets.", UsesDatasetAndModel: true,
+        [
+            .. Training,
+            P.Num("alpha", 0, "Label smoothing: target (1 - alpha) on the true class plus alpha / K on every class.", min: 0, max: 1, exMax: true),
+            P.Map("mutual-information", "Per-epoch estimate of the mutual information between input index and logit difference.", optional: false,
+                P.Bool("enabled", false, "Run the probe at the end of every epoch."),
+                P.Classes("classes", 2, "The two classes (names or 0-based indices) whose logit difference is measured.", 0, 1),
+                P.Int("examples-per-class", 300, "Training examples taken from each of the two classes.", min: 2),
+                P.Int("augmentations", 5, "Random augmentations per example.", min: 2)),
+            P.Bool("tensorboard", true, "Also write TensorBoard event files.", affectsResult: false),
+        ],
+        []);
+
+    public static readonly StageKindSpec DistillSpec = new(Distill,
+        "Trains a student on a teacher's temperature-softened outputs.", UsesDatasetAndModel: true,
+        [
+            .. Training,
+            P.Num("temperature", 1, "Teacher temperature T: targets are softmax(z / T).", min: 0, exMin: true),
+            P.Num("beta", 1, "Weight of the teacher term; (1 - beta) weighs the hard-label term.", min: 0, max: 1),
+            P.Bool("t-squared", false, "Multiply the teacher term by T^2 (Hinton et al.)."),
+            P.Enum("teacher-source", "cache", "Read the teacher's logits from a cache-logits stage, or run a train stage live.", "cache", "live"),
+            ViewsSpec,
+        ],
+        [new InputRoleSpec("teacher", "A cache-logits stage (teacher-source: cache) or a train stage (teacher-source: live).", [CacheLogits, Train], 1, 1)]);
+
+    public static readonly StageKindSpec CacheLogitsSpec = new(CacheLogits,
+        "Runs a trained teacher over dataset splits and stores its logits.", UsesDatasetAndModel: false,
+        [
+            new()
+            {
+                Name = "splits", Type = ParameterType.EnumList, Values = ["train", "validation", "test"], MinItems = 1,
+                Default = new List<object> { "train", "validation", "test" }, Description = "Dataset splits to cache.",
+            },
+            ViewsSpec,
+            P.Int("batch-size", 512, "Mini-batch size for inference.", min: 1, affectsResult: false),
+        ],
+        [new InputRoleSpec("teacher", "The train stage whose model is run.", [Train], 1, 1)]);
+
+    public static readonly StageKindSpec CalibrateSpec = new(Calibrate,
+        "Measures calibration (ECE, NLL, reliability diagram) and fits temperature scaling.", UsesDatasetAndModel: false,
+        [
+            P.Int("bins", 15, "Equal-width confidence bins for ECE and the reliability diagram.", min: 2),
+            P.Enum("fit-split", "validation", "Split the scaling temperature is fitted on (never test).", "train", "validation"),
+            P.Enum("eval-split", "test", "Split calibration is measured on.", "train", "validation", "test"),
+        ],
+        [new InputRoleSpec("logits", "The cache-logits stage holding the model's logits.", [CacheLogits], 1, 1)]);
+
+    public static readonly StageKindSpec ProjectSpec = new(Project,
+        "Projects penultimate-layer activations onto the plane of three class templates.", UsesDatasetAndModel: false,
+        [
+            P.Classes("classes", 3, "The three classes (names or 0-based indices) whose templates span the plane.", 0, 1, 2),
+            P.Int("examples-per-class", 100, "Examples drawn from each class per split.", min: 1),
+        ],
+        [new InputRoleSpec("models", "One or two train stages (without / with label smoothing) on the same dataset.", [Train], 1, 2)]);
+
+    public static readonly StageKindSpec ReportSpec = new(Report,
+        "Gathers the results of the stages it reads into one HTML and Markdown report.", UsesDatasetAndModel: false,
+        [P.Str("title", "Report title; default: the pipeline name.")],
+        [], AnyInputRoles: true);
+
+    public static readonly IReadOnlyList<StageKindSpec> All = [TrainSpec, DistillSpec, CacheLogitsSpec, CalibrateSpec, ProjectSpec, ReportSpec];
+
+    public static StageKindSpec? Find(string? name) => All.FirstOrDefault(k => k.Name == name);
+}

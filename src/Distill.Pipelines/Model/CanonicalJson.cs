@@ -1,0 +1,95 @@
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Distill.Pipelines.Catalogue;
+
+namespace Distill.Pipelines;
+
+/// <summary>Writes definitions as canonical JSON: keys sorted ordinally, no whitespace, numbers in invariant
+/// shortest round-trip form, so equal definitions give equal bytes.</summary>
+public static class CanonicalJson
+{
+    /// <summary>Version of the resolved-definition format; bump it when the meaning of a key changes so that
+    /// old stage keys stop matching.</summary>
+    public const int FormatVersion = 1;
+
+    private static readonly JsonWriterOptions Options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, Indented = false };
+
+    public static string ForStage(StageDefinition stage, PipelineDefinition pipeline)
+    {
+        var kind = StageKinds.Find(stage.Kind) ?? throw new InvalidOperationException($"unknown stage kind '{stage.Kind}'");
+        var doc = new SortedDictionary<string, object>(StringComparer.Ordinal)
+        {
+            ["format"] = FormatVersion,
+            ["id"] = stage.Id,
+            ["kind"] = stage.Kind,
+            // The seed feeds every random stream of the stage, so it is part of what the stage computes.
+            ["seed"] = pipeline.Seed,
+            ["parameters"] = Filter(stage.Parameters, kind.Parameters),
+            ["inputs"] = stage.Inputs.ToDictionary(kv => kv.Key, kv => (object)kv.Value.Cast<object>().ToList()),
+        };
+        if (stage.Dataset is { } d)
+        {
+            var dataset = pipeline.Datasets[d];
+            var spec = DatasetKinds.Find(dataset.Kind)!;
+            doc["dataset"] = Filter(dataset.Parameters, spec.Parameters);
+        }
+        if (stage.Model is { } m)
+        {
+            var model = pipeline.Models[m];
+            doc["model"] = Filter(model.Parameters, Architectures.Find(model.Architecture)!.Parameters);
+        }
+        return Write(doc);
+    }
+
+    public static string Write(object value)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer, Options)) WriteValue(writer, value);
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    /// <summary>Only keys that change what the stage computes (see <see cref="ParameterSpec.AffectsResult"/>).</summary>
+    private static SortedDictionary<string, object> Filter(ParameterSet values, IReadOnlyList<ParameterSpec> specs)
+    {
+        var result = new SortedDictionary<string, object>(StringComparer.Ordinal);
+        foreach (var (key, value) in values)
+        {
+            var spec = specs.FirstOrDefault(s => s.Name == key);
+            if (spec is { AffectsResult: false }) continue;
+            result[key] = spec is { Type: ParameterType.Map } && value is ParameterSet nested ? Filter(nested, spec.Fields) : value;
+        }
+        return result;
+    }
+
+    private static void WriteValue(Utf8JsonWriter w, object value)
+    {
+        switch (value)
+        {
+            case string s: w.WriteStringValue(s); break;
+            case bool b: w.WriteBooleanValue(b); break;
+            case int i: w.WriteNumberValue(i); break;
+            case long l: w.WriteNumberValue(l); break;
+            case double d: w.WriteNumberValue(d); break;
+            case ParameterSet p: WriteObject(w, p); break;
+            case IEnumerable<KeyValuePair<string, object>> map: WriteObject(w, map); break;
+            case System.Collections.IEnumerable list:
+                w.WriteStartArray();
+                foreach (var item in list) WriteValue(w, item!);
+                w.WriteEndArray();
+                break;
+            default: throw new InvalidOperationException($"cannot write {value.GetType().Name} as canonical JSON");
+        }
+    }
+
+    private static void WriteObject(Utf8JsonWriter w, IEnumerable<KeyValuePair<string, object>> map)
+    {
+        w.WriteStartObject();
+        foreach (var (key, v) in map.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            w.WritePropertyName(key);
+            WriteValue(w, v);
+        }
+        w.WriteEndObject();
+    }
+}

@@ -1,0 +1,56 @@
+using System.Text;
+using Distill.Pipelines.Yaml;
+
+namespace Distill.Pipelines;
+
+/// <summary>What loading a pipeline file gave: a definition when there are no errors, else the errors.</summary>
+public sealed record PipelineLoadResult(PipelineDefinition? Pipeline, IReadOnlyList<PipelineError> Errors)
+{
+    public bool Succeeded => Pipeline is not null && Errors.Count == 0;
+}
+
+/// <summary>Entry point: reads, validates and resolves a pipeline file.</summary>
+public static class PipelineLoader
+{
+    /// <summary>Largest pipeline file accepted, in bytes.</summary>
+    public const int MaxFileBytes = 1 << 20;
+
+    public static PipelineLoadResult Load(string path)
+    {
+        var display = path;
+        try
+        {
+            var info = new FileInfo(path);
+            if (!info.Exists) return Fail(display, $"pipeline file not found: {Path.GetFullPath(path)}");
+            if (info.Length > MaxFileBytes) return TooLarge(display, info.Length);
+            return LoadFromText(File.ReadAllText(path, Encoding.UTF8), path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return Fail(display, $"cannot read the pipeline file: {ex.Message}");
+        }
+    }
+
+    /// <param name="text">The YAML text.</param>
+    /// <param name="fileName">Used in error messages and to resolve relative dataset paths (its folder).</param>
+    public static PipelineLoadResult LoadFromText(string text, string fileName)
+    {
+        var bytes = Encoding.UTF8.GetByteCount(text);
+        if (bytes > MaxFileBytes) return TooLarge(fileName, bytes);
+        var errors = new ErrorSink(fileName);
+        var root = YamlTreeReader.Read(text, errors);
+        var pipeline = root is null ? null : new PipelineCompiler(errors, fileName).Compile(root);
+        var list = errors.ToList();
+        return new PipelineLoadResult(list.Count == 0 ? pipeline : null, list);
+    }
+
+    /// <summary>Every problem in the file, each as one line; empty when it is valid. The CLI runs this for
+    /// <c>distill validate FILE</c> and before every run.</summary>
+    public static IReadOnlyList<PipelineError> Validate(string path) => Load(path).Errors;
+
+    private static PipelineLoadResult TooLarge(string file, long bytes) =>
+        Fail(file, $"the pipeline file is {bytes} bytes; the limit is {MaxFileBytes} bytes");
+
+    private static PipelineLoadResult Fail(string file, string message) =>
+        new(null, [new PipelineError(file, 1, 1, message)]);
+}
