@@ -7,8 +7,13 @@ using Distill.Cli.Commands;
 // speed here (DESIGN.md, "Platform facts").
 NativeMemoryTuning.Apply();
 
+// Logs and pipes get whole lines, not lines wrapped at a guessed 80 columns.
+if (Console.IsOutputRedirected) Spectre.Console.AnsiConsole.Profile.Width = 400;
+
 var root = new RootCommand("Distill: knowledge-distillation pipelines (\"When Does Label Smoothing Help?\") on TorchSharp")
 {
+    RunCommand.Create(),
+    ValidateCommand.Create(),
     TrainCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -30,6 +30,8 @@ internal static class TrainCommand
         var batchSize = new Option<int>("--batch-size") { DefaultValueFactory = _ => 128 };
         var lr = new Option<double>("--lr") { DefaultValueFactory = _ => 0.1 };
         var schedule = new Option<string>("--schedule") { Description = "multistep, cosine or constant", DefaultValueFactory = _ => "cosine" };
+        var cropPadding = new Option<int>("--crop-padding") { Description = "Zero padding before the random crop (0 = no crop)", DefaultValueFactory = _ => 4 };
+        var flip = new Option<bool>("--flip") { Description = "Random horizontal flips", DefaultValueFactory = _ => true };
         var seed = new Option<long>("--seed") { DefaultValueFactory = _ => 0 };
         var threads = new Option<int>("--threads") { Description = "LibTorch threads (0 = library default)" };
         var device = new Option<string>("--device") { Description = "auto, cpu or cuda", DefaultValueFactory = _ => "auto" };
@@ -37,7 +39,7 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train teachers with and without label smoothing and print accuracy per epoch")
         {
-            dataset, dataDir, download, model, alphas, epochs, subset, testSubset, validation, batchSize, lr, schedule, seed, threads, device, output,
+            dataset, dataDir, download, model, alphas, epochs, subset, testSubset, validation, batchSize, lr, schedule, cropPadding, flip, seed, threads, device, output,
         };
         command.SetAction(parse =>
         {
@@ -59,6 +61,7 @@ internal static class TrainCommand
                     LearningRate = parse.GetValue(lr),
                     Schedule = Enum.Parse<ScheduleKind>(parse.GetValue(schedule)!.Replace("-", ""), ignoreCase: true),
                     Seed = parse.GetValue(seed),
+                    Augmentation = new AugmentationSpec(parse.GetValue(cropPadding), parse.GetValue(flip)),
                 },
                 parse.GetValue(threads),
                 parse.GetValue(device)!,

@@ -1,0 +1,69 @@
+using System.CommandLine;
+using Distill.Cli.Console;
+using Distill.Runs;
+using Distill.Stages.Engine;
+
+namespace Distill.Cli.Commands;
+
+/// <summary>
+/// `distill run FILE`: the engine in the foreground. Ctrl-C or SIGTERM finishes the current step,
+/// checkpoints and exits 0; running the same command again continues where it stopped.
+/// </summary>
+internal static class RunCommand
+{
+    public static readonly Option<string> RunsRoot = new("--runs")
+    {
+        Description = "Folder holding run directories (one per pipeline name)",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("DISTILL_RUNS") ?? "runs",
+    };
+
+    public static Command Create()
+    {
+        var file = new Argument<string>("file") { Description = "Pipeline YAML file" };
+        var command = new Command("run", "Run a pipeline in the foreground (resumes where an earlier run stopped)") { file, RunsRoot };
+        command.SetAction((parse, token) => Task.FromResult(Run(parse.GetValue(file)!, parse.GetValue(RunsRoot)!, token)));
+        return command;
+    }
+
+    private static int Run(string file, string runsRoot, CancellationToken token)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(token);
+        using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(
+            System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
+            {
+                context.Cancel = true; // keep the process alive until the checkpoint is written
+                stop.Cancel();
+            });
+        System.Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            stop.Cancel();
+        };
+
+        var observer = new ConsoleRunObserver(StepProgress.Interactive);
+        try
+        {
+            var summary = StageRegistry.CreateRunner().Run(new RunRequest(file, runsRoot), observer, stop.Token);
+            if (summary.Cancelled)
+            {
+                System.Console.WriteLine($"Stopped; run the same command again to continue ({summary.RunDirectory}).");
+                return 0;
+            }
+            var failed = summary.Stages.Where(s => s.Status is StageRunStatus.Failed or StageRunStatus.Blocked).ToList();
+            System.Console.WriteLine($"{summary.Stages.Count - failed.Count}/{summary.Stages.Count} stages complete; results in {summary.RunDirectory}");
+            var report = ReportLocator.Find(summary.RunDirectory);
+            if (report is not null) System.Console.WriteLine($"Report: {report}");
+            return failed.Count == 0 ? 0 : 1;
+        }
+        catch (PipelineInvalidException e)
+        {
+            foreach (var error in e.Errors) System.Console.Error.WriteLine(error);
+            return 2;
+        }
+        catch (RunLockedException e)
+        {
+            System.Console.Error.WriteLine($"error: {e.Message}");
+            return 3;
+        }
+    }
+}

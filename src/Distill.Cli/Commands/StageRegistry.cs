@@ -1,0 +1,15 @@
+using Distill.Stages.Engine;
+using Distill.Stages.Executors;
+
+namespace Distill.Cli.Commands;
+
+/// <summary>The stage kinds this build can run.</summary>
+internal static class StageRegistry
+{
+    public static IReadOnlyList<IStageExecutor> Executors() =>
+    [
+        new TrainExecutor(),
+    ];
+
+    public static PipelineRunner CreateRunner() => new(Executors());
+}

@@ -1,0 +1,32 @@
+using System.CommandLine;
+using Distill.Pipelines;
+
+namespace Distill.Cli.Commands;
+
+/// <summary>`distill validate FILE...`: every error of every file, one line each, nothing written.</summary>
+internal static class ValidateCommand
+{
+    public static Command Create()
+    {
+        var files = new Argument<string[]>("files") { Description = "Pipeline YAML files", Arity = ArgumentArity.OneOrMore };
+        var command = new Command("validate", "Check pipeline files without running them") { files };
+        command.SetAction(parse =>
+        {
+            int failed = 0;
+            foreach (var file in parse.GetValue(files)!)
+            {
+                var result = PipelineLoader.Load(file);
+                if (result.Succeeded)
+                {
+                    var p = result.Pipeline!;
+                    System.Console.WriteLine($"{file}: ok ({p.Stages.Count} stages: {string.Join(", ", p.Stages.Select(s => s.Id))})");
+                    continue;
+                }
+                failed++;
+                foreach (var error in result.Errors) System.Console.Error.WriteLine(error);
+            }
+            return failed == 0 ? 0 : 1;
+        });
+        return command;
+    }
+}

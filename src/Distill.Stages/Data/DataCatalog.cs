@@ -1,0 +1,60 @@
+using Distill.Learning.Data;
+using Distill.Pipelines;
+
+namespace Distill.Stages.Data;
+
+/// <summary>A pipeline dataset, opened: its source, fingerprint and (lazily) its prepared splits.</summary>
+public sealed class PipelineDataset(DatasetDefinition definition, IImageDataset source, SplitOptions split, AugmentationSpec augmentation) : IDisposable
+{
+    private PreparedData? _prepared;
+    private string? _fingerprint;
+
+    public DatasetDefinition Definition { get; } = definition;
+    public AugmentationSpec Augmentation { get; } = augmentation;
+
+    /// <summary>Identity of the source data; split and subset settings enter stage keys through the canonical definition.</summary>
+    public string Fingerprint => _fingerprint ??= source.Fingerprint();
+
+    public PreparedData Prepared => _prepared ??= DataPreparation.Prepare(source, split);
+
+    public void Dispose() => _prepared?.Dispose();
+}
+
+/// <summary>The datasets of one pipeline run, each opened and prepared at most once.</summary>
+public sealed class DataCatalog(PipelineDefinition pipeline) : IDisposable
+{
+    private readonly Dictionary<string, PipelineDataset> _open = [];
+
+    public PipelineDataset Get(string name)
+    {
+        if (_open.TryGetValue(name, out var dataset)) return dataset;
+        var definition = pipeline.Datasets[name];
+        var p = definition.Parameters;
+        var subset = p.TryGetMap("subset");
+        var split = new SplitOptions
+        {
+            ValidationSize = p.GetInt("validation"),
+            TrainSubset = subset?.TryGetInt("train"),
+            TestSubset = subset?.TryGetInt("test"),
+            SubsetMode = subset?.TryGetString("mode") == "stratified" ? SubsetMode.Stratified : SubsetMode.FirstPerClass,
+            Seed = pipeline.Seed,
+        };
+        var augmentation = p.GetMap("augmentation");
+        dataset = new PipelineDataset(definition, Open(definition), split,
+            new AugmentationSpec(augmentation.GetInt("crop-padding"), augmentation.GetBool("flip")));
+        _open[name] = dataset;
+        return dataset;
+    }
+
+    private static IImageDataset Open(DatasetDefinition d)
+    {
+        var p = d.Parameters;
+        return new DatasetSource(d.Kind, d.Path, p.ContainsKey("download") && p.GetBool("download"), p.TryGetString("labels") ?? "fine").Open();
+    }
+
+    public void Dispose()
+    {
+        foreach (var dataset in _open.Values) dataset.Dispose();
+        _open.Clear();
+    }
+}

@@ -1,0 +1,145 @@
+using System.Diagnostics;
+using Distill.Learning.Data;
+using Distill.Learning.Training;
+using Distill.Pipelines;
+using Distill.Runs;
+using Distill.Stages.Data;
+using Polly;
+using Polly.Retry;
+
+namespace Distill.Stages.Engine;
+
+/// <summary>
+/// Runs a pipeline's stages in dependency order inside its run directory. Each stage's key hashes its
+/// resolved definition, its dataset's fingerprint, the format version and its inputs' keys: a stage
+/// completed under the same key is skipped, one started under it is resumed from its checkpoint, any
+/// other starts afresh. A failed stage blocks only the stages that read from it.
+/// </summary>
+public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors) : IPipelineRunner
+{
+    /// <summary>Bumped when stage outputs change meaning, so old results are never reused.</summary>
+    public const int FormatVersion = 1;
+
+    public const string PipelineCopyName = "pipeline.yaml";
+
+    private readonly Dictionary<string, IStageExecutor> _executors = executors.ToDictionary(e => e.Kind);
+
+    /// <summary>Transient I/O faults (a full disk, a flaky network mount) are retried; malformed files are not.</summary>
+    private static readonly ResiliencePipeline TransientRetry = new ResiliencePipelineBuilder()
+        .AddRetry(new RetryStrategyOptions
+        {
+            ShouldHandle = new PredicateBuilder().Handle<IOException>(e => e is not RunFormatException and not RunLockedException),
+            MaxRetryAttempts = 3,
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
+            Delay = TimeSpan.FromSeconds(1),
+        })
+        .Build();
+
+    public static PipelineDefinition Load(string path)
+    {
+        var result = PipelineLoader.Load(path);
+        if (!result.Succeeded) throw new PipelineInvalidException(result.Errors.Select(e => e.ToString()).ToList());
+        return result.Pipeline!;
+    }
+
+    public RunSummary Run(RunRequest request, IRunObserver observer, CancellationToken stop)
+    {
+        var pipeline = Load(request.PipelinePath);
+        var missing = pipeline.Stages.Select(s => s.Kind).Distinct().Where(k => !_executors.ContainsKey(k)).ToList();
+        if (missing.Count > 0)
+            throw new PipelineInvalidException([$"{request.PipelinePath}:1:1: stage kind(s) {string.Join(", ", missing)} are not available in this build"]);
+
+        var run = RunDirectory.Open(request.RunsRoot, pipeline.Name);
+        using var runLock = run.AcquireLock(observer.Info);
+        AtomicFile.WriteAllText(Path.Combine(run.RootPath, PipelineCopyName), File.ReadAllText(request.PipelinePath));
+
+        TorchRuntime.SetThreads(pipeline.Threads);
+        var device = TorchRuntime.ResolveDevice(pipeline.Device);
+        using var data = new DataCatalog(pipeline);
+
+        var keys = new Dictionary<string, string>();
+        var outcomes = new Dictionary<string, StageOutcome>();
+        foreach (var stage in pipeline.Stages)
+        {
+            var blockedBy = stage.Dependencies.FirstOrDefault(d => outcomes.TryGetValue(d, out var o)
+                && o.Status is not (StageRunStatus.Completed or StageRunStatus.UpToDate));
+            if (stop.IsCancellationRequested || blockedBy is not null)
+            {
+                var reason = blockedBy is null ? "run stopped before this stage" : $"input stage '{blockedBy}' did not complete";
+                var status = blockedBy is null ? StageRunStatus.Cancelled : StageRunStatus.Blocked;
+                outcomes[stage.Id] = Report(observer, new StageOutcome(stage.Id, stage.Kind, status, reason, TimeSpan.Zero));
+                continue;
+            }
+            outcomes[stage.Id] = Report(observer, RunStage(pipeline, stage, run, data, device, keys, observer, stop));
+        }
+        return new RunSummary(pipeline.Name, run.RootPath, pipeline.Stages.Select(s => outcomes[s.Id]).ToList());
+    }
+
+    private static StageOutcome Report(IRunObserver observer, StageOutcome outcome)
+    {
+        observer.StageFinished(outcome);
+        return outcome;
+    }
+
+    private StageOutcome RunStage(PipelineDefinition pipeline, StageDefinition stage, RunDirectory run, DataCatalog data,
+        TorchSharp.torch.Device device, Dictionary<string, string> keys, IRunObserver observer, CancellationToken stop)
+    {
+        var clock = Stopwatch.StartNew();
+        var directory = run.Stage(stage.Id);
+        StageManifest? manifest = null;
+        try
+        {
+            string fingerprint = stage.Dataset is null ? "" : data.Get(stage.Dataset).Fingerprint;
+            var inputKeys = stage.Dependencies.Select(d => keys[d]).ToList();
+            var key = StageKey.Compute(stage.CanonicalJson(pipeline), fingerprint, FormatVersion, inputKeys);
+            keys[stage.Id] = key;
+
+            return TransientRetry.Execute(() =>
+            {
+                var decision = StageState.Prepare(directory, key);
+                if (decision.Action == StageAction.Skip)
+                    return new StageOutcome(stage.Id, stage.Kind, StageRunStatus.UpToDate, decision.Reason, clock.Elapsed);
+
+                observer.StageStarting(stage.Id, stage.Kind, decision.Action, decision.Reason);
+                var inputs = stage.Inputs.ToDictionary(
+                    kv => kv.Key,
+                    kv => (IReadOnlyList<StageInputRef>)kv.Value.Select(id => InputRef(pipeline, run, id)).ToList());
+                manifest = (decision.Action == StageAction.Resume ? decision.Previous! : StageManifest.Pending(stage.Id, stage.Kind, key,
+                    stage.Dependencies.Select(d => new StageInput(d, keys[d])))).StartAttempt(DateTimeOffset.UtcNow);
+                directory.WriteManifest(manifest);
+
+                var context = new StageContext(pipeline, stage, directory, decision, inputs, data, device, observer,
+                    (progress, metrics) =>
+                    {
+                        manifest = manifest.WithEpoch(progress, metrics);
+                        directory.WriteManifest(manifest);
+                    },
+                    stop);
+                var result = _executors[stage.Kind].Execute(context);
+                if (!result.Completed)
+                {
+                    directory.WriteManifest(manifest.Cancel(DateTimeOffset.UtcNow, "stopped on request; resumes from its last checkpoint"));
+                    return new StageOutcome(stage.Id, stage.Kind, StageRunStatus.Cancelled, "stopped on request", clock.Elapsed);
+                }
+                // Outputs first, manifest last: a completed manifest always describes complete outputs.
+                var outputs = directory.RecordOutputs();
+                directory.WriteManifest(manifest.Complete(DateTimeOffset.UtcNow, result.Metrics, outputs));
+                return new StageOutcome(stage.Id, stage.Kind, StageRunStatus.Completed, null, clock.Elapsed);
+            });
+        }
+        catch (Exception e) when (e is DatasetException or TrainingDivergedException or IOException or InvalidOperationException or ArgumentException)
+        {
+            var reason = e.Message.ReplaceLineEndings(" ");
+            if (manifest is not null) directory.WriteManifest(manifest.Fail(DateTimeOffset.UtcNow, reason));
+            return new StageOutcome(stage.Id, stage.Kind, StageRunStatus.Failed, reason, clock.Elapsed);
+        }
+    }
+
+    private static StageInputRef InputRef(PipelineDefinition pipeline, RunDirectory run, string id)
+    {
+        var directory = run.Stage(id);
+        var manifest = directory.ReadManifest() ?? throw new InvalidOperationException($"input stage '{id}' has no manifest");
+        return new StageInputRef(pipeline.Stage(id), directory, manifest);
+    }
+}

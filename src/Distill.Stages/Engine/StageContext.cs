@@ -1,0 +1,61 @@
+using Distill.Learning.Randomness;
+using Distill.Pipelines;
+using Distill.Runs;
+using Distill.Stages.Data;
+using static TorchSharp.torch;
+
+namespace Distill.Stages.Engine;
+
+/// <summary>A completed stage another stage reads from.</summary>
+public sealed record StageInputRef(StageDefinition Definition, StageDirectory Directory, StageManifest Manifest);
+
+/// <summary>Everything an executor needs to run one stage, and the ways it reports back.</summary>
+public sealed class StageContext(
+    PipelineDefinition pipeline,
+    StageDefinition stage,
+    StageDirectory directory,
+    StageDecision decision,
+    IReadOnlyDictionary<string, IReadOnlyList<StageInputRef>> inputs,
+    DataCatalog data,
+    Device device,
+    IRunObserver observer,
+    Action<StageProgress, EpochMetrics> recordEpoch,
+    CancellationToken stop)
+{
+    public PipelineDefinition Pipeline { get; } = pipeline;
+    public StageDefinition Stage { get; } = stage;
+    public StageDirectory Directory { get; } = directory;
+    public StageDecision Decision { get; } = decision;
+
+    /// <summary>Completed input stages by role (the `inputs:` of the pipeline).</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<StageInputRef>> Inputs { get; } = inputs;
+
+    public DataCatalog Data { get; } = data;
+    public Device Device { get; } = device;
+    public IRunObserver Observer { get; } = observer;
+    public CancellationToken Stop { get; } = stop;
+
+    /// <summary>The root of this stage's randomness: a pure function of the pipeline seed and the stage id.</summary>
+    public long Seed => (long)DeterministicRandom.Hash(Pipeline.Seed, DeterministicRandom.HashText(Stage.Id));
+
+    public StageInputRef Input(string role) =>
+        Inputs.TryGetValue(role, out var list) && list.Count > 0
+            ? list[0]
+            : throw new InvalidOperationException($"stage '{Stage.Id}' has no input '{role}'");
+
+    /// <summary>Records a finished epoch in the manifest (position and metrics) so `distill status` shows it.</summary>
+    public void RecordEpoch(StageProgress progress, EpochMetrics metrics) => recordEpoch(progress, metrics);
+}
+
+/// <summary>What an executor hands back: completed with final metrics, or stopped after a checkpoint.</summary>
+public sealed record StageResult(bool Completed, IReadOnlyDictionary<string, double> Metrics)
+{
+    public static StageResult Stopped { get; } = new(false, new Dictionary<string, double>());
+}
+
+/// <summary>Runs one kind of stage.</summary>
+public interface IStageExecutor
+{
+    string Kind { get; }
+    StageResult Execute(StageContext context);
+}

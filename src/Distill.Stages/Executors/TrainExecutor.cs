@@ -1,0 +1,40 @@
+using Distill.Learning.Training;
+using Distill.Stages.Engine;
+using Distill.Stages.Training;
+
+namespace Distill.Stages.Executors;
+
+/// <summary>`train`: a model trained with cross-entropy and label smoothing alpha, with an optional per-epoch MI probe.</summary>
+public sealed class TrainExecutor : IStageExecutor
+{
+    public string Kind => "train";
+
+    public StageResult Execute(StageContext context)
+    {
+        var p = context.Stage.Parameters;
+        var dataset = context.Data.Get(context.Stage.Dataset!);
+        var data = dataset.Prepared;
+        var options = StageOptions.Trainer(p, dataset.Augmentation, context.Seed);
+        using var model = TrainingRun.CreateModel(StageOptions.Model(context.Pipeline.Models[context.Stage.Model!]), data, context.Seed, context.Device);
+        using var run = new TrainingRun(model, data, options, new LabelSmoothingObjective(p.GetDouble("alpha")), context.Device);
+
+        if (p.TryGetMap("mutual-information") is { } mi && mi.GetBool("enabled"))
+        {
+            var classes = mi.GetList("classes").Select(c => Convert.ToInt32(c, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+            var probe = new MutualInformationProbe(model, data, context.Device, dataset.Augmentation.IsIdentity ? new() : dataset.Augmentation,
+                classes[0], classes[1], mi.GetInt("examples-per-class"), mi.GetInt("augmentations"), context.Seed ^ 0x4D49);
+            run.EpochProbes.Add(_ =>
+            {
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                var estimate = probe.Measure();
+                return new Dictionary<string, double>
+                {
+                    ["mutual_information"] = estimate.Value,
+                    ["mutual_information_bound"] = estimate.UpperBound,
+                    ["mutual_information_seconds"] = clock.Elapsed.TotalSeconds,
+                };
+            });
+        }
+        return TrainingStageDriver.Run(context, run, options.Epochs);
+    }
+}

@@ -1,0 +1,75 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Distill.Learning.Training;
+using Distill.Runs;
+using Distill.Stages.Engine;
+
+namespace Distill.Stages.Training;
+
+/// <summary>
+/// Runs a <see cref="TrainingRun"/> as a resumable stage: restores the latest checkpoint, writes one
+/// at every epoch end, every few minutes within an epoch and when asked to stop, records each epoch in
+/// the manifest, and on completion writes the weights and metrics. Shared by `train` and `distill`.
+/// </summary>
+public static class TrainingStageDriver
+{
+    private const string HistoryKey = "history";
+    private const int CheckpointsKept = 2;
+
+    public static StageResult Run(StageContext context, TrainingRun run, int epochs)
+    {
+        var stage = context.Directory;
+        if (context.Decision is { Action: StageAction.Resume, Checkpoint: { } checkpoint })
+        {
+            using (var payload = CheckpointStore.OpenPayload(checkpoint))
+                run.Trainer.LoadCheckpoint(payload);
+            // Epoch metrics travel inside the checkpoint, so they match the weights it holds.
+            if (checkpoint.Info.State.TryGetValue(HistoryKey, out var json))
+                run.History.AddRange(JsonSerializer.Deserialize<List<EpochMetrics>>(json, RunJson.Options) ?? []);
+            context.Observer.Info($"{context.Stage.Id}: resumed at epoch {run.Trainer.Position.Epoch + 1}, step {run.Trainer.Position.Step}");
+        }
+
+        var interval = StageOptions.CheckpointInterval(context.Stage.Parameters);
+        var sinceCheckpoint = Stopwatch.StartNew();
+        void Checkpoint(string reason)
+        {
+            var position = run.Trainer.Position;
+            stage.Checkpoints.Write(position.Epoch, (long)position.Epoch * run.Trainer.StepsPerEpoch + position.Step,
+                run.Trainer.SaveCheckpoint,
+                new Dictionary<string, string> { [HistoryKey] = JsonSerializer.Serialize(run.History, RunJson.Options) },
+                reason, keepLast: CheckpointsKept);
+            sinceCheckpoint.Restart();
+        }
+
+        run.Trainer.StepCompleted = report => context.Observer.Step(context.Stage.Id, report);
+        run.Trainer.CheckpointDue = () => sinceCheckpoint.Elapsed >= interval;
+        run.Trainer.CheckpointRequested = () => Checkpoint("periodic");
+        run.EpochEvaluated += metrics =>
+        {
+            Checkpoint("epoch end");
+            var position = run.Trainer.Position;
+            context.RecordEpoch(new StageProgress(position.Epoch, (long)position.Epoch * run.Trainer.StepsPerEpoch), metrics);
+            MetricsFiles.Write(stage, run.History);
+            context.Observer.EpochFinished(context.Stage.Id, metrics, epochs);
+        };
+
+        if (run.Run(context.Stop) == TrainingOutcome.Stopped)
+        {
+            Checkpoint("shutdown");
+            return StageResult.Stopped;
+        }
+
+        Learning.Models.ModelWeights.Save(run.Model, stage.OutputPath(Outputs.Weights));
+        MetricsFiles.Write(stage, run.History);
+        var final = run.History.Count > 0
+            ? run.History[^1].Values.Where(kv => kv.Key != "seconds").ToDictionary(kv => kv.Key, kv => kv.Value)
+            : new Dictionary<string, double>();
+        return new StageResult(true, final);
+    }
+}
+
+/// <summary>Names of the files stages write under their outputs/ folder.</summary>
+public static class Outputs
+{
+    public const string Weights = "weights.bin";
+}
