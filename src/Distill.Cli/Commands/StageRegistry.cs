@@ -9,6 +9,8 @@ internal static class StageRegistry
     public static IReadOnlyList<IStageExecutor> Executors() =>
     [
         new TrainExecutor(),
+        new CacheLogitsExecutor(),
+        new DistillExecutor(),
     ];
 
     public static PipelineRunner CreateRunner() => new(Executors());

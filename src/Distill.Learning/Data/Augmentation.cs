@@ -34,6 +34,17 @@ public static class Augmentation
     /// <summary>Augments a float batch N x C x H x W; returns a new tensor of the same shape.</summary>
     public static Tensor Apply(Tensor batch, AugmentationSpec spec, long seed, long stream, ReadOnlySpan<long> exampleIndices)
     {
+        var streams = new long[exampleIndices.Length];
+        Array.Fill(streams, stream);
+        return Apply(batch, spec, seed, streams, exampleIndices, viewZeroIsPlain: false);
+    }
+
+    /// <summary>
+    /// Augments each example with its own stream. With <paramref name="viewZeroIsPlain"/>, examples
+    /// whose stream is 0 are left as they are (view 0 of a logit cache is the plain image).
+    /// </summary>
+    public static Tensor Apply(Tensor batch, AugmentationSpec spec, long seed, ReadOnlySpan<long> streams, ReadOnlySpan<long> exampleIndices, bool viewZeroIsPlain)
+    {
         if (spec.IsIdentity) return batch.alias();
         long n = batch.shape[0], c = batch.shape[1], h = batch.shape[2], w = batch.shape[3];
         int p = spec.CropPadding;
@@ -43,7 +54,7 @@ public static class Augmentation
         var cols = new long[n * w];
         for (int i = 0; i < n; i++)
         {
-            var (dx, dy, flip) = Choice(spec, seed, stream, exampleIndices[i]);
+            var (dx, dy, flip) = viewZeroIsPlain && streams[i] == 0 ? (p, p, false) : Choice(spec, seed, streams[i], exampleIndices[i]);
             for (int y = 0; y < h; y++) rows[i * h + y] = dy + y;
             for (int x = 0; x < w; x++) cols[i * w + x] = dx + (flip ? w - 1 - x : x);
         }

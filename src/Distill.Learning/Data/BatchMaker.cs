@@ -12,10 +12,21 @@ public sealed class BatchMaker(LabeledImages images, ChannelStatistics statistic
 
     public (Tensor Inputs, Tensor Labels) Make(ReadOnlySpan<long> indices, AugmentationSpec augmentation, long seed, long stream)
     {
+        var streams = new long[indices.Length];
+        Array.Fill(streams, stream);
+        return MakeViews(indices, augmentation, seed, streams);
+    }
+
+    /// <summary>
+    /// As <see cref="Make"/>, with a stream per example; stream 0 is taken as "view 0", the plain
+    /// image, when <paramref name="viewZeroIsPlain"/> is set (the logit cache's convention).
+    /// </summary>
+    public (Tensor Inputs, Tensor Labels) MakeViews(ReadOnlySpan<long> indices, AugmentationSpec augmentation, long seed, ReadOnlySpan<long> streams, bool viewZeroIsPlain = true)
+    {
         using var scope = NewDisposeScope();
         var index = tensor(indices.ToArray(), dtype: ScalarType.Int64);
         var x = Images.Images.index_select(0, index).to(device).to_type(ScalarType.Float32).div_(255f);
-        var augmented = Augmentation.Apply(x, augmentation, seed, stream, indices);
+        var augmented = Augmentation.Apply(x, augmentation, seed, streams, indices, viewZeroIsPlain);
         var inputs = statistics.Standardise(augmented);
         var labels = new long[indices.Length];
         for (int i = 0; i < indices.Length; i++) labels[i] = Images.Labels[indices[i]];

@@ -27,20 +27,20 @@ public enum TrainingOutcome
 public sealed class Trainer : IDisposable
 {
     private readonly ClassifierNet _model;
-    private readonly BatchMaker _trainBatches;
+    private readonly ITrainingBatches _trainBatches;
     private readonly TrainerOptions _options;
     private readonly ITrainingObjective _objective;
     private readonly TorchSharp.Modules.SGD _optimizer;
     private readonly LearningRateSchedule _schedule;
 
-    public Trainer(ClassifierNet model, BatchMaker trainBatches, TrainerOptions options, ITrainingObjective objective)
+    public Trainer(ClassifierNet model, ITrainingBatches trainBatches, TrainerOptions options, ITrainingObjective objective)
     {
         _model = model;
         _trainBatches = trainBatches;
         _options = options;
         _objective = objective;
         _optimizer = optim.SGD(model.parameters(), options.LearningRate, options.Momentum, 0, options.WeightDecay, options.Nesterov && options.Momentum > 0);
-        StepsPerEpoch = (trainBatches.Images.Count + options.BatchSize - 1) / options.BatchSize;
+        StepsPerEpoch = (trainBatches.Count + options.BatchSize - 1) / options.BatchSize;
         _schedule = options.CreateSchedule(StepsPerEpoch);
     }
 
@@ -56,7 +56,7 @@ public sealed class Trainer : IDisposable
     private double _epochLossSum;
     private int _epochLossCount;
 
-    /// <summary>Called after each step.</summary>
+    /// <summary>Called after each step (the loss is the value the objective returned).</summary>
     public Action<StepReport>? StepCompleted { get; set; }
 
     /// <summary>Called at each epoch end (after the position moved to the next epoch), e.g. to evaluate and checkpoint.</summary>
@@ -74,7 +74,7 @@ public sealed class Trainer : IDisposable
         _model.train();
         while (!IsFinished)
         {
-            var order = DeterministicRandom.Permutation(_trainBatches.Images.Count, _options.Seed, DeterministicRandom.HashText("order"), Position.Epoch);
+            var order = DeterministicRandom.Permutation(_trainBatches.Count, _options.Seed, DeterministicRandom.HashText("order"), Position.Epoch);
             while (Position.Step < StepsPerEpoch)
             {
                 if (stop.IsCancellationRequested)
@@ -103,10 +103,10 @@ public sealed class Trainer : IDisposable
     {
         using var scope = NewDisposeScope();
         foreach (var group in _optimizer.ParamGroups) group.LearningRate = _schedule.At(epoch, step);
-        var (inputs, labels) = _trainBatches.Make(indices, _options.Augmentation, _options.Seed, epoch);
+        var batch = _trainBatches.Make(indices, epoch);
         _optimizer.zero_grad();
-        var logits = _model.forward(inputs);
-        var loss = _objective.Loss(logits, labels, inputs, indices);
+        var logits = _model.forward(batch.Inputs);
+        var loss = _objective.Loss(logits, batch);
         double value = loss.item<float>();
         if (!double.IsFinite(value))
             throw new TrainingDivergedException($"loss became {value} at epoch {epoch + 1}, step {step + 1}; lower the learning rate or enable gradient clipping");

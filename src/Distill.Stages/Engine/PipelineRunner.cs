@@ -97,25 +97,25 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors) : IPip
 
             return TransientRetry.Execute(() =>
             {
-                var decision = StageState.Prepare(directory, key);
+                // Logit caches are read by many students: re-hash their files, so a damaged cache is rebuilt, never used.
+                var decision = StageState.Prepare(directory, key, verifyOutputs: stage.Kind == "cache-logits");
                 if (decision.Action == StageAction.Skip)
                     return new StageOutcome(stage.Id, stage.Kind, StageRunStatus.UpToDate, decision.Reason, clock.Elapsed);
 
                 observer.StageStarting(stage.Id, stage.Kind, decision.Action, decision.Reason);
-                var inputs = stage.Inputs.ToDictionary(
-                    kv => kv.Key,
-                    kv => (IReadOnlyList<StageInputRef>)kv.Value.Select(id => InputRef(pipeline, run, id)).ToList());
+                IReadOnlyDictionary<string, IReadOnlyList<StageInputRef>> inputs = new Dictionary<string, IReadOnlyList<StageInputRef>>();
                 manifest = (decision.Action == StageAction.Resume ? decision.Previous! : StageManifest.Pending(stage.Id, stage.Kind, key,
                     stage.Dependencies.Select(d => new StageInput(d, keys[d])))).StartAttempt(DateTimeOffset.UtcNow);
                 directory.WriteManifest(manifest);
 
-                var context = new StageContext(pipeline, stage, directory, decision, inputs, data, device, observer,
+                var context = new StageContext(pipeline, run, stage, directory, decision, inputs, data, device, observer,
                     (progress, metrics) =>
                     {
                         manifest = manifest.WithEpoch(progress, metrics);
                         directory.WriteManifest(manifest);
                     },
                     stop);
+                context.ResolveInputs();
                 var result = _executors[stage.Kind].Execute(context);
                 if (!result.Completed)
                 {
@@ -134,12 +134,5 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors) : IPip
             if (manifest is not null) directory.WriteManifest(manifest.Fail(DateTimeOffset.UtcNow, reason));
             return new StageOutcome(stage.Id, stage.Kind, StageRunStatus.Failed, reason, clock.Elapsed);
         }
-    }
-
-    private static StageInputRef InputRef(PipelineDefinition pipeline, RunDirectory run, string id)
-    {
-        var directory = run.Stage(id);
-        var manifest = directory.ReadManifest() ?? throw new InvalidOperationException($"input stage '{id}' has no manifest");
-        return new StageInputRef(pipeline.Stage(id), directory, manifest);
     }
 }

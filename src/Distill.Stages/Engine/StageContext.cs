@@ -12,6 +12,7 @@ public sealed record StageInputRef(StageDefinition Definition, StageDirectory Di
 /// <summary>Everything an executor needs to run one stage, and the ways it reports back.</summary>
 public sealed class StageContext(
     PipelineDefinition pipeline,
+    RunDirectory run,
     StageDefinition stage,
     StageDirectory directory,
     StageDecision decision,
@@ -23,12 +24,17 @@ public sealed class StageContext(
     CancellationToken stop)
 {
     public PipelineDefinition Pipeline { get; } = pipeline;
+    public RunDirectory Run { get; } = run;
     public StageDefinition Stage { get; } = stage;
     public StageDirectory Directory { get; } = directory;
     public StageDecision Decision { get; } = decision;
 
     /// <summary>Completed input stages by role (the `inputs:` of the pipeline).</summary>
-    public IReadOnlyDictionary<string, IReadOnlyList<StageInputRef>> Inputs { get; } = inputs;
+    public IReadOnlyDictionary<string, IReadOnlyList<StageInputRef>> Inputs { get; private set; } = inputs;
+
+    /// <summary>Reads the manifests of the stages this one reads from.</summary>
+    public void ResolveInputs() =>
+        Inputs = Stage.Inputs.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<StageInputRef>)kv.Value.Select(Completed).ToList());
 
     public DataCatalog Data { get; } = data;
     public Device Device { get; } = device;
@@ -42,6 +48,14 @@ public sealed class StageContext(
         Inputs.TryGetValue(role, out var list) && list.Count > 0
             ? list[0]
             : throw new InvalidOperationException($"stage '{Stage.Id}' has no input '{role}'");
+
+    /// <summary>Any completed stage of this run, e.g. the teacher behind a cache this stage reads.</summary>
+    public StageInputRef Completed(string stageId)
+    {
+        var directory = Run.Stage(stageId);
+        var manifest = directory.ReadManifest() ?? throw new InvalidOperationException($"stage '{stageId}' has no manifest");
+        return new StageInputRef(Pipeline.Stage(stageId), directory, manifest);
+    }
 
     /// <summary>Records a finished epoch in the manifest (position and metrics) so `distill status` shows it.</summary>
     public void RecordEpoch(StageProgress progress, EpochMetrics metrics) => recordEpoch(progress, metrics);

@@ -20,13 +20,16 @@ public sealed class TrainingRun : IDisposable
     private readonly Device _device;
     private readonly Stopwatch _epochClock = Stopwatch.StartNew();
 
-    public TrainingRun(ClassifierNet model, PreparedData data, TrainerOptions options, ITrainingObjective objective, Device device)
+    /// <param name="batches">Training batches; by default a fresh augmentation per epoch.</param>
+    public TrainingRun(ClassifierNet model, PreparedData data, TrainerOptions options, ITrainingObjective objective, Device device,
+        ITrainingBatches? batches = null)
     {
         Model = model;
         _data = data;
         _options = options;
         _device = device;
-        Trainer = new Trainer(model, new BatchMaker(data.Train, data.Statistics, device), options, objective);
+        batches ??= new AugmentedBatches(new BatchMaker(data.Train, data.Statistics, device), options.Augmentation, options.Seed);
+        Trainer = new Trainer(model, batches, options, objective);
         Trainer.EpochCompleted = OnEpochCompleted;
     }
 

@@ -12,7 +12,7 @@ public class TrainerTests
         manual_seed(options.Seed);
         var model = new CifarResNet(8, 1, 10, width: 8);
         var batches = new BatchMaker(data.Train, data.Statistics, CPU);
-        return (model, new Trainer(model, batches, options, new LabelSmoothingObjective(0.1)), batches);
+        return (model, new Trainer(model, new AugmentedBatches(batches, options.Augmentation, options.Seed), options, new LabelSmoothingObjective(0.1)), batches);
     }
 
     private static PreparedData SmallFashionMnist() =>

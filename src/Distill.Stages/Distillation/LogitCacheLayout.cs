@@ -1,0 +1,30 @@
+using Distill.Learning.Data;
+using Distill.Learning.Randomness;
+using Distill.Runs;
+
+namespace Distill.Stages.Distillation;
+
+/// <summary>
+/// The conventions a logit cache's writer and readers share: file names, the seed of the augmented
+/// views, and the sidecar a reader expects.
+/// </summary>
+public static class LogitCacheLayout
+{
+    public static string FileName(DataSplit split) => $"logits-{split.ToString().ToLowerInvariant()}.npy";
+
+    /// <summary>Views exist only for the training split; validation and test hold the plain images.</summary>
+    public static int ViewsFor(DataSplit split, int views) => split == DataSplit.Train ? views : 1;
+
+    /// <summary>View v of example i is the augmentation drawn from (this seed, i, v): a pure function of the teacher stage.</summary>
+    public static long ViewSeed(long pipelineSeed, string teacherStageId) =>
+        (long)DeterministicRandom.Hash(pipelineSeed, DeterministicRandom.HashText("views:" + teacherStageId));
+
+    public static string ViewSpec(AugmentationSpec augmentation, long viewSeed, int views) =>
+        views == 1 ? "view 0 only (plain images)" : $"view 0 plain; views 1..{views - 1}: {augmentation}, seed={viewSeed}";
+
+    /// <summary>The sidecar a cache must match (its payload hash is checked against the stored one).</summary>
+    public static LogitCacheSidecar Expected(string teacherKey, string teacherWeightsSha256, string datasetFingerprint, DataSplit split,
+        int examples, int classes, int views, string viewSpec) =>
+        new(LogitCacheSidecar.CurrentFormatVersion, teacherKey, teacherWeightsSha256, datasetFingerprint, split.ToString().ToLowerInvariant(),
+            ExampleSelection.Range(0, examples), views, viewSpec, LogitCacheSidecar.Float32Dtype, [(long)views * examples, classes], null);
+}

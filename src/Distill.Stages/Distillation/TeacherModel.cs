@@ -1,0 +1,28 @@
+using Distill.Learning.Models;
+using TorchSharp;
+using Distill.Stages.Data;
+using Distill.Stages.Engine;
+using Distill.Stages.Training;
+
+namespace Distill.Stages.Distillation;
+
+/// <summary>Rebuilds a completed `train` stage's model from its saved weights.</summary>
+public static class TeacherModel
+{
+    public static ClassifierNet Load(StageContext context, StageInputRef teacher, PipelineDataset dataset)
+    {
+        var spec = StageOptions.Model(context.Pipeline.Models[teacher.Definition.Model!]);
+        var data = dataset.Prepared;
+        var model = spec.Create(data.Train.Channels, data.Train.Height, data.Train.Width, data.ClassNames.Count);
+        ModelWeights.Load(model, WeightsPath(teacher));
+        if (context.Device.type != TorchSharp.DeviceType.CPU) model.to(context.Device);
+        model.eval();
+        return model;
+    }
+
+    public static string WeightsPath(StageInputRef teacher) => teacher.Directory.OutputPath(Outputs.Weights);
+
+    /// <summary>The weights' hash as the teacher's manifest recorded it (computed if missing).</summary>
+    public static string WeightsSha256(StageInputRef teacher) =>
+        teacher.Manifest.Outputs.FirstOrDefault(o => o.Path == Outputs.Weights)?.Sha256 ?? ModelWeights.Sha256(WeightsPath(teacher));
+}

@@ -1,0 +1,72 @@
+using Distill.Learning.Data;
+using Distill.Learning.Training;
+using Distill.Runs;
+using Distill.Stages.Distillation;
+using Distill.Stages.Engine;
+
+namespace Distill.Stages.Executors;
+
+/// <summary>
+/// `cache-logits`: runs a trained teacher over the chosen splits (and, for the training split, V
+/// deterministic views) and stores the raw logits as NumPy .npy files with a JSON sidecar each.
+/// </summary>
+public sealed class CacheLogitsExecutor : IStageExecutor
+{
+    public string Kind => "cache-logits";
+
+    public StageResult Execute(StageContext context)
+    {
+        var p = context.Stage.Parameters;
+        var teacher = context.Input("teacher");
+        var dataset = context.Data.Get(teacher.Definition.Dataset!);
+        var data = dataset.Prepared;
+        int batchSize = p.GetInt("batch-size");
+        int views = p.GetInt("views");
+        long viewSeed = LogitCacheLayout.ViewSeed(context.Pipeline.Seed, teacher.Definition.Id);
+        using var model = TeacherModel.Load(context, teacher, dataset);
+        var weightsSha = TeacherModel.WeightsSha256(teacher);
+        var metrics = new Dictionary<string, double>();
+
+        foreach (var split in p.GetStrings("splits").Select(s => Enum.Parse<DataSplit>(s, ignoreCase: true)))
+        {
+            if (context.Stop.IsCancellationRequested) return StageResult.Stopped;
+            var images = data.Get(split);
+            var maker = new BatchMaker(images, data.Statistics, context.Device);
+            int splitViews = LogitCacheLayout.ViewsFor(split, views);
+            int classes = data.ClassNames.Count;
+            var path = context.Directory.OutputPath(LogitCacheLayout.FileName(split));
+
+            float[]? plain = null;
+            using (var writer = NpyWriter.Create(path, (long)splitViews * images.Count, classes))
+            {
+                for (int view = 0; view < splitViews; view++)
+                {
+                    var logits = Evaluator.Logits(model, maker, batchSize, view == 0 ? AugmentationSpec.None : dataset.Augmentation, viewSeed, view);
+                    plain ??= logits;
+                    writer.AppendRows(logits);
+                }
+                writer.Commit();
+                var sidecar = LogitCacheLayout.Expected(teacher.Manifest.Key, weightsSha, dataset.Fingerprint, split, images.Count, classes, splitViews,
+                    LogitCacheLayout.ViewSpec(dataset.Augmentation, viewSeed, splitViews)) with { PayloadSha256 = writer.PayloadSha256 };
+                sidecar.Save(LogitCacheSidecar.PathFor(path));
+            }
+            metrics[$"{split.ToString().ToLowerInvariant()}_accuracy"] = Accuracy(plain!, images.Labels, classes);
+            context.Observer.Info($"{context.Stage.Id}: cached {splitViews} x {images.Count} {split.ToString().ToLowerInvariant()} logits");
+        }
+        return new StageResult(true, metrics);
+    }
+
+    private static double Accuracy(float[] logits, long[] labels, int classes)
+    {
+        if (labels.Length == 0) return double.NaN;
+        int correct = 0;
+        for (int i = 0; i < labels.Length; i++)
+        {
+            var row = logits.AsSpan(i * classes, classes);
+            int best = 0;
+            for (int k = 1; k < classes; k++) if (row[k] > row[best]) best = k;
+            if (best == labels[i]) correct++;
+        }
+        return (double)correct / labels.Length;
+    }
+}

@@ -1,0 +1,92 @@
+using Distill.Analysis;
+using Distill.Analysis.Information;
+using Distill.Learning.Data;
+using Distill.Learning.Training;
+using Distill.Runs;
+using Distill.Stages.Distillation;
+using Distill.Stages.Engine;
+using Distill.Stages.Training;
+
+namespace Distill.Stages.Executors;
+
+/// <summary>
+/// `distill`: a student trained on a teacher's outputs at temperature T, the teacher replayed from its
+/// logit cache (default) or run live. The student sees exactly the inputs the teacher's logits belong
+/// to (view replay); the teacher's smoothness index gamma at T is recorded with the results.
+/// </summary>
+public sealed class DistillExecutor : IStageExecutor
+{
+    public string Kind => "distill";
+
+    public StageResult Execute(StageContext context)
+    {
+        var p = context.Stage.Parameters;
+        var dataset = context.Data.Get(context.Stage.Dataset!);
+        var data = dataset.Prepared;
+        double temperature = p.GetDouble("temperature");
+        int views = p.GetInt("views");
+        var options = StageOptions.Trainer(p, dataset.Augmentation, context.Seed);
+        var input = context.Input("teacher");
+        bool live = p.GetString("teacher-source") == "live";
+        var teacherStage = live ? input : CacheProducer(context, input);
+        long viewSeed = LogitCacheLayout.ViewSeed(context.Pipeline.Seed, teacherStage.Definition.Id);
+
+        using var teacher = live ? LiveSource(context, input, dataset) : CachedSource(context, input, teacherStage, dataset);
+        var batches = new ViewReplayBatches(new BatchMaker(data.Train, data.Statistics, context.Device), dataset.Augmentation, viewSeed, views, context.Seed);
+        var objective = new DistillationObjective(teacher.Logits, temperature, p.GetDouble("beta"), p.GetBool("t-squared"));
+
+        using var student = TrainingRun.CreateModel(StageOptions.Model(context.Pipeline.Models[context.Stage.Model!]), data, context.Seed, context.Device);
+        using var run = new TrainingRun(student, data, options, objective, context.Device, batches);
+        var result = TrainingStageDriver.Run(context, run, options.Epochs);
+        if (!result.Completed) return result;
+
+        var metrics = new Dictionary<string, double>(result.Metrics)
+        {
+            ["temperature"] = temperature,
+            ["teacher_gamma"] = teacher.Gamma(data, temperature),
+        };
+        return result with { Metrics = metrics };
+    }
+
+    /// <summary>The `train` stage whose model filled a cache-logits stage.</summary>
+    private static StageInputRef CacheProducer(StageContext context, StageInputRef cache) =>
+        context.Completed(cache.Definition.Inputs["teacher"][0]);
+
+    private static TeacherSource LiveSource(StageContext context, StageInputRef teacher, Data.PipelineDataset dataset)
+    {
+        var model = TeacherModel.Load(context, teacher, dataset);
+        var maker = new BatchMaker(dataset.Prepared.Train, dataset.Prepared.Statistics, context.Device);
+        return new TeacherSource(new LiveTeacher(model), () => Evaluator.Logits(model, maker, 512, AugmentationSpec.None, 0, 0), model);
+    }
+
+    private static TeacherSource CachedSource(StageContext context, StageInputRef cache, StageInputRef producer, Data.PipelineDataset dataset)
+    {
+        var path = cache.Directory.OutputPath(LogitCacheLayout.FileName(DataSplit.Train));
+        var cacheViews = cache.Definition.Parameters.GetInt("views");
+        long viewSeed = LogitCacheLayout.ViewSeed(context.Pipeline.Seed, producer.Definition.Id);
+        var data = dataset.Prepared;
+        var expected = LogitCacheLayout.Expected(producer.Manifest.Key, TeacherModel.WeightsSha256(producer), dataset.Fingerprint, DataSplit.Train,
+            data.Train.Count, data.ClassNames.Count, cacheViews, LogitCacheLayout.ViewSpec(dataset.Augmentation, viewSeed, cacheViews));
+        var hashCache = new PayloadHashCache(context.Run.HashCachePath);
+        var differences = LogitCacheValidator.Check(expected, path, hashCache);
+        if (differences.Count > 0)
+            throw new InvalidDataException($"logit cache {path} does not match what stage '{context.Stage.Id}' expects: {string.Join("; ", differences)}");
+        var file = NpyFile.Open(path);
+        var teacher = new CachedTeacher(file, context.Device);
+        return new TeacherSource(teacher, () => file.GetRows(0, data.Train.Count).ToArray(), teacher);
+    }
+
+    /// <summary>The teacher's logits per batch, its plain training logits (for gamma), and what to dispose.</summary>
+    private sealed class TeacherSource(ITeacherLogits logits, Func<float[]> plainTrainLogits, IDisposable owned) : IDisposable
+    {
+        public ITeacherLogits Logits { get; } = logits;
+
+        public double Gamma(PreparedData data, double temperature)
+        {
+            var matrix = LogitMatrix.FromFloats(plainTrainLogits(), data.ClassNames.Count);
+            return SmoothnessIndex.FromLogits(matrix, data.Train.Labels.Select(l => (int)l).ToArray(), temperature);
+        }
+
+        public void Dispose() => owned.Dispose();
+    }
+}
