@@ -13,6 +13,7 @@ public sealed class StageDirectory
     public const string CheckpointsFolderName = "checkpoints";
     public const string MetricsCsvFileName = "metrics.csv";
     public const string MetricsJsonFileName = "metrics.json";
+    public const string TensorBoardFolderName = "tensorboard";
 
     internal StageDirectory(string stageId, string rootPath)
     {
@@ -34,6 +35,9 @@ public sealed class StageDirectory
     public string MetricsCsvPath => Path.Combine(RootPath, MetricsCsvFileName);
 
     public string MetricsJsonPath => Path.Combine(RootPath, MetricsJsonFileName);
+
+    /// <summary>TensorBoard event files (wall-clock stamped, so kept out of the hashed outputs).</summary>
+    public string TensorBoardPath => Path.Combine(RootPath, TensorBoardFolderName);
 
     public CheckpointStore Checkpoints { get; }
 
@@ -61,7 +65,7 @@ public sealed class StageDirectory
     }
 
     /// <summary>
-    /// Deletes the manifest, then outputs/, checkpoints/ and the metrics files, and recreates the empty folders.
+    /// Deletes the manifest, then outputs/, checkpoints/, tensorboard/ and the metrics files, and recreates the empty folders.
     /// The manifest goes first: if we are interrupted half-way, no manifest is left describing files that are gone.
     /// </summary>
     public void Wipe()
@@ -69,6 +73,7 @@ public sealed class StageDirectory
         if (File.Exists(ManifestPath)) File.Delete(ManifestPath);
         if (Directory.Exists(OutputsPath)) Directory.Delete(OutputsPath, recursive: true);
         if (Directory.Exists(CheckpointsPath)) Directory.Delete(CheckpointsPath, recursive: true);
+        if (Directory.Exists(TensorBoardPath)) Directory.Delete(TensorBoardPath, recursive: true);
         if (File.Exists(MetricsCsvPath)) File.Delete(MetricsCsvPath);
         if (File.Exists(MetricsJsonPath)) File.Delete(MetricsJsonPath);
         AtomicFile.DeleteLeftoverTempFiles(RootPath);

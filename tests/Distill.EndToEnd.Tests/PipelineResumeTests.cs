@@ -98,6 +98,10 @@ public sealed class PipelineResumeTests(ITestOutputHelper output) : IDisposable
         RunToEnd(root);
         var before = RunResults.Fingerprint(Path.Combine(root, "resume"));
 
+        // Training stages also leave TensorBoard event files with their per-epoch curves.
+        var events = Directory.GetFiles(Path.Combine(root, "resume", "stages", "teacher-a", "tensorboard"), "events.out.tfevents.*");
+        Assert.Contains("epoch/test_accuracy", System.Text.Encoding.UTF8.GetString(File.ReadAllBytes(Assert.Single(events))));
+
         var watch = Stopwatch.StartNew();
         var again = RunToEnd(root);
         output.WriteLine($"re-run of a completed pipeline: {watch.Elapsed.TotalSeconds:F2} s (process start included)");

@@ -41,7 +41,12 @@ public static class TrainingStageDriver
             sinceCheckpoint.Restart();
         }
 
-        run.Trainer.StepCompleted = report => context.Observer.Step(context.Stage.Id, report);
+        using var tensorBoard = TensorBoardLog.For(context);
+        run.Trainer.StepCompleted = report =>
+        {
+            context.Observer.Step(context.Stage.Id, report);
+            tensorBoard?.Step(report, run.Trainer.StepsPerEpoch);
+        };
         run.Trainer.CheckpointDue = () => sinceCheckpoint.Elapsed >= interval;
         run.Trainer.CheckpointRequested = () => Checkpoint("periodic");
         run.EpochEvaluated += metrics =>
@@ -50,6 +55,7 @@ public static class TrainingStageDriver
             var position = run.Trainer.Position;
             context.RecordEpoch(new StageProgress(position.Epoch, (long)position.Epoch * run.Trainer.StepsPerEpoch), metrics);
             MetricsFiles.Write(stage, run.History);
+            tensorBoard?.Epoch(metrics);
             context.Observer.EpochFinished(context.Stage.Id, metrics, epochs);
         };
 
