@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Distill.Benchmarks;
 
 // Prints training throughput and peak memory of the paper's two networks. Usage:
-//   dotnet run -c Release --project tools/Distill.Benchmarks -- [training] [distillation] [cache-read] [--steps N] [--warmup N] [--threads N]
+//   dotnet run -c Release --project tools/Distill.Benchmarks -- [training] [distillation] [cache-read] [memory] [--steps N] [--warmup N] [--threads N]
 Distill.Learning.Training.NativeMemoryTuning.Apply();
 var options = BenchmarkOptions.Parse(args);
 Console.WriteLine($"# Distill benchmarks  {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC  {Environment.ProcessorCount} cores");
@@ -17,11 +17,14 @@ foreach (var suite in options.Suites)
         case "distillation":
             DistillationThroughput.Run(options);
             break;
+        case "memory":
+            MemorySoak.Run(options);
+            break;
         case "cache-read":
             CacheReadBandwidth.Run(options);
             break;
         default:
-            Console.Error.WriteLine($"unknown suite '{suite}' (available: training, distillation, cache-read)");
+            Console.Error.WriteLine($"unknown suite '{suite}' (available: training, distillation, cache-read, memory)");
             return 2;
     }
     Console.WriteLine($"# {suite}: {watch.Elapsed.TotalSeconds:F0} s");
