@@ -15,5 +15,9 @@ var root = new RootCommand("Distill: knowledge-distillation pipelines (\"When Do
     RunCommand.Create(),
     ValidateCommand.Create(),
     TrainCommand.Create(),
+    WorkerCommand.Create(),
+    SubmitCommand.Create(),
+    StatusCommand.Create(),
+    CancelCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -21,13 +21,15 @@ internal static class RunCommand
     {
         var file = new Argument<string>("file") { Description = "Pipeline YAML file" };
         var command = new Command("run", "Run a pipeline in the foreground (resumes where an earlier run stopped)") { file, RunsRoot };
-        command.SetAction((parse, token) => Task.FromResult(Run(parse.GetValue(file)!, parse.GetValue(RunsRoot)!, token)));
+        // A synchronous action: System.CommandLine then leaves SIGTERM and Ctrl-C to us (its async actions
+        // install handlers that give up after a short timeout, before a checkpoint may be written).
+        command.SetAction(parse => Run(parse.GetValue(file)!, parse.GetValue(RunsRoot)!));
         return command;
     }
 
-    private static int Run(string file, string runsRoot, CancellationToken token)
+    private static int Run(string file, string runsRoot)
     {
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(token);
+        using var stop = new CancellationTokenSource();
         using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(
             System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
             {

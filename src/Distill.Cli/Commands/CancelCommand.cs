@@ -1,0 +1,35 @@
+using System.CommandLine;
+using Distill.Cli.Worker;
+
+namespace Distill.Cli.Commands;
+
+/// <summary>`distill cancel RUN --root DIR`: drop a pipeline's queued files and stop its running one after the current step.</summary>
+internal static class CancelCommand
+{
+    public static Command Create()
+    {
+        var run = new Argument<string>("run") { Description = "Run (pipeline) name" };
+        var root = WorkerRootOption.Create();
+        var command = new Command("cancel", "Cancel a queued or running pipeline of a worker") { run, root };
+        command.SetAction(parse =>
+        {
+            var layout = new QueueLayout(parse.GetValue(root)!);
+            var name = parse.GetValue(run)!;
+            CancelResult result;
+            try { result = new RunCanceller(layout).Cancel(name, DateTimeOffset.UtcNow); }
+            catch (ArgumentException e)
+            {
+                System.Console.Error.WriteLine($"error: {e.Message}");
+                return 2;
+            }
+            foreach (var file in result.CancelledPending)
+                System.Console.WriteLine($"Removed {file} from the queue (now in {layout.Cancelled})");
+            foreach (var file in result.StopRequested)
+                System.Console.WriteLine($"Asked the worker running {file} to stop after its current step ({Path.Combine(layout.CancelRequests, name)}); it will move to {layout.Cancelled}");
+            if (!result.NothingFound) return 0;
+            System.Console.Error.WriteLine($"error: nothing to cancel: no queued or running pipeline named '{name}' in {layout.Queue}");
+            return 1;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,28 @@
+using System.CommandLine;
+using Distill.Cli.Worker;
+
+namespace Distill.Cli.Commands;
+
+/// <summary>`distill submit FILE --root DIR`: validate, then queue a copy for `distill worker`.</summary>
+internal static class SubmitCommand
+{
+    public static Command Create()
+    {
+        var root = WorkerRootOption.Create();
+        var file = new Argument<string>("file") { Description = "Pipeline YAML file" };
+        var command = new Command("submit", "Validate a pipeline and queue it for a worker") { file, root };
+        command.SetAction(parse =>
+        {
+            var layout = new QueueLayout(parse.GetValue(root)!);
+            var result = new PipelineSubmitter(layout).Submit(parse.GetValue(file)!, DateTimeOffset.UtcNow);
+            if (!result.Succeeded)
+            {
+                foreach (var error in result.Errors) System.Console.Error.WriteLine(error);
+                return 1;
+            }
+            System.Console.WriteLine($"Queued {Path.GetFileName(result.QueuedPath)} in {layout.Queue}");
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,68 @@
+using System.CommandLine;
+using Distill.Cli.Worker;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Distill.Cli.Commands;
+
+/// <summary>
+/// `distill worker --root DIR`: a long-running process that runs pipelines submitted to DIR/queue one after another.
+/// SIGTERM or Ctrl-C stops it after the current step's checkpoint (exit 0); the interrupted pipeline resumes on the next start.
+/// </summary>
+internal static class WorkerCommand
+{
+    public static Command Create()
+    {
+        var root = new Option<string?>("--root") { Description = "Worker folder holding queue/, cancel/ and runs/ (config key Root, env DISTILL_ROOT; default: current folder)" };
+        var poll = new Option<string?>("--poll-interval") { Description = "How often to look for work, e.g. 00:00:02 (config key PollInterval)" };
+        var shutdown = new Option<string?>("--shutdown-timeout") { Description = "Longest wait for a checkpoint on SIGTERM, e.g. 00:00:30 (config key ShutdownTimeout)" };
+        var logFormat = new Option<string?>("--log-format") { Description = "console or json (config key LogFormat)" };
+        logFormat.AcceptOnlyFromAmong("console", "json");
+        var command = new Command("worker", "Run queued pipelines until stopped (submit with `distill submit`)") { root, poll, shutdown, logFormat };
+
+        // A synchronous action on purpose: System.CommandLine's async actions install their own SIGTERM handler that
+        // gives up after two seconds with exit code 143; the generic host's lifetime must own the signals instead.
+        command.SetAction(parse => Run(new Dictionary<string, string?>
+        {
+            [nameof(WorkerOptions.Root)] = parse.GetValue(root),
+            [nameof(WorkerOptions.PollInterval)] = parse.GetValue(poll),
+            [nameof(WorkerOptions.ShutdownTimeout)] = parse.GetValue(shutdown),
+            [nameof(WorkerOptions.LogFormat)] = parse.GetValue(logFormat),
+        }.Where(kv => kv.Value is not null).ToDictionary()));
+        return command;
+    }
+
+    private static int Run(IReadOnlyDictionary<string, string?> commandLine)
+    {
+        var configuration = WorkerHost.AddWorkerSources(new ConfigurationBuilder(), commandLine).Build();
+        var options = new WorkerOptions();
+        try
+        {
+            configuration.Bind(options);
+        }
+        catch (InvalidOperationException e)
+        {
+            System.Console.Error.WriteLine($"error: worker settings: {e.Message} (time spans look like 00:00:30)");
+            return 2;
+        }
+        var errors = options.Validate();
+        if (errors.Count > 0)
+        {
+            foreach (var error in errors) System.Console.Error.WriteLine($"error: worker settings: {error}");
+            return 2;
+        }
+
+        using var host = WorkerHost.Build(configuration, options);
+        var worker = host.Services.GetRequiredService<PipelineWorker>(); // before Run, which disposes the services
+        host.Run();
+
+        if (worker.ExecuteTask is { IsFaulted: true }) return 1; // the host already logged why
+        if (worker.ExecuteTask is { IsCompleted: false })
+        {
+            System.Console.Error.WriteLine($"error: the running pipeline did not reach a checkpoint within ShutdownTimeout ({options.ShutdownTimeout}); it resumes from its previous checkpoint");
+            return 1;
+        }
+        return 0;
+    }
+}
