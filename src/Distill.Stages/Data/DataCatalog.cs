@@ -49,7 +49,8 @@ public sealed class DataCatalog(PipelineDefinition pipeline) : IDisposable
     private static IImageDataset Open(DatasetDefinition d)
     {
         var p = d.Parameters;
-        return new DatasetSource(d.Kind, d.Path, p.ContainsKey("download") && p.GetBool("download"), p.TryGetString("labels") ?? "fine").Open();
+        return new DatasetSource(d.Kind, d.Path, p.ContainsKey("download") && p.GetBool("download"), p.TryGetString("labels") ?? "fine",
+            p.TryGetInt("image-size") ?? ImageFolderDataset.DefaultImageSize).Open();
     }
 
     public void Dispose()
