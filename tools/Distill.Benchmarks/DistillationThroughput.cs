@@ -22,10 +22,7 @@ internal static class DistillationThroughput
         int batch = options.BatchSize;
         Console.WriteLine($"student training step (alexnet), batch {batch}, 32x32x3, {get_num_threads()} threads, teacher resnet56; median of {options.Steps} steps x {Rounds} rounds");
 
-        manual_seed(0);
-        using var images = new LabeledImages(randint(0, 256, [examples, 3, 32, 32], ScalarType.Byte),
-            Enumerable.Range(0, examples).Select(i => (long)(i % classes)).ToArray(),
-            Enumerable.Range(0, classes).Select(c => $"c{c}").ToArray());
+        using var images = SyntheticImages.Create(examples, classes);
         var statistics = ChannelStatistics.Compute(images.Images);
         var maker = new BatchMaker(images, statistics, CPU);
         using var teacher = new CifarResNet(56, 3, classes);

@@ -15,10 +15,7 @@ internal static class MemorySoak
     {
         if (options.Threads > 0) set_num_threads(options.Threads);
         const int examples = 2048, classes = 10, epochs = 8;
-        manual_seed(0);
-        using var images = new LabeledImages(randint(0, 256, [examples, 3, 32, 32], ScalarType.Byte),
-            Enumerable.Range(0, examples).Select(i => (long)(i % classes)).ToArray(),
-            Enumerable.Range(0, classes).Select(c => $"c{c}").ToArray());
+        using var images = SyntheticImages.Create(examples, classes);
         var maker = new BatchMaker(images, ChannelStatistics.Compute(images.Images), CPU);
         using var model = new CifarResNet(20, 3, classes);
         var options2 = new TrainerOptions { Epochs = epochs, BatchSize = options.BatchSize, LearningRate = 0.05, Seed = 1 };

@@ -103,12 +103,11 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors) : IPip
                     return new StageOutcome(stage.Id, stage.Kind, StageRunStatus.UpToDate, decision.Reason, clock.Elapsed);
 
                 observer.StageStarting(stage.Id, stage.Kind, decision.Action, decision.Reason);
-                IReadOnlyDictionary<string, IReadOnlyList<StageInputRef>> inputs = new Dictionary<string, IReadOnlyList<StageInputRef>>();
                 manifest = (decision.Action == StageAction.Resume ? decision.Previous! : StageManifest.Pending(stage.Id, stage.Kind, key,
                     stage.Dependencies.Select(d => new StageInput(d, keys[d])))).StartAttempt(DateTimeOffset.UtcNow);
                 directory.WriteManifest(manifest);
 
-                var context = new StageContext(pipeline, run, stage, directory, decision, inputs, data, device, observer,
+                var context = new StageContext(pipeline, run, stage, directory, decision, data, device, observer,
                     (progress, metrics) =>
                     {
                         manifest = manifest.WithEpoch(progress, metrics);

@@ -16,7 +16,6 @@ public sealed class StageContext(
     StageDefinition stage,
     StageDirectory directory,
     StageDecision decision,
-    IReadOnlyDictionary<string, IReadOnlyList<StageInputRef>> inputs,
     DataCatalog data,
     Device device,
     IRunObserver observer,
@@ -30,7 +29,8 @@ public sealed class StageContext(
     public StageDecision Decision { get; } = decision;
 
     /// <summary>Completed input stages by role (the `inputs:` of the pipeline).</summary>
-    public IReadOnlyDictionary<string, IReadOnlyList<StageInputRef>> Inputs { get; private set; } = inputs;
+    public IReadOnlyDictionary<string, IReadOnlyList<StageInputRef>> Inputs { get; private set; } =
+        new Dictionary<string, IReadOnlyList<StageInputRef>>();
 
     /// <summary>Reads the manifests of the stages this one reads from.</summary>
     public void ResolveInputs() =>
