@@ -11,6 +11,9 @@ internal static class StageRegistry
         new TrainExecutor(),
         new CacheLogitsExecutor(),
         new DistillExecutor(),
+        new CalibrateExecutor(),
+        new ProjectExecutor(),
+        new ReportExecutor(),
     ];
 
     public static PipelineRunner CreateRunner() => new(Executors());

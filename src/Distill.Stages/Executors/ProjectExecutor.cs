@@ -1,0 +1,169 @@
+using System.Globalization;
+using System.Text;
+using Distill.Analysis.Geometry;
+using Distill.Analysis.Plotting;
+using Distill.Learning.Data;
+using Distill.Learning.Models;
+using Distill.Runs;
+using Distill.Stages.Distillation;
+using Distill.Stages.Engine;
+using static TorchSharp.torch;
+
+namespace Distill.Stages.Executors;
+
+/// <summary>
+/// `project`: the penultimate activations of a few examples of three classes, projected onto the plane
+/// through those classes' templates (rows of the last layer's weight), for one or two trained models
+/// (without / with label smoothing) on the training and validation splits (paper section 2, Fig. 1).
+/// Writes `projection.csv`, one PNG per (model, split) and, for two models, the 2 x 2 `projection-grid.png`.
+/// </summary>
+public sealed class ProjectExecutor : IStageExecutor
+{
+    public const string CsvName = "projection.csv";
+    public const string GridName = "projection-grid.png";
+    private const int BatchSize = 256;
+
+    public string Kind => "project";
+
+    public static string PanelName(string modelStageId, string split) => $"projection-{modelStageId}-{split}.png";
+
+    public StageResult Execute(StageContext context)
+    {
+        var p = context.Stage.Parameters;
+        int perClass = p.GetInt("examples-per-class");
+        // Without smoothing first, so the grid's rows read "without, with".
+        var models = context.Inputs["models"].OrderBy(Alpha).ThenBy(m => m.Definition.Id, StringComparer.Ordinal).ToList();
+        var dataset = context.Data.Get(models[0].Definition.Dataset!);
+        var data = dataset.Prepared;
+        var classes = ResolveClasses(p.GetList("classes"), data.ClassNames, context.Stage.Id);
+        var classNames = classes.Select(c => data.ClassNames[c]).ToList();
+
+        var heldOut = data.Validation.Count > 0 ? DataSplit.Validation : DataSplit.Test;
+        var splits = new[] { DataSplit.Train, heldOut };
+        var examples = splits.ToDictionary(s => s, s => Choose(data.Get(s), classes, perClass));
+        foreach (var (split, chosen) in examples)
+        {
+            for (int c = 0; c < classes.Length; c++)
+            {
+                if (chosen[c].Length == 0)
+                    throw new ArgumentException($"stage '{context.Stage.Id}': the {Name(split)} split has no example of class '{classNames[c]}'");
+                if (chosen[c].Length < perClass)
+                    context.Observer.Info($"{context.Stage.Id}: only {chosen[c].Length} {Name(split)} examples of class '{classNames[c]}' (asked for {perClass})");
+            }
+        }
+
+        var csv = new StringBuilder("model,split,class,x,y\n");
+        var panels = new List<ProjectionPanel>();
+        var metrics = new Dictionary<string, double>();
+        foreach (var model in models)
+        {
+            if (context.Stop.IsCancellationRequested) return StageResult.Stopped;
+            using var net = TeacherModel.Load(context, model, dataset);
+            var plane = Plane(net, classes);
+            foreach (var split in splits)
+            {
+                var projected = new List<ProjectedClass>();
+                for (int c = 0; c < classes.Length; c++)
+                {
+                    var points = plane.ProjectRows(Features(net, new BatchMaker(data.Get(split), data.Statistics, context.Device), examples[split][c]));
+                    projected.Add(new ProjectedClass(classNames[c], points));
+                    foreach (var point in points)
+                        csv.Append(Csv(model.Definition.Id)).Append(',').Append(Name(split)).Append(',').Append(Csv(classNames[c])).Append(',')
+                            .Append(MetricsFiles.FormatNumber(point.X)).Append(',').Append(MetricsFiles.FormatNumber(point.Y)).Append('\n');
+                }
+
+                var splitTitle = split == DataSplit.Train ? "training"
+                    : split == DataSplit.Validation ? "validation" : "test (no validation split)";
+                var panel = new ProjectionPanel($"{Describe(model)}: {splitTitle}", projected);
+                panels.Add(panel);
+                PngImage.Write(context.Directory.OutputPath(PanelName(model.Definition.Id, Name(split))), ProjectionPlot.Render(panel));
+
+                var geometry = ClusterGeometry.Measure(projected.Select(c => (IReadOnlyList<PlanePoint>)c.Points.ToList()).ToList());
+                var suffix = split == DataSplit.Train ? "" : "_" + Name(split);
+                metrics[$"tightness_{model.Definition.Id}{suffix}"] = geometry.Tightness;
+                metrics[$"centroid_spread_{model.Definition.Id}{suffix}"] = geometry.CentroidSpread;
+            }
+        }
+
+        AtomicFile.WriteAllText(context.Directory.OutputPath(CsvName), csv.ToString());
+        if (panels.Count == 4)
+            PngImage.Write(context.Directory.OutputPath(GridName), ProjectionPlot.RenderGrid(panels));
+        metrics["examples_per_class"] = perClass;
+        return new StageResult(true, metrics);
+    }
+
+    private static double Alpha(StageInputRef model) =>
+        model.Definition.Parameters.TryGetValue("alpha", out _) ? model.Definition.Parameters.GetDouble("alpha") : 0;
+
+    private static string Describe(StageInputRef model) =>
+        $"{model.Definition.Id} (alpha = {Alpha(model).ToString("0.###", CultureInfo.InvariantCulture)})";
+
+    /// <summary>Class indices; names are looked up for datasets whose classes the pipeline layer could not resolve.</summary>
+    private static int[] ResolveClasses(IReadOnlyList<object> given, IReadOnlyList<string> names, string stageId) =>
+        given.Select(g => g switch
+        {
+            int i when i >= 0 && i < names.Count => i,
+            string s when names.ToList().FindIndex(n => string.Equals(n, s, StringComparison.OrdinalIgnoreCase)) is var i && i >= 0 => i,
+            _ => throw new ArgumentException($"stage '{stageId}': class '{g}' is not one of the dataset's {names.Count} classes"),
+        }).ToArray();
+
+    /// <summary>The first <paramref name="perClass"/> examples of each class, in index order (the same for every model).</summary>
+    private static long[][] Choose(LabeledImages images, int[] classes, int perClass) =>
+        classes.Select(c => Enumerable.Range(0, images.Count).Where(i => images.Labels[i] == c).Take(perClass).Select(i => (long)i).ToArray()).ToArray();
+
+    private static TemplatePlane Plane(ClassifierNet net, int[] classes)
+    {
+        using var scope = NewDisposeScope();
+        var weight = net.Classifier.weight!.detach().to(CPU).to_type(ScalarType.Float32).contiguous();
+        int dimension = (int)weight.shape[1];
+        var values = weight.data<float>().ToArray();
+        float[] Row(int k) => values.AsSpan(k * dimension, dimension).ToArray();
+        return TemplatePlane.FromTemplates(Row(classes[0]), Row(classes[1]), Row(classes[2]));
+    }
+
+    /// <summary>Penultimate activations (N x D, row-major) of the given examples, plain images, in eval mode.</summary>
+    private static float[] Features(ClassifierNet net, BatchMaker maker, long[] indices)
+    {
+        net.eval();
+        using var noGrad = no_grad();
+        var rows = new List<float>();
+        for (int start = 0; start < indices.Length; start += BatchSize)
+        {
+            using var scope = NewDisposeScope();
+            var batch = indices.AsSpan(start, Math.Min(BatchSize, indices.Length - start));
+            var (inputs, _) = maker.Make(batch, AugmentationSpec.None, 0, 0);
+            var features = net.Features(inputs).to(CPU).to_type(ScalarType.Float32).contiguous();
+            rows.AddRange(features.data<float>().ToArray());
+        }
+        return rows.ToArray();
+    }
+
+    private static string Name(DataSplit split) => split.ToString().ToLowerInvariant();
+
+    private static string Csv(string field) =>
+        field.IndexOfAny([',', '"', '\n', '\r']) < 0 ? field : "\"" + field.Replace("\"", "\"\"") + "\"";
+}
+
+/// <summary>How tight and how evenly spaced the projected class clusters are.</summary>
+/// <param name="Tightness">Mean distance of a point to its class centroid divided by the mean distance between centroids (smaller: tighter clusters).</param>
+/// <param name="CentroidSpread">(largest - smallest) distance between centroids divided by their mean (0: equidistant clusters).</param>
+public sealed record ClusterGeometry(double Tightness, double CentroidSpread)
+{
+    public static ClusterGeometry Measure(IReadOnlyList<IReadOnlyList<PlanePoint>> clusters)
+    {
+        if (clusters.Count < 2 || clusters.Any(c => c.Count == 0))
+            throw new ArgumentException("Need at least two non-empty clusters.", nameof(clusters));
+        var centroids = clusters.Select(c => new PlanePoint(c.Average(p => p.X), c.Average(p => p.Y))).ToList();
+        double within = clusters.SelectMany((c, k) => c.Select(p => Distance(p, centroids[k]))).Average();
+        var between = new List<double>();
+        for (int i = 0; i < centroids.Count; i++)
+            for (int j = i + 1; j < centroids.Count; j++)
+                between.Add(Distance(centroids[i], centroids[j]));
+        double mean = between.Average();
+        return mean == 0
+            ? new ClusterGeometry(double.PositiveInfinity, double.NaN)
+            : new ClusterGeometry(within / mean, (between.Max() - between.Min()) / mean);
+    }
+
+    private static double Distance(PlanePoint a, PlanePoint b) => Math.Sqrt((a.X - b.X) * (a.X - b.X) + (a.Y - b.Y) * (a.Y - b.Y));
+}
