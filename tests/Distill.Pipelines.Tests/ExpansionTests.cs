@@ -21,6 +21,24 @@ public class ExpansionTests
     }
 
     [Fact]
+    public void A_report_without_inputs_reads_every_other_stage_and_runs_last()
+    {
+        var p = TestPipelines.Load(TestPipelines.Header + """
+              summary:
+                kind: report
+              teacher:
+                kind: train
+                matrix: { alpha: [0, 0.1] }
+                dataset: fm
+                model: net
+                alpha: ${alpha}
+            """);
+
+        Assert.Equal("summary", p.Stages[^1].Id);
+        Assert.Equal(["teacher-alpha0", "teacher-alpha0.1"], p.Stage("summary").Dependencies.Order());
+    }
+
+    [Fact]
     public void Default_ids_name_each_variable_and_value()
     {
         var p = TestPipelines.Load(TestPipelines.Header + """

@@ -35,7 +35,11 @@ mkdir -p "$tool_dir"
 
 for lib in $targets; do
     dir=$(dirname "$lib")
-    cp "$tool_dir/$shim" "$dir/$shim"
+    # Replace, never overwrite in place: a running process may have the shim mapped.
+    if ! cmp -s "$tool_dir/$shim" "$dir/$shim"; then
+        cp "$tool_dir/$shim" "$dir/$shim.distill-tmp"
+        mv -f "$dir/$shim.distill-tmp" "$dir/$shim"
+    fi
     if patchelf --print-needed "$lib" | grep -qx "$shim"; then
         continue  # already patched by an earlier build
     fi

@@ -19,6 +19,12 @@ internal sealed class InputResolver(ErrorSink errors, IReadOnlyList<BoundStage> 
 
     private void Resolve(BoundStage stage)
     {
+        // A report that names no inputs reads everything: otherwise, with no dependencies, it would run first.
+        if (stage.Kind == StageKinds.Report && stage.Inputs.Count == 0)
+        {
+            stage.Resolved["all"] = stages.Where(s => s != stage && s.Kind != StageKinds.Report).Select(s => s.Id).ToList();
+            return;
+        }
         foreach (var role in stage.Inputs)
         {
             var ids = new List<string>();
