@@ -27,10 +27,10 @@ internal static class TrainCommand
         var subset = new Option<int?>("--subset") { Description = "Training examples to keep (equal share per class); all when omitted", DefaultValueFactory = _ => 10000 };
         var testSubset = new Option<int?>("--test-subset") { Description = "Test examples to keep; all when omitted" };
         var validation = new Option<int>("--validation") { Description = "Examples carved off the training split for validation", DefaultValueFactory = _ => 0 };
-        var batchSize = new Option<int>("--batch-size") { DefaultValueFactory = _ => 128 };
-        var lr = new Option<double>("--lr") { DefaultValueFactory = _ => 0.1 };
+        var batchSize = new Option<int>("--batch-size") { DefaultValueFactory = _ => 64 };
+        var lr = new Option<double>("--lr") { DefaultValueFactory = _ => 0.05 };
         var schedule = new Option<string>("--schedule") { Description = "multistep, cosine or constant", DefaultValueFactory = _ => "cosine" };
-        var cropPadding = new Option<int>("--crop-padding") { Description = "Zero padding before the random crop (0 = no crop)", DefaultValueFactory = _ => 4 };
+        var cropPadding = new Option<int>("--crop-padding") { Description = "Zero padding before the random crop (0 = no crop)", DefaultValueFactory = _ => 2 };
         var flip = new Option<bool>("--flip") { Description = "Random horizontal flips", DefaultValueFactory = _ => true };
         var seed = new Option<long>("--seed") { DefaultValueFactory = _ => 0 };
         var threads = new Option<int>("--threads") { Description = "LibTorch threads (0 = library default)" };

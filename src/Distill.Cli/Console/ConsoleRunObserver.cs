@@ -26,9 +26,16 @@ internal sealed class ConsoleRunObserver(bool interactive) : IRunObserver
         var text = $"{stageId} epoch {report.Epoch + 1} step {report.Step + 1}/{report.StepsPerEpoch} loss {report.Loss:F3} lr {report.LearningRate:G3}";
         lock (_gate)
         {
-            if (interactive) System.Console.Write($"\r{text,-100}\r");
+            if (interactive) System.Console.Write($"\r{Bar((report.Step + 1.0) / report.StepsPerEpoch)} {text,-80}\r");
             else System.Console.WriteLine(text);
         }
+    }
+
+    /// <summary>A 24-character bar with the share of the epoch done, e.g. [#########...........]  45%.</summary>
+    private static string Bar(double done)
+    {
+        int filled = (int)Math.Round(Math.Clamp(done, 0, 1) * 20);
+        return $"[{new string('#', filled)}{new string('.', 20 - filled)}] {done,4:P0}";
     }
 
     public void EpochFinished(string stageId, EpochMetrics metrics, int epochs) =>

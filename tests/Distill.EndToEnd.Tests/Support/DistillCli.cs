@@ -67,7 +67,10 @@ public static class DistillCli
         }
     }
 
-    public static Running Start(params string[] arguments)
+    public static Running Start(params string[] arguments) => Start(new Dictionary<string, string>(), arguments);
+
+    /// <summary>Starts `distill` with extra environment variables (e.g. worker settings as DISTILL_*).</summary>
+    public static Running Start(IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -75,6 +78,7 @@ public static class DistillCli
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var (name, value) in environment) info.Environment[name] = value;
         info.ArgumentList.Add(Assembly);
         foreach (var a in arguments) info.ArgumentList.Add(a);
         return new Running(Process.Start(info)!);

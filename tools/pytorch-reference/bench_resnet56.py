@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""PyTorch reference for Distill's training benchmark: the same CIFAR ResNet-56 (option-A shortcuts,
+0.85 M parameters) and the same step (forward, label-smoothed cross-entropy, backward, SGD with Nesterov
+momentum) at batch 128 on random 32x32x3 inputs; prints images/s as the median of timed steps after
+warm-up. Debian's python3-torch (apt-get install python3-torch). Usage:
+    /usr/bin/python3 tools/pytorch-reference/bench_resnet56.py [--threads 2] [--steps 10] [--warmup 3]
+"""
+import argparse
+import statistics
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class BasicBlock(nn.Module):
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.stride, self.pad = stride, cout - cin
+
+    def forward(self, x):
+        y = F.relu(self.bn1(self.conv1(x)))
+        y = self.bn2(self.conv2(y))
+        s = x[:, :, ::self.stride, ::self.stride] if self.stride != 1 else x
+        if self.pad > 0:
+            s = F.pad(s, (0, 0, 0, 0, self.pad // 2, self.pad - self.pad // 2))
+        return F.relu(y + s)
+
+
+class CifarResNet(nn.Module):
+    def __init__(self, depth=56, classes=10, width=16):
+        super().__init__()
+        n = (depth - 2) // 6
+        layers = [nn.Conv2d(3, width, 3, 1, 1, bias=False), nn.BatchNorm2d(width), nn.ReLU()]
+        cin = width
+        for stage in range(3):
+            cout = width << stage
+            for b in range(n):
+                layers.append(BasicBlock(cin, cout, 2 if stage > 0 and b == 0 else 1))
+                cin = cout
+        layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten()]
+        self.body = nn.Sequential(*layers)
+        self.fc = nn.Linear(cin, classes)
+
+    def forward(self, x):
+        return self.fc(self.body(x))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--steps", type=int, default=10)
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--batch-size", type=int, default=128)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    model = CifarResNet()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=5e-4, nesterov=True)
+    x = torch.randn(args.batch_size, 3, 32, 32)
+    y = torch.randint(0, 10, (args.batch_size,))
+    model.train()
+    times = []
+    for i in range(args.warmup + args.steps):
+        start = time.perf_counter()
+        optimizer.zero_grad()
+        loss = F.cross_entropy(model(x), y, label_smoothing=0.1)
+        loss.backward()
+        optimizer.step()
+        if i >= args.warmup:
+            times.append(time.perf_counter() - start)
+    median = statistics.median(times)
+    params = sum(p.numel() for p in model.parameters())
+    print(f"pytorch {torch.__version__} resnet56 {params:,} params, batch {args.batch_size}, {torch.get_num_threads()} threads: "
+          f"{args.batch_size / median:.0f} images/s ({median * 1000:.1f} ms/step, min {min(times) * 1000:.0f} max {max(times) * 1000:.0f})")
+
+
+if __name__ == "__main__":
+    main()
