@@ -14,7 +14,8 @@ internal static class MemorySoak
     public static void Run(BenchmarkOptions options)
     {
         if (options.Threads > 0) set_num_threads(options.Threads);
-        const int examples = 2048, classes = 10, epochs = 10;
+        const int examples = 2048, classes = 10;
+        int epochs = options.Epochs;
         using var images = SyntheticImages.Create(examples, classes);
         var maker = new BatchMaker(images, ChannelStatistics.Compute(images.Images), CPU);
         using var model = new CifarResNet(20, 3, classes);

@@ -31,20 +31,33 @@ internal static class TrainingThroughput
             model.train();
             PeakMemory.ResetPeak();
             var times = new List<double>();
+            var phases = new List<double[]>();
             for (int i = 0; i < options.Warmup + options.Steps; i++)
             {
                 var watch = Stopwatch.StartNew();
+                var phase = new double[4];
                 using (NewDisposeScope())
                 {
                     optimizer.zero_grad();
-                    var loss = LabelSmoothing.CrossEntropy(model.forward(inputs), labels, 0.1);
+                    var logits = model.forward(inputs);
+                    phase[0] = watch.Elapsed.TotalMilliseconds;
+                    var loss = LabelSmoothing.CrossEntropy(logits, labels, 0.1);
+                    phase[1] = watch.Elapsed.TotalMilliseconds;
                     loss.backward();
+                    phase[2] = watch.Elapsed.TotalMilliseconds;
                     optimizer.step();
                 }
-                if (i >= options.Warmup) times.Add(watch.Elapsed.TotalMilliseconds);
+                phase[3] = watch.Elapsed.TotalMilliseconds;
+                if (i >= options.Warmup)
+                {
+                    times.Add(phase[3]);
+                    phases.Add(phase);
+                }
             }
             double median = Stats.Median(times);
             Console.WriteLine($"{name,-10} {model.ParameterCount(),10:N0} {options.BatchSize / (median / 1000),10:F0} {median,9:F1} {times.Min(),6:F0}-{times.Max(),-7:F0} {PeakMemory.PeakMiB(),9:F0}");
+            double Part(int k) => Stats.Median(phases.Select(p => p[k] - (k == 0 ? 0 : p[k - 1])).ToList());
+            Console.WriteLine($"{"",-10} median ms: forward {Part(0):F1}, loss {Part(1):F1}, backward {Part(2):F1}, optimizer {Part(3):F1}");
         }
     }
 }

@@ -65,19 +65,27 @@ def main():
     x = torch.randn(args.batch_size, 3, 32, 32)
     y = torch.randint(0, 10, (args.batch_size,))
     model.train()
-    times = []
+    times, phases = [], []
     for i in range(args.warmup + args.steps):
         start = time.perf_counter()
         optimizer.zero_grad()
-        loss = F.cross_entropy(model(x), y, label_smoothing=0.1)
+        logits = model(x)
+        t_forward = time.perf_counter()
+        loss = F.cross_entropy(logits, y, label_smoothing=0.1)
+        t_loss = time.perf_counter()
         loss.backward()
+        t_backward = time.perf_counter()
         optimizer.step()
+        end = time.perf_counter()
         if i >= args.warmup:
-            times.append(time.perf_counter() - start)
+            times.append(end - start)
+            phases.append((t_forward - start, t_loss - t_forward, t_backward - t_loss, end - t_backward))
     median = statistics.median(times)
+    part = [statistics.median(p[k] for p in phases) * 1000 for k in range(4)]
     params = sum(p.numel() for p in model.parameters())
     print(f"pytorch {torch.__version__} resnet56 {params:,} params, batch {args.batch_size}, {torch.get_num_threads()} threads: "
           f"{args.batch_size / median:.0f} images/s ({median * 1000:.1f} ms/step, min {min(times) * 1000:.0f} max {max(times) * 1000:.0f})")
+    print(f"median ms: forward {part[0]:.1f}, loss {part[1]:.1f}, backward {part[2]:.1f}, optimizer {part[3]:.1f}")
 
 
 if __name__ == "__main__":
