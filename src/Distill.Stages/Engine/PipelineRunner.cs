@@ -66,8 +66,9 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors) : IPip
                 && o.Status is not (StageRunStatus.Completed or StageRunStatus.UpToDate));
             if (stop.IsCancellationRequested || blockedBy is not null)
             {
-                var reason = blockedBy is null ? "run stopped before this stage" : $"input stage '{blockedBy}' did not complete";
-                var status = blockedBy is null ? StageRunStatus.Cancelled : StageRunStatus.Blocked;
+                bool stopped = stop.IsCancellationRequested;
+                var reason = stopped ? "run stopped before this stage" : $"input stage '{blockedBy}' did not complete";
+                var status = stopped ? StageRunStatus.Cancelled : StageRunStatus.Blocked;
                 outcomes[stage.Id] = Report(observer, new StageOutcome(stage.Id, stage.Kind, status, reason, TimeSpan.Zero));
                 continue;
             }
