@@ -64,6 +64,9 @@ public static class LineChart
         }
 
         PlotStyle.Decorate(plot, title, xLabel, yLabel);
+        // Epochs and temperatures are whole numbers: no ticks at 1.2, 1.4...
+        if (series.All(l => l.X.All(x => x == Math.Round(x))))
+            plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
         // Outside the data area: a legend inside would hide the end of some curve.
         plot.ShowLegend(Edge.Right);
         return PlotStyle.ToPng(plot, size ?? FigureSize.Default);
