@@ -43,6 +43,21 @@ internal static class TrainCommand
         };
         command.SetAction(parse =>
         {
+            try
+            {
+                return Run(Read(parse));
+            }
+            catch (ArgumentException e)
+            {
+                System.Console.Error.WriteLine($"error: {e.Message}");
+                return 2;
+            }
+        });
+        return command;
+
+        Settings Read(ParseResult parse)
+        {
+            if (parse.GetValue(epochs) < 1) throw new ArgumentException("--epochs must be at least 1");
             var settings = new Settings(
                 new DatasetSource(parse.GetValue(dataset)!, parse.GetValue(dataDir), parse.GetValue(download)),
                 ModelName.Parse(parse.GetValue(model)!),
@@ -59,17 +74,21 @@ internal static class TrainCommand
                     Epochs = parse.GetValue(epochs),
                     BatchSize = parse.GetValue(batchSize),
                     LearningRate = parse.GetValue(lr),
-                    Schedule = Enum.Parse<ScheduleKind>(parse.GetValue(schedule)!.Replace("-", ""), ignoreCase: true),
+                    Schedule = ParseSchedule(parse.GetValue(schedule)!),
                     Seed = parse.GetValue(seed),
                     Augmentation = new AugmentationSpec(parse.GetValue(cropPadding), parse.GetValue(flip)),
                 },
                 parse.GetValue(threads),
                 parse.GetValue(device)!,
                 parse.GetValue(output)!);
-            return Run(settings);
-        });
-        return command;
+            return settings;
+        }
     }
+
+    private static ScheduleKind ParseSchedule(string text) =>
+        Enum.TryParse<ScheduleKind>(text.Replace("-", ""), ignoreCase: true, out var kind)
+            ? kind
+            : throw new ArgumentException($"unknown schedule '{text}' (expected multistep, cosine or constant)");
 
     private sealed record Settings(
         DatasetSource Dataset, ModelSpec Model, double[] Alphas, SplitOptions Split, TrainerOptions Training,

@@ -14,7 +14,7 @@ public sealed class BatchMaker(LabeledImages images, ChannelStatistics statistic
     {
         var streams = new long[indices.Length];
         Array.Fill(streams, stream);
-        return MakeViews(indices, augmentation, seed, streams);
+        return MakeViews(indices, augmentation, seed, streams, viewZeroIsPlain: false);
     }
 
     /// <summary>

@@ -5,6 +5,13 @@ namespace Distill.Learning.Models;
 /// <summary>Saves and loads a model's parameters and buffers in TorchSharp's format.</summary>
 public static class ModelWeights
 {
+    /// <summary>Writes the weights to a stream (the run store wraps it in an atomic file write).</summary>
+    public static void Save(ClassifierNet model, Stream stream)
+    {
+        using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+        model.save(writer);
+    }
+
     /// <summary>Writes the weights to a temporary file, flushes it and renames it into place.</summary>
     public static void Save(ClassifierNet model, string path)
     {
@@ -13,8 +20,7 @@ public static class ModelWeights
         {
             using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write))
             {
-                using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
-                    model.save(writer);
+                Save(model, stream);
                 stream.Flush(flushToDisk: true);
             }
             File.Move(temp, path, overwrite: true);

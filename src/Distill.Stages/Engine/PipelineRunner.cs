@@ -18,7 +18,7 @@ namespace Distill.Stages.Engine;
 public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors) : IPipelineRunner
 {
     /// <summary>Bumped when stage outputs change meaning, so old results are never reused.</summary>
-    public const int FormatVersion = 1;
+    public const int FormatVersion = 2;
 
     public const string PipelineCopyName = "pipeline.yaml";
 
@@ -28,7 +28,8 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors) : IPip
     private static readonly ResiliencePipeline TransientRetry = new ResiliencePipelineBuilder()
         .AddRetry(new RetryStrategyOptions
         {
-            ShouldHandle = new PredicateBuilder().Handle<IOException>(e => e is not RunFormatException and not RunLockedException),
+            ShouldHandle = new PredicateBuilder().Handle<IOException>(e =>
+                e is not (RunFormatException or RunLockedException or FileNotFoundException or DirectoryNotFoundException or EndOfStreamException)),
             MaxRetryAttempts = 3,
             BackoffType = DelayBackoffType.Exponential,
             UseJitter = true,
@@ -50,12 +51,14 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors) : IPip
         if (missing.Count > 0)
             throw new PipelineInvalidException([$"{request.PipelinePath}:1:1: stage kind(s) {string.Join(", ", missing)} are not available in this build"]);
 
+        TorchRuntime.SetThreads(pipeline.Threads);
+        TorchSharp.torch.Device device;
+        try { device = TorchRuntime.ResolveDevice(pipeline.Device); }
+        catch (InvalidOperationException e) { throw new PipelineInvalidException([$"{request.PipelinePath}:1:1: device: {e.Message}"]); }
         var run = RunDirectory.Open(request.RunsRoot, pipeline.Name);
         using var runLock = run.AcquireLock(observer.Info);
         AtomicFile.WriteAllText(Path.Combine(run.RootPath, PipelineCopyName), File.ReadAllText(request.PipelinePath));
 
-        TorchRuntime.SetThreads(pipeline.Threads);
-        var device = TorchRuntime.ResolveDevice(pipeline.Device);
         using var data = new DataCatalog(pipeline);
 
         var keys = new Dictionary<string, string>();
@@ -128,7 +131,7 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors) : IPip
                 return new StageOutcome(stage.Id, stage.Kind, StageRunStatus.Completed, null, clock.Elapsed);
             });
         }
-        catch (Exception e) when (e is DatasetException or TrainingDivergedException or IOException or InvalidOperationException or ArgumentException)
+        catch (Exception e) when (e is DatasetException or TrainingDivergedException or IOException or InvalidDataException or InvalidOperationException or ArgumentException or FormatException)
         {
             var reason = e.Message.ReplaceLineEndings(" ");
             if (manifest is not null) directory.WriteManifest(manifest.Fail(DateTimeOffset.UtcNow, reason));

@@ -1,3 +1,5 @@
+using Distill.Analysis;
+using Distill.Analysis.Calibration;
 using Distill.Learning.Data;
 using Distill.Learning.Training;
 using Distill.Runs;
@@ -50,23 +52,11 @@ public sealed class CacheLogitsExecutor : IStageExecutor
                     LogitCacheLayout.ViewSpec(dataset.Augmentation, viewSeed, splitViews)) with { PayloadSha256 = writer.PayloadSha256 };
                 sidecar.Save(LogitCacheSidecar.PathFor(path));
             }
-            metrics[$"{split.ToString().ToLowerInvariant()}_accuracy"] = Accuracy(plain!, images.Labels, classes);
+            if (images.Count > 0)
+                metrics[$"{split.ToString().ToLowerInvariant()}_accuracy"] =
+                    CalibrationMetrics.Accuracy(LogitMatrix.FromFloats(plain!, classes), images.Labels.Select(l => (int)l).ToArray());
             context.Observer.Info($"{context.Stage.Id}: cached {splitViews} x {images.Count} {split.ToString().ToLowerInvariant()} logits");
         }
         return new StageResult(true, metrics);
-    }
-
-    private static double Accuracy(float[] logits, long[] labels, int classes)
-    {
-        if (labels.Length == 0) return double.NaN;
-        int correct = 0;
-        for (int i = 0; i < labels.Length; i++)
-        {
-            var row = logits.AsSpan(i * classes, classes);
-            int best = 0;
-            for (int k = 1; k < classes; k++) if (row[k] > row[best]) best = k;
-            if (best == labels[i]) correct++;
-        }
-        return (double)correct / labels.Length;
     }
 }

@@ -6,6 +6,7 @@ using Distill.Learning.Data;
 using Distill.Learning.Models;
 using Distill.Runs;
 using Distill.Stages.Distillation;
+using Distill.Stages.Data;
 using Distill.Stages.Engine;
 using static TorchSharp.torch;
 
@@ -35,7 +36,7 @@ public sealed class ProjectExecutor : IStageExecutor
         var models = context.Inputs["models"].OrderBy(Alpha).ThenBy(m => m.Definition.Id, StringComparer.Ordinal).ToList();
         var dataset = context.Data.Get(models[0].Definition.Dataset!);
         var data = dataset.Prepared;
-        var classes = ResolveClasses(p.GetList("classes"), data.ClassNames, context.Stage.Id);
+        var classes = ClassList.Resolve(p.GetList("classes"), data.ClassNames, context.Stage.Id);
         var classNames = classes.Select(c => data.ClassNames[c]).ToList();
 
         var heldOut = data.Validation.Count > 0 ? DataSplit.Validation : DataSplit.Test;
@@ -99,14 +100,6 @@ public sealed class ProjectExecutor : IStageExecutor
         $"{model.Definition.Id} (alpha = {Alpha(model).ToString("0.###", CultureInfo.InvariantCulture)})";
 
     /// <summary>Class indices; names are looked up for datasets whose classes the pipeline layer could not resolve.</summary>
-    private static int[] ResolveClasses(IReadOnlyList<object> given, IReadOnlyList<string> names, string stageId) =>
-        given.Select(g => g switch
-        {
-            int i when i >= 0 && i < names.Count => i,
-            string s when names.ToList().FindIndex(n => string.Equals(n, s, StringComparison.OrdinalIgnoreCase)) is var i && i >= 0 => i,
-            _ => throw new ArgumentException($"stage '{stageId}': class '{g}' is not one of the dataset's {names.Count} classes"),
-        }).ToArray();
-
     /// <summary>The first <paramref name="perClass"/> examples of each class, in index order (the same for every model).</summary>
     private static long[][] Choose(LabeledImages images, int[] classes, int perClass) =>
         classes.Select(c => Enumerable.Range(0, images.Count).Where(i => images.Labels[i] == c).Take(perClass).Select(i => (long)i).ToArray()).ToArray();

@@ -1,4 +1,6 @@
+using Distill.Learning.Randomness;
 using Distill.Learning.Training;
+using Distill.Stages.Data;
 using Distill.Stages.Engine;
 using Distill.Stages.Training;
 
@@ -20,9 +22,11 @@ public sealed class TrainExecutor : IStageExecutor
 
         if (p.TryGetMap("mutual-information") is { } mi && mi.GetBool("enabled"))
         {
-            var classes = mi.GetList("classes").Select(c => Convert.ToInt32(c, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+            var classes = ClassList.Resolve(mi.GetList("classes"), data.ClassNames, context.Stage.Id);
+            // One augmentation seed for every teacher of the pipeline, so their curves are comparable.
+            long probeSeed = (long)DeterministicRandom.Hash(context.Pipeline.Seed, DeterministicRandom.HashText("mutual-information-probe"));
             var probe = new MutualInformationProbe(model, data, context.Device, dataset.Augmentation.IsIdentity ? new() : dataset.Augmentation,
-                classes[0], classes[1], mi.GetInt("examples-per-class"), mi.GetInt("augmentations"), context.Seed ^ 0x4D49);
+                classes[0], classes[1], mi.GetInt("examples-per-class"), mi.GetInt("augmentations"), probeSeed);
             run.EpochProbes.Add(_ =>
             {
                 var clock = System.Diagnostics.Stopwatch.StartNew();

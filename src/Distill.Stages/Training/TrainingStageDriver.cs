@@ -51,10 +51,12 @@ public static class TrainingStageDriver
         run.Trainer.CheckpointRequested = () => Checkpoint("periodic");
         run.EpochEvaluated += metrics =>
         {
-            Checkpoint("epoch end");
+            // Manifest and metrics first, checkpoint second: a kill in between repeats this epoch on
+            // resume (recording it again with the same values) instead of losing its metrics.
             var position = run.Trainer.Position;
             context.RecordEpoch(new StageProgress(position.Epoch, (long)position.Epoch * run.Trainer.StepsPerEpoch), metrics);
             MetricsFiles.Write(stage, run.History);
+            Checkpoint("epoch end");
             tensorBoard?.Epoch(metrics);
             context.Observer.EpochFinished(context.Stage.Id, metrics, epochs);
         };
@@ -65,7 +67,7 @@ public static class TrainingStageDriver
             return StageResult.Stopped;
         }
 
-        Learning.Models.ModelWeights.Save(run.Model, stage.OutputPath(Outputs.Weights));
+        AtomicFile.WriteStream(stage.OutputPath(Outputs.Weights), stream => Learning.Models.ModelWeights.Save(run.Model, stream));
         MetricsFiles.Write(stage, run.History);
         var final = run.History.Count > 0
             ? run.History[^1].Values.Where(kv => kv.Key != "seconds").ToDictionary(kv => kv.Key, kv => kv.Value)
