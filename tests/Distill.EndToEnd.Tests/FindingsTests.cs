@@ -38,6 +38,8 @@ public sealed class FindingsTests
         Assert.Equal(Verdict.PartlyAgrees, Findings.Distillation(0.85, 0.86, hard, [(0.28, 0.79)]).Outcome);
         Assert.Equal(Verdict.DoesNotAgree, Findings.Distillation(0.86, 0.85, hard, [(0.58, 0.75)]).Outcome);
         Assert.Equal(Verdict.Inconclusive, Findings.Distillation(0.85, 0.86, hard, []).Outcome);
+        // Differences within half a point are ties: here both halves tie.
+        Assert.Equal(Verdict.Inconclusive, Findings.Distillation(0.850, 0.853, hard, [(0.28, 0.777)]).Outcome);
     }
 
     [Fact]
@@ -47,5 +49,7 @@ public sealed class FindingsTests
         Assert.Equal(Verdict.PartlyAgrees, Findings.Information([2.0, 2.5, 1.0], [2.0, 2.4, 1.2], Math.Log(600)).Outcome);
         Assert.Equal(Verdict.DoesNotAgree, Findings.Information([2.0, 2.5, 1.0], [1.0, 2.0, 3.0], Math.Log(600)).Outcome);
         Assert.Equal(Verdict.Inconclusive, Findings.Information([2.0], [1.0], Math.Log(600)).Outcome);
+        // Ending level with the hard-target teacher (within 0.05 nats) is a tie: only the fall counts.
+        Assert.Equal(Verdict.PartlyAgrees, Findings.Information([2.0, 1.9, 1.64], [1.6, 1.8, 1.63], Math.Log(600)).Outcome);
     }
 }

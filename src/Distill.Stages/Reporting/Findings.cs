@@ -56,10 +56,10 @@ public static class Findings
             $"centroid spread {F3(smoothSpread)} vs {F3(hardSpread)} (0 = equidistant; both smaller is better)";
         if (!double.IsFinite(hardTightness) || !double.IsFinite(smoothTightness))
             return new(1, Verdict.Inconclusive, evidence);
-        bool tighter = smoothTightness < hardTightness;
-        bool evener = !(smoothSpread > hardSpread);
-        var outcome = tighter && evener ? Verdict.Agrees : tighter || evener ? Verdict.PartlyAgrees : Verdict.DoesNotAgree;
-        return new(1, outcome, evidence);
+        // Differences under 5 % of the hard model's figure are ties: too small to say anything.
+        bool? tighter = Below(smoothTightness, hardTightness, 0.05 * hardTightness);
+        bool? evener = Below(smoothSpread, hardSpread, 0.05 * hardSpread);
+        return new(1, Combine(tighter, evener), evidence + TieNote(tighter, evener, "differences under 5 % count as ties"));
     }
 
     /// <summary>
@@ -93,7 +93,7 @@ public static class Findings
         bool? teacherBetter = null, studentWorse = null;
         if (double.IsFinite(hardTeacherAccuracy) && double.IsFinite(smoothTeacherAccuracy))
         {
-            teacherBetter = smoothTeacherAccuracy > hardTeacherAccuracy ? true : smoothTeacherAccuracy < hardTeacherAccuracy ? false : null;
+            teacherBetter = Below(hardTeacherAccuracy, smoothTeacherAccuracy, AccuracyMargin);
             parts.Add($"teacher test accuracy {P(smoothTeacherAccuracy)} with smoothing vs {P(hardTeacherAccuracy)} without");
         }
         if (hardStudents.Count > 0 && smoothStudents.Count > 0)
@@ -103,19 +103,17 @@ public static class Findings
             foreach (var (gamma, accuracy) in smoothStudents)
             {
                 var match = hardStudents.MinBy(h => Math.Abs(h.Gamma - gamma));
-                if (accuracy < match.Accuracy) worse++;
-                else if (accuracy > match.Accuracy) better++;
+                if (accuracy < match.Accuracy - AccuracyMargin) worse++;
+                else if (accuracy > match.Accuracy + AccuracyMargin) better++;
                 pairs.Add($"{P(accuracy)} (gamma {F3(gamma)}) vs {P(match.Accuracy)} (gamma {F3(match.Gamma)})");
             }
             studentWorse = worse > better ? true : better > worse ? false : null;
             parts.Add($"student accuracy from the smoothed teacher vs the hard teacher's student at the nearest gamma: {string.Join("; ", pairs)}");
         }
         var evidence = parts.Count > 0 ? string.Join("; ", parts) : "no teachers or students to compare";
-        if (teacherBetter is null || studentWorse is null)
-            return new(3, Verdict.Inconclusive, evidence + (parts.Count > 0 ? " (a tie or a missing half decides nothing)" : ""));
-        var outcome = teacherBetter.Value && studentWorse.Value ? Verdict.Agrees
-            : teacherBetter.Value || studentWorse.Value ? Verdict.PartlyAgrees : Verdict.DoesNotAgree;
-        return new(3, outcome, evidence);
+        if (parts.Count < 2)
+            return new(3, Verdict.Inconclusive, evidence + (parts.Count > 0 ? " (a missing half decides nothing)" : ""));
+        return new(3, Combine(teacherBetter, studentWorse), evidence + TieNote(teacherBetter, studentWorse, "accuracy differences under 0.5 points count as ties"));
     }
 
     /// <summary>
@@ -131,11 +129,30 @@ public static class Findings
         double peak = smooth.Max(), last = smooth[^1];
         var evidence = $"with smoothing the estimate goes from a peak of {F3(peak)} to {F3(last)} nats, the hard-target teacher ends at {F3(hard[^1])} " +
             $"(log N = {F3(logN)}, log 2 = {F3(Math.Log(2))})";
-        bool falls = last < peak;
-        bool keepsLess = last < hard[^1];
-        var outcome = falls && keepsLess ? Verdict.Agrees : falls || keepsLess ? Verdict.PartlyAgrees : Verdict.DoesNotAgree;
-        return new(4, outcome, evidence);
+        bool falls = last < peak - InformationMargin; // a curve that ends at its peak does not fall
+        bool? keepsLess = Below(last, hard[^1], InformationMargin);
+        return new(4, Combine(falls, keepsLess), evidence + TieNote(falls, keepsLess, "differences under 0.05 nats count as ties"));
     }
+
+    /// <summary>Test accuracies closer than this (half a percentage point) are a tie.</summary>
+    public const double AccuracyMargin = 0.005;
+
+    /// <summary>Mutual-information estimates closer than this (nats) are a tie.</summary>
+    public const double InformationMargin = 0.05;
+
+    /// <summary>True when a is below b by more than the margin, false when above by more, null for a tie.</summary>
+    internal static bool? Below(double a, double b, double margin) =>
+        !double.IsFinite(a) || !double.IsFinite(b) ? null : a < b - margin ? true : a > b + margin ? false : null;
+
+    /// <summary>Both halves hold: agrees; one holds: partly; both fail: does not; otherwise (ties): inconclusive.</summary>
+    internal static Verdict Combine(bool? first, bool? second) =>
+        first == true && second == true ? Verdict.Agrees
+        : first == true || second == true ? Verdict.PartlyAgrees
+        : first == false && second == false ? Verdict.DoesNotAgree
+        : Verdict.Inconclusive;
+
+    private static string TieNote(bool? first, bool? second, string rule) =>
+        first is null || second is null ? $" ({rule})" : "";
 
     internal static string F3(double value) => double.IsFinite(value) ? value.ToString("0.000", CultureInfo.InvariantCulture) : "n/a";
 
