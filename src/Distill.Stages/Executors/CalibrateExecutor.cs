@@ -46,9 +46,9 @@ public sealed class CalibrateExecutor : IStageExecutor
         double? alpha = teacher.Definition.Parameters.TryGetValue("alpha", out _) ? teacher.Definition.Parameters.GetDouble("alpha") : null;
 
         string who = alpha is { } a ? $"{teacher.Definition.Id} (alpha = {a:0.###})" : teacher.Definition.Id;
-        PngImage.Write(context.Directory.OutputPath(ReliabilityBefore),
+        AtomicFile.WriteAllBytes(context.Directory.OutputPath(ReliabilityBefore),
             ReliabilityDiagramPlot.Render(before.Reliability, $"{who}, {Name(evalSplit)}, T = 1"));
-        PngImage.Write(context.Directory.OutputPath(ReliabilityAfter),
+        AtomicFile.WriteAllBytes(context.Directory.OutputPath(ReliabilityAfter),
             ReliabilityDiagramPlot.Render(after.Reliability, $"{who}, {Name(evalSplit)}, T = {fit.Temperature:0.00}"));
 
         var document = new CalibrationDocument(

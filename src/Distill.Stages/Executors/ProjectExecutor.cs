@@ -77,7 +77,7 @@ public sealed class ProjectExecutor : IStageExecutor
                     : split == DataSplit.Validation ? "validation" : "test (no validation split)";
                 var panel = new ProjectionPanel($"{Describe(model)}: {splitTitle}", projected);
                 panels.Add(panel);
-                PngImage.Write(context.Directory.OutputPath(PanelName(model.Definition.Id, Name(split))), ProjectionPlot.Render(panel));
+                AtomicFile.WriteAllBytes(context.Directory.OutputPath(PanelName(model.Definition.Id, Name(split))), ProjectionPlot.Render(panel));
 
                 var geometry = ClusterGeometry.Measure(projected.Select(c => (IReadOnlyList<PlanePoint>)c.Points.ToList()).ToList());
                 var suffix = split == DataSplit.Train ? "" : "_" + Name(split);
@@ -88,7 +88,7 @@ public sealed class ProjectExecutor : IStageExecutor
 
         AtomicFile.WriteAllText(context.Directory.OutputPath(CsvName), csv.ToString());
         if (panels.Count == 4)
-            PngImage.Write(context.Directory.OutputPath(GridName), ProjectionPlot.RenderGrid(panels));
+            AtomicFile.WriteAllBytes(context.Directory.OutputPath(GridName), ProjectionPlot.RenderGrid(panels));
         metrics["examples_per_class"] = perClass;
         return new StageResult(true, metrics);
     }

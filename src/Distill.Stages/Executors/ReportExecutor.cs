@@ -34,7 +34,7 @@ public sealed class ReportExecutor : IStageExecutor
 
         var title = context.Stage.Parameters.TryGetString("title") ?? $"Distill report: {context.Pipeline.Name}";
         var report = new RunReportBuilder(context.Pipeline, stages).Build(title, note);
-        report.Document.WriteHtml(context.Directory.OutputPath(HtmlName));
+        AtomicFile.WriteAllText(context.Directory.OutputPath(HtmlName), report.Document.RenderHtml());
         report.Document.WriteMarkdown(context.Directory.OutputPath(MarkdownName));
         foreach (var verdict in report.Verdicts)
             context.Observer.Info($"{context.Stage.Id}: {verdict.Sentence}");
