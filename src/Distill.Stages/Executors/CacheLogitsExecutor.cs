@@ -26,7 +26,6 @@ public sealed class CacheLogitsExecutor : IStageExecutor
         int views = p.GetInt("views");
         long viewSeed = LogitCacheLayout.ViewSeed(context.Pipeline.Seed, teacher.Definition.Id);
         using var model = TeacherModel.Load(context, teacher, dataset);
-        var weightsSha = TeacherModel.WeightsSha256(teacher);
         var metrics = new Dictionary<string, double>();
 
         foreach (var split in p.GetStrings("splits").Select(s => Enum.Parse<DataSplit>(s, ignoreCase: true)))
@@ -48,8 +47,7 @@ public sealed class CacheLogitsExecutor : IStageExecutor
                     writer.AppendRows(logits);
                 }
                 writer.Commit();
-                var sidecar = LogitCacheLayout.Expected(teacher.Manifest.Key, weightsSha, dataset.Fingerprint, split, images.Count, classes, splitViews,
-                    LogitCacheLayout.ViewSpec(dataset.Augmentation, viewSeed, splitViews)) with { PayloadSha256 = writer.PayloadSha256 };
+                var sidecar = VerifiedLogitCache.Expected(context, teacher, dataset, split, views) with { PayloadSha256 = writer.PayloadSha256 };
                 sidecar.Save(LogitCacheSidecar.PathFor(path));
             }
             if (images.Count > 0)

@@ -85,16 +85,7 @@ public sealed class CalibrateExecutor : IStageExecutor
         if (images.Count == 0)
             throw new ArgumentException($"stage '{context.Stage.Id}': the {Name(split)} split of dataset '{dataset.Definition.Name}' is empty");
 
-        var path = cache.Directory.OutputPath(LogitCacheLayout.FileName(split));
-        int views = LogitCacheLayout.ViewsFor(split, cache.Definition.Parameters.GetInt("views"));
-        long viewSeed = LogitCacheLayout.ViewSeed(context.Pipeline.Seed, teacher.Definition.Id);
-        var expected = LogitCacheLayout.Expected(teacher.Manifest.Key, TeacherModel.WeightsSha256(teacher), dataset.Fingerprint, split,
-            images.Count, classes, views, LogitCacheLayout.ViewSpec(dataset.Augmentation, viewSeed, views));
-        var differences = LogitCacheValidator.Check(expected, path, new PayloadHashCache(context.Run.HashCachePath));
-        if (differences.Count > 0)
-            throw new InvalidDataException($"logit cache {path} does not match what stage '{context.Stage.Id}' expects: {string.Join("; ", differences)}");
-
-        using var file = NpyFile.Open(path);
+        using var file = VerifiedLogitCache.Open(context, teacher, cache, dataset, split);
         // View 0 (the plain images) comes first in the file.
         var logits = LogitMatrix.FromFloats(file.GetRows(0, images.Count).ToArray(), classes);
         return (logits, images.Labels.Select(l => (int)l).ToArray());

@@ -61,17 +61,8 @@ public sealed class DistillExecutor : IStageExecutor
 
     private static TeacherSource CachedSource(StageContext context, StageInputRef cache, StageInputRef producer, Data.PipelineDataset dataset)
     {
-        var path = cache.Directory.OutputPath(LogitCacheLayout.FileName(DataSplit.Train));
-        var cacheViews = cache.Definition.Parameters.GetInt("views");
-        long viewSeed = LogitCacheLayout.ViewSeed(context.Pipeline.Seed, producer.Definition.Id);
         var data = dataset.Prepared;
-        var expected = LogitCacheLayout.Expected(producer.Manifest.Key, TeacherModel.WeightsSha256(producer), dataset.Fingerprint, DataSplit.Train,
-            data.Train.Count, data.ClassNames.Count, cacheViews, LogitCacheLayout.ViewSpec(dataset.Augmentation, viewSeed, cacheViews));
-        var hashCache = new PayloadHashCache(context.Run.HashCachePath);
-        var differences = LogitCacheValidator.Check(expected, path, hashCache);
-        if (differences.Count > 0)
-            throw new InvalidDataException($"logit cache {path} does not match what stage '{context.Stage.Id}' expects: {string.Join("; ", differences)}");
-        var file = NpyFile.Open(path);
+        var file = VerifiedLogitCache.Open(context, producer, cache, dataset, DataSplit.Train);
         var teacher = new CachedTeacher(file, context.Device);
         return new TeacherSource(teacher, () => file.GetRows(0, data.Train.Count).ToArray(), teacher);
     }

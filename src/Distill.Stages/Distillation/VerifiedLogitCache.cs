@@ -1,0 +1,33 @@
+using Distill.Learning.Data;
+using Distill.Runs;
+using Distill.Stages.Data;
+using Distill.Stages.Engine;
+
+namespace Distill.Stages.Distillation;
+
+/// <summary>
+/// What a cache-logits stage's file for a split must hold, and the one way readers open it: checked
+/// against that expectation (sidecar, shape, payload hash) before any row is used.
+/// </summary>
+public static class VerifiedLogitCache
+{
+    /// <summary>The sidecar the writer records and readers expect (without the payload hash).</summary>
+    /// <param name="cacheViews">The cache stage's `views` parameter.</param>
+    public static LogitCacheSidecar Expected(StageContext context, StageInputRef teacher, PipelineDataset dataset, DataSplit split, int cacheViews)
+    {
+        int views = LogitCacheLayout.ViewsFor(split, cacheViews);
+        long viewSeed = LogitCacheLayout.ViewSeed(context.Pipeline.Seed, teacher.Definition.Id);
+        return LogitCacheLayout.Expected(teacher.Manifest.Key, TeacherModel.WeightsSha256(teacher), dataset.Fingerprint, split,
+            dataset.Prepared.Get(split).Count, dataset.Prepared.ClassNames.Count, views, LogitCacheLayout.ViewSpec(dataset.Augmentation, viewSeed, views));
+    }
+
+    /// <summary>Opens the split's cache after checking it; a mismatch names the file and every difference.</summary>
+    public static NpyFile Open(StageContext context, StageInputRef teacher, StageInputRef cache, PipelineDataset dataset, DataSplit split)
+    {
+        var path = cache.Directory.OutputPath(LogitCacheLayout.FileName(split));
+        var differences = LogitCacheValidator.Check(Expected(context, teacher, dataset, split, cache.Definition.Parameters.GetInt("views")), path, new PayloadHashCache(context.Run.HashCachePath));
+        if (differences.Count > 0)
+            throw new InvalidDataException($"logit cache {path} does not match what stage '{context.Stage.Id}' expects: {string.Join("; ", differences)}");
+        return NpyFile.Open(path);
+    }
+}
