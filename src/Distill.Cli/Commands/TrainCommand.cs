@@ -111,7 +111,7 @@ internal static class TrainCommand
             foreach (var alpha in s.Alphas)
             {
                 var label = $"alpha={alpha.ToString(CultureInfo.InvariantCulture)}";
-                using var model = TrainingRun.CreateModel(s.Model, data, s.Training.Seed, device);
+                using var model = TrainingRun.CreateModel(s.Model, data, s.Training.Seed, device, System.Console.WriteLine);
                 using var run = new TrainingRun(model, data, s.Training, new LabelSmoothingObjective(alpha), device);
                 run.EpochEvaluated += m => System.Console.WriteLine(EpochLine.Format(label, m, s.Training.Epochs));
                 new StepProgress().Run(label, report =>

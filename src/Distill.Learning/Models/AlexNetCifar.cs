@@ -23,11 +23,11 @@ public sealed class AlexNetCifar : ClassifierNet
         // TensorFlow's LRN (depth_radius 4, bias 1, alpha 0.001/9, beta 0.75) in PyTorch's terms:
         // window 9, and PyTorch divides alpha by the window size.
         _convolutions = Sequential(
-            ("conv1", Conv2d(inputChannels, 64, 5, padding: 2)),
+            ("conv1", new RoutedConv2d(inputChannels, 64, 5, padding: 2)),
             ("relu1", ReLU()),
             ("pool1", MaxPool2d(3, stride: 2, padding: 1)),
             ("norm1", LocalResponseNorm(9, alpha: 0.001, beta: 0.75, k: 1.0)),
-            ("conv2", Conv2d(64, 64, 5, padding: 2)),
+            ("conv2", new RoutedConv2d(64, 64, 5, padding: 2)),
             ("relu2", ReLU()),
             ("norm2", LocalResponseNorm(9, alpha: 0.001, beta: 0.75, k: 1.0)),
             ("pool2", MaxPool2d(3, stride: 2, padding: 1)),

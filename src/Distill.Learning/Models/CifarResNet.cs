@@ -25,7 +25,7 @@ public sealed class CifarResNet : ClassifierNet
 
         var layers = new List<(string, Module<Tensor, Tensor>)>
         {
-            ("stem", Conv2d(inputChannels, width, 3, padding: 1, bias: false)),
+            ("stem", new RoutedConv2d(inputChannels, width, 3, padding: 1, bias: false)),
             ("stem_bn", BatchNorm2d(width)),
             ("stem_relu", ReLU()),
         };
@@ -55,16 +55,16 @@ public sealed class CifarResNet : ClassifierNet
 
     private sealed class BasicBlock : Module<Tensor, Tensor>
     {
-        private readonly Conv2d conv1, conv2;
+        private readonly RoutedConv2d conv1, conv2;
         private readonly BatchNorm2d bn1, bn2;
         private readonly int _stride;
         private readonly long _padChannels;
 
         public BasicBlock(string name, int inChannels, int outChannels, int stride) : base(name)
         {
-            conv1 = Conv2d(inChannels, outChannels, 3, stride: stride, padding: 1, bias: false);
+            conv1 = new RoutedConv2d(inChannels, outChannels, 3, stride: stride, padding: 1, bias: false);
             bn1 = BatchNorm2d(outChannels);
-            conv2 = Conv2d(outChannels, outChannels, 3, padding: 1, bias: false);
+            conv2 = new RoutedConv2d(outChannels, outChannels, 3, padding: 1, bias: false);
             bn2 = BatchNorm2d(outChannels);
             _stride = stride;
             _padChannels = outChannels - inChannels;

@@ -109,12 +109,33 @@ public sealed class Trainer : IDisposable
         var loss = _objective.Loss(logits, batch);
         double value = loss.item<float>();
         if (!double.IsFinite(value))
-            throw new TrainingDivergedException($"loss became {value} at epoch {epoch + 1}, step {step + 1}; lower the learning rate or enable gradient clipping");
+            throw Diverged($"loss became {value}", batch, epoch, step);
         loss.backward();
+        if (!GradientsFinite())
+            throw Diverged("gradients became non-finite", batch, epoch, step);
         if (_options.ClipGradNorm > 0)
             nn.utils.clip_grad_norm_(_model.parameters(), _options.ClipGradNorm);
         _optimizer.step();
         return value;
+    }
+
+    private bool GradientsFinite()
+    {
+        // One sum per parameter: NaN or infinity anywhere makes the total non-finite.
+        var sums = _model.parameters().Where(p => p.grad is not null).Select(p => p.grad!.sum()).ToList();
+        if (sums.Count == 0) return true;
+        using var total = stack(sums).sum();
+        return double.IsFinite(total.item<float>());
+    }
+
+    /// <summary>Names the module where the step first went non-finite, by re-running the batch (weights are not yet updated).</summary>
+    private TrainingDivergedException Diverged(string what, TrainingBatch batch, int epoch, int step)
+    {
+        string? where = NonFiniteLocator.Locate(_model, logits => _objective.Loss(logits, batch), batch.Inputs);
+        string origin = where is null ? "" : $"; first non-finite value: {where}";
+        return new TrainingDivergedException(
+            $"{what} at epoch {epoch + 1}, step {step + 1}{origin}; lower the learning rate or enable gradient clipping" +
+            (where?.Contains("Conv", StringComparison.Ordinal) == true ? " (a convolution first: see docs/platform-defects.md)" : ""));
     }
 
     /// <summary>Model weights, optimizer state (momentum buffers) and position in one stream.</summary>

@@ -17,6 +17,7 @@ public static class TeacherModel
         ModelWeights.Load(model, WeightsPath(teacher));
         if (context.Device.type != TorchSharp.DeviceType.CPU) model.to(context.Device);
         model.eval();
+        TrainingRun.VerifyKernels(model, data, message => context.Observer.Info($"{context.Stage.Id}: {message}"));
         return model;
     }
 

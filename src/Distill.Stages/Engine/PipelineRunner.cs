@@ -1,3 +1,4 @@
+using Distill.Learning.Platform;
 using System.Diagnostics;
 using Distill.Learning.Data;
 using Distill.Learning.Training;
@@ -131,7 +132,7 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors) : IPip
                 return new StageOutcome(stage.Id, stage.Kind, StageRunStatus.Completed, null, clock.Elapsed);
             });
         }
-        catch (Exception e) when (e is DatasetException or TrainingDivergedException or IOException or InvalidDataException or InvalidOperationException or ArgumentException or FormatException)
+        catch (Exception e) when (e is DatasetException or TrainingDivergedException or PlatformDefectException or IOException or InvalidDataException or InvalidOperationException or ArgumentException or FormatException)
         {
             var reason = e.Message.ReplaceLineEndings(" ");
             if (manifest is not null) directory.WriteManifest(manifest.Fail(DateTimeOffset.UtcNow, reason));

@@ -35,7 +35,7 @@ public sealed class DistillExecutor : IStageExecutor
         var batches = new ViewReplayBatches(new BatchMaker(data.Train, data.Statistics, context.Device), dataset.Augmentation, viewSeed, views, context.Seed);
         var objective = new DistillationObjective(teacher.Logits, temperature, p.GetDouble("beta"), p.GetBool("t-squared"));
 
-        using var student = TrainingRun.CreateModel(StageOptions.Model(context.Pipeline.Models[context.Stage.Model!]), data, context.Seed, context.Device);
+        using var student = TrainingRun.CreateModel(StageOptions.Model(context.Pipeline.Models[context.Stage.Model!]), data, context.Seed, context.Device, message => context.Observer.Info($"{context.Stage.Id}: {message}"));
         using var run = new TrainingRun(student, data, options, objective, context.Device, batches);
         var result = TrainingStageDriver.Run(context, run, options.Epochs);
         if (!result.Completed) return result;

@@ -17,7 +17,7 @@ public sealed class TrainExecutor : IStageExecutor
         var dataset = context.Data.Get(context.Stage.Dataset!);
         var data = dataset.Prepared;
         var options = StageOptions.Trainer(p, dataset.Augmentation, context.Seed);
-        using var model = TrainingRun.CreateModel(StageOptions.Model(context.Pipeline.Models[context.Stage.Model!]), data, context.Seed, context.Device);
+        using var model = TrainingRun.CreateModel(StageOptions.Model(context.Pipeline.Models[context.Stage.Model!]), data, context.Seed, context.Device, message => context.Observer.Info($"{context.Stage.Id}: {message}"));
         using var run = new TrainingRun(model, data, options, new LabelSmoothingObjective(p.GetDouble("alpha")), context.Device);
 
         if (p.TryGetMap("mutual-information") is { } mi && mi.GetBool("enabled"))

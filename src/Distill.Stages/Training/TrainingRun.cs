@@ -1,3 +1,4 @@
+using Distill.Learning.Platform;
 using System.Diagnostics;
 using Distill.Learning.Data;
 using Distill.Learning.Models;
@@ -33,13 +34,28 @@ public sealed class TrainingRun : IDisposable
         Trainer.EpochCompleted = OnEpochCompleted;
     }
 
-    /// <summary>Builds the model a spec names for the data's image shape, initialised from the seed.</summary>
-    public static ClassifierNet CreateModel(ModelSpec spec, PreparedData data, long seed, Device device)
+    /// <summary>
+    /// Builds the model a spec names for the data's image shape, initialised from the seed, and checks
+    /// its convolutions on this machine's kernels before any training (see <see cref="VerifyKernels"/>).
+    /// </summary>
+    public static ClassifierNet CreateModel(ModelSpec spec, PreparedData data, long seed, Device device, Action<string> log)
     {
         TorchRuntime.Seed(seed);
         var model = spec.Create(data.Train.Channels, data.Train.Height, data.Train.Width, data.ClassNames.Count);
         if (device.type != DeviceType.CPU) model.to(device);
+        VerifyKernels(model, data, log);
         return model;
+    }
+
+    /// <summary>
+    /// Compares every convolution shape of the model with float64 on the kernel that will run it; logs one
+    /// summary line when it checked a shape not checked before in this process (and a line per shape moved off oneDNN). Throws <see cref="PlatformDefectException"/>
+    /// when a shape is wrong on every kernel. Uses its own random generator: the model's seed stream is untouched.
+    /// </summary>
+    public static void VerifyKernels(ClassifierNet model, PreparedData data, Action<string> log)
+    {
+        var report = ConvolutionSelfCheck.VerifyModel(model, data.Train.Channels, data.Train.Height, data.Train.Width, log);
+        if (report.NewlyChecked > 0) log(report.Summary);
     }
 
     public ClassifierNet Model { get; }

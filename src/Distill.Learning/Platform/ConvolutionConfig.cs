@@ -1,0 +1,29 @@
+namespace Distill.Learning.Platform;
+
+/// <summary>
+/// What decides which kernel runs a square, ungrouped 2-D convolution: channel counts, kernel size,
+/// stride, padding, and whether the gradient of its input is needed (false for a network's first
+/// layer and for evaluation, where only the forward pass and the weight gradient run).
+/// </summary>
+public readonly record struct ConvolutionConfig(long InChannels, long OutChannels, long Kernel, long Stride, long Padding, bool InputGradient)
+{
+    public override string ToString() =>
+        $"{InChannels}->{OutChannels} channels, {Kernel}x{Kernel} kernel, stride {Stride}, padding {Padding}" +
+        (InputGradient ? "" : ", no input gradient");
+}
+
+/// <summary>A convolution configuration applied to inputs of one spatial size.</summary>
+public readonly record struct ConvolutionShape(ConvolutionConfig Config, long Height, long Width)
+{
+    public override string ToString() => $"conv {Config} on {Height}x{Width} inputs";
+}
+
+/// <summary>Which implementation runs a convolution on the CPU.</summary>
+public enum ConvolutionKernel
+{
+    /// <summary>oneDNN (LibTorch's default for float32 on the CPU): fast, wrong for some shapes in LibTorch 2.10.</summary>
+    OneDnn,
+
+    /// <summary>LibTorch's own kernels (im2col + GEMM) with oneDNN switched off around the call and its gradient.</summary>
+    Native,
+}

@@ -1,0 +1,78 @@
+using System.Collections.Concurrent;
+
+namespace Distill.Learning.Platform;
+
+/// <summary>How convolutions choose their kernel: by the rule below (the default), or all on one kernel.</summary>
+public enum ConvolutionPolicy
+{
+    /// <summary>oneDNN where it is known to be right, LibTorch's native kernels elsewhere.</summary>
+    Auto,
+
+    /// <summary>Everything on oneDNN: LibTorch's behaviour before the workaround (for benchmarks and tests).</summary>
+    OneDnn,
+
+    /// <summary>Everything on the native kernels.</summary>
+    Native,
+}
+
+/// <summary>
+/// Chooses a kernel for each convolution configuration. oneDNN 3.7.1 inside LibTorch 2.10 computes
+/// wrong forward results when an input channel count above 8 is not a multiple of 16, and wrong input
+/// gradients when the output channel count is not a multiple of 16 (docs/platform-defects.md); those
+/// configurations go to LibTorch's native kernels, every other one stays on oneDNN. A configuration the
+/// start-up self-check finds wrong on oneDNN despite the rule is moved to the native kernels as well.
+/// The rule does not depend on the CPU, so every machine trains a model on the same kernels.
+/// </summary>
+public static class ConvolutionRouting
+{
+    private static readonly ConcurrentDictionary<ConvolutionConfig, ConvolutionKernel> Overrides = new();
+
+    static ConvolutionRouting()
+    {
+        // With oneDNN off, LibTorch would hand forward passes of 16 or more images to NNPACK where the
+        // CPU allows it: a third kernel the self-check (2 images) never sees. On CPUs NNPACK refuses it
+        // logs a warning on every call. Off, the native path is always im2col + GEMM.
+        if (LibTorchContext.IsAvailable) LibTorchContext.NnpackEnabled = false;
+    }
+
+    /// <summary>Process-wide; set by benchmarks and tests, never needed in normal use.</summary>
+    public static ConvolutionPolicy Policy { get; set; } = ConvolutionPolicy.Auto;
+
+    /// <summary>True where the native kernels can be selected (LibTorch's switch is reachable).</summary>
+    public static bool NativeAvailable => LibTorchContext.IsAvailable;
+
+    /// <summary>One line for messages: the workaround in force.</summary>
+    public static string Workaround => Policy switch
+    {
+        ConvolutionPolicy.OneDnn => "none: every convolution on oneDNN",
+        ConvolutionPolicy.Native => "every convolution on LibTorch's native kernels",
+        _ when !NativeAvailable => "none: LibTorch's oneDNN switch is not reachable on this platform",
+        _ => "channel counts oneDNN 3.7.1 gets wrong run on LibTorch's native kernels",
+    };
+
+    public static ConvolutionKernel KernelFor(ConvolutionConfig config)
+    {
+        if (!NativeAvailable) return ConvolutionKernel.OneDnn;
+        return Policy switch
+        {
+            ConvolutionPolicy.OneDnn => ConvolutionKernel.OneDnn,
+            ConvolutionPolicy.Native => ConvolutionKernel.Native,
+            _ => Overrides.TryGetValue(config, out var kernel) ? kernel
+                : TrustsOneDnn(config) ? ConvolutionKernel.OneDnn : ConvolutionKernel.Native,
+        };
+    }
+
+    /// <summary>
+    /// Where oneDNN 3.7.1 was measured right on AVX-512 and AVX2 (docs/platform-defects.md): forward
+    /// passes whose input channels fill whole blocks of 16 (or fit in 8), input gradients whose output
+    /// channels fill blocks of 16, and, for strided convolutions, whose input channels fill blocks of
+    /// 32 (or fit in 16). Weight gradients were right everywhere.
+    /// </summary>
+    public static bool TrustsOneDnn(ConvolutionConfig config) =>
+        (config.InChannels <= 8 || config.InChannels % 16 == 0) &&
+        (!config.InputGradient || (config.OutChannels % 16 == 0 &&
+            (config.Stride == 1 || config.InChannels <= 16 || config.InChannels % 32 == 0)));
+
+    /// <summary>Sends a configuration the self-check found wrong on oneDNN to the native kernels.</summary>
+    internal static void AvoidOneDnn(ConvolutionConfig config) => Overrides[config] = ConvolutionKernel.Native;
+}
