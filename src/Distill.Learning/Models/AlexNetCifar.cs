@@ -46,8 +46,8 @@ public sealed class AlexNetCifar : ClassifierNet
 
     public override Tensor Features(Tensor x)
     {
-        using var conv = _convolutions.forward(x);
-        return _fullyConnected.forward(conv);
+        using var conv = _convolutions.call(x);
+        return _fullyConnected.call(conv);
     }
 
     /// <summary>Output size of a 3x3 stride-2 max-pool with padding 1.</summary>

@@ -51,7 +51,7 @@ public sealed class CifarResNet : ClassifierNet
 
     public override Linear Classifier => _classifier;
 
-    public override Tensor Features(Tensor x) => _body.forward(x);
+    public override Tensor Features(Tensor x) => _body.call(x);
 
     private sealed class BasicBlock : Module<Tensor, Tensor>
     {
@@ -74,8 +74,8 @@ public sealed class CifarResNet : ClassifierNet
         public override Tensor forward(Tensor x)
         {
             using var scope = NewDisposeScope();
-            var y = functional.relu(bn1.forward(conv1.forward(x)));
-            y = bn2.forward(conv2.forward(y));
+            var y = functional.relu(bn1.call(conv1.call(x)));
+            y = bn2.call(conv2.call(y));
             var shortcut = x;
             if (_stride != 1)
                 shortcut = shortcut[TensorIndex.Colon, TensorIndex.Colon, TensorIndex.Slice(null, null, _stride), TensorIndex.Slice(null, null, _stride)];

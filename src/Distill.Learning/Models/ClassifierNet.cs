@@ -19,7 +19,7 @@ public abstract class ClassifierNet(string name) : nn.Module<Tensor, Tensor>(nam
     public override Tensor forward(Tensor x)
     {
         using var features = Features(x);
-        return Classifier.forward(features);
+        return Classifier.call(features); // call, not forward: runs module hooks (NonFiniteLocator)
     }
 
     public long ParameterCount() => parameters().Sum(p => p.numel());

@@ -6,34 +6,32 @@ namespace Distill.Learning.Training;
 
 /// <summary>
 /// Finds where a step first produced a value that is not finite. Forward: the first leaf module, in
-/// the order they run, whose output is not finite. Backward: the first leaf module, in the order the
-/// gradient reaches them, whose input gradient is not finite while its output gradient is (the module
-/// whose backward pass made it). Used once, after a step diverged, to re-run that step's batch with
-/// hooks on every leaf module.
+/// the order they run, whose output is not finite. Backward: the first gradient, in the order the
+/// backward pass computes them, that is not finite, at the input or output of a leaf module; at a
+/// module's input it names the module whose backward pass made it. Used once, after a step diverged,
+/// to re-run that step's batch with probes around every leaf module.
 /// </summary>
 public static class NonFiniteLocator
 {
-    private sealed record Visit(string Name, Tensor? Input, Tensor Output);
-
     /// <returns>A phrase such as "the input gradient of stage1_block1.conv2 (RoutedConv2d)", or null when every value is finite.</returns>
     public static string? Locate(ClassifierNet model, Func<Tensor, Tensor> loss, Tensor inputs)
     {
-        var visits = new List<Visit>();
-        var kept = new List<Tensor>();
+        var findings = new GradientFindings();
         string? firstBadOutput = null;
         var removers = new List<Action>();
         foreach (var (name, module) in model.named_modules())
         {
             if (module.children().Any() || module is not nn.Module<Tensor, Tensor> leaf) continue;
             string label = $"{name} ({module.GetType().Name})";
-            var remover = leaf.register_forward_hook((_, input, output) =>
+            var before = leaf.register_forward_pre_hook((_, input) =>
+                input.requires_grad ? GradientProbe.apply(input, $"the input gradient of {label}", findings) : input);
+            var after = leaf.register_forward_hook((_, _, output) =>
             {
                 if (firstBadOutput is null && !IsFinite(output)) firstBadOutput = $"the output of {label}";
-                if (output.requires_grad)
-                    visits.Add(new Visit(label, Keep(input, kept), Keep(output, kept)!));
-                return output;
+                return output.requires_grad ? GradientProbe.apply(output, $"the gradient reaching the output of {label}", findings) : output;
             });
-            removers.Add(remover.remove);
+            removers.Add(before.remove);
+            removers.Add(after.remove);
         }
         try
         {
@@ -43,14 +41,7 @@ public static class NonFiniteLocator
             if (firstBadOutput is not null) return firstBadOutput;
             if (!IsFinite(value)) return "the loss (every module's output is finite)";
             value.backward();
-            for (int i = visits.Count - 1; i >= 0; i--)
-            {
-                var visit = visits[i];
-                if (visit.Output.grad is { } outputGrad && !IsFinite(outputGrad))
-                    return i == visits.Count - 1 ? "the gradient of the loss" : $"the gradient reaching the output of {visit.Name}";
-                if (visit.Input?.grad is { } inputGrad && !IsFinite(inputGrad))
-                    return $"the input gradient of {visit.Name}";
-            }
+            if (findings.First is not null) return findings.First;
             foreach (var (name, parameter) in model.named_parameters())
                 if (parameter.grad is { } g && !IsFinite(g))
                     return $"the gradient of parameter {name}";
@@ -59,7 +50,6 @@ public static class NonFiniteLocator
         finally
         {
             foreach (var remove in removers) remove();
-            foreach (var tensor in kept) tensor.Dispose();
             foreach (var p in model.parameters()) p.grad?.zero_();
         }
     }
@@ -70,16 +60,28 @@ public static class NonFiniteLocator
         return finite.item<bool>();
     }
 
-    /// <summary>Keeps a tensor that needs a gradient past its module's dispose scope, with its gradient retained.</summary>
-    private static Tensor? Keep(Tensor tensor, List<Tensor> kept)
+    private sealed class GradientFindings
     {
-        if (!tensor.requires_grad) return null;
-        if (!kept.Any(k => ReferenceEquals(k, tensor)))
+        public string? First { get; set; }
+    }
+
+    /// <summary>An identity whose backward pass notes the first non-finite gradient it sees.</summary>
+    private sealed class GradientProbe : autograd.SingleTensorFunction<GradientProbe>
+    {
+        public override string Name => nameof(GradientProbe);
+
+        public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
         {
-            tensor.DetachFromDisposeScope();
-            tensor.retain_grad();
-            kept.Add(tensor);
+            ctx.save_data("label", vars[1]);
+            ctx.save_data("findings", vars[2]);
+            return ((Tensor)vars[0]).clone(); // a copy: modules may change their output in place
         }
-        return tensor;
+
+        public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor gradOutput)
+        {
+            var findings = (GradientFindings)ctx.get_data("findings");
+            if (findings.First is null && !IsFinite(gradOutput)) findings.First = (string)ctx.get_data("label");
+            return [gradOutput, null!, null!];
+        }
     }
 }

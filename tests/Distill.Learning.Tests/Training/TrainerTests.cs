@@ -35,6 +35,26 @@ public class TrainerTests
     }
 
     [Fact]
+    public void A_diverged_step_names_the_first_module_that_went_non_finite()
+    {
+        using var data = SmallFashionMnist();
+        var options = new TrainerOptions { Epochs = 1, BatchSize = 32, LearningRate = 0.05, Seed = 4, Augmentation = AugmentationSpec.None };
+        var (model, trainer, _) = Build(data, options);
+        using (model)
+        using (trainer)
+        {
+            using (no_grad())
+                model.named_parameters().Single(p => p.name.EndsWith("stage2_block1.conv1.weight", StringComparison.Ordinal)).parameter[0, 0, 0, 0] = double.PositiveInfinity;
+
+            var error = Assert.Throws<TrainingDivergedException>(() => trainer.Run(CancellationToken.None));
+
+            Assert.Contains("at epoch 1, step 1", error.Message);
+            Assert.Contains("first non-finite value: the output of _body.stage2_block1.conv1 (RoutedConv2d)", error.Message);
+            Assert.Contains("docs/platform-defects.md", error.Message);
+        }
+    }
+
+    [Fact]
     public void ResumingFromACheckpointGivesIdenticalWeights()
     {
         using var data = SmallFashionMnist();
