@@ -98,17 +98,31 @@ public sealed class RunLock : IDisposable
             File.Delete(LockPath);
     }
 
+    /// <summary>
+    /// Writes the owner record beside the lock, then moves it into place without overwriting (a hard link on
+    /// Linux, atomic): a process killed at any moment never leaves a half-written lock file behind.
+    /// </summary>
     private static bool TryCreate(string path, RunLockOwner me)
     {
-        FileStream stream;
-        try { stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read); }
-        catch (IOException) when (File.Exists(path)) { return false; }
-        using (stream)
+        var temp = AtomicFile.TempPathFor(path);
+        try
         {
-            stream.Write(JsonSerializer.SerializeToUtf8Bytes(me, RunJson.Options));
-            stream.Flush(flushToDisk: true);
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
+            {
+                stream.Write(JsonSerializer.SerializeToUtf8Bytes(me, RunJson.Options));
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temp, path, overwrite: false);
+            return true;
         }
-        return true;
+        catch (IOException) when (File.Exists(path))
+        {
+            return false;
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
     }
 
     private static (RunLockOwner? Owner, bool Unreadable) ReadOwner(string path)

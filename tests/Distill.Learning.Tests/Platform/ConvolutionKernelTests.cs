@@ -6,7 +6,6 @@ namespace Distill.Learning.Tests.Platform;
 /// Every convolution runs on a kernel that matches float64 (docs/platform-defects.md). CI runs these
 /// under the CPU's own instruction set and again under ONEDNN_MAX_CPU_ISA=AVX2.
 /// </summary>
-[Collection(KernelPolicyCollection.Name)]
 public sealed class ConvolutionKernelTests
 {
     public static TheoryData<int, int> ChannelCounts()

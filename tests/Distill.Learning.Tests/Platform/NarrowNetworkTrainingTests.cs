@@ -9,7 +9,6 @@ namespace Distill.Learning.Tests.Platform;
 /// Narrow and odd-width ResNets train step for step like the same network in float64, which never
 /// touches oneDNN: the workaround gives correct gradients, not merely finite ones.
 /// </summary>
-[Collection(KernelPolicyCollection.Name)]
 public sealed class NarrowNetworkTrainingTests
 {
     private const int Steps = 20;

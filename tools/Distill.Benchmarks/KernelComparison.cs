@@ -1,0 +1,81 @@
+using System.Diagnostics;
+using Distill.Learning.Models;
+using Distill.Learning.Platform;
+using Distill.Learning.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Distill.Benchmarks;
+
+/// <summary>
+/// The speed cost of the oneDNN workaround (docs/platform-defects.md): the same training step with every
+/// convolution on oneDNN ("before", wrong for some widths) and with the routing in force ("after"),
+/// alternated round by round in one process so both see the same machine. Also times the per-step
+/// check for non-finite gradients the trainer now makes.
+/// </summary>
+internal static class KernelComparison
+{
+    private const int Rounds = 3;
+
+    public static void Run(BenchmarkOptions options)
+    {
+        if (options.Threads > 0) set_num_threads(options.Threads);
+        Console.WriteLine($"convolution kernels before/after, batch {options.BatchSize}, 32x32x3, {get_num_threads()} threads, " +
+                          $"{Rounds} alternating rounds of {options.Steps} steps (after {options.Warmup} warm-up), medians; {CpuIsa.Description}");
+        Console.WriteLine($"{"model",-14} {"before img/s",13} {"after img/s",12} {"after/before",13} {"native convs",13} {"grad check ms",14}");
+        foreach (var (name, factory) in new (string, Func<ClassifierNet>)[]
+                 {
+                     ("resnet56", () => new CifarResNet(56, 3, 10)),
+                     ("alexnet", () => new AlexNetCifar(3, 32, 32, 10)),
+                     ("resnet20-w8", () => new CifarResNet(20, 3, 10, width: 8)),
+                 })
+        {
+            manual_seed(0);
+            using var model = factory();
+            using var optimizer = optim.SGD(model.parameters(), 0.01, 0.9, 0, 5e-4, true);
+            using var inputs = randn(options.BatchSize, 3, 32, 32);
+            using var labels = randint(0, 10, [options.BatchSize]);
+            model.train();
+            var before = new List<double>();
+            var after = new List<double>();
+            var check = new List<double>();
+            for (int round = 0; round < Rounds; round++)
+            {
+                foreach (var (policy, times) in new[] { (ConvolutionPolicy.OneDnn, before), (ConvolutionPolicy.Auto, after) })
+                {
+                    ConvolutionRouting.Policy = policy;
+                    for (int i = 0; i < options.Warmup + options.Steps; i++)
+                    {
+                        var (step, gradientCheck) = TimeStep(model, optimizer, inputs, labels);
+                        if (i < options.Warmup) continue;
+                        times.Add(step);
+                        if (policy == ConvolutionPolicy.Auto) check.Add(gradientCheck);
+                    }
+                }
+            }
+            ConvolutionRouting.Policy = ConvolutionPolicy.Auto;
+            var shapes = ConvolutionSelfCheck.ShapesOf(model, 3, 32, 32);
+            int native = shapes.Count(s => s.Config.InputGradient && ConvolutionRouting.KernelFor(s.Config) == ConvolutionKernel.Native);
+            int trained = shapes.Count(s => s.Config.InputGradient || s.Config.InChannels == 3);
+            double b = options.BatchSize / (Stats.Median(before) / 1000), a = options.BatchSize / (Stats.Median(after) / 1000);
+            Console.WriteLine($"{name,-14} {b,13:F0} {a,12:F0} {a / b,13:F2} {native + " of " + trained,13} {Stats.Median(check),14:F2}");
+        }
+    }
+
+    /// <returns>The step's milliseconds (forward, loss, backward, update) and, apart, those of the gradient check.</returns>
+    private static (double Step, double Check) TimeStep(ClassifierNet model, optim.Optimizer optimizer, Tensor inputs, Tensor labels)
+    {
+        using var scope = NewDisposeScope();
+        var watch = Stopwatch.StartNew();
+        optimizer.zero_grad();
+        var loss = LabelSmoothing.CrossEntropy(model.forward(inputs), labels, 0.1);
+        loss.backward();
+        double step = watch.Elapsed.TotalMilliseconds;
+        var sums = model.parameters().Select(p => p.grad!.sum()).ToList();
+        _ = double.IsFinite(stack(sums).sum().item<float>());
+        double gradientCheck = watch.Elapsed.TotalMilliseconds - step;
+        watch.Restart();
+        optimizer.step();
+        return (step + watch.Elapsed.TotalMilliseconds, gradientCheck);
+    }
+}
