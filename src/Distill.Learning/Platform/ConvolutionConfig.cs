@@ -24,6 +24,9 @@ public enum ConvolutionKernel
     /// <summary>oneDNN (LibTorch's default for float32 on the CPU): fast, wrong for some shapes in LibTorch 2.10.</summary>
     OneDnn,
 
+    /// <summary>oneDNN on channel counts zero-padded to sizes it computes right; the padding is sliced off again.</summary>
+    PaddedOneDnn,
+
     /// <summary>LibTorch's own kernels (im2col + GEMM) with oneDNN switched off around the call and its gradient.</summary>
     Native,
 }

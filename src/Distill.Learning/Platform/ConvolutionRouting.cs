@@ -5,8 +5,11 @@ namespace Distill.Learning.Platform;
 /// <summary>How convolutions choose their kernel: by the rule below (the default), or all on one kernel.</summary>
 public enum ConvolutionPolicy
 {
-    /// <summary>oneDNN where it is known to be right, LibTorch's native kernels elsewhere.</summary>
+    /// <summary>oneDNN where it is known to be right, oneDNN on zero-padded channels elsewhere (the default: fastest).</summary>
     Auto,
+
+    /// <summary>oneDNN where it is known to be right, LibTorch's native kernels elsewhere (the self-check's fallback).</summary>
+    NativeWhereWrong,
 
     /// <summary>Everything on oneDNN: LibTorch's behaviour before the workaround (for benchmarks and tests).</summary>
     OneDnn,
@@ -46,8 +49,9 @@ public static class ConvolutionRouting
     {
         ConvolutionPolicy.OneDnn => "none: every convolution on oneDNN",
         ConvolutionPolicy.Native => "every convolution on LibTorch's native kernels",
+        ConvolutionPolicy.NativeWhereWrong => "channel counts oneDNN 3.7.1 gets wrong run on LibTorch's native kernels",
         _ when !NativeAvailable => "none: LibTorch's oneDNN switch is not reachable on this platform",
-        _ => "channel counts oneDNN 3.7.1 gets wrong run on LibTorch's native kernels",
+        _ => "channel counts oneDNN 3.7.1 gets wrong are zero-padded to counts it gets right",
     };
 
     public static ConvolutionKernel KernelFor(ConvolutionConfig config)
@@ -57,8 +61,9 @@ public static class ConvolutionRouting
         {
             ConvolutionPolicy.OneDnn => ConvolutionKernel.OneDnn,
             ConvolutionPolicy.Native => ConvolutionKernel.Native,
+            ConvolutionPolicy.NativeWhereWrong => TrustsOneDnn(config) ? ConvolutionKernel.OneDnn : ConvolutionKernel.Native,
             _ => Overrides.TryGetValue(config, out var kernel) ? kernel
-                : TrustsOneDnn(config) ? ConvolutionKernel.OneDnn : ConvolutionKernel.Native,
+                : TrustsOneDnn(config) ? ConvolutionKernel.OneDnn : ConvolutionKernel.PaddedOneDnn,
         };
     }
 
@@ -72,6 +77,21 @@ public static class ConvolutionRouting
         (config.InChannels <= 8 || config.InChannels % 16 == 0) &&
         (!config.InputGradient || (config.OutChannels % 16 == 0 &&
             (config.Stride == 1 || config.InChannels <= 16 || config.InChannels % 32 == 0)));
+
+    /// <summary>
+    /// The smallest channel counts at or above the configuration's that <see cref="TrustsOneDnn"/> accepts:
+    /// input channels up to a block of 16 (32 for strided convolutions whose input gradient is needed), output
+    /// channels up to a block of 16 when the input gradient is needed.
+    /// </summary>
+    public static (long In, long Out) PaddedChannels(ConvolutionConfig config)
+    {
+        long inChannels = config.InChannels <= 8 ? config.InChannels : RoundUp(config.InChannels, 16);
+        if (config.InputGradient && config.Stride > 1 && inChannels > 16) inChannels = RoundUp(inChannels, 32);
+        long outChannels = config.InputGradient ? RoundUp(config.OutChannels, 16) : config.OutChannels;
+        return (inChannels, outChannels);
+    }
+
+    private static long RoundUp(long value, long block) => (value + block - 1) / block * block;
 
     /// <summary>Sends a configuration the self-check found wrong on oneDNN to the native kernels.</summary>
     internal static void AvoidOneDnn(ConvolutionConfig config) => Overrides[config] = ConvolutionKernel.Native;

@@ -36,9 +36,17 @@ public sealed record ConvolutionSelfCheckReport(IReadOnlyList<ConvolutionCheck> 
     {
         get
         {
-            int native = Checks.Count(c => c.Kernel == ConvolutionKernel.Native);
+            var kernels = new[]
+                {
+                    (ConvolutionKernel.OneDnn, "on oneDNN"),
+                    (ConvolutionKernel.PaddedOneDnn, "on oneDNN with zero-padded channels"),
+                    (ConvolutionKernel.Native, "on LibTorch's native kernels"),
+                }
+                .Select(k => (Count: Checks.Count(c => c.Kernel == k.Item1), Label: k.Item2))
+                .Where(k => k.Count > 0)
+                .Select(k => $"{k.Count} {k.Label}");
             return $"convolution self-check on {CpuIsa.Description}: {Checks.Count} shapes match float64 to {ConvolutionCheck.Tolerance:0e0} " +
-                   $"({Checks.Count - native} on oneDNN, {native} on native kernels) in {Elapsed.TotalMilliseconds:0} ms";
+                   $"({string.Join(", ", kernels)}) in {Elapsed.TotalMilliseconds:0} ms";
         }
     }
 }
@@ -97,15 +105,15 @@ public static class ConvolutionSelfCheck
             return known;
         var kernel = ConvolutionRouting.KernelFor(shape.Config);
         var check = Measure(shape, kernel);
-        if (!check.Passed && kernel == ConvolutionKernel.OneDnn && ConvolutionRouting.Policy == ConvolutionPolicy.Auto && ConvolutionRouting.NativeAvailable)
+        if (!check.Passed && kernel != ConvolutionKernel.Native && ConvolutionRouting.Policy == ConvolutionPolicy.Auto && ConvolutionRouting.NativeAvailable)
         {
-            warn?.Invoke($"{shape}: oneDNN computes a wrong {check.Failure} on {CpuIsa.Description}; this shape now runs on LibTorch's native kernels");
+            warn?.Invoke($"{shape}: {KernelName(kernel, shape.Config)} computes a wrong {check.Failure} on {CpuIsa.Description}; this shape now runs on LibTorch's native kernels");
             ConvolutionRouting.AvoidOneDnn(shape.Config);
             check = Measure(shape, ConvolutionKernel.Native);
         }
         if (!check.Passed)
             throw new PlatformDefectException(
-                $"{shape} computes a wrong {check.Failure} on {CpuIsa.Description} with {KernelName(check.Kernel)} " +
+                $"{shape} computes a wrong {check.Failure} on {CpuIsa.Description} with {KernelName(check.Kernel, shape.Config)} " +
                 $"(workaround in force: {ConvolutionRouting.Workaround}); see docs/platform-defects.md");
         Verified[shape] = check;
         return check;
@@ -139,7 +147,7 @@ public static class ConvolutionSelfCheck
         // float64 never reaches oneDNN, whatever the kernel asked for.
         var output = input.dtype == ScalarType.Float64
             ? nn.functional.conv2d(x, w, null, [shape.Config.Stride, shape.Config.Stride], [shape.Config.Padding, shape.Config.Padding])
-            : RoutedConvolution.Apply(x, w, null, shape.Config.Stride, shape.Config.Padding, kernel);
+            : RoutedConvolution.Apply(x, w, null, shape.Config, kernel);
         gradOutput ??= randn(output.shape, output.dtype, generator: generator);
         var gradients = autograd.grad([output], shape.Config.InputGradient ? [x, w] : [w], [gradOutput]);
         return shape.Config.InputGradient
@@ -154,6 +162,10 @@ public static class ConvolutionSelfCheck
         return scale > 0 ? error / scale : error;
     }
 
-    private static string KernelName(ConvolutionKernel kernel) =>
-        kernel == ConvolutionKernel.OneDnn ? "oneDNN" : "LibTorch's native kernels";
+    private static string KernelName(ConvolutionKernel kernel, ConvolutionConfig config) => kernel switch
+    {
+        ConvolutionKernel.OneDnn => "oneDNN",
+        ConvolutionKernel.PaddedOneDnn => $"oneDNN padded to {ConvolutionRouting.PaddedChannels(config).In}->{ConvolutionRouting.PaddedChannels(config).Out} channels",
+        _ => "LibTorch's native kernels",
+    };
 }

@@ -8,23 +8,31 @@ namespace Distill.Learning.Tests.Platform;
 /// </summary>
 public sealed class ConvolutionKernelTests
 {
-    public static TheoryData<int, int> ChannelCounts()
+    public static TheoryData<int, int, ConvolutionPolicy> ChannelCounts()
     {
-        var data = new TheoryData<int, int>();
-        foreach (int stride in new[] { 1, 2 })
-            for (int channels = 1; channels <= 40; channels++)
-                data.Add(channels, stride);
+        var data = new TheoryData<int, int, ConvolutionPolicy>();
+        foreach (var policy in new[] { ConvolutionPolicy.Auto, ConvolutionPolicy.NativeWhereWrong })
+            foreach (int stride in new[] { 1, 2 })
+                for (int channels = 1; channels <= 40; channels++)
+                    data.Add(channels, stride, policy);
         return data;
     }
 
     [Theory]
     [MemberData(nameof(ChannelCounts))]
-    public void A_layer_with_any_channel_count_matches_float64_forward_and_backward(int channels, int stride)
+    public void A_layer_with_any_channel_count_matches_float64_forward_and_backward(int channels, int stride, ConvolutionPolicy policy)
     {
         var config = new ConvolutionConfig(channels, channels, 3, stride, 1, InputGradient: true);
-        var check = ConvolutionSelfCheck.Measure(new ConvolutionShape(config, 16, 16), ConvolutionRouting.KernelFor(config), batch: 8);
-
-        Assert.True(check.Passed, $"{check.Shape} on {check.Kernel} ({CpuIsa.Description}): {check.Failure}");
+        ConvolutionRouting.Policy = policy;
+        try
+        {
+            var check = ConvolutionSelfCheck.Measure(new ConvolutionShape(config, 16, 16), ConvolutionRouting.KernelFor(config), batch: 8);
+            Assert.True(check.Passed, $"{check.Shape} on {check.Kernel} ({CpuIsa.Description}): {check.Failure}");
+        }
+        finally
+        {
+            ConvolutionRouting.Policy = ConvolutionPolicy.Auto;
+        }
     }
 
     [Theory]
