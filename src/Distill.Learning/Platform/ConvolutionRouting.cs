@@ -38,8 +38,21 @@ public static class ConvolutionRouting
         if (LibTorchContext.IsAvailable) LibTorchContext.NnpackEnabled = false;
     }
 
-    /// <summary>Process-wide; set by benchmarks and tests, never needed in normal use.</summary>
-    public static ConvolutionPolicy Policy { get; set; } = ConvolutionPolicy.Auto;
+    /// <summary>
+    /// Process-wide; set by benchmarks and tests, never needed in normal use. Starts from the environment
+    /// variable DISTILL_CONVOLUTIONS (auto, native-where-wrong, onednn, native), for diagnosing a kernel.
+    /// </summary>
+    public static ConvolutionPolicy Policy { get; set; } = PolicyFromEnvironment();
+
+    private static ConvolutionPolicy PolicyFromEnvironment() => Environment.GetEnvironmentVariable("DISTILL_CONVOLUTIONS") switch
+    {
+        null or "" or "auto" => ConvolutionPolicy.Auto,
+        "native-where-wrong" => ConvolutionPolicy.NativeWhereWrong,
+        "onednn" => ConvolutionPolicy.OneDnn,
+        "native" => ConvolutionPolicy.Native,
+        var other => throw new InvalidOperationException(
+            $"DISTILL_CONVOLUTIONS={other} is not one of auto, native-where-wrong, onednn, native"),
+    };
 
     /// <summary>True where the native kernels can be selected (LibTorch's switch is reachable).</summary>
     public static bool NativeAvailable => LibTorchContext.IsAvailable;
@@ -68,27 +81,22 @@ public static class ConvolutionRouting
     }
 
     /// <summary>
-    /// Where oneDNN 3.7.1 was measured right on AVX-512 and AVX2 (docs/platform-defects.md): forward
-    /// passes whose input channels fill whole blocks of 16 (or fit in 8), input gradients whose output
-    /// channels fill blocks of 16, and, for strided convolutions, whose input channels fill blocks of
-    /// 32 (or fit in 16). Weight gradients were right everywhere.
+    /// Where oneDNN 3.7.1 was measured right on AVX-512 and AVX2 (docs/platform-defects.md): input channels
+    /// that fit in 8 or fill blocks of 16 (forward), output channels that fill blocks of 16 (input gradient;
+    /// and a weight gradient once came out NaN in training with 8), and, for strided convolutions whose
+    /// input gradient is needed, input channels that fit in 16 or fill blocks of 32.
     /// </summary>
     public static bool TrustsOneDnn(ConvolutionConfig config) =>
         (config.InChannels <= 8 || config.InChannels % 16 == 0) &&
-        (!config.InputGradient || (config.OutChannels % 16 == 0 &&
-            (config.Stride == 1 || config.InChannels <= 16 || config.InChannels % 32 == 0)));
+        config.OutChannels % 16 == 0 &&
+        (!config.InputGradient || config.Stride == 1 || config.InChannels <= 16 || config.InChannels % 32 == 0);
 
-    /// <summary>
-    /// The smallest channel counts at or above the configuration's that <see cref="TrustsOneDnn"/> accepts:
-    /// input channels up to a block of 16 (32 for strided convolutions whose input gradient is needed), output
-    /// channels up to a block of 16 when the input gradient is needed.
-    /// </summary>
+    /// <summary>The smallest channel counts at or above the configuration's that <see cref="TrustsOneDnn"/> accepts.</summary>
     public static (long In, long Out) PaddedChannels(ConvolutionConfig config)
     {
         long inChannels = config.InChannels <= 8 ? config.InChannels : RoundUp(config.InChannels, 16);
         if (config.InputGradient && config.Stride > 1 && inChannels > 16) inChannels = RoundUp(inChannels, 32);
-        long outChannels = config.InputGradient ? RoundUp(config.OutChannels, 16) : config.OutChannels;
-        return (inChannels, outChannels);
+        return (inChannels, RoundUp(config.OutChannels, 16));
     }
 
     private static long RoundUp(long value, long block) => (value + block - 1) / block * block;

@@ -44,7 +44,7 @@ public static class NonFiniteLocator
             if (findings.First is not null) return findings.First;
             foreach (var (name, parameter) in model.named_parameters())
                 if (parameter.grad is { } g && !IsFinite(g))
-                    return $"the gradient of parameter {name}";
+                    return $"the gradient of parameter {name} (made by its module's backward pass from finite values)";
             return null;
         }
         finally

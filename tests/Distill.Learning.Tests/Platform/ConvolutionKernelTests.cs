@@ -66,6 +66,10 @@ public sealed class ConvolutionKernelTests
             new ConvolutionConfig(3, 64, 5, 1, 2, false), new ConvolutionConfig(64, 64, 5, 1, 2, true),
         }, config => Assert.True(ConvolutionRouting.TrustsOneDnn(config), config.ToString()));
         Assert.False(ConvolutionRouting.TrustsOneDnn(new ConvolutionConfig(8, 8, 3, 1, 1, true)));
+        Assert.False(ConvolutionRouting.TrustsOneDnn(new ConvolutionConfig(1, 8, 3, 1, 1, false)));
+        Assert.Equal((1L, 16L), ConvolutionRouting.PaddedChannels(new ConvolutionConfig(1, 8, 3, 1, 1, false)));
+        Assert.Equal((32L, 32L), ConvolutionRouting.PaddedChannels(new ConvolutionConfig(24, 24, 3, 1, 1, true)));
+        Assert.Equal((64L, 48L), ConvolutionRouting.PaddedChannels(new ConvolutionConfig(48, 48, 3, 2, 1, true)));
         Assert.False(ConvolutionRouting.TrustsOneDnn(new ConvolutionConfig(24, 24, 3, 1, 1, false)));
         Assert.False(ConvolutionRouting.TrustsOneDnn(new ConvolutionConfig(48, 48, 3, 2, 1, true)));
     }
