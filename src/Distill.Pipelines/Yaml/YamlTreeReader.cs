@@ -90,6 +90,7 @@ internal sealed partial class YamlTreeReader
         {
             Count(1, seqStart.Start);
             anchor = seqStart.Anchor;
+            CheckCollectionTag(seqStart.Tag, "tag:yaml.org,2002:seq", "!!seq", "a sequence", seqStart.Start);
             var items = new List<YNode>();
             while (!parser.TryConsume<SequenceEnd>(out _))
                 items.Add(ReadNode(parser, depth + 1));
@@ -99,6 +100,7 @@ internal sealed partial class YamlTreeReader
         {
             Count(1, mapStart.Start);
             anchor = mapStart.Anchor;
+            CheckCollectionTag(mapStart.Tag, "tag:yaml.org,2002:map", "!!map", "a mapping", mapStart.Start);
             node = ReadMapping(parser, At(mapStart.Start), depth);
         }
         else
@@ -109,6 +111,13 @@ internal sealed partial class YamlTreeReader
 
         if (!anchor.IsEmpty) _anchors[anchor.Value] = node;
         return node;
+    }
+
+    /// <summary>A tag on a sequence or mapping may only restate what it is (!!seq, !!map); anything else, such as a language-specific tag, is an error.</summary>
+    private void CheckCollectionTag(TagName tag, string allowed, string shorthand, string what, Mark start)
+    {
+        if (tag.IsEmpty || tag.Value == allowed || tag.Value == "!") return;
+        _errors.Add(At(start), $"unsupported tag '{tag.Value}' on {what} (only {shorthand} is understood there)");
     }
 
     private YNode ReadScalar(Scalar scalar)
