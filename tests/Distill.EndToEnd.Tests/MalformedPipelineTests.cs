@@ -43,6 +43,31 @@ public sealed class MalformedPipelineTests : IDisposable
         Assert.False(Directory.Exists(runs));
     }
 
+    [Fact]
+    public void Missing_data_is_an_error_of_validate_and_run_writes_nothing()
+    {
+        var file = _temp.Combine("missing-data.yaml");
+        File.WriteAllText(file, """
+            name: missing-data
+            datasets:
+              photos: { kind: image-folder, path: no-such-folder, validation: 10 }
+            models:
+              net: { architecture: alexnet }
+            stages:
+              teacher: { kind: train, dataset: photos, model: net, epochs: 1 }
+            """);
+        var runs = _temp.Combine("runs");
+
+        var (validateCode, validateText) = DistillCli.Run(TimeSpan.FromMinutes(1), "validate", file);
+        Assert.Equal(1, validateCode);
+        Assert.Matches(@"missing-data\.yaml:3:\d+: dataset 'photos': .*no-such-folder: image folder not found \(expected .*/train/<class>/\* and .*/test/<class>/\*\)", validateText);
+
+        var error = Assert.Throws<PipelineInvalidException>(() =>
+            StageRegistry.CreateRunner().Run(new RunRequest(file, runs), new SilentObserver(), CancellationToken.None));
+        Assert.Contains("no-such-folder: image folder not found", Assert.Single(error.Errors));
+        Assert.False(Directory.Exists(runs));
+    }
+
     private sealed class SilentObserver : IRunObserver
     {
         public void StageStarting(string stageId, string kind, Distill.Runs.StageAction action, string reason) { }

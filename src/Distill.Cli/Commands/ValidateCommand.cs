@@ -1,9 +1,10 @@
 using System.CommandLine;
 using Distill.Pipelines;
+using Distill.Stages.Data;
 
 namespace Distill.Cli.Commands;
 
-/// <summary>`distill validate FILE...`: every error of every file, one line each, nothing written.</summary>
+/// <summary>`distill validate FILE...`: every error of every file (and data it needs that is missing), one line each, nothing written.</summary>
 internal static class ValidateCommand
 {
     public static Command Create()
@@ -16,14 +17,17 @@ internal static class ValidateCommand
             foreach (var file in parse.GetValue(files)!)
             {
                 var result = PipelineLoader.Load(file);
-                if (result.Succeeded)
+                var errors = result.Succeeded
+                    ? DataPreflight.Problems(result.Pipeline!)
+                    : result.Errors.Select(e => e.ToString()).ToList();
+                if (errors.Count == 0)
                 {
                     var p = result.Pipeline!;
                     System.Console.WriteLine($"{file}: ok ({p.Stages.Count} stages: {string.Join(", ", p.Stages.Select(s => s.Id))})");
                     continue;
                 }
                 failed++;
-                foreach (var error in result.Errors) System.Console.Error.WriteLine(error);
+                foreach (var error in errors) System.Console.Error.WriteLine(error);
             }
             return failed == 0 ? 0 : 1;
         });

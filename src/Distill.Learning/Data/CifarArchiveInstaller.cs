@@ -19,14 +19,22 @@ internal sealed class CifarArchiveInstaller(CifarLayout layout, CifarOptions opt
         return HasAllFiles(nested) ? nested : null;
     }
 
+    /// <summary>Throws unless the files are installed or may be downloaded.</summary>
+    public void CheckInstalledOrDownloadable()
+    {
+        if (FindDataFolder() is null && !options.Download) throw NotFound();
+    }
+
+    private DatasetException NotFound() => new(
+        $"{layout.DisplayName} data not found in {directory} (expected {string.Join(", ", layout.ExpectedFiles)}). " +
+        $"Enable download to fetch {Url}, or set the dataset directory to a folder holding the extracted files of {layout.ArchiveFileName}.");
+
     public async Task<string> EnsureInstalledAsync(CancellationToken cancellationToken)
     {
         if (FindDataFolder() is { } found)
             return found;
         if (!options.Download)
-            throw new DatasetException(
-                $"{layout.DisplayName} data not found in {directory} (expected {string.Join(", ", layout.ExpectedFiles)}). " +
-                $"Enable download to fetch {Url}, or set the dataset directory to a folder holding the extracted files of {layout.ArchiveFileName}.");
+            throw NotFound();
         // Checked before downloading: we never merge into, or delete, a folder we did not make.
         if (Directory.Exists(directory) && Directory.EnumerateFileSystemEntries(directory).Any())
             throw new DatasetException(

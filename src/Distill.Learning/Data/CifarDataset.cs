@@ -67,6 +67,8 @@ public sealed class CifarDataset : IImageDataset
         _fingerprint ??= $"{Name}:" + CifarFingerprint.Compute(
             $"{Name}\nlabel-offset={_layout.LabelOffset}", EnsureAvailable(), _layout.ExpectedFiles);
 
+    public void CheckPresent() => _installer.CheckInstalledOrDownloadable();
+
     // IImageDataset is synchronous; the download itself is async and blocks only here.
     private string EnsureAvailable() => EnsureAvailableAsync().GetAwaiter().GetResult();
 }

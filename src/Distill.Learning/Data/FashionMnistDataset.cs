@@ -56,6 +56,13 @@ public sealed class FashionMnistDataset(string? directory = null) : IImageDatase
         return "fashion-mnist:" + Convert.ToHexStringLower(sha.GetHashAndReset());
     }
 
+    public void CheckPresent()
+    {
+        EnsureDirectory();
+        foreach (var name in new[] { "train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte" })
+            FindFile(name);
+    }
+
     private void EnsureDirectory()
     {
         if (!System.IO.Directory.Exists(Directory))

@@ -24,6 +24,12 @@ public interface IImageDataset
     /// sizes and names), used in stage keys so that different data never shares cached results.
     /// </summary>
     string Fingerprint();
+
+    /// <summary>
+    /// Checks, without reading images or downloading anything, that the data is where loading will look
+    /// (or can be downloaded); throws <see cref="DatasetException"/> saying what to install or where to put it.
+    /// </summary>
+    void CheckPresent();
 }
 
 /// <summary>A dataset problem a user can fix: the message names the file and what is wrong.</summary>

@@ -85,6 +85,9 @@ public sealed class ImageFolderDataset : IImageDataset
         return _fingerprint = "image-folder:" + Convert.ToHexStringLower(sha.GetHashAndReset());
     }
 
+    /// <summary>Scans both splits' folders (names only; no image is decoded).</summary>
+    public void CheckPresent() => ScanBoth();
+
     private (ImageFolderLayout Train, ImageFolderLayout Test) ScanBoth()
     {
         var train = ImageFolderLayout.Scan(Root, SourceSplit.Train);

@@ -46,7 +46,7 @@ public sealed class DataCatalog(PipelineDefinition pipeline) : IDisposable
         return dataset;
     }
 
-    private static IImageDataset Open(DatasetDefinition d)
+    internal static IImageDataset Open(DatasetDefinition d)
     {
         var p = d.Parameters;
         return new DatasetSource(d.Kind, d.Path, p.ContainsKey("download") && p.GetBool("download"), p.TryGetString("labels") ?? "fine",

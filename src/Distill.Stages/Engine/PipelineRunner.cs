@@ -1,6 +1,6 @@
-using Distill.Learning.Platform;
 using System.Diagnostics;
 using Distill.Learning.Data;
+using Distill.Learning.Platform;
 using Distill.Learning.Training;
 using Distill.Pipelines;
 using Distill.Runs;
@@ -56,6 +56,8 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors) : IPip
         TorchSharp.torch.Device device;
         try { device = TorchRuntime.ResolveDevice(pipeline.Device); }
         catch (InvalidOperationException e) { throw new PipelineInvalidException([$"{request.PipelinePath}:1:1: device: {e.Message}"]); }
+        var missingData = DataPreflight.Problems(pipeline);
+        if (missingData.Count > 0) throw new PipelineInvalidException(missingData);
         var run = RunDirectory.Open(request.RunsRoot, pipeline.Name);
         using var runLock = run.AcquireLock(observer.Info);
         AtomicFile.WriteAllText(Path.Combine(run.RootPath, PipelineCopyName), File.ReadAllText(request.PipelinePath));

@@ -1,0 +1,29 @@
+using Distill.Learning.Data;
+using Distill.Pipelines;
+
+namespace Distill.Stages.Data;
+
+/// <summary>
+/// Checks that the data of every dataset a pipeline defines is present (or downloadable) before anything
+/// is written: `validate` reports it with the file's other errors, `run` refuses to start.
+/// </summary>
+public static class DataPreflight
+{
+    /// <returns>One `file:line:column: message` line per dataset whose data is missing; empty when all are there.</returns>
+    public static IReadOnlyList<string> Problems(PipelineDefinition pipeline)
+    {
+        var problems = new List<string>();
+        foreach (var dataset in pipeline.Datasets.Values)
+        {
+            try
+            {
+                DataCatalog.Open(dataset).CheckPresent();
+            }
+            catch (DatasetException e)
+            {
+                problems.Add($"{dataset.Location}: dataset '{dataset.Name}': {e.Message}");
+            }
+        }
+        return problems;
+    }
+}
