@@ -23,7 +23,7 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors) : IPip
 
     public const string PipelineCopyName = "pipeline.yaml";
 
-    private readonly Dictionary<string, IStageExecutor> _executors = executors.ToDictionary(e => e.Kind);
+    private readonly Dictionary<string, IStageExecutor> _executors = executors.ToDictionary(e => e.Spec.Name);
 
     /// <summary>Transient I/O faults (a full disk, a flaky network mount) are retried; malformed files are not.</summary>
     private static readonly ResiliencePipeline TransientRetry = new ResiliencePipelineBuilder()
@@ -105,7 +105,7 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors) : IPip
             return TransientRetry.Execute(() =>
             {
                 // Logit caches are read by many students: re-hash their files, so a damaged cache is rebuilt, never used.
-                var decision = StageState.Prepare(directory, key, verifyOutputs: stage.Kind == "cache-logits");
+                var decision = StageState.Prepare(directory, key, verifyOutputs: _executors[stage.Kind].VerifiesOutputsOnEveryRun);
                 if (decision.Action == StageAction.Skip)
                     return new StageOutcome(stage.Id, stage.Kind, StageRunStatus.UpToDate, decision.Reason, clock.Elapsed);
 

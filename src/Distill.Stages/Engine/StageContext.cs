@@ -1,5 +1,6 @@
 using Distill.Learning.Randomness;
 using Distill.Pipelines;
+using Distill.Pipelines.Catalogue;
 using Distill.Runs;
 using Distill.Stages.Data;
 using static TorchSharp.torch;
@@ -70,6 +71,14 @@ public sealed record StageResult(bool Completed, IReadOnlyDictionary<string, dou
 /// <summary>Runs one kind of stage.</summary>
 public interface IStageExecutor
 {
-    string Kind { get; }
+    /// <summary>The catalogue entry this executor implements (its kind, parameters and inputs).</summary>
+    StageKindSpec Spec { get; }
+
+    /// <summary>
+    /// Whether the engine re-hashes this stage's outputs against its manifest on every run, not only when it
+    /// finishes: for large files other stages read, whose damage must not go unnoticed (logit caches).
+    /// </summary>
+    bool VerifiesOutputsOnEveryRun => false;
+
     StageResult Execute(StageContext context);
 }

@@ -2,6 +2,7 @@ using Distill.Analysis;
 using Distill.Analysis.Calibration;
 using Distill.Learning.Data;
 using Distill.Learning.Training;
+using Distill.Pipelines.Catalogue;
 using Distill.Runs;
 using Distill.Stages.Distillation;
 using Distill.Stages.Engine;
@@ -14,7 +15,9 @@ namespace Distill.Stages.Executors;
 /// </summary>
 public sealed class CacheLogitsExecutor : IStageExecutor
 {
-    public string Kind => "cache-logits";
+    public StageKindSpec Spec => StageKinds.CacheLogitsSpec;
+
+    public bool VerifiesOutputsOnEveryRun => true;
 
     public StageResult Execute(StageContext context)
     {

@@ -2,6 +2,7 @@ using Distill.Analysis;
 using Distill.Analysis.Calibration;
 using Distill.Analysis.Plotting;
 using Distill.Learning.Data;
+using Distill.Pipelines.Catalogue;
 using Distill.Runs;
 using Distill.Stages.Distillation;
 using Distill.Stages.Engine;
@@ -19,7 +20,7 @@ public sealed class CalibrateExecutor : IStageExecutor
     public const string ReliabilityAfter = "reliability-scaled.png";
     public const string CalibrationJson = "calibration.json";
 
-    public string Kind => "calibrate";
+    public StageKindSpec Spec => StageKinds.CalibrateSpec;
 
     public StageResult Execute(StageContext context)
     {

@@ -2,6 +2,7 @@ using Distill.Analysis;
 using Distill.Analysis.Information;
 using Distill.Learning.Data;
 using Distill.Learning.Training;
+using Distill.Pipelines.Catalogue;
 using Distill.Runs;
 using Distill.Stages.Distillation;
 using Distill.Stages.Engine;
@@ -16,7 +17,7 @@ namespace Distill.Stages.Executors;
 /// </summary>
 public sealed class DistillExecutor : IStageExecutor
 {
-    public string Kind => "distill";
+    public StageKindSpec Spec => StageKinds.DistillSpec;
 
     public StageResult Execute(StageContext context)
     {

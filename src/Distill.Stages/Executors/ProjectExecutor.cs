@@ -4,9 +4,10 @@ using Distill.Analysis.Geometry;
 using Distill.Analysis.Plotting;
 using Distill.Learning.Data;
 using Distill.Learning.Models;
+using Distill.Pipelines.Catalogue;
 using Distill.Runs;
-using Distill.Stages.Distillation;
 using Distill.Stages.Data;
+using Distill.Stages.Distillation;
 using Distill.Stages.Engine;
 using static TorchSharp.torch;
 
@@ -24,7 +25,7 @@ public sealed class ProjectExecutor : IStageExecutor
     public const string GridName = "projection-grid.png";
     private const int BatchSize = 256;
 
-    public string Kind => "project";
+    public StageKindSpec Spec => StageKinds.ProjectSpec;
 
     public static string PanelName(string modelStageId, string split) => $"projection-{modelStageId}-{split}.png";
 

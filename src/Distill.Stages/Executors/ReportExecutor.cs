@@ -16,7 +16,7 @@ public sealed class ReportExecutor : IStageExecutor
     public const string HtmlName = "report.html";
     public const string MarkdownName = "report.md";
 
-    public string Kind => "report";
+    public StageKindSpec Spec => StageKinds.ReportSpec;
 
     public StageResult Execute(StageContext context)
     {

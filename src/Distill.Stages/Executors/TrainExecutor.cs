@@ -1,5 +1,6 @@
 using Distill.Learning.Randomness;
 using Distill.Learning.Training;
+using Distill.Pipelines.Catalogue;
 using Distill.Stages.Data;
 using Distill.Stages.Engine;
 using Distill.Stages.Training;
@@ -9,7 +10,7 @@ namespace Distill.Stages.Executors;
 /// <summary>`train`: a model trained with cross-entropy and label smoothing alpha, with an optional per-epoch MI probe.</summary>
 public sealed class TrainExecutor : IStageExecutor
 {
-    public string Kind => "train";
+    public StageKindSpec Spec => StageKinds.TrainSpec;
 
     public StageResult Execute(StageContext context)
     {
