@@ -27,5 +27,11 @@ public static class Architectures
 
     public static ArchitectureSpec? Find(string? name) => All.FirstOrDefault(k => k.Name == name);
 
+    /// <summary>The catalogue's default of an integer key of an architecture (e.g. ResNet's depth, 56).</summary>
+    public static int DefaultInt(string architecture, string key) =>
+        Find(architecture)?.Parameters.FirstOrDefault(p => p.Name == key)?.Default is { } value
+            ? Convert.ToInt32(value, System.Globalization.CultureInfo.InvariantCulture)
+            : throw new ArgumentException($"architecture '{architecture}' has no default for '{key}'");
+
     public static IReadOnlySet<string> AllKeys { get; } = All.SelectMany(k => k.Parameters).Select(p => p.Name).ToHashSet();
 }

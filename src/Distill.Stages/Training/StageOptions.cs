@@ -2,6 +2,7 @@ using Distill.Learning.Data;
 using Distill.Learning.Models;
 using Distill.Learning.Training;
 using Distill.Pipelines;
+using Distill.Pipelines.Catalogue;
 
 namespace Distill.Stages.Training;
 
@@ -32,8 +33,8 @@ public static class StageOptions
 
     public static ModelSpec Model(ModelDefinition model) => new(
         model.Architecture,
-        model.Parameters.TryGetInt("depth") ?? 56,
-        model.Parameters.TryGetInt("width") ?? 16);
+        model.Parameters.TryGetInt("depth") ?? Architectures.DefaultInt(Architectures.ResNet, "depth"),
+        model.Parameters.TryGetInt("width") ?? Architectures.DefaultInt(Architectures.ResNet, "width"));
 
     /// <summary>How often to checkpoint within an epoch.</summary>
     public static TimeSpan CheckpointInterval(ParameterSet p) => TimeSpan.FromMinutes(p.GetDouble("checkpoint-minutes"));
