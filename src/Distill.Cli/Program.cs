@@ -4,7 +4,7 @@ using Distill.Cli.Commands;
 
 // LibTorch allocates and frees large tensors constantly; glibc's default mmap threshold turns each
 // into page faults. Raising the thresholds (before the first tensor) roughly doubled ResNet training
-// speed here (DESIGN.md, "Platform facts").
+// speed here (README, "Platform notes").
 NativeMemoryTuning.Apply();
 
 // Logs and pipes get whole lines, not lines wrapped at a guessed 80 columns.

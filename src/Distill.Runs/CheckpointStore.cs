@@ -104,8 +104,6 @@ public sealed partial class CheckpointStore
     public static Stream OpenPayload(CheckpointEntry entry) =>
         new FileStream(entry.PayloadPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
 
-    /// <summary>Reads a checkpoint's whole payload.</summary>
-    public static byte[] ReadPayload(CheckpointEntry entry) => File.ReadAllBytes(entry.PayloadPath);
 
     /// <summary>
     /// Deletes all but the newest <paramref name="count"/> complete checkpoints, plus incomplete pairs and

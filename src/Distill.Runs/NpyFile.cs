@@ -109,14 +109,6 @@ public sealed unsafe class NpyFile : IDisposable
         return new ReadOnlySpan<float>(_data + firstRow * Columns, count);
     }
 
-    /// <summary>Pointer to the first value of <paramref name="row"/> (for native interop, e.g. creating a tensor without a copy).</summary>
-    public float* GetRowPointer(long row)
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        if (row < 0 || row >= Rows) throw new ArgumentOutOfRangeException(nameof(row), $"Row {row} is outside 0..{Rows - 1} of '{Path}'.");
-        return _data + row * Columns;
-    }
-
     /// <summary>
     /// Copies the rows named by <paramref name="indices"/>, in that order, into <paramref name="destination"/>
     /// (indices.Length * K values, row-major). Used to assemble a batch of teacher logits.

@@ -25,7 +25,7 @@ public static class StageKey
     /// inputs:&lt;count&gt;\n
     /// &lt;input key&gt;\n   (one line per input key, sorted ordinally, so their order does not matter)
     /// </code>
-    /// The definition must already be canonical (see <see cref="CanonicalJson"/>): any difference in its text
+    /// The definition must already be canonical (Distill.Pipelines.CanonicalJson writes it): any difference in its text
     /// (key order, whitespace, "1" vs "1.0") is a different key. Input keys are lowercased hex keys of this
     /// same function; duplicates are kept.
     /// </summary>

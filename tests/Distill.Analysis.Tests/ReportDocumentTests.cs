@@ -62,15 +62,6 @@ public sealed class ReportDocumentTests : IDisposable
     }
 
     [Fact]
-    public void Html_file_is_written()
-    {
-        string path = Sample(SmallPng(1), SmallPng(2)).WriteHtml(Path.Combine(_folder, "sub", "report.html"));
-        string html = File.ReadAllText(path);
-        Assert.StartsWith("<!DOCTYPE html>", html);
-        Assert.Equal(2, html.Split("<img ").Length - 1);
-    }
-
-    [Fact]
     public void Invalid_input_is_rejected()
     {
         var report = new ReportDocument("r");

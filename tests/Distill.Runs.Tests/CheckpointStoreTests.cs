@@ -22,7 +22,7 @@ public class CheckpointStoreTests
 
         var latest = store.Latest()!;
         Assert.Equal((10, 1000L), (latest.Epoch, latest.Step));
-        Assert.Equal([9, 9], CheckpointStore.ReadPayload(latest));
+        Assert.Equal([9, 9], File.ReadAllBytes(latest.PayloadPath));
         Assert.Equal("seed=7;stage=s;epoch=10", latest.Info.State["rng"]);
         Assert.Equal("epoch-end", latest.Info.Reason);
         Assert.Equal(2, latest.Info.PayloadBytes);

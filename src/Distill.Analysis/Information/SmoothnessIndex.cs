@@ -29,26 +29,6 @@ public static class SmoothnessIndex
         return Rescale(offTrueMass / teacherLogits.Rows, teacherLogits.Classes);
     }
 
-    /// <summary>gamma of given target distributions (row-major N x K probabilities, each row summing to 1).</summary>
-    public static double FromProbabilities(double[] probabilities, int classes, int[] labels)
-    {
-        var targets = new LogitMatrix(probabilities, classes); // reused only for shape and label checks
-        targets.RequireRows();
-        targets.ValidateLabels(labels);
-
-        double offTrueMass = 0;
-        for (int i = 0; i < targets.Rows; i++)
-        {
-            ReadOnlySpan<double> row = targets.Row(i);
-            for (int k = 0; k < classes; k++)
-            {
-                if (k != labels[i])
-                    offTrueMass += row[k];
-            }
-        }
-        return Rescale(offTrueMass / targets.Rows, classes);
-    }
-
     private static double OffTrueMass(ReadOnlySpan<double> row, int label, double temperature)
     {
         // 1 - p_y = sum_{k != y} exp(z_k/T - lse): summing the small terms directly avoids 1 - (almost 1).

@@ -92,14 +92,6 @@ public sealed partial class ReportDocument
     /// <summary>The Markdown document; figures are referenced by their file names, relative to the .md file.</summary>
     public string RenderMarkdown() => MarkdownReportRenderer.Render(this);
 
-    /// <summary>Writes the HTML file (UTF-8); returns its full path.</summary>
-    public string WriteHtml(string path)
-    {
-        string full = PrepareFolder(path);
-        File.WriteAllText(full, RenderHtml(), new UTF8Encoding(false));
-        return full;
-    }
-
     /// <summary>Writes the Markdown file and every figure's PNG beside it; returns the Markdown file's full path.</summary>
     public string WriteMarkdown(string path)
     {

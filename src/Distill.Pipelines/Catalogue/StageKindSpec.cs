@@ -16,7 +16,6 @@ public sealed record StageKindSpec(
     IReadOnlyList<InputRoleSpec> Inputs,
     bool AnyInputRoles = false)
 {
-    public ParameterSpec? Parameter(string name) => Parameters.FirstOrDefault(p => p.Name == name);
 }
 
 /// <summary>A dataset kind, its keys and what the loader knows of its classes and split sizes.</summary>
