@@ -1,4 +1,4 @@
-using Distill.Cli.Worker;
+using Distill.Cli.Queue;
 using Distill.EndToEnd.Tests.Support;
 using Distill.Pipelines;
 using Distill.Runs;

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Distill.Cli.Commands;
+using Distill.Cli.Queue;
 using Distill.Cli.Worker;
 using Distill.EndToEnd.Tests.Support;
 using Distill.Pipelines;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Distill.Cli.Queue;
 using Distill.Cli.Worker;
 
 namespace Distill.Cli.Commands;
@@ -19,15 +20,15 @@ internal static class CancelCommand
             try { result = new RunCanceller(layout).Cancel(name, DateTimeOffset.UtcNow); }
             catch (ArgumentException e)
             {
-                System.Console.Error.WriteLine($"error: {e.Message}");
+                Console.Error.WriteLine($"error: {e.Message}");
                 return 2;
             }
             foreach (var file in result.CancelledPending)
-                System.Console.WriteLine($"Removed {file} from the queue (now in {layout.Cancelled})");
+                Console.WriteLine($"Removed {file} from the queue (now in {layout.Cancelled})");
             foreach (var file in result.StopRequested)
-                System.Console.WriteLine($"Asked the worker running {file} to stop after its current step ({Path.Combine(layout.CancelRequests, name)}); it will move to {layout.Cancelled}");
+                Console.WriteLine($"Asked the worker running {file} to stop after its current step ({Path.Combine(layout.CancelRequests, name)}); it will move to {layout.Cancelled}");
             if (!result.NothingFound) return 0;
-            System.Console.Error.WriteLine($"error: nothing to cancel: no queued or running pipeline named '{name}' in {layout.Queue}");
+            Console.Error.WriteLine($"error: nothing to cancel: no queued or running pipeline named '{name}' in {layout.Queue}");
             return 1;
         });
         return command;

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Distill.Cli.Console;
+using Distill.Cli.Display;
 using Distill.Runs;
 using Distill.Stages.Engine;
 
@@ -36,7 +36,7 @@ internal static class RunCommand
                 context.Cancel = true; // keep the process alive until the checkpoint is written
                 stop.Cancel();
             });
-        System.Console.CancelKeyPress += (_, e) =>
+        Console.CancelKeyPress += (_, e) =>
         {
             e.Cancel = true;
             stop.Cancel();
@@ -48,23 +48,23 @@ internal static class RunCommand
             var summary = StageRegistry.CreateRunner().Run(new RunRequest(file, runsRoot), observer, stop.Token);
             if (summary.Cancelled)
             {
-                System.Console.WriteLine($"Stopped; run the same command again to continue ({summary.RunDirectory}).");
+                Console.WriteLine($"Stopped; run the same command again to continue ({summary.RunDirectory}).");
                 return 0;
             }
             var failed = summary.Stages.Where(s => s.Status is StageRunStatus.Failed or StageRunStatus.Blocked).ToList();
-            System.Console.WriteLine($"{summary.Stages.Count - failed.Count}/{summary.Stages.Count} stages complete; results in {summary.RunDirectory}");
+            Console.WriteLine($"{summary.Stages.Count - failed.Count}/{summary.Stages.Count} stages complete; results in {summary.RunDirectory}");
             var report = ReportLocator.Find(summary.RunDirectory);
-            if (report is not null) System.Console.WriteLine($"Report: {report}");
+            if (report is not null) Console.WriteLine($"Report: {report}");
             return failed.Count == 0 ? 0 : 1;
         }
         catch (PipelineInvalidException e)
         {
-            foreach (var error in e.Errors) System.Console.Error.WriteLine(error);
+            foreach (var error in e.Errors) Console.Error.WriteLine(error);
             return 2;
         }
         catch (RunLockedException e)
         {
-            System.Console.Error.WriteLine($"error: {e.Message}");
+            Console.Error.WriteLine($"error: {e.Message}");
             return 3;
         }
     }

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Distill.Cli.Queue;
+using Distill.Cli.Status;
 using Distill.Cli.Worker;
 using Spectre.Console;
 
@@ -34,13 +36,13 @@ internal static class StatusCommand
         try { stages = RunStatusReader.ReadRun(runsRoot, runName, DateTimeOffset.UtcNow); }
         catch (ArgumentException e)
         {
-            System.Console.Error.WriteLine($"error: {e.Message}");
+            Console.Error.WriteLine($"error: {e.Message}");
             return 2;
         }
         if (stages is null)
         {
             var known = RunStatusReader.ListRuns(runsRoot).Select(r => r.Name).ToList();
-            System.Console.Error.WriteLine($"error: no run '{runName}' in {runsRoot}" +
+            Console.Error.WriteLine($"error: no run '{runName}' in {runsRoot}" +
                 (known.Count > 0 ? $" (runs there: {string.Join(", ", known)})" : " (it has no runs; pass --runs DIR for a `distill run` folder)"));
             return 1;
         }

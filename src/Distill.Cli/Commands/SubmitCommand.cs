@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Distill.Cli.Queue;
 using Distill.Cli.Worker;
 
 namespace Distill.Cli.Commands;
@@ -17,10 +18,10 @@ internal static class SubmitCommand
             var result = new PipelineSubmitter(layout).Submit(parse.GetValue(file)!, DateTimeOffset.UtcNow);
             if (!result.Succeeded)
             {
-                foreach (var error in result.Errors) System.Console.Error.WriteLine(error);
+                foreach (var error in result.Errors) Console.Error.WriteLine(error);
                 return 1;
             }
-            System.Console.WriteLine($"Queued {Path.GetFileName(result.QueuedPath)} in {layout.Queue}");
+            Console.WriteLine($"Queued {Path.GetFileName(result.QueuedPath)} in {layout.Queue}");
             return 0;
         });
         return command;

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using Distill.Cli.Console;
+using Distill.Cli.Display;
 using Distill.Learning.Data;
 using Distill.Learning.Models;
 using Distill.Learning.Training;
@@ -49,7 +49,7 @@ internal static class TrainCommand
             }
             catch (ArgumentException e)
             {
-                System.Console.Error.WriteLine($"error: {e.Message}");
+                Console.Error.WriteLine($"error: {e.Message}");
                 return 2;
             }
         });
@@ -100,9 +100,9 @@ internal static class TrainCommand
         {
             TorchRuntime.SetThreads(s.Threads);
             var device = TorchRuntime.ResolveDevice(s.Device);
-            System.Console.WriteLine($"Loading {s.Dataset.Kind}...");
+            Console.WriteLine($"Loading {s.Dataset.Kind}...");
             using var data = DataPreparation.Prepare(s.Dataset.Open(), s.Split);
-            System.Console.WriteLine(
+            Console.WriteLine(
                 $"{data.Train.Count} training, {data.Validation.Count} validation, {data.Test.Count} test images of {data.Train.Channels}x{data.Train.Height}x{data.Train.Width}; " +
                 $"device {device.type}, {TorchSharp.torch.get_num_threads()} threads");
 
@@ -111,9 +111,9 @@ internal static class TrainCommand
             foreach (var alpha in s.Alphas)
             {
                 var label = $"alpha={alpha.ToString(CultureInfo.InvariantCulture)}";
-                using var model = TrainingRun.CreateModel(s.Model, data, s.Training.Seed, device, System.Console.WriteLine);
+                using var model = TrainingRun.CreateModel(s.Model, data, s.Training.Seed, device, Console.WriteLine);
                 using var run = new TrainingRun(model, data, s.Training, new LabelSmoothingObjective(alpha), device);
-                run.EpochEvaluated += m => System.Console.WriteLine(EpochLine.Format(label, m, s.Training.Epochs));
+                run.EpochEvaluated += m => Console.WriteLine(EpochLine.Format(label, m, s.Training.Epochs));
                 new StepProgress().Run(label, report =>
                 {
                     run.Trainer.StepCompleted = report;
@@ -126,12 +126,12 @@ internal static class TrainCommand
                 MetricsFiles.Write(stage, run.History);
                 summary.Add($"{label}: test accuracy {run.History[^1].Metric("test_accuracy"):P2} ({stage.RootPath})");
             }
-            foreach (var line in summary) System.Console.WriteLine(line);
+            foreach (var line in summary) Console.WriteLine(line);
             return 0;
         }
         catch (Exception e) when (e is DatasetException or ArgumentException)
         {
-            System.Console.Error.WriteLine($"error: {e.Message}");
+            Console.Error.WriteLine($"error: {e.Message}");
             return 2;
         }
     }

@@ -23,11 +23,11 @@ internal static class ValidateCommand
                 if (errors.Count == 0)
                 {
                     var p = result.Pipeline!;
-                    System.Console.WriteLine($"{file}: ok ({p.Stages.Count} stages: {string.Join(", ", p.Stages.Select(s => s.Id))})");
+                    Console.WriteLine($"{file}: ok ({p.Stages.Count} stages: {string.Join(", ", p.Stages.Select(s => s.Id))})");
                     continue;
                 }
                 failed++;
-                foreach (var error in errors) System.Console.Error.WriteLine(error);
+                foreach (var error in errors) Console.Error.WriteLine(error);
             }
             return failed == 0 ? 0 : 1;
         });

@@ -43,13 +43,13 @@ internal static class WorkerCommand
         }
         catch (InvalidOperationException e)
         {
-            System.Console.Error.WriteLine($"error: worker settings: {e.Message} (time spans look like 00:00:30)");
+            Console.Error.WriteLine($"error: worker settings: {e.Message} (time spans look like 00:00:30)");
             return 2;
         }
         var errors = options.Validate();
         if (errors.Count > 0)
         {
-            foreach (var error in errors) System.Console.Error.WriteLine($"error: worker settings: {error}");
+            foreach (var error in errors) Console.Error.WriteLine($"error: worker settings: {error}");
             return 2;
         }
 
@@ -60,7 +60,7 @@ internal static class WorkerCommand
         if (worker.ExecuteTask is { IsFaulted: true }) return 1; // the host already logged why
         if (worker.ExecuteTask is { IsCompleted: false })
         {
-            System.Console.Error.WriteLine($"error: the running pipeline did not reach a checkpoint within ShutdownTimeout ({options.ShutdownTimeout}); it resumes from its previous checkpoint");
+            Console.Error.WriteLine($"error: the running pipeline did not reach a checkpoint within ShutdownTimeout ({options.ShutdownTimeout}); it resumes from its previous checkpoint");
             return 1;
         }
         return 0;

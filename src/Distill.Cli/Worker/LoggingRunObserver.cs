@@ -1,4 +1,4 @@
-using Distill.Cli.Console;
+using Distill.Cli.Display;
 using Distill.Learning.Training;
 using Distill.Runs;
 using Distill.Stages.Engine;

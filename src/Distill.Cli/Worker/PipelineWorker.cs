@@ -1,3 +1,4 @@
+using Distill.Cli.Queue;
 using Distill.Pipelines;
 using Distill.Runs;
 using Distill.Stages.Engine;

@@ -1,8 +1,9 @@
+using Distill.Cli.Queue;
 using Distill.Pipelines;
 using Distill.Runs;
 using Distill.Stages.Engine;
 
-namespace Distill.Cli.Worker;
+namespace Distill.Cli.Status;
 
 /// <summary>One stage as `distill status RUN` shows it.</summary>
 internal sealed record StageStatusRow(

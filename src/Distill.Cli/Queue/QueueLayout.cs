@@ -1,4 +1,4 @@
-namespace Distill.Cli.Worker;
+namespace Distill.Cli.Queue;
 
 /// <summary>
 /// The folders of a worker root. A pipeline file moves between them only by rename, so at any moment

@@ -1,6 +1,6 @@
 using Distill.Runs;
 
-namespace Distill.Cli.Worker;
+namespace Distill.Cli.Queue;
 
 /// <summary>
 /// Cancel markers: <c>cancel/&lt;run&gt;</c> lists, one per line, the claimed files of that run to stop. Naming the

@@ -1,6 +1,6 @@
 using Distill.Runs;
 
-namespace Distill.Cli.Worker;
+namespace Distill.Cli.Queue;
 
 /// <summary>
 /// Moves pipeline files through the folders of <see cref="QueueLayout"/>. Claiming is one rename to a fixed

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Distill.Runs;
 
-namespace Distill.Cli.Worker;
+namespace Distill.Cli.Queue;
 
 /// <summary>
 /// The <c>claimed/&lt;file&gt;.owner</c> sidecar: which process holds a claimed file. A worker killed with

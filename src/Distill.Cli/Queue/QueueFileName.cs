@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using Distill.Pipelines;
 
-namespace Distill.Cli.Worker;
+namespace Distill.Cli.Queue;
 
 /// <summary>Names of queued pipeline files: <c>&lt;pipeline name&gt;-&lt;UTC timestamp&gt;.yaml</c>, unique per submission.</summary>
 internal static partial class QueueFileName

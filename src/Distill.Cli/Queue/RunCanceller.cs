@@ -1,4 +1,4 @@
-namespace Distill.Cli.Worker;
+namespace Distill.Cli.Queue;
 
 /// <summary>What `distill cancel` did: pending files moved to cancelled/, and claimed (running) files a worker was asked to stop.</summary>
 internal sealed record CancelResult(IReadOnlyList<string> CancelledPending, IReadOnlyList<string> StopRequested)

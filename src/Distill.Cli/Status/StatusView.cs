@@ -1,7 +1,7 @@
 using System.Globalization;
 using Spectre.Console;
 
-namespace Distill.Cli.Worker;
+namespace Distill.Cli.Status;
 
 /// <summary>Renders what <see cref="RunStatusReader"/> read as Spectre.Console tables.</summary>
 internal sealed class StatusView(IAnsiConsole console)

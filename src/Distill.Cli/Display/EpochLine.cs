@@ -2,7 +2,7 @@ using System.Globalization;
 using Distill.Runs;
 using Distill.Stages.Training;
 
-namespace Distill.Cli.Console;
+namespace Distill.Cli.Display;
 
 /// <summary>One human-readable line per finished epoch.</summary>
 internal static class EpochLine

@@ -3,7 +3,7 @@ using Distill.Runs;
 using Distill.Stages.Engine;
 using Spectre.Console;
 
-namespace Distill.Cli.Console;
+namespace Distill.Cli.Display;
 
 /// <summary>
 /// Reports a foreground run: one line per stage event and per epoch; step progress as a live status
@@ -26,8 +26,8 @@ internal sealed class ConsoleRunObserver(bool interactive) : IRunObserver
         var text = $"{stageId} epoch {report.Epoch + 1} step {report.Step + 1}/{report.StepsPerEpoch} loss {report.Loss:F3} lr {report.LearningRate:G3}";
         lock (_gate)
         {
-            if (interactive) System.Console.Write($"\r{Bar((report.Step + 1.0) / report.StepsPerEpoch)} {text,-80}\r");
-            else System.Console.WriteLine(text);
+            if (interactive) Console.Write($"\r{Bar((report.Step + 1.0) / report.StepsPerEpoch)} {text,-80}\r");
+            else Console.WriteLine(text);
         }
     }
 
@@ -59,7 +59,7 @@ internal sealed class ConsoleRunObserver(bool interactive) : IRunObserver
     {
         lock (_gate)
         {
-            if (interactive) System.Console.Write($"\r{new string(' ', 100)}\r");
+            if (interactive) Console.Write($"\r{new string(' ', 100)}\r");
             AnsiConsole.MarkupLine(markup);
         }
     }

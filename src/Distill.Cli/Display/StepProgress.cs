@@ -1,7 +1,7 @@
 using Distill.Learning.Training;
 using Spectre.Console;
 
-namespace Distill.Cli.Console;
+namespace Distill.Cli.Display;
 
 /// <summary>
 /// Shows training progress: a live bar on an interactive terminal, otherwise a plain line every
@@ -12,7 +12,7 @@ internal sealed class StepProgress
     private readonly TimeSpan _lineInterval = TimeSpan.FromSeconds(10);
     private DateTime _lastLine = DateTime.MinValue;
 
-    public static bool Interactive => AnsiConsole.Profile.Capabilities.Interactive && !System.Console.IsOutputRedirected;
+    public static bool Interactive => AnsiConsole.Profile.Capabilities.Interactive && !Console.IsOutputRedirected;
 
     /// <summary>Runs the work with a progress bar (interactive) or periodic lines; the callback reports each step.</summary>
     public T Run<T>(string label, Func<Action<StepReport>, T> work)
@@ -42,6 +42,6 @@ internal sealed class StepProgress
         var now = DateTime.UtcNow;
         if (now - _lastLine < _lineInterval) return;
         _lastLine = now;
-        System.Console.WriteLine($"{label} epoch {report.Epoch + 1} step {report.Step + 1}/{report.StepsPerEpoch} loss {report.Loss:F3} lr {report.LearningRate:G3}");
+        Console.WriteLine($"{label} epoch {report.Epoch + 1} step {report.Step + 1}/{report.StepsPerEpoch} loss {report.Loss:F3} lr {report.LearningRate:G3}");
     }
 }

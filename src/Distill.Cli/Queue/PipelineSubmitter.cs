@@ -1,7 +1,7 @@
 using Distill.Pipelines;
 using Distill.Runs;
 
-namespace Distill.Cli.Worker;
+namespace Distill.Cli.Queue;
 
 /// <summary>What `distill submit` did: the queued file, or the errors (and then nothing was written).</summary>
 internal sealed record SubmitResult(string? QueuedPath, IReadOnlyList<string> Errors)
