@@ -1,7 +1,11 @@
 namespace Distill.Pipelines.Catalogue;
 
 /// <summary>An input role of a stage kind: which kinds of stage it may name and how many.</summary>
-public sealed record InputRoleSpec(string Role, string Description, IReadOnlyList<string> Kinds, int MinStages, int MaxStages)
+/// <param name="LeadsToModel">
+/// This role names the stage whose model's outputs this stage consumes (a cache's teacher, a student's
+/// teacher, a calibration's logits): the edge <see cref="Graph.Lineage"/> follows back to a train stage.
+/// </param>
+public sealed record InputRoleSpec(string Role, string Description, IReadOnlyList<string> Kinds, int MinStages, int MaxStages, bool LeadsToModel = false)
 {
     public bool Required => MinStages > 0;
 }

@@ -75,7 +75,7 @@ public static class StageKinds
             P.Enum("teacher-source", "cache", "Read the teacher's logits from a cache-logits stage, or run a train stage live.", "cache", "live"),
             ViewsSpec,
         ],
-        [new InputRoleSpec("teacher", "A cache-logits stage (teacher-source: cache) or a train stage (teacher-source: live).", [CacheLogits, Train], 1, 1)]);
+        [new InputRoleSpec("teacher", "A cache-logits stage (teacher-source: cache) or a train stage (teacher-source: live).", [CacheLogits, Train], 1, 1, LeadsToModel: true)]);
 
     public static readonly StageKindSpec CacheLogitsSpec = new(CacheLogits,
         "Runs a trained teacher over dataset splits and stores its logits.", UsesDatasetAndModel: false,
@@ -88,7 +88,7 @@ public static class StageKinds
             ViewsSpec,
             P.Int("batch-size", 512, "Mini-batch size for inference.", min: 1, affectsResult: false),
         ],
-        [new InputRoleSpec("teacher", "The train stage whose model is run.", [Train], 1, 1)]);
+        [new InputRoleSpec("teacher", "The train stage whose model is run.", [Train], 1, 1, LeadsToModel: true)]);
 
     public static readonly StageKindSpec CalibrateSpec = new(Calibrate,
         "Measures calibration (ECE, NLL, reliability diagram) and fits temperature scaling.", UsesDatasetAndModel: false,
@@ -97,7 +97,7 @@ public static class StageKinds
             P.Enum("fit-split", "validation", "Split the scaling temperature is fitted on (never test).", "train", "validation"),
             P.Enum("eval-split", "test", "Split calibration is measured on.", "train", "validation", "test"),
         ],
-        [new InputRoleSpec("logits", "The cache-logits stage holding the model's logits.", [CacheLogits], 1, 1)]);
+        [new InputRoleSpec("logits", "The cache-logits stage holding the model's logits.", [CacheLogits], 1, 1, LeadsToModel: true)]);
 
     public static readonly StageKindSpec ProjectSpec = new(Project,
         "Projects penultimate-layer activations onto the plane of three class templates.", UsesDatasetAndModel: false,

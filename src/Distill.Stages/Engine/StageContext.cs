@@ -1,6 +1,7 @@
 using Distill.Learning.Randomness;
 using Distill.Pipelines;
 using Distill.Pipelines.Catalogue;
+using Distill.Pipelines.Graph;
 using Distill.Runs;
 using Distill.Stages.Data;
 using static TorchSharp.torch;
@@ -24,6 +25,11 @@ public sealed class StageContext(
     CancellationToken stop)
 {
     public PipelineDefinition Pipeline { get; } = pipeline;
+
+    /// <summary>Which train stage, alpha, temperature and dataset stand behind any stage of the pipeline.</summary>
+    public Lineage Lineage => _lineage ??= new Lineage(Pipeline);
+
+    private Lineage? _lineage;
     public RunDirectory Run { get; } = run;
     public StageDefinition Stage { get; } = stage;
     public StageDirectory Directory { get; } = directory;

@@ -34,7 +34,7 @@ public sealed class CalibrateExecutor : IStageExecutor
             throw new ArgumentException($"stage '{context.Stage.Id}': the temperature is never fitted on the test split");
 
         var cache = context.Input("logits");
-        var teacher = context.Completed(cache.Definition.Inputs["teacher"][0]);
+        var teacher = context.Completed(context.Lineage.TrainStage(context.Stage.Id)!.Id);
         var dataset = context.Data.Get(teacher.Definition.Dataset!);
 
         var (fitLogits, fitLabels) = ReadSplit(context, cache, teacher, dataset, fitSplit);
@@ -44,7 +44,7 @@ public sealed class CalibrateExecutor : IStageExecutor
         var before = CalibrationMetrics.Summarize(evalLogits, evalLabels, 1.0, bins);
         var fit = TemperatureScaling.Fit(fitLogits, fitLabels);
         var after = CalibrationMetrics.Summarize(evalLogits, evalLabels, fit.Temperature, bins);
-        double? alpha = teacher.Definition.Parameters.TryGetValue("alpha", out _) ? teacher.Definition.Parameters.GetDouble("alpha") : null;
+        double? alpha = context.Lineage.Alpha(context.Stage.Id);
 
         string who = alpha is { } a ? $"{teacher.Definition.Id} (alpha = {a:0.###})" : teacher.Definition.Id;
         AtomicFile.WriteAllBytes(context.Directory.OutputPath(ReliabilityBefore),

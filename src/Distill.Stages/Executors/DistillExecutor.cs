@@ -29,7 +29,7 @@ public sealed class DistillExecutor : IStageExecutor
         var options = StageOptions.Trainer(p, dataset.Augmentation, context.Seed);
         var input = context.Input("teacher");
         bool live = p.GetString("teacher-source") == "live";
-        var teacherStage = live ? input : CacheProducer(context, input);
+        var teacherStage = context.Completed(context.Lineage.TrainStageOfInput(context.Stage.Id, "teacher")!.Id);
         long viewSeed = LogitCacheLayout.ViewSeed(context.Pipeline.Seed, teacherStage.Definition.Id);
 
         using var teacher = live ? LiveSource(context, input, dataset) : CachedSource(context, input, teacherStage, dataset);
@@ -48,10 +48,6 @@ public sealed class DistillExecutor : IStageExecutor
         };
         return result with { Metrics = metrics };
     }
-
-    /// <summary>The `train` stage whose model filled a cache-logits stage.</summary>
-    private static StageInputRef CacheProducer(StageContext context, StageInputRef cache) =>
-        context.Completed(cache.Definition.Inputs["teacher"][0]);
 
     private static TeacherSource LiveSource(StageContext context, StageInputRef teacher, Data.PipelineDataset dataset)
     {

@@ -3,6 +3,7 @@ using Distill.Analysis.Plotting;
 using Distill.Analysis.Reporting;
 using Distill.Pipelines;
 using Distill.Pipelines.Catalogue;
+using Distill.Pipelines.Graph;
 using Distill.Runs;
 using Distill.Stages.Engine;
 using static Distill.Stages.Reporting.Findings;
@@ -338,23 +339,12 @@ public sealed class RunReportBuilder(PipelineDefinition pipeline, IReadOnlyList<
     private static double Metric(StageInputRef stage, string name) =>
         stage.Manifest.Metrics.TryGetValue(name, out var value) ? value : double.NaN;
 
-    /// <summary>The train stage a stage descends from: itself, the teacher of a cache, of a student, of a calibration.</summary>
-    private string? TrainStageOf(string stageId)
-    {
-        for (int depth = 0; depth < 8; depth++)
-        {
-            var definition = pipeline.Stage(stageId);
-            if (definition.Kind == StageKinds.Train) return definition.Id;
-            var role = definition.Kind == StageKinds.Calibrate ? "logits" : "teacher";
-            if (!definition.Inputs.TryGetValue(role, out var ids) || ids.Count == 0) return null;
-            stageId = ids[0];
-        }
-        return null;
-    }
+    private readonly Lineage _lineage = new(pipeline);
 
-    private double AlphaOf(string stageId) =>
-        TrainStageOf(stageId) is { } train && pipeline.Stage(train).Parameters.TryGetValue("alpha", out _)
-            ? pipeline.Stage(train).Parameters.GetDouble("alpha") : double.NaN;
+    /// <summary>The train stage a stage descends from (see <see cref="Lineage.TrainStage"/>).</summary>
+    private string? TrainStageOf(string stageId) => _lineage.TrainStage(stageId)?.Id;
+
+    private double AlphaOf(string stageId) => _lineage.Alpha(stageId) ?? double.NaN;
 
     private double Alpha(StageInputRef stage) => AlphaOf(stage.Definition.Id);
 }

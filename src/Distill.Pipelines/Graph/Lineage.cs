@@ -1,0 +1,45 @@
+using Distill.Pipelines.Catalogue;
+
+namespace Distill.Pipelines.Graph;
+
+/// <summary>
+/// What stands behind a stage of a resolved pipeline: the train stage whose model produced what it reads,
+/// that stage's label smoothing alpha, a student's temperature, the dataset. Read from the definitions,
+/// following each kind's <see cref="InputRoleSpec.LeadsToModel"/> role, never from results.
+/// </summary>
+public sealed class Lineage(PipelineDefinition pipeline)
+{
+    /// <summary>
+    /// The train stage a stage descends from: itself; the teacher of a cache-logits or distill stage (through
+    /// its cache); the model behind a calibrate stage's logits. Null where there is none (project, report).
+    /// </summary>
+    public StageDefinition? TrainStage(string stageId)
+    {
+        var stage = pipeline.Stage(stageId);
+        // Each step goes one edge upstream; a resolved pipeline has no cycles, so this ends.
+        while (stage.Kind != StageKinds.Train)
+        {
+            var role = StageKinds.Find(stage.Kind)?.Inputs.FirstOrDefault(r => r.LeadsToModel);
+            if (role is null || !stage.Inputs.TryGetValue(role.Role, out var ids) || ids.Count == 0) return null;
+            stage = pipeline.Stage(ids[0]);
+        }
+        return stage;
+    }
+
+    /// <summary>The train stage one of a stage's direct inputs descends from (e.g. the teacher behind a student's cache).</summary>
+    public StageDefinition? TrainStageOfInput(string stageId, string role) =>
+        pipeline.Stage(stageId).Inputs.TryGetValue(role, out var ids) && ids.Count > 0 ? TrainStage(ids[0]) : null;
+
+    /// <summary>Label smoothing alpha of the train stage behind a stage; null when there is none.</summary>
+    public double? Alpha(string stageId) => TrainStage(stageId)?.Parameters.GetDouble("alpha");
+
+    /// <summary>A distill stage's temperature; null for other kinds.</summary>
+    public double? Temperature(string stageId)
+    {
+        var stage = pipeline.Stage(stageId);
+        return stage.Kind == StageKinds.Distill ? stage.Parameters.GetDouble("temperature") : null;
+    }
+
+    /// <summary>The dataset a stage's data comes from: its own, else that of the train stage behind it.</summary>
+    public string? Dataset(string stageId) => pipeline.Stage(stageId).Dataset ?? TrainStage(stageId)?.Dataset;
+}
