@@ -22,3 +22,48 @@ public sealed class StageRegistryTests
             Assert.Same(StageKinds.All.Single(k => k.Name == executor.Spec.Name), executor.Spec);
     }
 }
+
+/// <summary>A student distilled with decoupled KD, chosen by the `loss` key, beside a plain KD student.</summary>
+public sealed class DistillationLossPipelineTests : IDisposable
+{
+    private readonly Support.TempFolder _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    [Fact]
+    public void Every_catalogue_loss_has_one_implementation()
+    {
+        var catalogue = StageKinds.DistillSpec.Parameters.Single(p => p.Name == "loss").Variants.Select(v => v.Name);
+        Assert.Equal(catalogue.Order(), Distill.Stages.Distillation.DistillationLosses.Names.Order());
+    }
+
+    [Fact]
+    public void A_dkd_student_trains_beside_a_kd_student()
+    {
+        var pipeline = _temp.Combine("losses.yaml");
+        File.WriteAllText(pipeline, File.ReadAllText(Support.DistillCli.TestPipeline("cache.yaml")) + """
+
+              student-dkd:
+                kind: distill
+                dataset: fmnist
+                model: tiny-resnet
+                epochs: 1
+                batch-size: 16
+                lr: 0.05
+                temperature: 4
+                loss: { name: dkd, beta: 4 }
+                inputs: { teacher: cache }
+            """);
+        var runs = _temp.Combine("runs");
+
+        var (code, output) = Support.DistillCli.Run(TimeSpan.FromMinutes(3), "run", pipeline, "--runs", runs);
+
+        Assert.True(code == 0, output);
+        var kd = Support.RunResults.Manifest(Path.Combine(runs, "cache"), "student");
+        var dkd = Support.RunResults.Manifest(Path.Combine(runs, "cache"), "student-dkd");
+        Assert.Equal(Distill.Runs.StageStatus.Completed, dkd.Status);
+        Assert.NotEqual(kd.Key, dkd.Key);
+        Assert.InRange(dkd.Metrics["test_accuracy"], 0, 1);
+        Assert.True(double.IsFinite(dkd.Metrics["train_loss"]));
+    }
+}

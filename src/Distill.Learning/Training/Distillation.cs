@@ -27,20 +27,35 @@ public sealed class LiveTeacher : ITeacherLogits
     }
 }
 
-/// <summary>
-/// The student loss of knowledge distillation:
-/// (1 - beta) * H(y, p_s) + beta * f * H(p_t(T), p_s(T)), with p(T) = softmax(z / T) and f = T^2 when
-/// <c>tSquared</c> (Hinton et al.: keeps the soft term's gradient scale as T grows), else 1.
-/// </summary>
-public sealed class DistillationObjective(ITeacherLogits teacher, double temperature, double beta, bool tSquared) : ITrainingObjective
+/// <summary>A student's loss computed from its logits, the teacher's raw logits and the labels, batch mean.</summary>
+public interface IDistillationLoss
+{
+    Tensor Loss(Tensor studentLogits, Tensor teacherLogits, Tensor labels);
+}
+
+/// <summary>The student's training objective: a distillation loss against a teacher's logits for the batch.</summary>
+public sealed class DistillationObjective(ITeacherLogits teacher, IDistillationLoss loss) : ITrainingObjective
 {
     public Tensor Loss(Tensor logits, TrainingBatch batch)
     {
-        using var scope = NewDisposeScope();
         using var teacherLogits = teacher.For(batch);
-        var soft = SoftCrossEntropy(teacherLogits, logits, temperature);
+        return loss.Loss(logits, teacherLogits, batch.Labels);
+    }
+}
+
+/// <summary>
+/// Knowledge distillation of Hinton et al. (2015), `loss: kd`:
+/// (1 - beta) * H(y, p_s) + beta * f * H(p_t(T), p_s(T)), with p(T) = softmax(z / T) and f = T^2 when
+/// <c>tSquared</c> (keeps the soft term's gradient scale as T grows), else 1.
+/// </summary>
+public sealed class SoftTargetLoss(double temperature, double beta, bool tSquared) : IDistillationLoss
+{
+    public Tensor Loss(Tensor studentLogits, Tensor teacherLogits, Tensor labels)
+    {
+        using var scope = NewDisposeScope();
+        var soft = SoftCrossEntropy(teacherLogits, studentLogits, temperature);
         if (tSquared) soft = soft.mul(temperature * temperature);
-        var loss = beta >= 1 ? soft : soft.mul(beta).add_(nn.functional.cross_entropy(logits, batch.Labels).mul(1 - beta));
+        var loss = beta >= 1 ? soft : soft.mul(beta).add_(nn.functional.cross_entropy(studentLogits, labels).mul(1 - beta));
         return loss.MoveToOuterDisposeScope();
     }
 
@@ -52,4 +67,53 @@ public sealed class DistillationObjective(ITeacherLogits teacher, double tempera
         var logProbabilities = nn.functional.log_softmax(studentLogits.div(temperature), 1);
         return targets.mul(logProbabilities).sum(1).neg().mean().MoveToOuterDisposeScope();
     }
+}
+
+/// <summary>
+/// Decoupled knowledge distillation (Zhao et al., CVPR 2022), `loss: dkd`. With p = softmax(z / T):
+/// TCKD = KL(b_t || b_s) over the binary split (p of the true class, 1 - that), NCKD = KL(q_t || q_s) over
+/// the non-target classes renormalised (softmax of z / T without the true class). Loss =
+/// ceWeight * H(y, p_s(1)) + T^2 * (alpha * TCKD + beta * NCKD), batch means. The paper's linear warm-up
+/// of the KD term is left out: the schedule belongs to the trainer, not to a loss of logits.
+/// </summary>
+public sealed class DecoupledLoss(double temperature, double alpha, double beta, double crossEntropyWeight) : IDistillationLoss
+{
+    public Tensor Loss(Tensor studentLogits, Tensor teacherLogits, Tensor labels)
+    {
+        using var scope = NewDisposeScope();
+        var target = nn.functional.one_hot(labels, studentLogits.shape[1]).to(ScalarType.Bool);
+        var student = studentLogits.div(temperature);
+        var teacher = teacherLogits.div(temperature);
+
+        // Binary split, in log space: log p_true and log(1 - p_true) = logsumexp over the other classes - logsumexp over all.
+        var (studentTrue, studentOther) = BinaryLogProbabilities(student, target);
+        var (teacherTrue, teacherOther) = BinaryLogProbabilities(teacher, target);
+        var tckd = KullbackLeibler(stack([teacherTrue, teacherOther], 1), stack([studentTrue, studentOther], 1));
+
+        // Non-target classes only: the true class masked out before the softmax.
+        var nckd = KullbackLeibler(NonTargetLogProbabilities(teacher, target), NonTargetLogProbabilities(student, target));
+
+        var kd = tckd.mul(alpha).add_(nckd.mul(beta)).mul_(temperature * temperature);
+        var loss = crossEntropyWeight > 0 ? kd.add_(nn.functional.cross_entropy(studentLogits, labels).mul(crossEntropyWeight)) : kd;
+        return loss.MoveToOuterDisposeScope();
+    }
+
+    private static (Tensor True, Tensor Other) BinaryLogProbabilities(Tensor logits, Tensor target)
+    {
+        var all = logits.logsumexp(1);
+        var trueLogit = logits.masked_select(target);
+        var others = logits.masked_fill(target, double.NegativeInfinity).logsumexp(1);
+        return (trueLogit.sub(all), others.sub(all));
+    }
+
+    /// <summary>
+    /// The true class pushed 10^4 below itself, as Zhao et al. do: its probability underflows to exactly 0
+    /// while its log-probability stays finite, so no NaN reaches the KL sum or its gradient.
+    /// </summary>
+    private static Tensor NonTargetLogProbabilities(Tensor logits, Tensor target) =>
+        nn.functional.log_softmax(logits.sub(target.to(logits.dtype).mul(1e4)), 1);
+
+    /// <summary>Batch mean of KL(P || Q) from log-probabilities, summed over each row.</summary>
+    private static Tensor KullbackLeibler(Tensor logP, Tensor logQ) =>
+        logP.exp().mul(logP.sub(logQ)).sum(1).mean();
 }

@@ -39,9 +39,36 @@ internal sealed class ParameterBinder(ErrorSink errors)
             if (spec.Required && !map.Incomplete) errors.Add(missingAt, $"missing required key '{spec.Name}' in {where}");
             else if (spec.Default is ParameterSet && spec.Type == ParameterType.Map)
                 values[spec.Name] = ParameterSet.From(Bind(new YMapping(missingAt, []), spec.Fields, where, null, missingAt));
+            else if (spec.Type == ParameterType.Variant && spec.Default is string variant)
+                values[spec.Name] = BindVariant(spec, spec.Variants.Single(v => v.Name == variant), new YMapping(missingAt, []));
             else if (spec.Default is { } d) values[spec.Name] = d;
         }
         return values;
+    }
+
+    /// <summary>`loss: dkd` or `loss: { name: dkd, beta: 4 }`: the variant's name and keys, defaults filled in.</summary>
+    private ParameterSet? ConvertVariant(ParameterSpec spec, YNode node)
+    {
+        var names = string.Join(", ", spec.Variants.Select(v => v.Name));
+        var (nameNode, fields) = node switch
+        {
+            YScalar s => (s, new YMapping(s.Start, [])),
+            YMapping m => (m.Find("name")?.Value as YScalar, m),
+            _ => (null, null),
+        };
+        if (fields is null) return (ParameterSet?)Wrong(spec, node, $"a name ({names}) or a map with 'name'");
+        if (nameNode is null) return (ParameterSet?)Error(node, $"{spec.Name} needs a 'name' ({names})");
+        var variant = spec.Variants.FirstOrDefault(v => v.Name == nameNode.Value);
+        if (variant is null)
+            return (ParameterSet?)Error(nameNode, $"unknown {spec.Name} '{nameNode.Value}' (expected {names}){Suggest.Hint(nameNode.Value, spec.Variants.Select(v => v.Name))}");
+        return BindVariant(spec, variant, fields);
+    }
+
+    private ParameterSet BindVariant(ParameterSpec spec, VariantSpec variant, YMapping fields)
+    {
+        var values = Bind(fields, variant.Fields, $"{spec.Name} '{variant.Name}'", new HashSet<string> { "name" }, fields.Start);
+        values["name"] = variant.Name;
+        return ParameterSet.From(values);
     }
 
     /// <summary>The typed value, or null after reporting why the node does not fit the spec.</summary>
@@ -53,6 +80,8 @@ internal sealed class ParameterBinder(ErrorSink errors)
             case ParameterType.Map:
                 if (node is not YMapping m) return Wrong(spec, node, "a map");
                 return ParameterSet.From(Bind(m, spec.Fields, $"'{spec.Name}'", null, m.Start));
+            case ParameterType.Variant:
+                return ConvertVariant(spec, node);
             case ParameterType.NumberList:
             case ParameterType.EnumList:
             case ParameterType.ClassList:

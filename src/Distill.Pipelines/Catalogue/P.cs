@@ -43,4 +43,12 @@ internal static class P
             // An empty default map makes the binder fill in every field's default.
             Default = optional ? null : ParameterSet.Empty,
         };
+
+    /// <summary>A key naming one of several variants, each with keys of its own; new, so its default stays out of stage keys.</summary>
+    public static ParameterSpec Variant(string name, string @default, string description, params VariantSpec[] variants) =>
+        new()
+        {
+            Name = name, Type = ParameterType.Variant, Default = @default, Description = description, Variants = variants,
+            Values = variants.Select(v => v.Name).ToList(), KeyOmitsDefault = true,
+        };
 }

@@ -22,7 +22,16 @@ public enum ParameterType
     ClassList,
     /// <summary>A nested map whose keys are <see cref="ParameterSpec.Fields"/>.</summary>
     Map,
+    /// <summary>
+    /// One of <see cref="ParameterSpec.Variants"/>, each with keys of its own: written as its name (`loss: kd`,
+    /// every key at its default) or as a map holding `name` and its keys (`loss: { name: dkd, beta: 4 }`).
+    /// Bound to a map of `name` and the variant's keys, defaults filled in.
+    /// </summary>
+    Variant,
 }
+
+/// <summary>One choice of a <see cref="ParameterType.Variant"/> key, with its own keys.</summary>
+public sealed record VariantSpec(string Name, string Description, IReadOnlyList<ParameterSpec> Fields);
 
 /// <summary>One key of the pipeline format: its type, default, constraints and meaning. The loader, the
 /// JSON Schema and the documentation tests all read these, so they cannot drift apart.</summary>
@@ -53,6 +62,15 @@ public sealed record ParameterSpec
     public string? Pattern { get; init; }
 
     public IReadOnlyList<ParameterSpec> Fields { get; init; } = [];
+
+    /// <summary>The choices of a <see cref="ParameterType.Variant"/> key (its default is a choice's name).</summary>
+    public IReadOnlyList<VariantSpec> Variants { get; init; } = [];
+
+    /// <summary>
+    /// For keys added after stage keys existed: left out of the canonical JSON while the value is the default,
+    /// so stages written before the key existed keep their keys.
+    /// </summary>
+    public bool KeyOmitsDefault { get; init; }
 
     /// <summary>False for keys that change how a stage runs but not what it computes (checkpoint interval,
     /// evaluation batch size, logging); they stay out of the canonical JSON, so changing them keeps the stage key.</summary>

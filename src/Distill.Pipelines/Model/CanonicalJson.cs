@@ -57,9 +57,19 @@ public static class CanonicalJson
         {
             var spec = specs.FirstOrDefault(s => s.Name == key);
             if (spec is { AffectsResult: false }) continue;
+            if (spec is { KeyOmitsDefault: true } && IsDefault(spec, value)) continue;
             result[key] = spec is { Type: ParameterType.Map } && value is ParameterSet nested ? Filter(nested, spec.Fields) : value;
         }
         return result;
+    }
+
+    /// <summary>The key's default: for a variant, the default choice with every one of its keys at its default.</summary>
+    private static bool IsDefault(ParameterSpec spec, object value)
+    {
+        if (spec.Type != ParameterType.Variant) return Equals(spec.Default, value);
+        if (value is not ParameterSet set || set.GetString("name") != (string?)spec.Default) return false;
+        var variant = spec.Variants.Single(v => v.Name == (string)spec.Default!);
+        return variant.Fields.All(f => !set.ContainsKey(f.Name) || Equals(f.Default, set[f.Name]));
     }
 
     private static void WriteValue(Utf8JsonWriter w, object value)

@@ -148,7 +148,7 @@ public static class PipelineSchema
         };
         s["description"] = Describe(p);
         if (p.Default is { } d && p.Type != ParameterType.Map) s["default"] = JsonValue(d);
-        return p.Type is ParameterType.Map or ParameterType.NumberList or ParameterType.EnumList or ParameterType.ClassList
+        return p.Type is ParameterType.Map or ParameterType.Variant or ParameterType.NumberList or ParameterType.EnumList or ParameterType.ClassList
                || p.Name is "matrix" or "id"
             ? s
             : new JsonObject { ["description"] = s["description"]!.DeepClone(), ["anyOf"] = new JsonArray(WithoutDescription(s), new JsonObject { ["$ref"] = "#/$defs/matrix-reference" }) };
@@ -191,6 +191,20 @@ public static class PipelineSchema
                 var props = new JsonObject();
                 foreach (var f in p.Fields) props[f.Name] = Value(f);
                 s["type"] = "object"; s["properties"] = props; s["additionalProperties"] = false;
+                break;
+            case ParameterType.Variant:
+                // A name alone, or a map of the name and that variant's keys.
+                var choices = new JsonArray(new JsonObject { ["enum"] = new JsonArray(p.Values.Select(v => (JsonNode)v).ToArray()) });
+                foreach (var variant in p.Variants)
+                {
+                    var fields = new JsonObject { ["name"] = new JsonObject { ["const"] = variant.Name, ["description"] = variant.Description } };
+                    foreach (var f in variant.Fields) fields[f.Name] = Value(f);
+                    choices.Add(new JsonObject
+                    {
+                        ["type"] = "object", ["properties"] = fields, ["required"] = new JsonArray("name"), ["additionalProperties"] = false,
+                    });
+                }
+                s["oneOf"] = choices;
                 break;
         }
         if (p.MinItems is { } min) s["minItems"] = min;

@@ -34,7 +34,7 @@ public sealed class DistillExecutor : IStageExecutor
 
         using var teacher = live ? LiveSource(context, input, dataset) : CachedSource(context, input, teacherStage, dataset);
         var batches = new ViewReplayBatches(new BatchMaker(data.Train, data.Statistics, context.Device), dataset.Augmentation, viewSeed, views, context.Seed);
-        var objective = new DistillationObjective(teacher.Logits, temperature, p.GetDouble("beta"), p.GetBool("t-squared"));
+        var objective = new DistillationObjective(teacher.Logits, DistillationLosses.Create(p));
 
         using var student = TrainingRun.CreateModel(StageOptions.Model(context.Pipeline.Models[context.Stage.Model!]), data, context.Seed, context.Device, message => context.Observer.Info($"{context.Stage.Id}: {message}"));
         using var run = new TrainingRun(student, data, options, objective, context.Device, batches);
