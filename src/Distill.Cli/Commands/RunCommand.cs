@@ -27,7 +27,8 @@ internal static class RunCommand
         return command;
     }
 
-    private static int Run(string file, string runsRoot)
+    /// <summary>Runs a pipeline file in the foreground; the exit code `distill run` returns.</summary>
+    internal static int Run(string file, string runsRoot)
     {
         using var stop = new CancellationTokenSource();
         using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(
