@@ -16,6 +16,15 @@ public sealed class StageRegistryTests
     }
 
     [Fact]
+    public void Executors_receive_typed_parameters()
+    {
+        // Each executor is a StageExecutor<TParameters>: it never looks a parameter up by name.
+        Assert.All(StageRegistry.Executors(), executor =>
+            Assert.True(executor.GetType().BaseType is { IsGenericType: true } b && b.GetGenericTypeDefinition() == typeof(Distill.Stages.Engine.StageExecutor<>),
+                executor.GetType().Name));
+    }
+
+    [Fact]
     public void Executors_declare_the_catalogue_entry_itself()
     {
         foreach (var executor in StageRegistry.Executors())

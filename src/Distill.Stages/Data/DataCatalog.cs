@@ -1,5 +1,6 @@
 using Distill.Learning.Data;
 using Distill.Pipelines;
+using Distill.Pipelines.Catalogue;
 
 namespace Distill.Stages.Data;
 
@@ -29,28 +30,24 @@ public sealed class DataCatalog(PipelineDefinition pipeline) : IDisposable
     {
         if (_open.TryGetValue(name, out var dataset)) return dataset;
         var definition = pipeline.Datasets[name];
-        var p = definition.Parameters;
-        var subset = p.TryGetMap("subset");
+        var p = DatasetParameters.From(definition.Parameters);
         var split = new SplitOptions
         {
-            ValidationSize = p.GetInt("validation"),
-            TrainSubset = subset?.TryGetInt("train"),
-            TestSubset = subset?.TryGetInt("test"),
-            SubsetMode = subset?.TryGetString("mode") == "stratified" ? SubsetMode.Stratified : SubsetMode.FirstPerClass,
+            ValidationSize = p.Validation,
+            TrainSubset = p.TrainSubset,
+            TestSubset = p.TestSubset,
+            SubsetMode = p.StratifiedSubset ? SubsetMode.Stratified : SubsetMode.FirstPerClass,
             Seed = pipeline.Seed,
         };
-        var augmentation = p.GetMap("augmentation");
-        dataset = new PipelineDataset(definition, Open(definition), split,
-            new AugmentationSpec(augmentation.GetInt("crop-padding"), augmentation.GetBool("flip")));
+        dataset = new PipelineDataset(definition, Open(definition), split, new AugmentationSpec(p.CropPadding, p.Flip));
         _open[name] = dataset;
         return dataset;
     }
 
     internal static IImageDataset Open(DatasetDefinition d)
     {
-        var p = d.Parameters;
-        return new DatasetSource(d.Kind, d.Path, p.ContainsKey("download") && p.GetBool("download"), p.TryGetString("labels") ?? "fine",
-            p.TryGetInt("image-size") ?? ImageFolderDataset.DefaultImageSize).Open();
+        var p = DatasetParameters.From(d.Parameters);
+        return new DatasetSource(d.Kind, d.Path, p.Download, p.Labels ?? "fine", p.ImageSize ?? ImageFolderDataset.DefaultImageSize).Open();
     }
 
     public void Dispose()

@@ -1,5 +1,6 @@
 using Distill.Learning.Training;
 using Distill.Pipelines;
+using Distill.Pipelines.Catalogue;
 
 namespace Distill.Stages.Distillation;
 
@@ -9,18 +10,18 @@ namespace Distill.Stages.Distillation;
 /// </summary>
 public static class DistillationLosses
 {
-    private static readonly Dictionary<string, Func<ParameterSet, ParameterSet, IDistillationLoss>> Factories = new(StringComparer.Ordinal)
+    private static readonly Dictionary<string, Func<DistillParameters, ParameterSet, IDistillationLoss>> Factories = new(StringComparer.Ordinal)
     {
-        ["kd"] = (stage, _) => new SoftTargetLoss(stage.GetDouble("temperature"), stage.GetDouble("beta"), stage.GetBool("t-squared")),
-        ["dkd"] = (stage, loss) => new DecoupledLoss(stage.GetDouble("temperature"), loss.GetDouble("alpha"), loss.GetDouble("beta"), loss.GetDouble("ce-weight")),
+        ["kd"] = (stage, _) => new SoftTargetLoss(stage.Temperature, stage.Beta, stage.TSquared),
+        ["dkd"] = (stage, keys) =>
+        {
+            var dkd = DecoupledLossParameters.From(keys);
+            return new DecoupledLoss(stage.Temperature, dkd.Alpha, dkd.Beta, dkd.CrossEntropyWeight);
+        },
     };
 
     public static IReadOnlyCollection<string> Names => Factories.Keys;
 
     /// <summary>The loss a distill stage's parameters name, with its keys.</summary>
-    public static IDistillationLoss Create(ParameterSet stageParameters)
-    {
-        var loss = stageParameters.GetMap("loss");
-        return Factories[loss.GetString("name")](stageParameters, loss);
-    }
+    public static IDistillationLoss Create(DistillParameters stage) => Factories[stage.Loss.Name](stage, stage.Loss.Keys);
 }

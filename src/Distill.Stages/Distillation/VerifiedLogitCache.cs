@@ -1,4 +1,5 @@
 using Distill.Learning.Data;
+using Distill.Pipelines.Catalogue;
 using Distill.Runs;
 using Distill.Stages.Data;
 using Distill.Stages.Engine;
@@ -25,7 +26,7 @@ public static class VerifiedLogitCache
     public static NpyFile Open(StageContext context, StageInputRef teacher, StageInputRef cache, PipelineDataset dataset, DataSplit split)
     {
         var path = cache.Directory.OutputPath(LogitCacheLayout.FileName(split));
-        var differences = LogitCacheValidator.Check(Expected(context, teacher, dataset, split, cache.Definition.Parameters.GetInt("views")), path, new PayloadHashCache(context.Run.HashCachePath));
+        var differences = LogitCacheValidator.Check(Expected(context, teacher, dataset, split, CacheLogitsParameters.From(cache.Definition.Parameters).Views), path, new PayloadHashCache(context.Run.HashCachePath));
         if (differences.Count > 0)
             throw new InvalidDataException($"logit cache {path} does not match what stage '{context.Stage.Id}' expects: {string.Join("; ", differences)}");
         return NpyFile.Open(path);

@@ -88,3 +88,15 @@ public interface IStageExecutor
 
     StageResult Execute(StageContext context);
 }
+
+/// <summary>An executor that receives its kind's parameters as one typed record, read once from the stage.</summary>
+public abstract class StageExecutor<TParameters> : IStageExecutor where TParameters : IStageParameters<TParameters>
+{
+    public abstract StageKindSpec Spec { get; }
+
+    public virtual bool VerifiesOutputsOnEveryRun => false;
+
+    public StageResult Execute(StageContext context) => Execute(context, TParameters.From(context.Stage.Parameters));
+
+    protected abstract StageResult Execute(StageContext context, TParameters parameters);
+}

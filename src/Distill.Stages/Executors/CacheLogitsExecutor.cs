@@ -13,25 +13,24 @@ namespace Distill.Stages.Executors;
 /// `cache-logits`: runs a trained teacher over the chosen splits (and, for the training split, V
 /// deterministic views) and stores the raw logits as NumPy .npy files with a JSON sidecar each.
 /// </summary>
-public sealed class CacheLogitsExecutor : IStageExecutor
+public sealed class CacheLogitsExecutor : StageExecutor<CacheLogitsParameters>
 {
-    public StageKindSpec Spec => StageKinds.CacheLogitsSpec;
+    public override StageKindSpec Spec => StageKinds.CacheLogitsSpec;
 
-    public bool VerifiesOutputsOnEveryRun => true;
+    public override bool VerifiesOutputsOnEveryRun => true;
 
-    public StageResult Execute(StageContext context)
+    protected override StageResult Execute(StageContext context, CacheLogitsParameters p)
     {
-        var p = context.Stage.Parameters;
         var teacher = context.Input("teacher");
         var dataset = context.Data.Get(teacher.Definition.Dataset!);
         var data = dataset.Prepared;
-        int batchSize = p.GetInt("batch-size");
-        int views = p.GetInt("views");
+        int batchSize = p.BatchSize;
+        int views = p.Views;
         long viewSeed = LogitCacheLayout.ViewSeed(context.Pipeline.Seed, teacher.Definition.Id);
         using var model = TeacherModel.Load(context, teacher, dataset);
         var metrics = new Dictionary<string, double>();
 
-        foreach (var split in p.GetStrings("splits").Select(s => Enum.Parse<DataSplit>(s, ignoreCase: true)))
+        foreach (var split in p.Splits.Select(s => Enum.Parse<DataSplit>(s, ignoreCase: true)))
         {
             if (context.Stop.IsCancellationRequested) return StageResult.Stopped;
             var images = data.Get(split);

@@ -14,20 +14,19 @@ namespace Distill.Stages.Executors;
 /// at T = 1, then temperature scaling fitted on the fit split (never the eval split) and the same measures
 /// at the fitted T. Writes two reliability diagrams and `calibration.json` (every number and bin).
 /// </summary>
-public sealed class CalibrateExecutor : IStageExecutor
+public sealed class CalibrateExecutor : StageExecutor<CalibrateParameters>
 {
     public const string ReliabilityBefore = "reliability.png";
     public const string ReliabilityAfter = "reliability-scaled.png";
     public const string CalibrationJson = "calibration.json";
 
-    public StageKindSpec Spec => StageKinds.CalibrateSpec;
+    public override StageKindSpec Spec => StageKinds.CalibrateSpec;
 
-    public StageResult Execute(StageContext context)
+    protected override StageResult Execute(StageContext context, CalibrateParameters p)
     {
-        var p = context.Stage.Parameters;
-        int bins = p.GetInt("bins");
-        var fitSplit = ParseSplit(p.GetString("fit-split"));
-        var evalSplit = ParseSplit(p.GetString("eval-split"));
+        int bins = p.Bins;
+        var fitSplit = ParseSplit(p.FitSplit);
+        var evalSplit = ParseSplit(p.EvalSplit);
         if (fitSplit == evalSplit)
             throw new ArgumentException($"stage '{context.Stage.Id}': fit-split and eval-split are both '{Name(fitSplit)}'");
         if (fitSplit == DataSplit.Test)

@@ -15,20 +15,19 @@ namespace Distill.Stages.Executors;
 /// logit cache (default) or run live. The student sees exactly the inputs the teacher's logits belong
 /// to (view replay); the teacher's smoothness index gamma at T is recorded with the results.
 /// </summary>
-public sealed class DistillExecutor : IStageExecutor
+public sealed class DistillExecutor : StageExecutor<DistillParameters>
 {
-    public StageKindSpec Spec => StageKinds.DistillSpec;
+    public override StageKindSpec Spec => StageKinds.DistillSpec;
 
-    public StageResult Execute(StageContext context)
+    protected override StageResult Execute(StageContext context, DistillParameters p)
     {
-        var p = context.Stage.Parameters;
         var dataset = context.Data.Get(context.Stage.Dataset!);
         var data = dataset.Prepared;
-        double temperature = p.GetDouble("temperature");
-        int views = p.GetInt("views");
-        var options = StageOptions.Trainer(p, dataset.Augmentation, context.Seed);
+        double temperature = p.Temperature;
+        int views = p.Views;
+        var options = StageOptions.Trainer(p.Training, dataset.Augmentation, context.Seed);
         var input = context.Input("teacher");
-        bool live = p.GetString("teacher-source") == "live";
+        bool live = p.LiveTeacher;
         var teacherStage = context.Completed(context.Lineage.TrainStageOfInput(context.Stage.Id, "teacher")!.Id);
         long viewSeed = LogitCacheLayout.ViewSeed(context.Pipeline.Seed, teacherStage.Definition.Id);
 
@@ -38,7 +37,7 @@ public sealed class DistillExecutor : IStageExecutor
 
         using var student = TrainingRun.CreateModel(StageOptions.Model(context.Pipeline.Models[context.Stage.Model!]), data, context.Seed, context.Device, message => context.Observer.Info($"{context.Stage.Id}: {message}"));
         using var run = new TrainingRun(student, data, options, objective, context.Device, batches);
-        var result = TrainingStageDriver.Run(context, run, options.Epochs);
+        var result = TrainingStageDriver.Run(context, run, p.Training);
         if (!result.Completed) return result;
 
         var metrics = new Dictionary<string, double>(result.Metrics)

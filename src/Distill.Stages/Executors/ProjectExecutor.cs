@@ -19,25 +19,24 @@ namespace Distill.Stages.Executors;
 /// (without / with label smoothing) on the training and validation splits (paper section 2, Fig. 1).
 /// Writes `projection.csv`, one PNG per (model, split) and, for two models, the 2 x 2 `projection-grid.png`.
 /// </summary>
-public sealed class ProjectExecutor : IStageExecutor
+public sealed class ProjectExecutor : StageExecutor<ProjectParameters>
 {
     public const string CsvName = "projection.csv";
     public const string GridName = "projection-grid.png";
     private const int BatchSize = 256;
 
-    public StageKindSpec Spec => StageKinds.ProjectSpec;
+    public override StageKindSpec Spec => StageKinds.ProjectSpec;
 
     public static string PanelName(string modelStageId, string split) => $"projection-{modelStageId}-{split}.png";
 
-    public StageResult Execute(StageContext context)
+    protected override StageResult Execute(StageContext context, ProjectParameters p)
     {
-        var p = context.Stage.Parameters;
-        int perClass = p.GetInt("examples-per-class");
+        int perClass = p.ExamplesPerClass;
         // Without smoothing first, so the grid's rows read "without, with".
-        var models = context.Inputs["models"].OrderBy(Alpha).ThenBy(m => m.Definition.Id, StringComparer.Ordinal).ToList();
+        var models = context.Inputs["models"].OrderBy(m => context.Lineage.Alpha(m.Definition.Id)).ThenBy(m => m.Definition.Id, StringComparer.Ordinal).ToList();
         var dataset = context.Data.Get(models[0].Definition.Dataset!);
         var data = dataset.Prepared;
-        var classes = ClassList.Resolve(p.GetList("classes"), data.ClassNames, context.Stage.Id);
+        var classes = ClassList.Resolve(p.Classes, data.ClassNames, context.Stage.Id);
         var classNames = classes.Select(c => data.ClassNames[c]).ToList();
 
         var heldOut = data.Validation.Count > 0 ? DataSplit.Validation : DataSplit.Test;
@@ -76,7 +75,7 @@ public sealed class ProjectExecutor : IStageExecutor
 
                 var splitTitle = split == DataSplit.Train ? "training"
                     : split == DataSplit.Validation ? "validation" : "test (no validation split)";
-                var panel = new ProjectionPanel($"{Describe(model)}: {splitTitle}", projected);
+                var panel = new ProjectionPanel($"{Describe(context, model)}: {splitTitle}", projected);
                 panels.Add(panel);
                 AtomicFile.WriteAllBytes(context.Directory.OutputPath(PanelName(model.Definition.Id, Name(split))), ProjectionPlot.Render(panel));
 
@@ -94,11 +93,8 @@ public sealed class ProjectExecutor : IStageExecutor
         return new StageResult(true, metrics);
     }
 
-    private static double Alpha(StageInputRef model) =>
-        model.Definition.Parameters.TryGetValue("alpha", out _) ? model.Definition.Parameters.GetDouble("alpha") : 0;
-
-    private static string Describe(StageInputRef model) =>
-        $"{model.Definition.Id} (alpha = {Alpha(model).ToString("0.###", CultureInfo.InvariantCulture)})";
+    private static string Describe(StageContext context, StageInputRef model) =>
+        $"{model.Definition.Id} (alpha = {(context.Lineage.Alpha(model.Definition.Id) ?? 0).ToString("0.###", CultureInfo.InvariantCulture)})";
 
     /// <summary>Class indices; names are looked up for datasets whose classes the pipeline layer could not resolve.</summary>
     /// <summary>The first <paramref name="perClass"/> examples of each class, in index order (the same for every model).</summary>

@@ -11,14 +11,14 @@ namespace Distill.Stages.Executors;
 /// input role; all completed stages of the run when it names none). Each figure states which finding of the
 /// paper it tests and whether this run's numbers agree.
 /// </summary>
-public sealed class ReportExecutor : IStageExecutor
+public sealed class ReportExecutor : StageExecutor<ReportParameters>
 {
     public const string HtmlName = "report.html";
     public const string MarkdownName = "report.md";
 
-    public StageKindSpec Spec => StageKinds.ReportSpec;
+    public override StageKindSpec Spec => StageKinds.ReportSpec;
 
-    public StageResult Execute(StageContext context)
+    protected override StageResult Execute(StageContext context, ReportParameters p)
     {
         var stages = context.Inputs.Values.SelectMany(v => v).DistinctBy(s => s.Definition.Id).ToList();
         string? note = null;
@@ -32,7 +32,7 @@ public sealed class ReportExecutor : IStageExecutor
                 "give it `inputs: { all: \"*\" }` to make it wait for every stage.";
         }
 
-        var title = context.Stage.Parameters.TryGetString("title") ?? $"Distill report: {context.Pipeline.Name}";
+        var title = p.Title ?? $"Distill report: {context.Pipeline.Name}";
         var report = new RunReportBuilder(context.Pipeline, stages).Build(title, note);
         AtomicFile.WriteAllText(context.Directory.OutputPath(HtmlName), report.Document.RenderHtml());
         report.Document.WriteMarkdown(context.Directory.OutputPath(MarkdownName));

@@ -102,12 +102,12 @@ public sealed class RunReportBuilder(PipelineDefinition pipeline, IReadOnlyList<
             document.AddParagraph("No calibrate stages among this report's inputs; section skipped.");
             return;
         }
-        var bins = calibrations.Select(c => c.Definition.Parameters.GetInt("bins")).Distinct();
+        var bins = calibrations.Select(c => CalibrateParameters.From(c.Definition.Parameters).Bins).Distinct();
         document.AddTable(["Teacher", "alpha", "Accuracy", "ECE, T = 1", "Fitted T", "ECE, fitted T", "NLL, T = 1", "NLL, fitted T"],
             calibrations.Select(c => (IReadOnlyList<string>)[TrainStageOf(c.Definition.Id) ?? "?", F(Alpha(c)), P(Metric(c, "accuracy")),
                 F3(Metric(c, "ece")), Metric(c, "temperature").ToString("0.00", CultureInfo.InvariantCulture), F3(Metric(c, "ece_scaled")),
                 F3(Metric(c, "nll")), F3(Metric(c, "nll_scaled"))]),
-            $"Stages {string.Join(", ", calibrations.Select(c => c.Definition.Id))}, measured on the eval split ({string.Join(", ", calibrations.Select(c => c.Definition.Parameters.GetString("eval-split")).Distinct())}); " +
+            $"Stages {string.Join(", ", calibrations.Select(c => c.Definition.Id))}, measured on the eval split ({string.Join(", ", calibrations.Select(c => CalibrateParameters.From(c.Definition.Parameters).EvalSplit).Distinct())}); " +
             $"T fitted on its fit split; ECE with {string.Join("/", bins)} bins");
 
         var hard = calibrations.FirstOrDefault(c => Alpha(c) == 0);

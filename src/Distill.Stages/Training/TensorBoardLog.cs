@@ -15,16 +15,8 @@ public sealed class TensorBoardLog : IDisposable
     private const int StepInterval = 10;
     private readonly SummaryWriter _writer;
 
-    private TensorBoardLog(string directory) =>
+    public TensorBoardLog(string directory) =>
         _writer = TorchSharp.torch.utils.tensorboard.SummaryWriter(directory, createRunName: false);
-
-    /// <summary>A log for the stage, or null when its `tensorboard` parameter is off (or absent, as for distill stages).</summary>
-    public static TensorBoardLog? For(StageContext context)
-    {
-        var p = context.Stage.Parameters;
-        bool enabled = !p.ContainsKey("tensorboard") || p.GetBool("tensorboard");
-        return enabled ? new TensorBoardLog(context.Directory.TensorBoardPath) : null;
-    }
 
     public void Step(StepReport report, int stepsPerEpoch)
     {

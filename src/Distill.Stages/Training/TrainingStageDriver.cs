@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Distill.Learning.Training;
+using Distill.Pipelines.Catalogue;
 using Distill.Runs;
 using Distill.Stages.Engine;
 
@@ -16,7 +17,7 @@ public static class TrainingStageDriver
     private const string HistoryKey = "history";
     private const int CheckpointsKept = 2;
 
-    public static StageResult Run(StageContext context, TrainingRun run, int epochs)
+    public static StageResult Run(StageContext context, TrainingRun run, TrainingParameters training)
     {
         var stage = context.Directory;
         if (context.Decision is { Action: StageAction.Resume, Checkpoint: { } checkpoint })
@@ -29,7 +30,8 @@ public static class TrainingStageDriver
             context.Observer.Info($"{context.Stage.Id}: resumed at epoch {run.Trainer.Position.Epoch + 1}, step {run.Trainer.Position.Step}");
         }
 
-        var interval = StageOptions.CheckpointInterval(context.Stage.Parameters);
+        var interval = TimeSpan.FromMinutes(training.CheckpointMinutes);
+        int epochs = training.Epochs;
         var sinceCheckpoint = Stopwatch.StartNew();
         void Checkpoint(string reason)
         {
@@ -41,7 +43,7 @@ public static class TrainingStageDriver
             sinceCheckpoint.Restart();
         }
 
-        using var tensorBoard = TensorBoardLog.For(context);
+        using var tensorBoard = training.TensorBoard ? new TensorBoardLog(context.Directory.TensorBoardPath) : null;
         run.Trainer.StepCompleted = report =>
         {
             context.Observer.Step(context.Stage.Id, report);
