@@ -9,11 +9,11 @@ internal static class EpochLine
 {
     public static string Format(string label, EpochMetrics m, int epochs)
     {
-        var parts = new List<string> { $"{label} epoch {m.Epoch}/{epochs}", $"loss {m.Metric("train_loss"):F3}" };
-        if (m.Values.ContainsKey("validation_accuracy")) parts.Add($"val acc {m.Metric("validation_accuracy"):P2}");
-        if (m.Values.ContainsKey("test_accuracy")) parts.Add($"test acc {m.Metric("test_accuracy"):P2}");
-        if (m.Values.TryGetValue("mutual_information", out var mi)) parts.Add($"MI {mi:F3} nats");
-        parts.Add(string.Create(CultureInfo.InvariantCulture, $"{m.Metric("seconds"):F0} s"));
+        var parts = new List<string> { $"{label} epoch {m.Epoch}/{epochs}", $"loss {m.Metric(MetricNames.TrainLoss):F3}" };
+        if (m.Values.ContainsKey(MetricNames.ValidationAccuracy)) parts.Add($"val acc {m.Metric(MetricNames.ValidationAccuracy):P2}");
+        if (m.Values.ContainsKey(MetricNames.TestAccuracy)) parts.Add($"test acc {m.Metric(MetricNames.TestAccuracy):P2}");
+        if (m.Values.TryGetValue(MetricNames.MutualInformation, out var mi)) parts.Add($"MI {mi:F3} nats");
+        parts.Add(string.Create(CultureInfo.InvariantCulture, $"{m.Metric(MetricNames.Seconds):F0} s"));
         return string.Join("  ", parts);
     }
 }

@@ -98,7 +98,7 @@ internal static class RunStatusReader
             : manifest.Status == StageStatus.Running && manifest.StartedAt is { } started ? now - started
             : (TimeSpan?)null;
         return new StageStatusRow(id, manifest.Kind, manifest.Status.ToString().ToLowerInvariant(), manifest.Progress, epochs,
-            Metric(metrics, "validation_accuracy"), Metric(metrics, "test_accuracy"), Metric(metrics, "test_ece") ?? Metric(metrics, "ece"),
+            Metric(metrics, MetricNames.ValidationAccuracy), Metric(metrics, MetricNames.TestAccuracy), Metric(metrics, MetricNames.Ece),
             duration, manifest.FailureReason);
     }
 

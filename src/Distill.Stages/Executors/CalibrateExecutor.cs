@@ -59,13 +59,13 @@ public sealed class CalibrateExecutor : StageExecutor<CalibrateParameters>
 
         var metrics = new Dictionary<string, double>
         {
-            ["accuracy"] = before.Accuracy,
-            ["nll"] = before.NegativeLogLikelihood,
-            ["ece"] = before.ExpectedCalibrationError,
-            ["temperature"] = fit.Temperature,
+            [MetricNames.Accuracy] = before.Accuracy,
+            [MetricNames.Nll] = before.NegativeLogLikelihood,
+            [MetricNames.Ece] = before.ExpectedCalibrationError,
+            [MetricNames.FittedTemperature] = fit.Temperature,
             ["accuracy_scaled"] = after.Accuracy,
-            ["nll_scaled"] = after.NegativeLogLikelihood,
-            ["ece_scaled"] = after.ExpectedCalibrationError,
+            [MetricNames.NllScaled] = after.NegativeLogLikelihood,
+            [MetricNames.EceScaled] = after.ExpectedCalibrationError,
             ["fit_nll"] = fit.NegativeLogLikelihoodAtOne,
             ["fit_nll_scaled"] = fit.NegativeLogLikelihood,
             ["eval_examples"] = evalLabels.Length,

@@ -42,8 +42,8 @@ public sealed class DistillExecutor : StageExecutor<DistillParameters>
 
         var metrics = new Dictionary<string, double>(result.Metrics)
         {
-            ["temperature"] = temperature,
-            ["teacher_gamma"] = teacher.Gamma(data, temperature),
+            [MetricNames.StudentTemperature] = temperature,
+            [MetricNames.TeacherGamma] = teacher.Gamma(data, temperature),
         };
         return result with { Metrics = metrics };
     }

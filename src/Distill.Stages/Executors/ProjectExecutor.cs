@@ -81,15 +81,15 @@ public sealed class ProjectExecutor : StageExecutor<ProjectParameters>
 
                 var geometry = ClusterGeometry.Measure(projected.Select(c => (IReadOnlyList<PlanePoint>)c.Points.ToList()).ToList());
                 var suffix = split == DataSplit.Train ? "" : "_" + Name(split);
-                metrics[$"tightness_{model.Definition.Id}{suffix}"] = geometry.Tightness;
-                metrics[$"centroid_spread_{model.Definition.Id}{suffix}"] = geometry.CentroidSpread;
+                metrics[MetricNames.Tightness(model.Definition.Id, suffix)] = geometry.Tightness;
+                metrics[MetricNames.CentroidSpread(model.Definition.Id, suffix)] = geometry.CentroidSpread;
             }
         }
 
         AtomicFile.WriteAllText(context.Directory.OutputPath(CsvName), csv.ToString());
         if (panels.Count == 4)
             AtomicFile.WriteAllBytes(context.Directory.OutputPath(GridName), ProjectionPlot.RenderGrid(panels));
-        metrics["examples_per_class"] = perClass;
+        metrics[MetricNames.ExamplesPerClass] = perClass;
         return new StageResult(true, metrics);
     }
 

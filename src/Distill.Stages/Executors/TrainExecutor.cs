@@ -1,6 +1,7 @@
 using Distill.Learning.Randomness;
 using Distill.Learning.Training;
 using Distill.Pipelines.Catalogue;
+using Distill.Runs;
 using Distill.Stages.Data;
 using Distill.Stages.Engine;
 using Distill.Stages.Training;
@@ -33,9 +34,9 @@ public sealed class TrainExecutor : StageExecutor<TrainParameters>
                 var estimate = probe.Measure();
                 return new Dictionary<string, double>
                 {
-                    ["mutual_information"] = estimate.Value,
-                    ["mutual_information_bound"] = estimate.UpperBound,
-                    ["mutual_information_seconds"] = clock.Elapsed.TotalSeconds,
+                    [MetricNames.MutualInformation] = estimate.Value,
+                    [MetricNames.MutualInformationBound] = estimate.UpperBound,
+                    [MetricNames.MutualInformationSeconds] = clock.Elapsed.TotalSeconds,
                 };
             });
         }

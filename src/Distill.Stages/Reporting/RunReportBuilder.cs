@@ -20,7 +20,6 @@ public sealed record RunReport(ReportDocument Document, IReadOnlyList<FindingVer
 /// </summary>
 public sealed class RunReportBuilder(PipelineDefinition pipeline, IReadOnlyList<StageInputRef> stages)
 {
-    private const string TestAccuracy = "test_accuracy";
     private readonly List<FindingVerdict> _verdicts = [];
 
     private IEnumerable<StageInputRef> OfKind(string kind) => stages.Where(s => s.Definition.Kind == kind);
@@ -30,7 +29,7 @@ public sealed class RunReportBuilder(PipelineDefinition pipeline, IReadOnlyList<
         var teachers = OfKind(StageKinds.Train).OrderBy(Alpha).ThenBy(s => s.Definition.Id, StringComparer.Ordinal).ToList();
         var calibrations = OfKind(StageKinds.Calibrate).OrderBy(Alpha).ThenBy(s => s.Definition.Id, StringComparer.Ordinal).ToList();
         var projections = OfKind(StageKinds.Project).ToList();
-        var students = OfKind(StageKinds.Distill).OrderBy(Alpha).ThenBy(s => Metric(s, "temperature")).ThenBy(s => s.Definition.Id, StringComparer.Ordinal).ToList();
+        var students = OfKind(StageKinds.Distill).OrderBy(Alpha).ThenBy(s => Metric(s, MetricNames.StudentTemperature)).ThenBy(s => s.Definition.Id, StringComparer.Ordinal).ToList();
 
         // Verdicts first: the summary at the top and every figure's sentence use them.
         var clusters = ClusterVerdict(projections);
@@ -79,8 +78,8 @@ public sealed class RunReportBuilder(PipelineDefinition pipeline, IReadOnlyList<
             return;
         }
         document.AddTable(["Stage", "alpha", "Validation accuracy", "Test accuracy", "Test NLL", "Epochs"],
-            teachers.Select(t => (IReadOnlyList<string>)[t.Definition.Id, F(Alpha(t)), P(Metric(t, "validation_accuracy")),
-                P(Metric(t, TestAccuracy)), F3(Metric(t, "test_nll")), t.Manifest.EpochMetrics.Count.ToString(CultureInfo.InvariantCulture)]),
+            teachers.Select(t => (IReadOnlyList<string>)[t.Definition.Id, F(Alpha(t)), P(Metric(t, MetricNames.ValidationAccuracy)),
+                P(Metric(t, MetricNames.TestAccuracy)), F3(Metric(t, MetricNames.TestNll)), t.Manifest.EpochMetrics.Count.ToString(CultureInfo.InvariantCulture)]),
             "Models trained with cross-entropy against label-smoothed targets (alpha = 0: hard targets); final epoch");
     }
 
@@ -89,9 +88,9 @@ public sealed class RunReportBuilder(PipelineDefinition pipeline, IReadOnlyList<
     private FindingVerdict? CalibrationVerdict(IReadOnlyList<StageInputRef> calibrations)
     {
         var hard = calibrations.FirstOrDefault(c => Alpha(c) == 0);
-        var smooth = calibrations.Where(c => Alpha(c) > 0).MinBy(c => Metric(c, "ece"));
+        var smooth = calibrations.Where(c => Alpha(c) > 0).MinBy(c => Metric(c, MetricNames.Ece));
         if (hard is null || smooth is null) return null;
-        return Calibration(Metric(hard, "ece"), Metric(hard, "ece_scaled"), Metric(hard, "temperature"), Metric(smooth, "ece"), Alpha(smooth));
+        return Calibration(Metric(hard, MetricNames.Ece), Metric(hard, MetricNames.EceScaled), Metric(hard, MetricNames.FittedTemperature), Metric(smooth, MetricNames.Ece), Alpha(smooth));
     }
 
     private void CalibrationSection(ReportDocument document, IReadOnlyList<StageInputRef> calibrations, FindingVerdict? verdict)
@@ -104,21 +103,21 @@ public sealed class RunReportBuilder(PipelineDefinition pipeline, IReadOnlyList<
         }
         var bins = calibrations.Select(c => CalibrateParameters.From(c.Definition.Parameters).Bins).Distinct();
         document.AddTable(["Teacher", "alpha", "Accuracy", "ECE, T = 1", "Fitted T", "ECE, fitted T", "NLL, T = 1", "NLL, fitted T"],
-            calibrations.Select(c => (IReadOnlyList<string>)[TrainStageOf(c.Definition.Id) ?? "?", F(Alpha(c)), P(Metric(c, "accuracy")),
-                F3(Metric(c, "ece")), Metric(c, "temperature").ToString("0.00", CultureInfo.InvariantCulture), F3(Metric(c, "ece_scaled")),
-                F3(Metric(c, "nll")), F3(Metric(c, "nll_scaled"))]),
+            calibrations.Select(c => (IReadOnlyList<string>)[TrainStageOf(c.Definition.Id) ?? "?", F(Alpha(c)), P(Metric(c, MetricNames.Accuracy)),
+                F3(Metric(c, MetricNames.Ece)), Metric(c, MetricNames.FittedTemperature).ToString("0.00", CultureInfo.InvariantCulture), F3(Metric(c, MetricNames.EceScaled)),
+                F3(Metric(c, MetricNames.Nll)), F3(Metric(c, MetricNames.NllScaled))]),
             $"Stages {string.Join(", ", calibrations.Select(c => c.Definition.Id))}, measured on the eval split ({string.Join(", ", calibrations.Select(c => CalibrateParameters.From(c.Definition.Parameters).EvalSplit).Distinct())}); " +
             $"T fitted on its fit split; ECE with {string.Join("/", bins)} bins");
 
         var hard = calibrations.FirstOrDefault(c => Alpha(c) == 0);
-        var smooth = calibrations.Where(c => Alpha(c) > 0).MinBy(c => Metric(c, "ece"));
+        var smooth = calibrations.Where(c => Alpha(c) > 0).MinBy(c => Metric(c, MetricNames.Ece));
         if (hard is not null && smooth is not null)
         {
             document.AddTable(["Method", "ECE", "Setting"],
             [
-                ["Baseline (hard targets, T = 1)", F3(Metric(hard, "ece")), hard.Definition.Id],
-                ["Temperature scaling", F3(Metric(hard, "ece_scaled")), $"T = {Metric(hard, "temperature").ToString("0.00", CultureInfo.InvariantCulture)}"],
-                ["Label smoothing (T = 1)", F3(Metric(smooth, "ece")), $"alpha = {F(Alpha(smooth))}"],
+                ["Baseline (hard targets, T = 1)", F3(Metric(hard, MetricNames.Ece)), hard.Definition.Id],
+                ["Temperature scaling", F3(Metric(hard, MetricNames.EceScaled)), $"T = {Metric(hard, MetricNames.FittedTemperature).ToString("0.00", CultureInfo.InvariantCulture)}"],
+                ["Label smoothing (T = 1)", F3(Metric(smooth, MetricNames.Ece)), $"alpha = {F(Alpha(smooth))}"],
             ], "The paper's Table 3 for this run");
         }
         else
@@ -133,7 +132,7 @@ public sealed class RunReportBuilder(PipelineDefinition pipeline, IReadOnlyList<
             AddFigure(document, c, CalibrateFiles.Before, $"{c.Definition.Id}-reliability",
                 $"Reliability diagram of {who} at T = 1: accuracy per confidence bin against the diagonal of perfect calibration.", sentence);
             AddFigure(document, c, CalibrateFiles.After, $"{c.Definition.Id}-reliability-scaled",
-                $"Reliability diagram of {who} after temperature scaling (T = {Metric(c, "temperature").ToString("0.00", CultureInfo.InvariantCulture)}).", sentence);
+                $"Reliability diagram of {who} after temperature scaling (T = {Metric(c, MetricNames.FittedTemperature).ToString("0.00", CultureInfo.InvariantCulture)}).", sentence);
         }
     }
 
@@ -148,8 +147,8 @@ public sealed class RunReportBuilder(PipelineDefinition pipeline, IReadOnlyList<
             var ordered = models.OrderBy(AlphaOf).ToList();
             if (!(AlphaOf(ordered[0]) < AlphaOf(ordered[1]))) continue;
             var (hard, smooth) = (ordered[0], ordered[1]);
-            var verdict = Clusters($"alpha {F(AlphaOf(hard))}", Metric(projection, $"tightness_{hard}"), Metric(projection, $"centroid_spread_{hard}"),
-                $"alpha {F(AlphaOf(smooth))}", Metric(projection, $"tightness_{smooth}"), Metric(projection, $"centroid_spread_{smooth}"));
+            var verdict = Clusters($"alpha {F(AlphaOf(hard))}", Metric(projection, MetricNames.Tightness(hard)), Metric(projection, MetricNames.CentroidSpread(hard)),
+                $"alpha {F(AlphaOf(smooth))}", Metric(projection, MetricNames.Tightness(smooth)), Metric(projection, MetricNames.CentroidSpread(smooth)));
             return verdict with { Evidence = verdict.Evidence + ", training examples" };
         }
         return null;
@@ -169,9 +168,9 @@ public sealed class RunReportBuilder(PipelineDefinition pipeline, IReadOnlyList<
             var models = (projection.Definition.Inputs.GetValueOrDefault("models") ?? []).OrderBy(AlphaOf).ToList();
             document.AddTable(["Model", "alpha", "Split", "Tightness", "Centroid spread"],
                 models.SelectMany(m => new[] { ("training", ""), (HeldOutName(projection), "_" + HeldOutName(projection)) }
-                    .Where(s => projection.Manifest.Metrics.ContainsKey($"tightness_{m}{s.Item2}"))
-                    .Select(s => (IReadOnlyList<string>)[m, F(AlphaOf(m)), s.Item1, F3(Metric(projection, $"tightness_{m}{s.Item2}")),
-                        F3(Metric(projection, $"centroid_spread_{m}{s.Item2}"))])),
+                    .Where(s => projection.Manifest.Metrics.ContainsKey(MetricNames.Tightness(m, s.Item2)))
+                    .Select(s => (IReadOnlyList<string>)[m, F(AlphaOf(m)), s.Item1, F3(Metric(projection, MetricNames.Tightness(m, s.Item2))),
+                        F3(Metric(projection, MetricNames.CentroidSpread(m, s.Item2)))])),
                 $"{projection.Definition.Id}: tightness = mean distance to the class centroid / mean distance between centroids; " +
                 "centroid spread = (largest - smallest centroid distance) / mean (0 = equidistant)");
 
@@ -187,7 +186,7 @@ public sealed class RunReportBuilder(PipelineDefinition pipeline, IReadOnlyList<
     }
 
     private static string HeldOutName(StageInputRef projection) =>
-        projection.Manifest.Metrics.Keys.Any(k => k.StartsWith("tightness_", StringComparison.Ordinal) && k.EndsWith("_test", StringComparison.Ordinal))
+        projection.Manifest.Metrics.Keys.Any(k => k.StartsWith(MetricNames.TightnessPrefix, StringComparison.Ordinal) && k.EndsWith("_test", StringComparison.Ordinal))
             ? "test" : "validation";
 
     // ---- (d) students ---------------------------------------------------------------------------------------
@@ -199,10 +198,10 @@ public sealed class RunReportBuilder(PipelineDefinition pipeline, IReadOnlyList<
         if (hardTeachers.Count == 0 || smoothTeachers.Count == 0) return null;
         var taught = smoothTeachers.Where(t => students.Any(s => TrainStageOf(s.Definition.Id) == t.Definition.Id)).ToList();
         if (taught.Count > 0) smoothTeachers = taught;
-        var hardStudents = students.Where(s => Alpha(s) == 0).Select(s => (Metric(s, "teacher_gamma"), Metric(s, TestAccuracy))).ToList();
+        var hardStudents = students.Where(s => Alpha(s) == 0).Select(s => (Metric(s, MetricNames.TeacherGamma), Metric(s, MetricNames.TestAccuracy))).ToList();
         // The paper compares label-smoothed teachers read at T = 1 with the hard-target teacher at several T.
-        var smoothStudents = students.Where(s => Alpha(s) > 0 && Metric(s, "temperature") == 1).Select(s => (Metric(s, "teacher_gamma"), Metric(s, TestAccuracy))).ToList();
-        return Findings.Distillation(hardTeachers.Average(t => Metric(t, TestAccuracy)), smoothTeachers.Average(t => Metric(t, TestAccuracy)), hardStudents, smoothStudents);
+        var smoothStudents = students.Where(s => Alpha(s) > 0 && Metric(s, MetricNames.StudentTemperature) == 1).Select(s => (Metric(s, MetricNames.TeacherGamma), Metric(s, MetricNames.TestAccuracy))).ToList();
+        return Findings.Distillation(hardTeachers.Average(t => Metric(t, MetricNames.TestAccuracy)), smoothTeachers.Average(t => Metric(t, MetricNames.TestAccuracy)), hardStudents, smoothStudents);
     }
 
     private void DistillationSection(ReportDocument document, IReadOnlyList<StageInputRef> students, FindingVerdict? verdict)
@@ -214,13 +213,13 @@ public sealed class RunReportBuilder(PipelineDefinition pipeline, IReadOnlyList<
             return;
         }
         document.AddTable(["Student", "Teacher", "Teacher alpha", "T", "Teacher gamma", "Test accuracy"],
-            students.Select(s => (IReadOnlyList<string>)[s.Definition.Id, TrainStageOf(s.Definition.Id) ?? "?", F(Alpha(s)), F(Metric(s, "temperature")),
-                F3(Metric(s, "teacher_gamma")), P(Metric(s, TestAccuracy))]),
+            students.Select(s => (IReadOnlyList<string>)[s.Definition.Id, TrainStageOf(s.Definition.Id) ?? "?", F(Alpha(s)), F(Metric(s, MetricNames.StudentTemperature)),
+                F3(Metric(s, MetricNames.TeacherGamma)), P(Metric(s, MetricNames.TestAccuracy))]),
             "Students trained on the teacher's temperature-softened outputs; gamma is the teacher's smoothness index at T");
 
         string sentence = verdict?.Sentence ?? "Finding 3 (a smoothed teacher is more accurate yet distils into a worse student): not tested here (needs a hard and a smoothed teacher).";
         var byAlpha = students.GroupBy(Alpha).OrderBy(g => g.Key).ToList();
-        var vsTemperature = byAlpha.Select(g => Series($"teacher alpha = {F(g.Key)}", g.Select(s => (Metric(s, "temperature"), Metric(s, TestAccuracy)))))
+        var vsTemperature = byAlpha.Select(g => Series($"teacher alpha = {F(g.Key)}", g.Select(s => (Metric(s, MetricNames.StudentTemperature), Metric(s, MetricNames.TestAccuracy)))))
             .OfType<LineSeries>().ToList();
         if (vsTemperature.Count > 0)
             AddChart(document, "student-accuracy-vs-temperature", "Student accuracy vs teacher temperature", "Teacher temperature T", "Student test accuracy",
@@ -228,8 +227,8 @@ public sealed class RunReportBuilder(PipelineDefinition pipeline, IReadOnlyList<
 
         var vsGamma = new[]
         {
-            Series("hard-target teacher (alpha = 0), T varied", students.Where(s => Alpha(s) == 0).Select(s => (Metric(s, "teacher_gamma"), Metric(s, TestAccuracy)))),
-            Series("label-smoothed teachers (alpha > 0) at T = 1", students.Where(s => Alpha(s) > 0 && Metric(s, "temperature") == 1).Select(s => (Metric(s, "teacher_gamma"), Metric(s, TestAccuracy)))),
+            Series("hard-target teacher (alpha = 0), T varied", students.Where(s => Alpha(s) == 0).Select(s => (Metric(s, MetricNames.TeacherGamma), Metric(s, MetricNames.TestAccuracy)))),
+            Series("label-smoothed teachers (alpha > 0) at T = 1", students.Where(s => Alpha(s) > 0 && Metric(s, MetricNames.StudentTemperature) == 1).Select(s => (Metric(s, MetricNames.TeacherGamma), Metric(s, MetricNames.TestAccuracy)))),
         }.OfType<LineSeries>().ToList();
         if (vsGamma.Count > 0)
             AddChart(document, "student-accuracy-vs-gamma", "Student accuracy vs teacher smoothness", "Teacher smoothness index gamma", "Student test accuracy",
@@ -240,25 +239,25 @@ public sealed class RunReportBuilder(PipelineDefinition pipeline, IReadOnlyList<
 
     private FindingVerdict? InformationVerdict(IReadOnlyList<StageInputRef> teachers)
     {
-        var measured = teachers.Where(t => Epochs(t, "mutual_information").Count > 0).ToList();
+        var measured = teachers.Where(t => Epochs(t, MetricNames.MutualInformation).Count > 0).ToList();
         var hard = measured.FirstOrDefault(t => Alpha(t) == 0);
         var smooth = measured.Where(t => Alpha(t) > 0).OrderByDescending(Alpha).FirstOrDefault();
         if (hard is null || smooth is null) return null;
-        return Information(Epochs(hard, "mutual_information").Select(e => e.Value).ToList(),
-            Epochs(smooth, "mutual_information").Select(e => e.Value).ToList(), LogN(measured));
+        return Information(Epochs(hard, MetricNames.MutualInformation).Select(e => e.Value).ToList(),
+            Epochs(smooth, MetricNames.MutualInformation).Select(e => e.Value).ToList(), LogN(measured));
     }
 
     private void InformationSection(ReportDocument document, IReadOnlyList<StageInputRef> teachers, FindingVerdict? verdict)
     {
         document.AddHeading("Mutual information");
-        var measured = teachers.Where(t => Epochs(t, "mutual_information").Count > 0).ToList();
+        var measured = teachers.Where(t => Epochs(t, MetricNames.MutualInformation).Count > 0).ToList();
         if (measured.Count == 0)
         {
             document.AddParagraph("No teacher recorded the mutual-information probe (train stage option mutual-information.enabled); section skipped.");
             return;
         }
         string sentence = verdict?.Sentence ?? "Finding 4 (label smoothing erases information): not tested here (needs the probe on a hard and a smoothed teacher).";
-        var series = measured.Select(t => Series($"{t.Definition.Id} (alpha = {F(Alpha(t))})", Epochs(t, "mutual_information"))).OfType<LineSeries>().ToList();
+        var series = measured.Select(t => Series($"{t.Definition.Id} (alpha = {F(Alpha(t))})", Epochs(t, MetricNames.MutualInformation))).OfType<LineSeries>().ToList();
         double logN = LogN(measured);
         var references = new List<ReferenceLine>();
         if (double.IsFinite(logN)) references.Add(new ReferenceLine($"log N = {F3(logN)}", logN));
@@ -268,7 +267,7 @@ public sealed class RunReportBuilder(PipelineDefinition pipeline, IReadOnlyList<
     }
 
     private static double LogN(IEnumerable<StageInputRef> teachers) =>
-        teachers.Select(t => Metric(t, "mutual_information_bound")).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Max();
+        teachers.Select(t => Metric(t, MetricNames.MutualInformationBound)).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Max();
 
     // ---- (f) training curves ------------------------------------------------------------------------------------
 
@@ -280,7 +279,7 @@ public sealed class RunReportBuilder(PipelineDefinition pipeline, IReadOnlyList<
             document.AddParagraph("No train or distill stages among this report's inputs; section skipped.");
             return;
         }
-        var teacherSeries = teachers.Select(t => Series($"{t.Definition.Id} (alpha = {F(Alpha(t))})", Epochs(t, TestAccuracy))).OfType<LineSeries>().ToList();
+        var teacherSeries = teachers.Select(t => Series($"{t.Definition.Id} (alpha = {F(Alpha(t))})", Epochs(t, MetricNames.TestAccuracy))).OfType<LineSeries>().ToList();
         if (teacherSeries.Count > 0)
         {
             var hard = teachers.Where(t => Alpha(t) == 0).ToList();
@@ -288,7 +287,7 @@ public sealed class RunReportBuilder(PipelineDefinition pipeline, IReadOnlyList<
             string sentence;
             if (hard.Count > 0 && smooth.Count > 0)
             {
-                double h = hard.Average(t => Metric(t, TestAccuracy)), s = smooth.Average(t => Metric(t, TestAccuracy));
+                double h = hard.Average(t => Metric(t, MetricNames.TestAccuracy)), s = smooth.Average(t => Metric(t, MetricNames.TestAccuracy));
                 var outcome = s > h ? "agrees" : s < h ? "does not agree" : "inconclusive";
                 sentence = $"Finding 3, first half (a label-smoothed teacher is more accurate): {outcome}: final test accuracy {P(s)} with smoothing vs {P(h)} without.";
             }
@@ -297,7 +296,7 @@ public sealed class RunReportBuilder(PipelineDefinition pipeline, IReadOnlyList<
             AddChart(document, "teacher-curves", "Teachers: test accuracy per epoch", "Epoch", "Test accuracy", teacherSeries, null,
                 "Test accuracy of every teacher at the end of each epoch.", sentence);
         }
-        var studentSeries = students.Select(s => Series($"{s.Definition.Id} (alpha {F(Alpha(s))}, T {F(Metric(s, "temperature"))})", Epochs(s, TestAccuracy)))
+        var studentSeries = students.Select(s => Series($"{s.Definition.Id} (alpha {F(Alpha(s))}, T {F(Metric(s, MetricNames.StudentTemperature))})", Epochs(s, MetricNames.TestAccuracy)))
             .OfType<LineSeries>().ToList();
         if (studentSeries.Count > 0)
             AddChart(document, "student-curves", "Students: test accuracy per epoch", "Epoch", "Test accuracy", studentSeries, null,

@@ -83,8 +83,8 @@ public sealed class TrainingRun : IDisposable
     {
         var values = new Dictionary<string, double>
         {
-            ["lr"] = _options.CreateSchedule(Trainer.StepsPerEpoch).At(epoch, 0),
-            ["train_loss"] = Trainer.LastEpochMeanLoss,
+            [MetricNames.LearningRate] = _options.CreateSchedule(Trainer.StepsPerEpoch).At(epoch, 0),
+            [MetricNames.TrainLoss] = Trainer.LastEpochMeanLoss,
         };
         foreach (var (name, split) in new[] { ("validation", DataSplit.Validation), ("test", DataSplit.Test) })
         {
@@ -96,7 +96,7 @@ public sealed class TrainingRun : IDisposable
         foreach (var probe in EpochProbes)
             foreach (var (name, value) in probe(epoch))
                 values[name] = value;
-        values["seconds"] = _epochClock.Elapsed.TotalSeconds;
+        values[MetricNames.Seconds] = _epochClock.Elapsed.TotalSeconds;
         _epochClock.Restart();
         var metrics = new EpochMetrics(epoch + 1, values);
         History.Add(metrics);

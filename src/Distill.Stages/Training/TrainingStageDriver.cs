@@ -72,7 +72,7 @@ public static class TrainingStageDriver
         AtomicFile.WriteStream(stage.OutputPath(Outputs.Weights), stream => Learning.Models.ModelWeights.Save(run.Model, stream));
         MetricsFiles.Write(stage, run.History);
         var final = run.History.Count > 0
-            ? run.History[^1].Values.Where(kv => kv.Key != "seconds").ToDictionary(kv => kv.Key, kv => kv.Value)
+            ? run.History[^1].Values.Where(kv => kv.Key != MetricNames.Seconds).ToDictionary(kv => kv.Key, kv => kv.Value)
             : new Dictionary<string, double>();
         return new StageResult(true, final);
     }

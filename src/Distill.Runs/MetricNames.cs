@@ -1,0 +1,43 @@
+namespace Distill.Runs;
+
+/// <summary>
+/// Names of the figures stages record (per epoch in metrics.jsonl/csv, final in the manifest), shared by the
+/// stages that write them and the report, status and progress displays that read them. docs/formats.md
+/// lists them per stage kind.
+/// </summary>
+public static class MetricNames
+{
+    // Every epoch of `train` and `distill`.
+    public const string TrainLoss = "train_loss";
+    public const string LearningRate = "lr";
+    public const string Seconds = "seconds";
+    public const string ValidationAccuracy = "validation_accuracy";
+    public const string ValidationNll = "validation_nll";
+    public const string TestAccuracy = "test_accuracy";
+    public const string TestNll = "test_nll";
+
+    // `train` with the mutual-information probe.
+    public const string MutualInformation = "mutual_information";
+    public const string MutualInformationBound = "mutual_information_bound";
+    public const string MutualInformationSeconds = "mutual_information_seconds";
+
+    // `distill` (final).
+    public const string StudentTemperature = "temperature";
+    public const string TeacherGamma = "teacher_gamma";
+
+    // `calibrate` (final; on the eval split, before and after temperature scaling).
+    public const string Accuracy = "accuracy";
+    public const string Nll = "nll";
+    public const string Ece = "ece";
+    public const string FittedTemperature = "temperature";
+    public const string NllScaled = "nll_scaled";
+    public const string EceScaled = "ece_scaled";
+
+    // `project` (final), per model stage and split ("" for training examples, "_test" or "_validation").
+    public const string ExamplesPerClass = "examples_per_class";
+    public const string TightnessPrefix = "tightness_";
+
+    public static string Tightness(string modelStageId, string splitSuffix = "") => $"{TightnessPrefix}{modelStageId}{splitSuffix}";
+
+    public static string CentroidSpread(string modelStageId, string splitSuffix = "") => $"centroid_spread_{modelStageId}{splitSuffix}";
+}
