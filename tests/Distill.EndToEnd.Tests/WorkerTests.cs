@@ -139,7 +139,7 @@ public sealed class WorkerTests : IDisposable
             .WithEpoch(new StageProgress(2, 20), new EpochMetrics(2, new Dictionary<string, double> { ["validation_accuracy"] = 0.5 }))
             .Complete(t0.AddSeconds(95), new Dictionary<string, double>
             {
-                ["validation_accuracy"] = 0.875, ["test_accuracy"] = 0.8614, ["test_ece"] = 0.04213,
+                ["validation_accuracy"] = 0.875, ["test_accuracy"] = 0.8614, ["ece"] = 0.04213,
             }, []));
         run.Stage("a-cache").WriteManifest(pending("a-cache", "cache-logits").StartAttempt(t0).Fail(t0.AddSeconds(3), "disk full while writing logits"));
         run.Stage("c-student").WriteManifest(pending("c-student", "distill").StartAttempt(DateTimeOffset.UtcNow.AddSeconds(-30))
