@@ -42,7 +42,7 @@ internal sealed class StageChecks(ErrorSink errors, IReadOnlyList<BoundStage> st
                 $"stage '{stage.Id}' has teacher-source '{source}', so inputs.teacher must be a {wanted} stage; '{teacher.Id}' is a {teacher.Kind} stage");
             return;
         }
-        var trained = source == "cache" ? Single(teacher, "teacher") : teacher;
+        var trained = TrainedBehind(stage);
         if (trained?.Dataset is { } teacherData && stage.Dataset is { } own && teacherData != own)
             errors.Add(stage.At("dataset"),
                 $"stage '{stage.Id}' uses dataset '{own}' but its teacher '{trained.Id}' was trained on '{teacherData}'; teacher outputs are per example, so they must match");
@@ -56,7 +56,7 @@ internal sealed class StageChecks(ErrorSink errors, IReadOnlyList<BoundStage> st
         var cache = Single(stage, "logits");
         if (cache?.Kind != StageKinds.CacheLogits) return;
         var splits = cache.Parameters.GetValueOrDefault("splits") as IReadOnlyList<object> ?? [];
-        var dataset = Dataset(Single(cache, "teacher")?.Dataset);
+        var dataset = Dataset(TrainedBehind(stage)?.Dataset);
         foreach (var key in new[] { "fit-split", "eval-split" })
         {
             if (stage.Parameters.GetValueOrDefault(key) is not string split) continue;
@@ -130,6 +130,22 @@ internal sealed class StageChecks(ErrorSink errors, IReadOnlyList<BoundStage> st
 
     private static string Preview(IReadOnlyList<string> names) =>
         names.Count <= 12 ? string.Join(", ", names) : string.Join(", ", names.Take(10)) + $", ... {names.Count} in all";
+
+    /// <summary>
+    /// The train stage behind a stage, following each kind's model-carrying input role as
+    /// <see cref="Lineage"/> does after resolution; null when a link is missing (reported elsewhere).
+    /// </summary>
+    private BoundStage? TrainedBehind(BoundStage stage)
+    {
+        // Bounded: these checks may run on a graph whose cycles are reported, not yet removed.
+        for (int steps = 0; steps <= stages.Count && stage.Kind != StageKinds.Train; steps++)
+        {
+            var role = StageKinds.Find(stage.Kind)?.Inputs.FirstOrDefault(r => r.LeadsToModel);
+            if (role is null || Single(stage, role.Role) is not { } upstream) return null;
+            stage = upstream;
+        }
+        return stage.Kind == StageKinds.Train ? stage : null;
+    }
 
     private BoundStage? Single(BoundStage stage, string role) =>
         stage.Resolved.TryGetValue(role, out var ids) && ids.Count == 1 && _byId.TryGetValue(ids[0], out var s) ? s : null;
