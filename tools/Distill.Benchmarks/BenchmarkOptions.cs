@@ -1,11 +1,11 @@
 namespace Distill.Benchmarks;
 
-internal sealed record BenchmarkOptions(IReadOnlyList<string> Suites, int Steps, int Warmup, int Threads, int BatchSize, int Epochs)
+internal sealed record BenchmarkOptions(IReadOnlyList<string> Suites, int Steps, int Warmup, int Threads, int BatchSize, int Epochs, int Width)
 {
     public static BenchmarkOptions Parse(string[] args)
     {
         var suites = new List<string>();
-        int steps = 10, warmup = 3, threads = 0, batch = 128, epochs = 10;
+        int steps = 10, warmup = 3, threads = 0, batch = 128, epochs = 10, width = 16;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -15,9 +15,10 @@ internal sealed record BenchmarkOptions(IReadOnlyList<string> Suites, int Steps,
                 case "--threads": threads = int.Parse(args[++i]); break;
                 case "--batch-size": batch = int.Parse(args[++i]); break;
                 case "--epochs": epochs = int.Parse(args[++i]); break;
+                case "--width": width = int.Parse(args[++i]); break;
                 default: suites.Add(args[i]); break;
             }
         }
-        return new BenchmarkOptions(suites.Count == 0 ? ["training"] : suites, steps, warmup, threads, batch, epochs);
+        return new BenchmarkOptions(suites.Count == 0 ? ["training"] : suites, steps, warmup, threads, batch, epochs, width);
     }
 }

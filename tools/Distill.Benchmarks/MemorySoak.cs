@@ -18,7 +18,7 @@ internal static class MemorySoak
         int epochs = options.Epochs;
         using var images = SyntheticImages.Create(examples, classes);
         var maker = new BatchMaker(images, ChannelStatistics.Compute(images.Images), CPU);
-        using var model = new CifarResNet(20, 3, classes);
+        using var model = new CifarResNet(20, 3, classes, options.Width);
         var options2 = new TrainerOptions { Epochs = epochs, BatchSize = options.BatchSize, LearningRate = 0.05, Seed = 1 };
         using var trainer = new Trainer(model, new AugmentedBatches(maker, new AugmentationSpec(), 1), options2, new LabelSmoothingObjective(0.1));
         var rss = new List<double>();
@@ -29,7 +29,7 @@ internal static class MemorySoak
             rss.Add(PeakMemory.CurrentMiB());
             Console.WriteLine($"epoch {epoch + 1}: resident {rss[^1]:F0} MiB");
         };
-        Console.WriteLine($"memory soak: resnet20, {examples} images 32x32x3, batch {options.BatchSize}, {epochs} epochs of training + evaluation");
+        Console.WriteLine($"memory soak: resnet20 width {options.Width} ({Distill.Learning.Platform.ConvolutionRouting.Policy} convolution routing), {examples} images 32x32x3, batch {options.BatchSize}, {epochs} epochs of training + evaluation");
         trainer.Run(CancellationToken.None);
         Console.WriteLine($"growth from epoch 2 to {epochs}: {rss[^1] - rss[1]:+0;-0} MiB ({(rss[^1] - rss[1]) / rss[1]:+0.0%;-0.0%})");
     }
