@@ -29,7 +29,5 @@ public sealed class RoutedConv2d : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public Parameter Weight => weight;
-
     public override Tensor forward(Tensor input) => RoutedConvolution.Apply(input, weight, bias, _stride, _padding);
 }

@@ -20,10 +20,9 @@ public enum ConvolutionPolicy
 
 /// <summary>
 /// Chooses a kernel for each convolution configuration. oneDNN 3.7.1 inside LibTorch 2.10 computes
-/// wrong forward results when an input channel count above 8 is not a multiple of 16, and wrong input
-/// gradients when the output channel count is not a multiple of 16 (docs/platform-defects.md); those
-/// configurations go to LibTorch's native kernels, every other one stays on oneDNN. A configuration the
-/// start-up self-check finds wrong on oneDNN despite the rule is moved to the native kernels as well.
+/// wrong results for channel counts that only partly fill its blocks (docs/platform-defects.md); those
+/// configurations run on oneDNN with zero-padded channels, every other one on oneDNN as it is. A
+/// configuration the start-up self-check still finds wrong moves to LibTorch's native kernels.
 /// The rule does not depend on the CPU, so every machine trains a model on the same kernels.
 /// </summary>
 public static class ConvolutionRouting

@@ -39,14 +39,15 @@ public sealed class DataCatalog(PipelineDefinition pipeline) : IDisposable
             SubsetMode = p.StratifiedSubset ? SubsetMode.Stratified : SubsetMode.FirstPerClass,
             Seed = pipeline.Seed,
         };
-        dataset = new PipelineDataset(definition, Open(definition), split, new AugmentationSpec(p.CropPadding, p.Flip));
+        dataset = new PipelineDataset(definition, Open(definition, p), split, new AugmentationSpec(p.CropPadding, p.Flip));
         _open[name] = dataset;
         return dataset;
     }
 
-    internal static IImageDataset Open(DatasetDefinition d)
+    internal static IImageDataset Open(DatasetDefinition d) => Open(d, DatasetParameters.From(d.Parameters));
+
+    private static IImageDataset Open(DatasetDefinition d, DatasetParameters p)
     {
-        var p = DatasetParameters.From(d.Parameters);
         return new DatasetSource(d.Kind, d.Path, p.Download, p.Labels ?? "fine", p.ImageSize ?? ImageFolderDataset.DefaultImageSize).Open();
     }
 
