@@ -10,12 +10,6 @@ public sealed record ExampleSelection(long? Start, long Count, IReadOnlyList<lon
 {
     public static ExampleSelection Range(long start, long count) => new(start, count, null);
 
-    public static ExampleSelection List(IEnumerable<long> indices)
-    {
-        var list = indices.ToList();
-        return new ExampleSelection(null, list.Count, list);
-    }
-
     /// <summary>Same examples in the same order, whichever form either side uses.</summary>
     public bool SameAs(ExampleSelection other) =>
         Count == other.Count && Enumerate().SequenceEqual(other.Enumerate());
@@ -46,8 +40,7 @@ public sealed record LogitCacheSidecar(
     int Views,
     string AugmentationViewSpec,
     string Dtype,
-    IReadOnlyList<long> Shape,
-    string? PayloadSha256)
+    IReadOnlyList<long> Shape)
 {
     public const int CurrentFormatVersion = 1;
     public const string Float32Dtype = "float32";

@@ -2,16 +2,13 @@ namespace Distill.Runs;
 
 /// <summary>
 /// Checks that a logit cache on disk is the one a stage expects: the sidecar's provenance, the .npy header and
-/// length, and the payload hash. Returns human-readable differences; an empty list means "use it".
+/// length. Returns human-readable differences; an empty list means "use it". Whether the bytes are the ones written
+/// is the producing stage's manifest's business (<see cref="StageDirectory.VerifyOutputs"/>), not the sidecar's.
 /// </summary>
 public static class LogitCacheValidator
 {
-    /// <summary>
-    /// Compares <paramref name="expected"/> (what the consumer would produce; its PayloadSha256 may be null)
-    /// with the sidecar and the file at <paramref name="npyPath"/>. The payload is hashed through
-    /// <paramref name="hashCache"/> when given (once per file version), else every time.
-    /// </summary>
-    public static IReadOnlyList<string> Check(LogitCacheSidecar expected, string npyPath, PayloadHashCache? hashCache = null)
+    /// <summary>Compares <paramref name="expected"/> (what the consumer would produce) with the sidecar and the file at <paramref name="npyPath"/>.</summary>
+    public static IReadOnlyList<string> Check(LogitCacheSidecar expected, string npyPath)
     {
         ArgumentNullException.ThrowIfNull(expected);
         var differences = new List<string>();
@@ -35,17 +32,6 @@ public static class LogitCacheValidator
         var expectedShape = FormatShape(expected.Shape);
         if (expectedShape != fileShape) differences.Add($"shape: expected {expectedShape}, file has {fileShape}");
         if (FormatShape(stored.Shape) != fileShape) differences.Add($"shape: sidecar says {FormatShape(stored.Shape)}, file has {fileShape}");
-
-        if (stored.PayloadSha256 is null)
-        {
-            differences.Add("payload SHA-256: the sidecar records none, so the file cannot be verified");
-            return differences;
-        }
-        var actual = hashCache?.GetPayloadSha256(npyPath) ?? NpyFile.ComputePayloadSha256(npyPath);
-        if (!SameHash(actual, stored.PayloadSha256))
-            differences.Add($"payload SHA-256 mismatch: file changed after it was written (sidecar says {Short(stored.PayloadSha256)}..., file has {Short(actual)}...)");
-        if (expected.PayloadSha256 is not null && !SameHash(expected.PayloadSha256, actual))
-            differences.Add($"payload SHA-256: expected {Short(expected.PayloadSha256)}..., file has {Short(actual)}...");
         return differences;
     }
 

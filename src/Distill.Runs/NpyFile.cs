@@ -1,5 +1,4 @@
 using System.IO.MemoryMappedFiles;
-using System.Security.Cryptography;
 
 namespace Distill.Runs;
 
@@ -72,18 +71,6 @@ public sealed unsafe class NpyFile : IDisposable
         return header;
     }
 
-    /// <summary>
-    /// Lowercase hex SHA-256 of the payload (bytes after the header), streamed from disk. Equals Python's
-    /// <c>hashlib.sha256(numpy.load(path).tobytes()).hexdigest()</c> for our files.
-    /// </summary>
-    public static string ComputePayloadSha256(string path)
-    {
-        var header = ReadAndCheckHeader(path, out _);
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
-        stream.Position = header.DataOffset;
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
-    }
-
     public string Path { get; }
 
     /// <summary>N: number of rows.</summary>
@@ -94,9 +81,6 @@ public sealed unsafe class NpyFile : IDisposable
 
     /// <summary>Byte offset of the first value in the file (a multiple of 64 for files NumPy or we wrote).</summary>
     public long DataOffset { get; }
-
-    /// <summary>One row.</summary>
-    public ReadOnlySpan<float> GetRow(long row) => GetRows(row, 1);
 
     /// <summary>Rows [firstRow, firstRow + rowCount) as one contiguous row-major span (at most int.MaxValue values).</summary>
     public ReadOnlySpan<float> GetRows(long firstRow, int rowCount)

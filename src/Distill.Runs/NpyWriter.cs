@@ -1,18 +1,15 @@
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 
 namespace Distill.Runs;
 
 /// <summary>
 /// Streams rows of a float32 N x K array into a NumPy .npy file. The file appears at its path only on
 /// <see cref="Commit"/>, after exactly N rows were appended (written atomically); disposing without committing
-/// leaves nothing. The payload SHA-256 is computed on the way, so the sidecar needs no second pass.
+/// leaves nothing.
 /// </summary>
 public sealed class NpyWriter : IDisposable
 {
     private readonly AtomicFileWriter _file;
-    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-    private string? _payloadSha256;
 
     private NpyWriter(string path, long rows, int columns)
     {
@@ -28,13 +25,12 @@ public sealed class NpyWriter : IDisposable
     /// <summary>Starts a file of <paramref name="rows"/> x <paramref name="columns"/> float32 values.</summary>
     public static NpyWriter Create(string path, long rows, int columns) => new(path, rows, columns);
 
-    /// <summary>Writes a whole array (row-major, rows * columns values) in one call, atomically; returns the payload SHA-256.</summary>
-    public static string Write(string path, ReadOnlySpan<float> values, long rows, int columns)
+    /// <summary>Writes a whole array (row-major, rows * columns values) in one call, atomically.</summary>
+    public static void Write(string path, ReadOnlySpan<float> values, long rows, int columns)
     {
         using var writer = Create(path, rows, columns);
         writer.AppendRows(values);
         writer.Commit();
-        return writer.PayloadSha256;
     }
 
     public string Path => _file.TargetPath;
@@ -44,9 +40,6 @@ public sealed class NpyWriter : IDisposable
     public int Columns { get; }
 
     public long RowsWritten { get; private set; }
-
-    /// <summary>Lowercase hex SHA-256 of the payload (the bytes after the header); available after <see cref="Commit"/>.</summary>
-    public string PayloadSha256 => _payloadSha256 ?? throw new InvalidOperationException("The payload hash is known only after Commit().");
 
     /// <summary>Appends one or more whole rows (a multiple of <see cref="Columns"/> values, row-major).</summary>
     public void AppendRows(ReadOnlySpan<float> values)
@@ -58,7 +51,6 @@ public sealed class NpyWriter : IDisposable
             throw new InvalidOperationException($"Appending {rows} rows would exceed the declared {Rows} rows of '{Path}' ({RowsWritten} written).");
         var bytes = MemoryMarshal.AsBytes(values);
         _file.Stream.Write(bytes);
-        _hash.AppendData(bytes);
         RowsWritten += rows;
     }
 
@@ -68,12 +60,7 @@ public sealed class NpyWriter : IDisposable
         if (RowsWritten != Rows)
             throw new InvalidOperationException($"'{Path}' declares {Rows} rows but {RowsWritten} were appended; nothing was written.");
         _file.Commit();
-        _payloadSha256 = Convert.ToHexStringLower(_hash.GetHashAndReset());
     }
 
-    public void Dispose()
-    {
-        _file.Dispose();
-        _hash.Dispose();
-    }
+    public void Dispose() => _file.Dispose();
 }

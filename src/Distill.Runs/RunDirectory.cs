@@ -8,7 +8,6 @@ public sealed class RunDirectory
 {
     public const string StagesFolderName = "stages";
     public const string LockFileName = "run.lock";
-    public const string HashCacheFileName = "hash-cache.json";
 
     private RunDirectory(string rootPath, string pipelineName)
     {
@@ -35,9 +34,6 @@ public sealed class RunDirectory
 
     /// <summary>The lock file that says which process owns this run (see <see cref="RunLock"/>).</summary>
     public string LockPath => Path.Combine(RootPath, LockFileName);
-
-    /// <summary>Where <see cref="PayloadHashCache"/> remembers verified payload hashes of this run.</summary>
-    public string HashCachePath => Path.Combine(RootPath, HashCacheFileName);
 
     /// <summary>The folder of one stage; the id must be a single safe path segment.</summary>
     public StageDirectory Stage(string stageId)

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 
 namespace Distill.Runs;
 
@@ -102,7 +101,7 @@ public sealed class StageDirectory
             .Select(f => new OutputFile(
                 Path.GetRelativePath(OutputsPath, f).Replace(Path.DirectorySeparatorChar, '/'),
                 new FileInfo(f).Length,
-                FileSha256(f)))
+                FileHash.Sha256Hex(f)))
             .OrderBy(o => o.Path, StringComparer.Ordinal)
             .ToList();
     }
@@ -128,17 +127,10 @@ public sealed class StageDirectory
                 problems.Add($"output '{output.Path}': size {size} bytes, manifest says {output.SizeBytes}");
                 continue;
             }
-            var hash = FileSha256(path);
+            var hash = FileHash.Sha256Hex(path);
             if (!string.Equals(hash, output.Sha256, StringComparison.OrdinalIgnoreCase))
                 problems.Add($"output '{output.Path}': SHA-256 {StageKey.Short(hash)}..., manifest says {StageKey.Short(output.Sha256)}... (file changed after it was written)");
         }
         return problems;
-    }
-
-    /// <summary>Lowercase hex SHA-256 of a whole file.</summary>
-    public static string FileSha256(string path)
-    {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 }

@@ -60,7 +60,7 @@ public sealed class AnalysisPipelineTests(AnalysisRun run, ITestOutputHelper out
     {
         using var file = NpyFile.Open(path);
         Assert.True(file.Rows >= rows, $"{path} has {file.Rows} rows, fewer than the {rows} labels");
-        return Enumerable.Range(0, rows).Select(r => file.GetRow(r).ToArray().Select(v => (double)v).ToArray()).ToArray();
+        return Enumerable.Range(0, rows).Select(r => file.GetRows(r, 1).ToArray().Select(v => (double)v).ToArray()).ToArray();
     }
 
     /// <summary>ECE written out the long way: max softmax probability, bin ceil(conf * M), |accuracy - confidence| weighted by bin size.</summary>

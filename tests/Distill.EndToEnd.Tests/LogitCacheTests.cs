@@ -102,9 +102,11 @@ public sealed class LogitCacheTests(ITestOutputHelper output) : IDisposable
                 break;
         }
 
-        // Checked before use: the reader names the file and what differs.
-        var expected = sidecar with { PayloadSha256 = null };
-        var differences = LogitCacheValidator.Check(expected, CachePath);
+        // Checked before use: the cache stage's manifest hashes catch changed bytes, the reader's check the
+        // provenance and shape; together they name the file and what differs.
+        var expected = sidecar;
+        var cacheStage = RunDirectory.Open(_temp.Combine("runs"), "cache").Stage("cache");
+        var differences = cacheStage.VerifyOutputs(RunResults.Manifest(RunDir, "cache")).Concat(LogitCacheValidator.Check(expected, CachePath)).ToList();
         Assert.NotEmpty(differences);
         output.WriteLine($"{damage}: {string.Join("; ", differences)}");
 
@@ -115,6 +117,7 @@ public sealed class LogitCacheTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("logits-train.npy", text);
         Assert.Equal(original, File.ReadAllBytes(CachePath));
         Assert.Empty(LogitCacheValidator.Check(expected, CachePath));
+        Assert.Empty(cacheStage.VerifyOutputs(RunResults.Manifest(RunDir, "cache")));
         Assert.Equal(StageStatus.Completed, RunResults.Manifest(RunDir, "cache").Status);
         Assert.Contains("student: uptodate", text);
     }
@@ -131,7 +134,7 @@ public sealed class LogitCacheTests(ITestOutputHelper output) : IDisposable
             return;
         }
         using var file = NpyFile.Open(CachePath);
-        var row = file.GetRow(7).ToArray();
+        var row = file.GetRows(7, 1).ToArray();
         var oneLiner = $"import numpy; a = numpy.load('{CachePath}', mmap_mode='r'); print(a.shape, a.dtype); print(' '.join(repr(float(v)) for v in a[7]))";
         var (code, text) = Python(python, oneLiner);
         Assert.Equal(0, code);

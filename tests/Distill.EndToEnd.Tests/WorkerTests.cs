@@ -82,15 +82,17 @@ public sealed class WorkerTests : IDisposable
         File.WriteAllText(Path.Combine(_layout.Queue, "dead.yaml"), "x");
         File.WriteAllText(Path.Combine(_layout.Queue, "live.yaml"), "x");
         var dead = queue.TryClaim("dead.yaml")!;
-        queue.TryClaim("live.yaml");
-        // The owner of "dead" is a process that no longer exists.
-        AtomicFile.WriteJson(dead.Path + QueueOwner.Suffix,
-            new RunLockOwner(int.MaxValue - 7, Environment.MachineName, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow, null));
+        var live = queue.TryClaim("live.yaml")!;
+        // A worker killed with SIGKILL: the kernel drops its lock, the file stays in claimed/.
+        dead.Claim.Dispose();
 
         Assert.Equal(["dead.yaml"], queue.RecoverOrphans());
         Assert.Equal(["dead.yaml"], Names(_layout.Queue));
         Assert.Equal(["live.yaml"], Names(_layout.Claimed));
-        Assert.False(File.Exists(dead.Path + QueueOwner.Suffix));
+        Assert.True(OwnerLock.IsHeld(QueueOwner.LockPathFor(_layout, "live.yaml")));
+        Assert.Empty(queue.RecoverOrphans());
+        queue.Complete(live);
+        Assert.False(OwnerLock.IsHeld(QueueOwner.LockPathFor(_layout, "live.yaml")));
     }
 
     // ---- submit ---------------------------------------------------------------------------------
@@ -435,7 +437,8 @@ public sealed class WorkerProcessTests(ITestOutputHelper output) : IDisposable
         Assert.True(exited, "worker did not exit within 10 s of SIGTERM");
         Assert.Equal(0, _worker.Process.ExitCode);
         Assert.Contains("Worker stopped", _worker.Output);
-        Assert.False(File.Exists(Path.Combine(run, RunDirectory.LockFileName)), "the run lock is released");
+        Assert.False(File.Exists(Path.Combine(run, RunDirectory.LockFileName + OwnerLock.OwnerSuffix)), "the run lock is released");
+        Assert.False(OwnerLock.IsHeld(Path.Combine(run, RunDirectory.LockFileName)));
         Assert.Empty(Directory.GetFiles(layout.Claimed));
     }
 }

@@ -16,16 +16,15 @@ public class LogitCacheTests
         2,
         "view0=none;view1=hflip+crop4",
         LogitCacheSidecar.Float32Dtype,
-        [Examples * 2, Classes],
-        null);
+        [Examples * 2, Classes]);
 
-    /// <summary>Writes a cache the way the cache-logits stage will: .npy committed first, then the sidecar with its hash.</summary>
+    /// <summary>Writes a cache the way the cache-logits stage does: .npy committed first, then the sidecar.</summary>
     private static string WriteCache(TempDirectory dir, long rows = Examples * 2)
     {
         var path = dir.File("train.npy");
         var values = Enumerable.Range(0, (int)(rows * Classes)).Select(i => i * 0.25f).ToArray();
-        var hash = NpyWriter.Write(path, values, rows, Classes);
-        (Expected() with { PayloadSha256 = hash }).Save(LogitCacheSidecar.PathFor(path));
+        NpyWriter.Write(path, values, rows, Classes);
+        Expected().Save(LogitCacheSidecar.PathFor(path));
         return path;
     }
 
@@ -38,7 +37,7 @@ public class LogitCacheTests
         Assert.Empty(LogitCacheValidator.Check(Expected(), path));
         var stored = LogitCacheSidecar.Load(path + ".json")!;
         Assert.Equal(Examples * 2, stored.ExpectedRows);
-        Assert.True(stored.Examples.SameAs(ExampleSelection.List(Enumerable.Range(0, (int)Examples).Select(i => (long)i))));
+        Assert.True(stored.Examples.SameAs(new ExampleSelection(null, Examples, Enumerable.Range(0, (int)Examples).Select(i => (long)i).ToList())));
         Assert.Equal(Expected().AugmentationViewSpec, stored.AugmentationViewSpec);
     }
 
@@ -75,7 +74,7 @@ public class LogitCacheTests
             Views = 3,
             DatasetFingerprint = "fashion-mnist:train:0000",
             AugmentationViewSpec = "none",
-            Examples = ExampleSelection.List([0, 5, 9]),
+            Examples = new ExampleSelection(null, 3, [0, 5, 9]),
         };
 
         var differences = LogitCacheValidator.Check(expected, path);
@@ -84,23 +83,6 @@ public class LogitCacheTests
         Assert.Contains("split: expected 'test', sidecar says 'train'", differences);
         Assert.Contains("views: expected 3, sidecar says 2", differences);
         Assert.Contains("examples: expected 3 listed examples, sidecar says 120 examples from index 0", differences);
-    }
-
-    [Fact]
-    public void One_flipped_payload_byte_is_detected()
-    {
-        using var dir = new TempDirectory();
-        var path = WriteCache(dir);
-        using (var stream = new FileStream(path, FileMode.Open))
-        {
-            stream.Position = stream.Length - 123;
-            var b = stream.ReadByte();
-            stream.Position = stream.Length - 123;
-            stream.WriteByte((byte)(b ^ 0x01));
-        }
-
-        var difference = Assert.Single(LogitCacheValidator.Check(Expected(), path));
-        Assert.StartsWith("payload SHA-256 mismatch: file changed after it was written", difference);
     }
 
     [Fact]
@@ -125,41 +107,5 @@ public class LogitCacheTests
 
         var other = dir.File("none.npy");
         Assert.Contains($"file: '{other}' does not exist", LogitCacheValidator.Check(Expected(), other));
-    }
-
-    [Fact]
-    public void Payload_is_hashed_once_per_file_version_and_cache_survives_restart()
-    {
-        using var dir = new TempDirectory();
-        var path = WriteCache(dir);
-        var cacheFile = dir.File("hash-cache.json");
-
-        var cache = new PayloadHashCache(cacheFile);
-        Assert.Empty(LogitCacheValidator.Check(Expected(), path, cache));
-        Assert.Empty(LogitCacheValidator.Check(Expected(), path, cache));
-        Assert.Equal(1, cache.HashesComputed);
-
-        var warm = new PayloadHashCache(cacheFile); // a new process reading the stored cache
-        Assert.Empty(LogitCacheValidator.Check(Expected(), path, warm));
-        Assert.Equal(0, warm.HashesComputed);
-
-        // Rewriting the file changes its write time, so the cache entry no longer applies.
-        using (var stream = new FileStream(path, FileMode.Open)) { stream.Position = stream.Length - 1; stream.WriteByte(0x7f); }
-        File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddSeconds(5));
-        Assert.StartsWith("payload SHA-256 mismatch", Assert.Single(LogitCacheValidator.Check(Expected(), path, warm)));
-        Assert.Equal(1, warm.HashesComputed);
-    }
-
-    [Fact]
-    public void Damaged_hash_cache_is_ignored()
-    {
-        using var dir = new TempDirectory();
-        var path = WriteCache(dir);
-        File.WriteAllText(dir.File("hash-cache.json"), "{ not json");
-
-        var cache = new PayloadHashCache(dir.File("hash-cache.json"));
-
-        Assert.Empty(LogitCacheValidator.Check(Expected(), path, cache));
-        Assert.Equal(1, cache.HashesComputed);
     }
 }

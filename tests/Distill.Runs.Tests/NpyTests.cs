@@ -36,7 +36,7 @@ public class NpyTests(ITestOutputHelper output)
         var path = dir.File("logits.npy");
         var values = Values(rows, columns);
 
-        var hash = NpyWriter.Write(path, values, rows, columns);
+        NpyWriter.Write(path, values, rows, columns);
 
         using var npy = NpyFile.Open(path);
         Assert.Equal(rows, npy.Rows);
@@ -44,7 +44,6 @@ public class NpyTests(ITestOutputHelper output)
         Assert.Equal(0, npy.DataOffset % 64);
         Assert.Equal(npy.DataOffset + values.Length * 4L, new FileInfo(path).Length);
         Assert.Equal(values, npy.GetRows(0, (int)rows).ToArray());
-        Assert.Equal(hash, NpyFile.ComputePayloadSha256(path));
     }
 
     [Fact]
@@ -61,7 +60,7 @@ public class NpyTests(ITestOutputHelper output)
         }
 
         using var npy = NpyFile.Open(path);
-        Assert.Equal(values.AsSpan(17 * 4, 4).ToArray(), npy.GetRow(17).ToArray());
+        Assert.Equal(values.AsSpan(17 * 4, 4).ToArray(), npy.GetRows(17, 1).ToArray());
         var destination = new float[3 * 4];
         npy.GatherRows([49, 0, 17], destination);
         Assert.Equal(values.AsSpan(49 * 4, 4).ToArray(), destination[..4]);
@@ -152,7 +151,7 @@ public class NpyTests(ITestOutputHelper output)
         File.WriteAllBytes(path, bytes);
 
         using var npy = NpyFile.Open(path);
-        Assert.Equal([1.5f, -2f], npy.GetRow(0).ToArray());
+        Assert.Equal([1.5f, -2f], npy.GetRows(0, 1).ToArray());
     }
 
     [Fact]
@@ -171,7 +170,8 @@ public class NpyTests(ITestOutputHelper output)
         var ours = dir.File("ours.npy");
         var theirs = dir.File("theirs.npy");
         var values = Values(37, 10);
-        var hash = NpyWriter.Write(ours, values, 37, 10);
+        NpyWriter.Write(ours, values, 37, 10);
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan())));
 
         var script = $$"""
             import hashlib, numpy

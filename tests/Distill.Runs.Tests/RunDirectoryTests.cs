@@ -75,7 +75,7 @@ public class RunDirectoryTests
         var outputs = stage.RecordOutputs();
         Assert.Equal(["plots/r.csv", "weights.bin"], outputs.Select(o => o.Path));
         Assert.Equal(7, outputs[1].SizeBytes);
-        Assert.Equal(StageDirectory.FileSha256(stage.OutputPath("weights.bin")), outputs[1].Sha256);
+        Assert.Equal(FileHash.Sha256Hex(stage.OutputPath("weights.bin")), outputs[1].Sha256);
 
         var manifest = StageManifest.Pending("s", "train", "k", []).StartAttempt(DateTimeOffset.UtcNow)
             .Complete(DateTimeOffset.UtcNow, new Dictionary<string, double>(), outputs);

@@ -1,13 +1,9 @@
 using System.Diagnostics;
-using System.Text.Json;
 
 namespace Distill.Runs.Tests;
 
 public class RunLockTests
 {
-    private static void WriteLock(string path, RunLockOwner owner) =>
-        File.WriteAllBytes(path, JsonSerializer.SerializeToUtf8Bytes(owner, RunJson.Options));
-
     [Fact]
     public void Lock_is_exclusive_and_released_on_dispose()
     {
@@ -17,104 +13,76 @@ public class RunLockTests
         using (var held = run.AcquireLock())
         {
             Assert.Equal(Environment.ProcessId, held.Owner.Pid);
-            Assert.True(File.Exists(run.LockPath));
+            Assert.True(File.Exists(run.LockPath + OwnerLock.OwnerSuffix));
             var refused = Assert.Throws<RunLockedException>(() => run.AcquireLock());
             Assert.Contains($"pid {Environment.ProcessId}", refused.Message);
             Assert.Equal(Environment.ProcessId, refused.Owner!.Pid);
         }
 
-        Assert.False(File.Exists(run.LockPath));
-        using var again = run.AcquireLock();
-        Assert.True(File.Exists(run.LockPath));
+        Assert.False(File.Exists(run.LockPath + OwnerLock.OwnerSuffix), "a clean release removes the owner record");
+        var reports = new List<string>();
+        using var again = RunLock.Acquire(run.LockPath, reports.Add);
+        Assert.Empty(reports);
     }
 
+    /// <summary>A real second process holds the lock (util-linux flock(1), the same flock(2) .NET uses), then is killed.</summary>
     [Fact]
-    public void Live_owner_is_refused_and_dead_owner_is_recovered()
+    public void Lock_of_another_process_is_refused_and_dies_with_it()
     {
-        if (!File.Exists("/bin/sleep") && !File.Exists("/usr/bin/sleep"))
-            throw new InvalidOperationException("This test needs the 'sleep' program to start a real owner process.");
+        if (!OperatingSystem.IsLinux()) return; // flock(1) is util-linux; other systems lock through their own calls
         using var dir = new TempDirectory();
         var lockPath = dir.File("run.lock");
-        using var child = Process.Start(new ProcessStartInfo("sleep", "30") { UseShellExecute = false })!;
+        using var holder = Process.Start(new ProcessStartInfo("flock", ["--exclusive", lockPath, "sleep", "60"]) { UseShellExecute = false })
+            ?? throw new InvalidOperationException("could not start flock(1); util-linux provides it");
         try
         {
-            WriteLock(lockPath, RunLock.DescribeProcess(child.Id, child.StartTime.ToUniversalTime(), DateTimeOffset.UtcNow));
+            WaitUntil(() => OwnerLock.IsHeld(lockPath), "flock(1) to take the lock");
+            var record = new RunLockOwner(holder.Id, "gpu-node-7", DateTimeOffset.UtcNow);
+            AtomicFile.WriteJson(lockPath + OwnerLock.OwnerSuffix, record);
 
             var refused = Assert.Throws<RunLockedException>(() => RunLock.Acquire(lockPath));
-            Assert.Contains($"pid {child.Id}", refused.Message);
-            Assert.Contains($"host '{Environment.MachineName}'", refused.Message);
+            Assert.Contains($"pid {holder.Id} on host 'gpu-node-7'", refused.Message);
             Assert.Contains(lockPath, refused.Message);
-            Assert.True(File.Exists(lockPath));
+            Assert.Equal(record, refused.Owner);
 
-            child.Kill();
-            child.WaitForExit();
+            holder.Kill(entireProcessTree: true); // SIGKILL: nothing of the holder's runs after this
+            holder.WaitForExit();
+            WaitUntil(() => !OwnerLock.IsHeld(lockPath), "the kernel to release the lock of the killed process");
 
             var reports = new List<string>();
-            using var recovered = RunLock.Acquire(lockPath, reports.Add);
-            Assert.Equal(Environment.ProcessId, recovered.Owner.Pid);
+            using var taken = RunLock.Acquire(lockPath, reports.Add);
+            Assert.Equal(Environment.ProcessId, taken.Owner.Pid);
             var report = Assert.Single(reports);
-            Assert.Contains("stale", report);
-            Assert.Contains($"pid {child.Id}", report);
-            Assert.Contains("no longer running", report);
+            Assert.Contains($"from pid {holder.Id}", report);
+            Assert.Contains("ended without releasing", report);
+            Assert.Equal(Environment.ProcessId, OwnerLock.ReadOwner(lockPath)!.Pid);
         }
         finally
         {
-            if (!child.HasExited) child.Kill();
+            if (!holder.HasExited) holder.Kill(entireProcessTree: true);
         }
     }
 
     [Fact]
-    public void Reused_pid_with_another_start_time_counts_as_dead()
-    {
-        if (!OperatingSystem.IsLinux()) return; // start ticks are a Linux (/proc) notion
-        using var dir = new TempDirectory();
-        var lockPath = dir.File("run.lock");
-        var me = RunLock.CurrentProcessOwner();
-        WriteLock(lockPath, me with { Pid = Environment.ProcessId, ProcessStartTicks = me.ProcessStartTicks!.Value - 1 });
-
-        var reports = new List<string>();
-        using var held = RunLock.Acquire(lockPath, reports.Add);
-        Assert.Single(reports);
-    }
-
-    [Fact]
-    public void Owner_on_another_host_is_refused_with_advice()
+    public void Holder_that_has_not_written_its_record_yet_is_refused_with_advice()
     {
         using var dir = new TempDirectory();
         var lockPath = dir.File("run.lock");
-        WriteLock(lockPath, new RunLockOwner(4242, "gpu-node-7", DateTimeOffset.UtcNow, null, null));
+        using var first = OwnerLock.TryAcquire(lockPath, out _)!;
+        File.Delete(lockPath + OwnerLock.OwnerSuffix); // as between taking the lock and writing the record
 
         var refused = Assert.Throws<RunLockedException>(() => RunLock.Acquire(lockPath));
-        Assert.Contains("pid 4242 on host 'gpu-node-7'", refused.Message);
-        Assert.Contains("delete the lock file", refused.Message);
+        Assert.Null(refused.Owner);
+        Assert.Contains("Try again in a few seconds", refused.Message);
     }
 
-    [Fact]
-    public void Unreadable_lock_is_refused_while_young_and_recovered_when_old()
+    private static void WaitUntil(Func<bool> condition, string what)
     {
-        using var dir = new TempDirectory();
-        var lockPath = dir.File("run.lock");
-        File.WriteAllText(lockPath, "");
-
-        Assert.Throws<RunLockedException>(() => RunLock.Acquire(lockPath));
-
-        File.SetLastWriteTimeUtc(lockPath, DateTime.UtcNow.AddMinutes(-5));
-        var reports = new List<string>();
-        using var held = RunLock.Acquire(lockPath, reports.Add);
-        Assert.Contains("unreadable", Assert.Single(reports));
-    }
-
-    [Fact]
-    public void Dispose_does_not_delete_a_lock_taken_over_by_someone_else()
-    {
-        using var dir = new TempDirectory();
-        var lockPath = dir.File("run.lock");
-        var held = RunLock.Acquire(lockPath);
-        var other = new RunLockOwner(4242, "gpu-node-7", DateTimeOffset.UtcNow, null, null);
-        WriteLock(lockPath, other);
-
-        held.Dispose();
-
-        Assert.True(File.Exists(lockPath));
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"waited 20 s for {what}");
+            Thread.Sleep(20);
+        }
     }
 }

@@ -5,7 +5,9 @@ namespace Distill.Cli.Queue;
 /// <summary>
 /// Moves pipeline files through the folders of <see cref="QueueLayout"/>. Claiming is one rename to a fixed
 /// name in claimed/: on the same file system it is atomic and fails for all but one of several workers
-/// racing for the same file, so a file is never run twice at once.
+/// racing for the same file, so a file is never run twice at once. The claimer holds the file's claim lock
+/// (<see cref="QueueOwner"/>) from before the rename until the file leaves claimed/, so a claim whose process died is
+/// recognisable by its free lock.
 /// </summary>
 internal sealed class JobQueue(QueueLayout layout)
 {
@@ -29,9 +31,11 @@ internal sealed class JobQueue(QueueLayout layout)
     {
         var target = Path.Combine(Layout.Claimed, fileName);
         var claimedAt = DateTimeOffset.UtcNow;
-        if (!TryMove(Path.Combine(Layout.Queue, fileName), target)) return null;
-        QueueOwner.Write(target);
-        return new ClaimedJob(fileName, target, claimedAt);
+        var claim = QueueOwner.TryTake(Layout, fileName);
+        if (claim is null) return null;
+        if (TryMove(Path.Combine(Layout.Queue, fileName), target)) return new ClaimedJob(fileName, target, claimedAt, claim);
+        claim.Dispose();
+        return null;
     }
 
     /// <summary>Every stage completed: to done/.</summary>
@@ -47,7 +51,7 @@ internal sealed class JobQueue(QueueLayout layout)
     public void Requeue(ClaimedJob job)
     {
         ForceMove(job.Path, Path.Combine(Layout.Queue, job.FileName));
-        QueueOwner.Delete(job.Path);
+        job.Claim.Dispose();
     }
 
     /// <summary>Moves a pending file straight to cancelled/; false if a worker claimed it meanwhile.</summary>
@@ -65,11 +69,10 @@ internal sealed class JobQueue(QueueLayout layout)
         var recovered = new List<string>();
         foreach (var claimed in QueueLayout.PipelineFiles(Layout.Claimed))
         {
-            if (!QueueOwner.IsGone(claimed)) continue;
             var name = Path.GetFileName(claimed);
-            if (!TryMove(claimed, Path.Combine(Layout.Queue, name))) continue;
-            QueueOwner.Delete(claimed);
-            recovered.Add(name);
+            using var claim = QueueOwner.TryTake(Layout, name);
+            if (claim is null) continue; // its worker is alive
+            if (TryMove(claimed, Path.Combine(Layout.Queue, name))) recovered.Add(name);
         }
         return recovered;
     }
@@ -78,7 +81,7 @@ internal sealed class JobQueue(QueueLayout layout)
     {
         var target = ForceMove(job.Path, Path.Combine(folder, job.FileName));
         if (reason is not null) AtomicFile.WriteAllText(target + QueueLayout.ReasonSuffix, reason + Environment.NewLine);
-        QueueOwner.Delete(job.Path);
+        job.Claim.Dispose();
         return target;
     }
 

@@ -5,7 +5,8 @@ namespace Distill.Cli.Queue;
 /// it is in exactly one place and a crash never leaves two copies:
 /// <code>
 /// queue/            submitted, waiting (*.yaml)
-/// queue/claimed/    taken by a worker (plus &lt;file&gt;.owner naming that worker's process)
+/// queue/claimed/    taken by a worker
+/// queue/locks/      &lt;file&gt;.lock: the claim lock its worker holds (and .owner naming that worker's process)
 /// queue/done/       every stage completed
 /// queue/failed/     invalid, or a stage failed (&lt;file&gt;.reason.txt says why)
 /// queue/cancelled/  cancelled with `distill cancel`
@@ -23,6 +24,7 @@ internal sealed class QueueLayout
         Root = Path.GetFullPath(root);
         Queue = Path.Combine(Root, "queue");
         Claimed = Path.Combine(Queue, "claimed");
+        ClaimLocks = Path.Combine(Queue, "locks");
         Done = Path.Combine(Queue, "done");
         Failed = Path.Combine(Queue, "failed");
         Cancelled = Path.Combine(Queue, "cancelled");
@@ -33,6 +35,7 @@ internal sealed class QueueLayout
     public string Root { get; }
     public string Queue { get; }
     public string Claimed { get; }
+    public string ClaimLocks { get; }
     public string Done { get; }
     public string Failed { get; }
     public string Cancelled { get; }

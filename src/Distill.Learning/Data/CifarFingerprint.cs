@@ -1,3 +1,4 @@
+using Distill.Runs;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -5,7 +6,7 @@ namespace Distill.Learning.Data;
 
 /// <summary>
 /// SHA-256 over a dataset's identity and the names, sizes and content hashes of its files (content
-/// hashes remembered per process by <see cref="FileHashCache"/>, so repeated stage keys stay cheap).
+/// hashes remembered per process by <see cref="FileHash"/>, so repeated stage keys stay cheap).
 /// </summary>
 internal static class CifarFingerprint
 {
@@ -17,7 +18,7 @@ internal static class CifarFingerprint
             var path = Path.Combine(folder, name);
             text.Append(name).Append('\n')
                 .Append(new FileInfo(path).Length).Append('\n')
-                .Append(Convert.ToHexStringLower(FileHashCache.Sha256(path))).Append('\n');
+                .Append(Convert.ToHexStringLower(FileHash.Sha256OfSource(path))).Append('\n');
         }
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
     }

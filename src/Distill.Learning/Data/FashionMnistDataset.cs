@@ -1,3 +1,4 @@
+using Distill.Runs;
 using System.Security.Cryptography;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -51,7 +52,7 @@ public sealed class FashionMnistDataset(string? directory = null) : IImageDatase
         {
             var path = FindFile(name);
             sha.AppendData(System.Text.Encoding.UTF8.GetBytes(name));
-            sha.AppendData(FileHashCache.Sha256(path));
+            sha.AppendData(FileHash.Sha256OfSource(path));
         }
         return "fashion-mnist:" + Convert.ToHexStringLower(sha.GetHashAndReset());
     }

@@ -1,3 +1,4 @@
+using Distill.Runs;
 using System.Security.Cryptography;
 using System.Text;
 using static TorchSharp.torch;
@@ -80,7 +81,7 @@ public sealed class ImageFolderDataset : IImageDataset
         foreach (var file in train.Files.Concat(test.Files))
         {
             sha.AppendData(Encoding.UTF8.GetBytes(file.RelativePath + "\n"));
-            sha.AppendData(FileHashCache.Sha256(file.FullPath));
+            sha.AppendData(FileHash.Sha256OfSource(file.FullPath));
         }
         return _fingerprint = "image-folder:" + Convert.ToHexStringLower(sha.GetHashAndReset());
     }

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 
 namespace Distill.Learning.Models;
 
@@ -35,11 +34,5 @@ public static class ModelWeights
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: weights file not found", path);
         model.load(path);
-    }
-
-    public static string Sha256(string path)
-    {
-        using var stream = File.OpenRead(path);
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 }

@@ -26,5 +26,5 @@ public static class LogitCacheLayout
     public static LogitCacheSidecar Expected(string teacherKey, string teacherWeightsSha256, string datasetFingerprint, DataSplit split,
         int examples, int classes, int views, string viewSpec) =>
         new(LogitCacheSidecar.CurrentFormatVersion, teacherKey, teacherWeightsSha256, datasetFingerprint, split.ToString().ToLowerInvariant(),
-            ExampleSelection.Range(0, examples), views, viewSpec, LogitCacheSidecar.Float32Dtype, [(long)views * examples, classes], null);
+            ExampleSelection.Range(0, examples), views, viewSpec, LogitCacheSidecar.Float32Dtype, [(long)views * examples, classes]);
 }

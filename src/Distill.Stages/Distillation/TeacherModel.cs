@@ -1,4 +1,5 @@
 using Distill.Learning.Models;
+using Distill.Runs;
 using TorchSharp;
 using Distill.Stages.Data;
 using Distill.Stages.Engine;
@@ -25,5 +26,5 @@ public static class TeacherModel
 
     /// <summary>The weights' hash as the teacher's manifest recorded it (computed if missing).</summary>
     public static string WeightsSha256(StageInputRef teacher) =>
-        teacher.Manifest.Outputs.FirstOrDefault(o => o.Path == Outputs.Weights)?.Sha256 ?? ModelWeights.Sha256(WeightsPath(teacher));
+        teacher.Manifest.Outputs.FirstOrDefault(o => o.Path == Outputs.Weights)?.Sha256 ?? FileHash.Sha256Hex(WeightsPath(teacher));
 }

@@ -7,12 +7,13 @@ using Distill.Stages.Engine;
 namespace Distill.Stages.Distillation;
 
 /// <summary>
-/// What a cache-logits stage's file for a split must hold, and the one way readers open it: checked
-/// against that expectation (sidecar, shape, payload hash) before any row is used.
+/// What a cache-logits stage's file for a split must hold, and the one way readers open it: checked against that
+/// expectation (sidecar provenance, header, length) before any row is used. The bytes themselves are guarded by the
+/// cache stage's manifest hashes, which the engine checks on every run before any consumer starts.
 /// </summary>
 public static class VerifiedLogitCache
 {
-    /// <summary>The sidecar the writer records and readers expect (without the payload hash).</summary>
+    /// <summary>The sidecar the writer records and readers expect.</summary>
     /// <param name="cacheViews">The cache stage's `views` parameter.</param>
     public static LogitCacheSidecar Expected(StageContext context, StageInputRef teacher, PipelineDataset dataset, DataSplit split, int cacheViews)
     {
@@ -26,7 +27,7 @@ public static class VerifiedLogitCache
     public static NpyFile Open(StageContext context, StageInputRef teacher, StageInputRef cache, PipelineDataset dataset, DataSplit split)
     {
         var path = cache.Directory.OutputPath(LogitCacheLayout.FileName(split));
-        var differences = LogitCacheValidator.Check(Expected(context, teacher, dataset, split, CacheLogitsParameters.From(cache.Definition.Parameters).Views), path, new PayloadHashCache(context.Run.HashCachePath));
+        var differences = LogitCacheValidator.Check(Expected(context, teacher, dataset, split, CacheLogitsParameters.From(cache.Definition.Parameters).Views), path);
         if (differences.Count > 0)
             throw new InvalidDataException($"logit cache {path} does not match what stage '{context.Stage.Id}' expects: {string.Join("; ", differences)}");
         return NpyFile.Open(path);

@@ -49,8 +49,7 @@ public sealed class CacheLogitsExecutor : StageExecutor<CacheLogitsParameters>
                     writer.AppendRows(logits);
                 }
                 writer.Commit();
-                var sidecar = VerifiedLogitCache.Expected(context, teacher, dataset, split, views) with { PayloadSha256 = writer.PayloadSha256 };
-                sidecar.Save(LogitCacheSidecar.PathFor(path));
+                VerifiedLogitCache.Expected(context, teacher, dataset, split, views).Save(LogitCacheSidecar.PathFor(path));
             }
             if (images.Count > 0)
                 metrics[$"{split.ToString().ToLowerInvariant()}_accuracy"] =
