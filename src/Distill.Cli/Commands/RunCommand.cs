@@ -43,10 +43,9 @@ internal static class RunCommand
             stop.Cancel();
         };
 
-        var observer = new ConsoleRunObserver(StepProgress.Interactive);
         try
         {
-            var summary = StageRegistry.CreateRunner().Run(new RunRequest(file, runsRoot), observer, stop.Token);
+            var summary = ConsoleRunObserver.Show(observer => StageRegistry.CreateRunner().Run(new RunRequest(file, runsRoot), observer, stop.Token));
             if (summary.Cancelled)
             {
                 Console.WriteLine($"Stopped; run the same command again to continue ({summary.RunDirectory}).");

@@ -76,7 +76,7 @@ internal sealed class PipelineWorker(IOptions<WorkerOptions> options, ILogger<Pi
         var observer = new LoggingRunObserver(logger, runName, _options.StepLogInterval);
         // The engine is synchronous and CPU-bound: it gets its own thread, not one of the pool's.
         var run = Task.Factory.StartNew(
-            () => runnerFactory().Run(new RunRequest(job.Path, _layout.Runs), observer, jobStop.Token),
+            () => runnerFactory().Run(new RunRequest(job.Path, _layout.Runs, loaded.Pipeline), observer, jobStop.Token),
             CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
         var userCancelled = false;

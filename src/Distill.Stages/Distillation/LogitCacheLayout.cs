@@ -22,7 +22,7 @@ public static class LogitCacheLayout
     public static string ViewSpec(AugmentationSpec augmentation, long viewSeed, int views) =>
         views == 1 ? "view 0 only (plain images)" : $"view 0 plain; views 1..{views - 1}: {augmentation}, seed={viewSeed}";
 
-    /// <summary>The sidecar a cache must match (its payload hash is checked against the stored one).</summary>
+    /// <summary>The sidecar a cache must match.</summary>
     public static LogitCacheSidecar Expected(string teacherKey, string teacherWeightsSha256, string datasetFingerprint, DataSplit split,
         int examples, int classes, int views, string viewSpec) =>
         new(LogitCacheSidecar.CurrentFormatVersion, teacherKey, teacherWeightsSha256, datasetFingerprint, split.ToString().ToLowerInvariant(),

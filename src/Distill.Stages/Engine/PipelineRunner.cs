@@ -47,7 +47,7 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors) : IPip
 
     public RunSummary Run(RunRequest request, IRunObserver observer, CancellationToken stop)
     {
-        var pipeline = Load(request.PipelinePath);
+        var pipeline = request.Loaded ?? Load(request.PipelinePath);
         var missing = pipeline.Stages.Select(s => s.Kind).Distinct().Where(k => !_executors.ContainsKey(k)).ToList();
         if (missing.Count > 0)
             throw new PipelineInvalidException([$"{request.PipelinePath}:1:1: stage kind(s) {string.Join(", ", missing)} are not available in this build"]);

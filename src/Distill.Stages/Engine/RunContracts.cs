@@ -1,10 +1,12 @@
+using Distill.Pipelines;
 using Distill.Learning.Training;
 using Distill.Runs;
 
 namespace Distill.Stages.Engine;
 
 /// <summary>Run one pipeline file; its run directory is &lt;RunsRoot&gt;/&lt;pipeline name&gt;.</summary>
-public sealed record RunRequest(string PipelinePath, string RunsRoot);
+/// <param name="Loaded">The file already parsed and validated by the caller (the worker), so it is not parsed twice.</param>
+public sealed record RunRequest(string PipelinePath, string RunsRoot, PipelineDefinition? Loaded = null);
 
 /// <summary>How one stage ended in one run of the engine.</summary>
 public enum StageRunStatus
