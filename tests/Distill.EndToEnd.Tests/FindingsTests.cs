@@ -1,3 +1,4 @@
+using Distill.Stages.Paper;
 using Distill.Stages.Reporting;
 
 namespace Distill.EndToEnd.Tests;

@@ -76,3 +76,38 @@ public sealed class DistillationLossPipelineTests : IDisposable
         Assert.True(double.IsFinite(dkd.Metrics["train_loss"]));
     }
 }
+
+/// <summary>A stage kind shows up in reports through one <see cref="Distill.Stages.Reporting.IStageReportSection"/>; the builder knows no kind.</summary>
+public sealed class ReportSectionTests
+{
+    [Fact]
+    public void Every_section_shows_a_catalogue_kind_and_no_kind_has_two()
+    {
+        var kinds = Distill.Stages.Reporting.StageReportSections.Default.Select(s => s.Spec.Name).ToList();
+        Assert.Equal(kinds.Distinct().Count(), kinds.Count);
+        Assert.All(Distill.Stages.Reporting.StageReportSections.Default, s => Assert.Same(StageKinds.All.Single(k => k.Name == s.Spec.Name), s.Spec));
+        // Every kind with results of its own has a section; cache-logits (inputs for others) and report (the reader) have none.
+        Assert.Equal(StageKinds.All.Select(k => k.Name).Except([StageKinds.CacheLogits, StageKinds.Report]).Order(), kinds.Order());
+    }
+
+    [Fact]
+    public void A_section_added_for_a_kind_is_written_under_its_heading_or_skipped_with_a_note()
+    {
+        var pipeline = Distill.Stages.Engine.PipelineRunner.Load(Support.DistillCli.TestPipeline("cache.yaml"));
+        var sections = new Distill.Stages.Reporting.IStageReportSection[] { new CountingSection(StageKinds.CacheLogitsSpec) };
+
+        var report = new Distill.Stages.Reporting.RunReportBuilder(pipeline, [], sections).Build("t", null);
+
+        var markdown = report.Document.RenderMarkdown();
+        Assert.Contains("## Cached logits", markdown);
+        Assert.Contains("No cache-logits stages among this report's inputs; section skipped.", markdown);
+        Assert.DoesNotContain("## Teachers", markdown); // only the sections given are written
+    }
+
+    private sealed class CountingSection(StageKindSpec spec) : Distill.Stages.Reporting.IStageReportSection
+    {
+        public StageKindSpec Spec => spec;
+        public string Heading => "Cached logits";
+        public void Write(Distill.Stages.Reporting.ReportContext context) => context.Document.AddParagraph("written");
+    }
+}

@@ -1,6 +1,7 @@
 using Distill.Pipelines.Catalogue;
 using Distill.Runs;
 using Distill.Stages.Engine;
+using Distill.Stages.Paper;
 using Distill.Stages.Reporting;
 
 namespace Distill.Stages.Executors;

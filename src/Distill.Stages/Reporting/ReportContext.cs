@@ -1,0 +1,58 @@
+using Distill.Analysis.Plotting;
+using Distill.Analysis.Reporting;
+using Distill.Stages.Engine;
+using Distill.Stages.Paper;
+
+namespace Distill.Stages.Reporting;
+
+/// <summary>What a report section writes into and reads from: the document, the typed results, the verdicts, the stages' output files.</summary>
+public sealed class ReportContext(ReportDocument document, RunResults results, IReadOnlyList<FindingVerdict> verdicts, IReadOnlyList<StageInputRef> stages)
+{
+    public ReportDocument Document { get; } = document;
+
+    public RunResults Results { get; } = results;
+
+    public IReadOnlyList<FindingVerdict> Verdicts { get; } = verdicts;
+
+    /// <summary>Whether the report reads any stage of <paramref name="kind"/>.</summary>
+    public bool Has(string kind) => stages.Any(s => s.Definition.Kind == kind);
+
+    /// <summary>The finding's verdict as a sentence, or why this run does not test it.</summary>
+    public string Sentence(int finding, string needs) =>
+        Verdicts.FirstOrDefault(v => v.Finding == finding)?.Sentence
+        ?? $"Finding {finding} ({FindingVerdict.Claims[finding]}): not tested here ({needs}).";
+
+    /// <summary>A line chart of the given series (900 x 520).</summary>
+    public void AddChart(string name, string title, string x, string y, IReadOnlyList<LineSeries> series,
+        IReadOnlyList<ReferenceLine>? references, string caption, string finding) =>
+        Document.AddFigure(name, LineChart.Render(title, x, y, series, references, new FigureSize(900, 520)), caption, finding);
+
+    /// <summary>Adds a PNG a stage recorded among its outputs; a missing one becomes a note.</summary>
+    public void AddOutputFigure(string stageId, string output, string name, string caption, string finding)
+    {
+        if (!HasOutput(stageId, output))
+        {
+            Document.AddParagraph($"Stage '{stageId}' recorded no output '{output}'; figure skipped.");
+            return;
+        }
+        Document.AddFigure(name, File.ReadAllBytes(Stage(stageId).Directory.OutputPath(output)), caption, finding);
+    }
+
+    public bool HasOutput(string stageId, string output)
+    {
+        var stage = Stage(stageId);
+        return stage.Manifest.Outputs.Any(o => o.Path == output) && File.Exists(stage.Directory.OutputPath(output));
+    }
+
+    /// <summary>The outputs a stage recorded, by relative path.</summary>
+    public IEnumerable<string> Outputs(string stageId) => Stage(stageId).Manifest.Outputs.Select(o => o.Path);
+
+    private StageInputRef Stage(string stageId) => stages.First(s => s.Definition.Id == stageId);
+
+    /// <summary>A line through the finite points, sorted by x; null when none is finite.</summary>
+    public static LineSeries? Series(string name, IEnumerable<(double X, double Y)> points)
+    {
+        var finite = points.Where(p => double.IsFinite(p.X) && double.IsFinite(p.Y)).OrderBy(p => p.X).ToList();
+        return finite.Count == 0 ? null : new LineSeries(name, finite.Select(p => p.X).ToList(), finite.Select(p => p.Y).ToList());
+    }
+}

@@ -1,0 +1,97 @@
+using Distill.Pipelines;
+using Distill.Pipelines.Catalogue;
+using Distill.Pipelines.Graph;
+using Distill.Runs;
+using Distill.Stages.Engine;
+
+namespace Distill.Stages.Reporting;
+
+/// <summary>A figure recorded once per epoch, in epoch order; empty when the stage did not record it.</summary>
+public sealed record EpochCurve(IReadOnlyList<(double Epoch, double Value)> Points)
+{
+    public IReadOnlyList<double> Values => Points.Select(p => p.Value).ToList();
+
+    public static EpochCurve Of(StageManifest manifest, string metric) =>
+        new(manifest.EpochMetrics.Where(e => e.Values.ContainsKey(metric)).OrderBy(e => e.Epoch)
+            .Select(e => ((double)e.Epoch, e.Values[metric])).ToList());
+}
+
+/// <summary>A train stage's results. <see cref="Alpha"/> is its label-smoothing alpha (0: hard targets).</summary>
+public sealed record TeacherResult(string Id, double Alpha, double ValidationAccuracy, double TestAccuracy, double TestNll, int Epochs,
+    EpochCurve TestAccuracyCurve, EpochCurve MutualInformation, double MutualInformationBound);
+
+/// <summary>A distill stage's results: the train stage behind its teacher, that teacher's alpha, the temperature of its targets.</summary>
+public sealed record StudentResult(string Id, string? Teacher, double TeacherAlpha, double Temperature, double TeacherGamma, double TestAccuracy,
+    EpochCurve TestAccuracyCurve);
+
+/// <summary>A calibrate stage's results on its eval split, before and after temperature scaling.</summary>
+public sealed record CalibrationResult(string Id, string? Teacher, double Alpha, double Accuracy, double Ece, double FittedTemperature,
+    double EceScaled, double Nll, double NllScaled, int Bins, string EvalSplit);
+
+/// <summary>Cluster geometry of one model's penultimate activations on one split ("training", "test" or "validation").</summary>
+public sealed record ProjectionSplit(string Split, double Tightness, double CentroidSpread);
+
+/// <summary>One model of a project stage, with the alpha of the train stage behind it.</summary>
+public sealed record ProjectedModel(string StageId, double Alpha, IReadOnlyList<ProjectionSplit> Splits)
+{
+    public ProjectionSplit? Training => Splits.FirstOrDefault(s => s.Split == ProjectionResult.TrainingSplit);
+}
+
+/// <summary>A project stage's results, models in order of alpha.</summary>
+public sealed record ProjectionResult(string Id, IReadOnlyList<ProjectedModel> Models)
+{
+    public const string TrainingSplit = "training";
+}
+
+/// <summary>
+/// The typed results of the completed stages a report reads: every metric name and every lineage question is
+/// answered here once, so the sections and the paper's findings read fields, not strings.
+/// </summary>
+public sealed record RunResults(IReadOnlyList<TeacherResult> Teachers, IReadOnlyList<StudentResult> Students,
+    IReadOnlyList<CalibrationResult> Calibrations, IReadOnlyList<ProjectionResult> Projections)
+{
+    public static RunResults Read(PipelineDefinition pipeline, IReadOnlyList<StageInputRef> stages)
+    {
+        var lineage = new Lineage(pipeline);
+        double AlphaOf(string id) => lineage.Alpha(id) ?? double.NaN;
+        IEnumerable<StageInputRef> OfKind(string kind) => stages.Where(s => s.Definition.Kind == kind);
+
+        var teachers = OfKind(StageKinds.Train).Select(t => new TeacherResult(t.Definition.Id, AlphaOf(t.Definition.Id),
+                Metric(t, MetricNames.ValidationAccuracy), Metric(t, MetricNames.TestAccuracy), Metric(t, MetricNames.TestNll), t.Manifest.EpochMetrics.Count,
+                EpochCurve.Of(t.Manifest, MetricNames.TestAccuracy), EpochCurve.Of(t.Manifest, MetricNames.MutualInformation),
+                Metric(t, MetricNames.MutualInformationBound)))
+            .OrderBy(t => t.Alpha).ThenBy(t => t.Id, StringComparer.Ordinal).ToList();
+
+        var students = OfKind(StageKinds.Distill).Select(s => new StudentResult(s.Definition.Id, lineage.TrainStage(s.Definition.Id)?.Id,
+                AlphaOf(s.Definition.Id), lineage.Temperature(s.Definition.Id) ?? double.NaN, Metric(s, MetricNames.TeacherGamma),
+                Metric(s, MetricNames.TestAccuracy), EpochCurve.Of(s.Manifest, MetricNames.TestAccuracy)))
+            .OrderBy(s => s.TeacherAlpha).ThenBy(s => s.Temperature).ThenBy(s => s.Id, StringComparer.Ordinal).ToList();
+
+        var calibrations = OfKind(StageKinds.Calibrate).Select(c =>
+            {
+                var p = CalibrateParameters.From(c.Definition.Parameters);
+                return new CalibrationResult(c.Definition.Id, lineage.TrainStage(c.Definition.Id)?.Id, AlphaOf(c.Definition.Id),
+                    Metric(c, MetricNames.Accuracy), Metric(c, MetricNames.Ece), Metric(c, MetricNames.FittedTemperature), Metric(c, MetricNames.EceScaled),
+                    Metric(c, MetricNames.Nll), Metric(c, MetricNames.NllScaled), p.Bins, p.EvalSplit);
+            })
+            .OrderBy(c => c.Alpha).ThenBy(c => c.Id, StringComparer.Ordinal).ToList();
+
+        var projections = OfKind(StageKinds.Project).Select(p => new ProjectionResult(p.Definition.Id,
+                (p.Definition.Inputs.GetValueOrDefault("models") ?? []).Select(m => new ProjectedModel(m, AlphaOf(m), ProjectedSplits(p, m)))
+                    .OrderBy(m => m.Alpha).ToList()))
+            .ToList();
+
+        return new RunResults(teachers, students, calibrations, projections);
+    }
+
+    /// <summary>The splits a project stage measured for one model: training examples, then the held-out split it used.</summary>
+    private static List<ProjectionSplit> ProjectedSplits(StageInputRef projection, string model) =>
+        new[] { (ProjectionResult.TrainingSplit, ""), ("test", "_test"), ("validation", "_validation") }
+            .Where(s => projection.Manifest.Metrics.ContainsKey(MetricNames.Tightness(model, s.Item2)))
+            .Select(s => new ProjectionSplit(s.Item1, Metric(projection, MetricNames.Tightness(model, s.Item2)),
+                Metric(projection, MetricNames.CentroidSpread(model, s.Item2))))
+            .ToList();
+
+    private static double Metric(StageInputRef stage, string name) =>
+        stage.Manifest.Metrics.TryGetValue(name, out var value) ? value : double.NaN;
+}
