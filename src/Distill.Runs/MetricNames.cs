@@ -22,7 +22,6 @@ public static class MetricNames
     public const string MutualInformationSeconds = "mutual_information_seconds";
 
     // `distill` (final).
-    public const string StudentTemperature = "temperature";
     public const string TeacherGamma = "teacher_gamma";
 
     // `calibrate` (final; on the eval split, before and after temperature scaling).

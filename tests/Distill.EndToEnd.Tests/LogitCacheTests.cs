@@ -61,7 +61,7 @@ public sealed class LogitCacheTests(ITestOutputHelper output) : IDisposable
         manual_seed(3);
         using var student = spec.Create(1, 28, 28, 10);
         var batches = new ViewReplayBatches(new BatchMaker(data.Train, data.Statistics, CPU), new AugmentationSpec(), viewSeed: 1, views: 1, choiceSeed: 3);
-        using var trainer = new Trainer(student, batches, options, new DistillationObjective(teacher, new SoftTargetLoss(2, 1, tSquared: false)));
+        using var trainer = new Trainer(student, batches, options, new DistillationObjective(teacher, new SoftTargetLoss(2, 1, 1, tSquared: false)));
         var losses = new List<double>();
         using var stop = new CancellationTokenSource();
         trainer.StepCompleted = r =>

@@ -61,4 +61,17 @@ public sealed class LossKeyTests
         var errors = TestPipelines.Errors(Pipeline(loss));
         Assert.Contains(errors, e => e.Message.Contains(message, StringComparison.Ordinal) && e.Line == 17);
     }
+
+    [Fact]
+    public void Student_temperature_defaults_to_one_and_is_part_of_every_students_key()
+    {
+        var omitted = TestPipelines.Load(Pipeline(""));
+        var hinton = TestPipelines.Load(Pipeline("    student-temperature: 4\n    t-squared: true"));
+
+        var p = Distill.Pipelines.Catalogue.DistillParameters.From(omitted.Stage("student").Parameters);
+        Assert.Equal((4.0, 1.0), (p.Temperature, p.StudentTemperature));
+        // In the key even at its default: students trained before it existed were read at T, so their results must not be reused.
+        Assert.Contains("\"student-temperature\":1", omitted.Stage("student").CanonicalJson(omitted));
+        Assert.Equal(4.0, Distill.Pipelines.Catalogue.DistillParameters.From(hinton.Stage("student").Parameters).StudentTemperature);
+    }
 }

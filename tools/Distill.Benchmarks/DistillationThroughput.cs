@@ -36,8 +36,8 @@ internal static class DistillationThroughput
             var variants = new (string Name, Func<ITrainingObjective> Objective)[]
             {
                 ("plain", () => new LabelSmoothingObjective(0)),
-                ("cached", () => new DistillationObjective(cache, new SoftTargetLoss(4, 1, false))),
-                ("live", () => new DistillationObjective(new LiveTeacher(teacher), new SoftTargetLoss(4, 1, false))),
+                ("cached", () => new DistillationObjective(cache, new SoftTargetLoss(4, 1, 1, false))),
+                ("live", () => new DistillationObjective(new LiveTeacher(teacher), new SoftTargetLoss(4, 1, 1, false))),
             };
             var times = variants.ToDictionary(v => v.Name, _ => new List<double>());
             for (int round = 0; round < Rounds; round++)

@@ -44,27 +44,29 @@ public sealed class DistillationObjective(ITeacherLogits teacher, IDistillationL
 }
 
 /// <summary>
-/// Knowledge distillation of Hinton et al. (2015), `loss: kd`:
-/// (1 - beta) * H(y, p_s) + beta * f * H(p_t(T), p_s(T)), with p(T) = softmax(z / T) and f = T^2 when
-/// <c>tSquared</c> (keeps the soft term's gradient scale as T grows), else 1.
+/// Knowledge distillation, `loss: kd`: (1 - beta) * H(y, p_s) + beta * f * H(p_t(T), p_s(T_s)), with
+/// p(T) = softmax(z / T) and f = T^2 when <c>tSquared</c>, else 1. The paper (Müller et al. 2019) reads the student
+/// at T_s = 1 with beta = 1; Hinton et al. (2015) soften the student too (T_s = T) and multiply by T^2, which keeps
+/// the soft term's gradient scale as T grows. At T_s = 1 the student's gradient is p_s - p_t(T), of the same scale
+/// at every T; at T_s = T without T^2 it shrinks roughly as 1/T^2.
 /// </summary>
-public sealed class SoftTargetLoss(double temperature, double beta, bool tSquared) : IDistillationLoss
+public sealed class SoftTargetLoss(double temperature, double studentTemperature, double beta, bool tSquared) : IDistillationLoss
 {
     public Tensor Loss(Tensor studentLogits, Tensor teacherLogits, Tensor labels)
     {
         using var scope = NewDisposeScope();
-        var soft = SoftCrossEntropy(teacherLogits, studentLogits, temperature);
+        var soft = SoftCrossEntropy(teacherLogits, temperature, studentLogits, studentTemperature);
         if (tSquared) soft = soft.mul(temperature * temperature);
         var loss = beta >= 1 ? soft : soft.mul(beta).add_(nn.functional.cross_entropy(studentLogits, labels).mul(1 - beta));
         return loss.MoveToOuterDisposeScope();
     }
 
-    /// <summary>H(softmax(t / T), softmax(s / T)) averaged over the batch.</summary>
-    public static Tensor SoftCrossEntropy(Tensor teacherLogits, Tensor studentLogits, double temperature)
+    /// <summary>H(softmax(t / T), softmax(s / T_s)) averaged over the batch.</summary>
+    public static Tensor SoftCrossEntropy(Tensor teacherLogits, double temperature, Tensor studentLogits, double studentTemperature)
     {
         using var scope = NewDisposeScope();
         var targets = nn.functional.softmax(teacherLogits.div(temperature), 1);
-        var logProbabilities = nn.functional.log_softmax(studentLogits.div(temperature), 1);
+        var logProbabilities = nn.functional.log_softmax(studentTemperature == 1 ? studentLogits : studentLogits.div(studentTemperature), 1);
         return targets.mul(logProbabilities).sum(1).neg().mean().MoveToOuterDisposeScope();
     }
 }

@@ -70,11 +70,12 @@ public static class StageKinds
         [
             .. Training,
             P.Num("temperature", 1, "Teacher temperature T: targets are softmax(z / T).", min: 0, exMin: true),
+            P.Num("student-temperature", 1, "Student temperature T_s in the teacher term H(p_t(T), softmax(z_s / T_s)): 1 as in the paper; Hinton et al.'s form sets it to T (`${temperature}` in a matrix), usually with `t-squared`. `kd` only.", min: 0, exMin: true),
             P.Num("beta", 1, "Weight of the teacher term; (1 - beta) weighs the hard-label term.", min: 0, max: 1),
             P.Bool("t-squared", false, "Multiply the teacher term by T^2 (Hinton et al.)."),
             P.Variant("loss", "kd", "The distillation loss, by name; a map `{ name: ..., <its keys> }` sets its own keys.",
-                new VariantSpec("kd", "Hinton et al. (2015): the teacher's targets softened at `temperature`, weighed by `beta` against the labels, times T^2 with `t-squared`.", []),
-                new VariantSpec("dkd", "Decoupled KD (Zhao et al. 2022): T^2 (alpha TCKD + beta NCKD) at `temperature`, plus ce-weight times the cross-entropy with the labels (the stage's own `beta` and `t-squared` do not apply).",
+                new VariantSpec("kd", "Hinton et al. (2015): the teacher's targets softened at `temperature`, the student read at `student-temperature`, weighed by `beta` against the labels, times T^2 with `t-squared`.", []),
+                new VariantSpec("dkd", "Decoupled KD (Zhao et al. 2022): T^2 (alpha TCKD + beta NCKD) at `temperature`, plus ce-weight times the cross-entropy with the labels (the stage's own `beta`, `t-squared` and `student-temperature` do not apply).",
                 [
                     P.Num("alpha", 1, "Weight of the target-class term (TCKD).", min: 0),
                     P.Num("beta", 8, "Weight of the non-target-class term (NCKD); the paper uses 8 on CIFAR-100.", min: 0),

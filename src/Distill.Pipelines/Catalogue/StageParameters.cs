@@ -40,13 +40,13 @@ public sealed record LossParameters(string Name, ParameterSet Keys);
 
 /// <summary>`distill` (see <see cref="StageKinds.DistillSpec"/>).</summary>
 public sealed record DistillParameters(
-    TrainingParameters Training, double Temperature, double Beta, bool TSquared, LossParameters Loss, bool LiveTeacher, int Views)
+    TrainingParameters Training, double Temperature, double StudentTemperature, double Beta, bool TSquared, LossParameters Loss, bool LiveTeacher, int Views)
     : IStageParameters<DistillParameters>
 {
     public static DistillParameters From(ParameterSet p)
     {
         var loss = p.GetMap("loss");
-        return new(TrainingParameters.From(p), p.GetDouble("temperature"), p.GetDouble("beta"), p.GetBool("t-squared"),
+        return new(TrainingParameters.From(p), p.GetDouble("temperature"), p.GetDouble("student-temperature"), p.GetDouble("beta"), p.GetBool("t-squared"),
             new LossParameters(loss.GetString("name"), loss), p.GetString("teacher-source") == "live", p.GetInt("views"));
     }
 }

@@ -12,7 +12,7 @@ public static class DistillationLosses
 {
     private static readonly Dictionary<string, Func<DistillParameters, ParameterSet, IDistillationLoss>> Factories = new(StringComparer.Ordinal)
     {
-        ["kd"] = (stage, _) => new SoftTargetLoss(stage.Temperature, stage.Beta, stage.TSquared),
+        ["kd"] = (stage, _) => new SoftTargetLoss(stage.Temperature, stage.StudentTemperature, stage.Beta, stage.TSquared),
         ["dkd"] = (stage, keys) =>
         {
             var dkd = DecoupledLossParameters.From(keys);

@@ -70,7 +70,6 @@ public sealed class CalibrateExecutor : StageExecutor<CalibrateParameters>
             ["fit_nll_scaled"] = fit.NegativeLogLikelihood,
             ["eval_examples"] = evalLabels.Length,
         };
-        if (alpha is { } value) metrics["alpha"] = value;
         context.Observer.Info($"{context.Stage.Id}: ECE {before.ExpectedCalibrationError:0.0000} at T = 1, " +
             $"{after.ExpectedCalibrationError:0.0000} at T = {fit.Temperature:0.000} (fitted on {Name(fitSplit)})");
         return new StageResult(true, metrics);

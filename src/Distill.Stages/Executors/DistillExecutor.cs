@@ -42,7 +42,6 @@ public sealed class DistillExecutor : StageExecutor<DistillParameters>
 
         var metrics = new Dictionary<string, double>(result.Metrics)
         {
-            [MetricNames.StudentTemperature] = temperature,
             [MetricNames.TeacherGamma] = teacher.Gamma(data, temperature),
         };
         return result with { Metrics = metrics };

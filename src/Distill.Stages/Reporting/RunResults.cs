@@ -20,9 +20,26 @@ public sealed record EpochCurve(IReadOnlyList<(double Epoch, double Value)> Poin
 public sealed record TeacherResult(string Id, double Alpha, double ValidationAccuracy, double TestAccuracy, double TestNll, int Epochs,
     EpochCurve TestAccuracyCurve, EpochCurve MutualInformation, double MutualInformationBound);
 
-/// <summary>A distill stage's results: the train stage behind its teacher, that teacher's alpha, the temperature of its targets.</summary>
+/// <summary>
+/// A distill stage's results: the train stage behind its teacher, that teacher's alpha, the temperature of its
+/// targets, and the loss's form (<see cref="Form"/>).
+/// </summary>
 public sealed record StudentResult(string Id, string? Teacher, double TeacherAlpha, double Temperature, double TeacherGamma, double TestAccuracy,
-    EpochCurve TestAccuracyCurve);
+    EpochCurve TestAccuracyCurve, DistillParameters Parameters)
+{
+    /// <summary>How the student learned: "kd, beta 1, student at T = 1" (the paper's form), "kd, ..., student at T, x T^2" (Hinton's), or the loss name.</summary>
+    public string Form
+    {
+        get
+        {
+            var p = Parameters;
+            if (p.Loss.Name != "kd") return p.Loss.Name;
+            var student = p.StudentTemperature == 1 ? "student at T = 1"
+                : p.StudentTemperature == p.Temperature ? "student at T" : $"student at T = {ReportFormat.F(p.StudentTemperature)}";
+            return $"kd, beta {ReportFormat.F(p.Beta)}, {student}{(p.TSquared ? ", x T^2" : "")}";
+        }
+    }
+}
 
 /// <summary>A calibrate stage's results on its eval split, before and after temperature scaling.</summary>
 public sealed record CalibrationResult(string Id, string? Teacher, double Alpha, double Accuracy, double Ece, double FittedTemperature,
@@ -62,9 +79,12 @@ public sealed record RunResults(IReadOnlyList<TeacherResult> Teachers, IReadOnly
                 Metric(t, MetricNames.MutualInformationBound)))
             .OrderBy(t => t.Alpha).ThenBy(t => t.Id, StringComparer.Ordinal).ToList();
 
-        var students = OfKind(StageKinds.Distill).Select(s => new StudentResult(s.Definition.Id, lineage.TrainStage(s.Definition.Id)?.Id,
-                AlphaOf(s.Definition.Id), lineage.Temperature(s.Definition.Id) ?? double.NaN, Metric(s, MetricNames.TeacherGamma),
-                Metric(s, MetricNames.TestAccuracy), EpochCurve.Of(s.Manifest, MetricNames.TestAccuracy)))
+        var students = OfKind(StageKinds.Distill).Select(s =>
+            {
+                var p = DistillParameters.From(s.Definition.Parameters);
+                return new StudentResult(s.Definition.Id, lineage.TrainStage(s.Definition.Id)?.Id, AlphaOf(s.Definition.Id), lineage.Temperature(s.Definition.Id) ?? p.Temperature,
+                    Metric(s, MetricNames.TeacherGamma), Metric(s, MetricNames.TestAccuracy), EpochCurve.Of(s.Manifest, MetricNames.TestAccuracy), p);
+            })
             .OrderBy(s => s.TeacherAlpha).ThenBy(s => s.Temperature).ThenBy(s => s.Id, StringComparer.Ordinal).ToList();
 
         var calibrations = OfKind(StageKinds.Calibrate).Select(c =>

@@ -15,9 +15,10 @@ public sealed class DistillReportSection : IStageReportSection
     public void Write(ReportContext context)
     {
         var students = context.Results.Students;
-        context.Document.AddTable(["Student", "Teacher", "Teacher alpha", "T", "Teacher gamma", "Test accuracy"],
-            students.Select(s => (IReadOnlyList<string>)[s.Id, s.Teacher ?? "?", F(s.TeacherAlpha), F(s.Temperature), F3(s.TeacherGamma), P(s.TestAccuracy)]),
-            "Students trained on the teacher's temperature-softened outputs; gamma is the teacher's smoothness index at T");
+        context.Document.AddTable(["Student", "Teacher", "Teacher alpha", "T", "Teacher gamma", "Test accuracy", "Loss"],
+            students.Select(s => (IReadOnlyList<string>)[s.Id, s.Teacher ?? "?", F(s.TeacherAlpha), F(s.Temperature), F3(s.TeacherGamma), P(s.TestAccuracy), s.Form]),
+            "Students trained on the teacher's temperature-softened outputs; gamma is the teacher's smoothness index at T. " +
+            $"Loss forms: {string.Join("; ", students.Select(s => s.Form).Distinct())} (the paper: kd, beta 1, student at T = 1)");
 
         var sentence = context.Sentence(3, "needs a hard and a smoothed teacher");
         var vsTemperature = students.GroupBy(s => s.TeacherAlpha).OrderBy(g => g.Key)
