@@ -4,7 +4,9 @@ using Distill.Pipelines.Yaml;
 namespace Distill.Pipelines.Graph;
 
 /// <summary>Expands a stage's <c>matrix:</c> into one stage per combination of values (first variable
-/// varies slowest) and substitutes ${variable} references in each copy.</summary>
+/// varies slowest) and substitutes ${variable} references in each copy. A stage's <c>seeds:</c> list is one more
+/// variable, <c>seed</c>, varying fastest: every other setting repeated once per seed, the id ending in
+/// <c>-seed&lt;N&gt;</c> unless its template says where <c>${seed}</c> goes.</summary>
 internal sealed partial class MatrixExpander(ErrorSink errors)
 {
     /// <summary>Most stages one matrix may produce; beyond that it is surely a mistake.</summary>
@@ -17,10 +19,11 @@ internal sealed partial class MatrixExpander(ErrorSink errors)
     {
         var name = nameKey.Value;
         var matrixEntry = body.Find("matrix");
+        var seedsEntry = body.Find(SeedsKey);
         var idEntry = body.Find("id");
-        var rest = new YMapping(body.Start, body.Entries.Where(e => e.Key.Value is not ("matrix" or "id")).ToList(), body.Incomplete);
+        var rest = new YMapping(body.Start, body.Entries.Where(e => e.Key.Value is not ("matrix" or "id" or SeedsKey)).ToList(), body.Incomplete);
 
-        if (matrixEntry is null)
+        if (matrixEntry is null && seedsEntry is null)
         {
             if (idEntry is not null)
                 errors.Add(idEntry.Key.Start, $"'id' is only allowed on matrix stages; stage '{name}' already has the id '{name}'");
@@ -28,14 +31,18 @@ internal sealed partial class MatrixExpander(ErrorSink errors)
             return [new ExpandedStage(name, name, nameKey, plain, new Dictionary<string, object>(), nameKey.Start, false)];
         }
 
-        var variables = ReadMatrix(matrixEntry);
-        if (variables is null) return [];
+        var variables = matrixEntry is null ? [] : ReadMatrix(matrixEntry);
+        var seeds = seedsEntry is null ? null : ReadSeeds(seedsEntry);
+        if (variables is null || (seedsEntry is not null && seeds is null)) return [];
+        if (seeds is not null) variables.Add(seeds);
+        var axesAt = (matrixEntry ?? seedsEntry)!.Key.Start;
         var combinations = variables.Aggregate(1L, (n, v) => n * v.Values.Count);
         if (combinations > MaxCombinations)
         {
-            errors.Add(matrixEntry.Key.Start, $"matrix of stage '{name}' expands to {combinations} stages; the limit is {MaxCombinations}");
+            errors.Add(axesAt, $"matrix of stage '{name}' expands to {combinations} stages; the limit is {MaxCombinations}");
             return [];
         }
+        var idNamesSeed = idEntry?.Value is YScalar template && template.Value.Contains("${" + SeedVariable + "}", StringComparison.Ordinal);
 
         var result = new List<ExpandedStage>();
         var badIdReported = false;
@@ -45,9 +52,10 @@ internal sealed partial class MatrixExpander(ErrorSink errors)
             var substitution = new Substitution(bound, errors, name);
             var stageBody = (YMapping)substitution.Apply(rest);
             var (id, idAt) = idEntry is null
-                ? (DefaultId(name, combo), matrixEntry.Key.Start)
+                ? (DefaultId(name, combo), axesAt)
                 : (TemplateId(substitution, idEntry), idEntry.Value.Start);
             if (id is null) continue;
+            if (idEntry is not null && seeds is not null && !idNamesSeed) id += $"-{SeedVariable}{bound[SeedVariable].Value}";
             if (id.Length > MaxIdLength || !Regex.IsMatch(id, IdPattern))
             {
                 if (badIdReported) continue; // one template, one message
@@ -76,6 +84,35 @@ internal sealed partial class MatrixExpander(ErrorSink errors)
 
     private sealed record Variable(string Name, IReadOnlyList<YScalar> Values);
 
+    /// <summary>The stage key listing replicate seeds, and the variable each expanded stage's seed is bound to.</summary>
+    public const string SeedsKey = "seeds";
+    public const string SeedVariable = "seed";
+
+    /// <summary>`seeds: [1, 2, 3]`: distinct non-negative integers.</summary>
+    private Variable? ReadSeeds(YEntry entry)
+    {
+        if (entry.Value is not YSequence seq || seq.Items.Count == 0)
+        {
+            Report(entry.Value, "seeds must be a non-empty list of distinct whole numbers, e.g. [1, 2, 3]");
+            return null;
+        }
+        var values = new List<YScalar>();
+        foreach (var item in seq.Items)
+        {
+            if (item is not YScalar { Typed: { Type: ScalarType.Integer, Integer: >= 0 and <= int.MaxValue } } s)
+                Report(item, "seeds: each seed must be a whole number from 0 to 2147483647");
+            else if (values.Any(v => v.Typed.Integer == s.Typed.Integer))
+                Report(item, $"seeds lists {s.Value} twice");
+            else
+            {
+                values.Add(s);
+                continue;
+            }
+            return null;
+        }
+        return new Variable(SeedVariable, values);
+    }
+
     private List<Variable>? ReadMatrix(YEntry matrixEntry)
     {
         if (matrixEntry.Value is not YMapping map || map.Entries.Count == 0)
@@ -87,6 +124,12 @@ internal sealed partial class MatrixExpander(ErrorSink errors)
         var ok = true;
         foreach (var (key, node) in map.Entries.Select(e => (e.Key, e.Value)))
         {
+            if (key.Value == SeedVariable)
+            {
+                Report(key, $"matrix variable '{SeedVariable}' is reserved: list replicate seeds with 'seeds: [1, 2, 3]' on the stage");
+                ok = false;
+                continue;
+            }
             if (!VariableName().IsMatch(key.Value))
             {
                 Report(key, $"matrix variable '{key.Value}' must be letters, digits, '_' or '-', starting with a letter");

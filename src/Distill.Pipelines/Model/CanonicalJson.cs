@@ -28,6 +28,8 @@ public static class CanonicalJson
             ["parameters"] = Filter(stage.Parameters, kind.Parameters),
             ["inputs"] = stage.Inputs.ToDictionary(kv => kv.Key, kv => (object)kv.Value.Cast<object>().ToList()),
         };
+        // Only for replicated stages, so the keys of every other stage stay as they were.
+        if (stage.Replicate is { } replicate) doc["replicate"] = replicate;
         if (stage.Dataset is { } d)
         {
             var dataset = pipeline.Datasets[d];

@@ -46,6 +46,10 @@ public sealed record StageDefinition(
     IReadOnlyDictionary<string, object> MatrixValues,
     SourceLocation Location)
 {
+    /// <summary>The replicate seed this stage was expanded for (`seeds:`), or null. Stages with the same replicate
+    /// seed draw the same random streams, so runs differing in one setting (alpha) are paired.</summary>
+    public int? Replicate => MatrixValues.TryGetValue(Graph.MatrixExpander.SeedVariable, out var seed) && seed is int s ? s : null;
+
     /// <summary>Ids of every stage this one reads, each once, in role order.</summary>
     public IReadOnlyList<string> Dependencies => Inputs.Values.SelectMany(v => v).Distinct().ToList();
 

@@ -144,6 +144,11 @@ public static class PipelineSchema
                 },
             },
             "id" => new JsonObject { ["type"] = "string" },
+            "seeds" => new JsonObject
+            {
+                ["type"] = "array", ["minItems"] = 1, ["uniqueItems"] = true,
+                ["items"] = new JsonObject { ["type"] = "integer", ["minimum"] = 0, ["maximum"] = int.MaxValue },
+            },
             _ => Typed(p),
         };
         s["description"] = Describe(p);

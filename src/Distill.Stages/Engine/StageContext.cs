@@ -48,8 +48,14 @@ public sealed class StageContext(
     public IRunObserver Observer { get; } = observer;
     public CancellationToken Stop { get; } = stop;
 
-    /// <summary>The root of this stage's randomness: a pure function of the pipeline seed and the stage id.</summary>
-    public long Seed => (long)DeterministicRandom.Hash(Pipeline.Seed, DeterministicRandom.HashText(Stage.Id));
+    /// <summary>
+    /// The root of this stage's randomness: a pure function of the pipeline seed and the stage id, or of the replicate
+    /// seed for a stage expanded from `seeds:`, so that every stage of one replicate (the hard-target and the
+    /// smoothed teacher of seed 2, say) starts from the same weights and sees the same batches.
+    /// </summary>
+    public long Seed => Stage.Replicate is { } replicate
+        ? (long)DeterministicRandom.Hash(Pipeline.Seed, DeterministicRandom.HashText("replicate"), replicate)
+        : (long)DeterministicRandom.Hash(Pipeline.Seed, DeterministicRandom.HashText(Stage.Id));
 
     public StageInputRef Input(string role) =>
         Inputs.TryGetValue(role, out var list) && list.Count > 0
