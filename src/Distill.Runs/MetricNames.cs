@@ -31,6 +31,7 @@ public static class MetricNames
     public const string FittedTemperature = "temperature";
     public const string NllScaled = "nll_scaled";
     public const string EceScaled = "ece_scaled";
+    public const string FitEce = "fit_ece";
 
     // `project` (final), per model stage and split ("" for training examples, "_test" or "_validation").
     public const string ExamplesPerClass = "examples_per_class";

@@ -2,9 +2,16 @@ using ScottPlot;
 
 namespace Distill.Analysis.Plotting;
 
-/// <summary>One named curve of a line chart: Y[i] at X[i].</summary>
+/// <summary>One named curve of a line chart: Y[i] at X[i], with an optional band from Lower[i] to Upper[i] (an interval).</summary>
 public sealed record LineSeries(string Name, IReadOnlyList<double> X, IReadOnlyList<double> Y)
 {
+    public IReadOnlyList<double>? Lower { get; init; }
+
+    public IReadOnlyList<double>? Upper { get; init; }
+
+    /// <summary>Drawn only where both ends are known at every point.</summary>
+    internal bool HasBand => Lower is { } lo && Upper is { } hi && lo.Count == X.Count && hi.Count == X.Count && lo.Concat(hi).All(double.IsFinite);
+
     internal void Validate()
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(Name);
@@ -44,6 +51,12 @@ public static class LineChart
         {
             LineSeries line = series[s];
             line.Validate();
+            if (line.HasBand)
+            {
+                var band = plot.Add.FillY(line.X.ToArray(), line.Lower!.ToArray(), line.Upper!.ToArray());
+                band.FillColor = PlotStyle.SeriesColor(s).WithAlpha(.2);
+                band.LineWidth = 0;
+            }
             var scatter = plot.Add.Scatter(line.X.ToArray(), line.Y.ToArray(), PlotStyle.SeriesColor(s));
             scatter.LegendText = line.Name;
             scatter.LineWidth = 2;

@@ -68,6 +68,8 @@ public sealed class CalibrateExecutor : StageExecutor<CalibrateParameters>
             [MetricNames.EceScaled] = after.ExpectedCalibrationError,
             ["fit_nll"] = fit.NegativeLogLikelihoodAtOne,
             ["fit_nll_scaled"] = fit.NegativeLogLikelihood,
+            // Held-out ECE at T = 1: what the report chooses the best smoothed alpha by (never the eval split's, which may be test).
+            [MetricNames.FitEce] = CalibrationMetrics.Summarize(fitLogits, fitLabels, 1.0, bins).ExpectedCalibrationError,
             ["eval_examples"] = evalLabels.Length,
         };
         context.Observer.Info($"{context.Stage.Id}: ECE {before.ExpectedCalibrationError:0.0000} at T = 1, " +

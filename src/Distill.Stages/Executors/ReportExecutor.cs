@@ -43,6 +43,9 @@ public sealed class ReportExecutor : StageExecutor<ReportParameters>
         return new StageResult(true, new Dictionary<string, double>
         {
             ["findings_agree"] = report.Verdicts.Count(v => v.Outcome == Verdict.Agrees),
+            ["findings_disagree"] = report.Verdicts.Count(v => v.Outcome == Verdict.Disagrees),
+            ["findings_inconclusive"] = report.Verdicts.Count(v => v.Outcome == Verdict.Inconclusive),
+            ["findings_not_tested"] = report.Verdicts.Count(v => v.Outcome is Verdict.NotTested or Verdict.NotTestable),
             ["findings_total"] = report.Verdicts.Count,
             ["figures"] = report.Figures,
             ["stages_read"] = stages.Count,

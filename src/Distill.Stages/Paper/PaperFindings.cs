@@ -1,75 +1,106 @@
 using Distill.Stages.Reporting;
-using static Distill.Stages.Paper.Findings;
 using static Distill.Stages.Reporting.ReportFormat;
 
 namespace Distill.Stages.Paper;
 
 /// <summary>
-/// Which of the run's typed results test which of the paper's four findings, and the verdicts the rules in
-/// <see cref="Findings"/> give them. A finding whose stages are absent gets no verdict ("not tested").
+/// Which of the run's typed results test which of the paper's four findings: pairs the hard-target and the smoothed
+/// runs seed by seed (a run without `seeds:` is one unnamed seed) and hands the paired numbers to <see cref="VerdictRules"/>.
 /// </summary>
 public static class PaperFindings
 {
     public const string Reference = "Müller, Kornblith, Hinton, \"When Does Label Smoothing Help?\" (NeurIPS 2019)";
 
     public static IReadOnlyList<FindingVerdict> Evaluate(RunResults results) =>
-        new[] { ClusterVerdict(results), CalibrationVerdict(results), DistillationVerdict(results), InformationVerdict(results) }
-            .OfType<FindingVerdict>().ToList();
+        [Clusters(results), Calibration(results), Distillation(results), Information(results)];
 
-    /// <summary>Finding 1: the first projection of exactly one hard-target and one smoothed model.</summary>
-    private static FindingVerdict? ClusterVerdict(RunResults results)
+    /// <summary>The replicate seed used for pairing; a stage run once is seed 0 of its own.</summary>
+    private static int SeedOf(int? replicate) => replicate ?? 0;
+
+    /// <summary>Finding 1: projections of one hard-target (alpha 0) and one smoothed model, one per seed.</summary>
+    private static FindingVerdict Clusters(RunResults results)
     {
+        var seeds = new Dictionary<int, ClusterSeed>();
         foreach (var projection in results.Projections)
         {
             if (projection.Models.Count != 2) continue;
             var (hard, smooth) = (projection.Models[0], projection.Models[1]);
-            if (!(hard.Alpha < smooth.Alpha) || hard.Training is not { } h || smooth.Training is not { } s) continue;
-            var verdict = Clusters($"alpha {F(hard.Alpha)}", h.Tightness, h.CentroidSpread, $"alpha {F(smooth.Alpha)}", s.Tightness, s.CentroidSpread);
-            return verdict with { Evidence = verdict.Evidence + ", training examples" };
+            if (hard.Alpha != 0 || !(smooth.Alpha > 0) || Geometry(hard) is not { } h || Geometry(smooth) is not { } s) continue;
+            seeds.TryAdd(SeedOf(hard.Replicate), new ClusterSeed(SeedOf(hard.Replicate), h, s));
         }
-        return null;
+        return VerdictRules.Clusters(seeds.Values.ToList());
     }
 
-    /// <summary>Finding 2: the hard teacher's calibration against the best-calibrated smoothed teacher's.</summary>
-    private static FindingVerdict? CalibrationVerdict(RunResults results)
-    {
-        var (hard, smooth) = CalibrationPair(results);
-        if (hard is null || smooth is null) return null;
-        return Calibration(hard.Ece, hard.EceScaled, hard.FittedTemperature, smooth.Ece, smooth.Alpha);
-    }
-
-    /// <summary>The hard-target teacher's calibrate stage and the smoothed one with the lowest ECE (the paper's Table 3).</summary>
-    public static (CalibrationResult? Hard, CalibrationResult? Smooth) CalibrationPair(RunResults results) =>
-        (results.Calibrations.FirstOrDefault(c => c.Alpha == 0), results.Calibrations.Where(c => c.Alpha > 0).MinBy(c => c.Ece));
+    private static ClusterGeometry? Geometry(ProjectedModel model) =>
+        model.Training is { } t ? new ClusterGeometry(t.Tightness, model.HeldOut?.Tightness ?? double.NaN, t.CentroidSpread, model.HeldOut?.CentroidSpread ?? double.NaN) : null;
 
     /// <summary>
-    /// Finding 3: smoothed teachers (those with students, if any) against hard ones; students of the hard teacher at
-    /// every temperature against students of smoothed teachers read at T = 1, as in the paper.
+    /// Finding 2: the hard-target teacher's calibration against the smoothed alpha with the lowest mean ECE on the
+    /// calibrate stages' fit split (held-out data, never test), seed by seed.
     /// </summary>
-    private static FindingVerdict? DistillationVerdict(RunResults results)
+    private static FindingVerdict Calibration(RunResults results)
     {
-        var hardTeachers = results.Teachers.Where(t => t.Alpha == 0).ToList();
-        var smoothTeachers = results.Teachers.Where(t => t.Alpha > 0).ToList();
-        if (hardTeachers.Count == 0 || smoothTeachers.Count == 0) return null;
-        var taught = smoothTeachers.Where(t => results.Students.Any(s => s.Teacher == t.Id)).ToList();
-        if (taught.Count > 0) smoothTeachers = taught;
-        var hardStudents = results.Students.Where(s => s.TeacherAlpha == 0).Select(s => (s.TeacherGamma, s.TestAccuracy)).ToList();
-        var smoothStudents = SmoothedAtTemperatureOne(results).Select(s => (s.TeacherGamma, s.TestAccuracy)).ToList();
-        return Findings.Distillation(hardTeachers.Average(t => t.TestAccuracy), smoothTeachers.Average(t => t.TestAccuracy), hardStudents, smoothStudents);
+        var (hard, smooth, chosen) = CalibrationPair(results);
+        if (hard.Count == 0 || smooth.Count == 0)
+            return VerdictRules.NotTested(2, "needs calibrate stages of a hard-target (alpha 0) and a smoothed teacher");
+        var seeds = hard.Join(smooth, h => SeedOf(h.Replicate), s => SeedOf(s.Replicate),
+            (h, s) => new CalibrationSeed(SeedOf(h.Replicate), h.Ece, h.EceScaled, s.Ece)).ToList();
+        return VerdictRules.Calibration(seeds, chosen);
+    }
+
+    /// <summary>
+    /// The hard-target teacher's calibrate stages, those of the smoothed alpha with the lowest mean fit-split ECE, and
+    /// how that alpha was chosen (the paper's Table 3 compares these).
+    /// </summary>
+    public static (IReadOnlyList<CalibrationResult> Hard, IReadOnlyList<CalibrationResult> Smooth, string Chosen) CalibrationPair(RunResults results)
+    {
+        var hard = results.Calibrations.Where(c => c.Alpha == 0).DistinctBy(c => SeedOf(c.Replicate)).ToList();
+        var candidates = results.Calibrations.Where(c => c.Alpha > 0).GroupBy(c => c.Alpha)
+            .Select(g => (Alpha: g.Key, FitEce: g.Average(c => c.FitEce), Runs: g.DistinctBy(c => SeedOf(c.Replicate)).ToList()))
+            .Where(g => double.IsFinite(g.FitEce)).OrderBy(g => g.FitEce).Take(1).ToList();
+        if (candidates.Count == 0) return (hard, [], "");
+        var best = candidates[0];
+        var split = best.Runs[0].FitSplit;
+        return (hard, best.Runs, $"alpha {F(best.Alpha)}, the lowest mean {split} ECE, {F3(best.FitEce)}");
+    }
+
+    /// <summary>
+    /// Finding 3: students of the hard-target teacher at every T, students of each smoothed teacher at T = 1 (the
+    /// paper's comparison), paired by seed; the teachers' accuracies beside them.
+    /// </summary>
+    private static FindingVerdict Distillation(RunResults results)
+    {
+        var hardStudents = results.Students.Where(s => s.TeacherAlpha == 0)
+            .Select(s => new StudentPoint(SeedOf(s.Replicate), s.TeacherGamma, s.TestAccuracy)).ToList();
+        var smoothed = SmoothedAtTemperatureOne(results).GroupBy(s => s.TeacherAlpha).OrderBy(g => g.Key)
+            .Select(g => new SmoothedStudents(g.Key, g.DistinctBy(s => SeedOf(s.Replicate)).Select(s => new StudentPoint(SeedOf(s.Replicate), s.TeacherGamma, s.TestAccuracy)).ToList()))
+            .ToList();
+        var taughtAlphas = smoothed.Select(a => a.Alpha).ToHashSet();
+        var teachers = results.Teachers.Where(t => t.Alpha == 0).DistinctBy(t => SeedOf(t.Replicate))
+            .Select(h => (Seed: SeedOf(h.Replicate), Hard: h.TestAccuracy,
+                Smooth: results.Teachers.Where(t => t.Alpha > 0 && SeedOf(t.Replicate) == SeedOf(h.Replicate) && (taughtAlphas.Count == 0 || taughtAlphas.Contains(t.Alpha)))
+                    .Select(t => t.TestAccuracy).DefaultIfEmpty(double.NaN).Average()))
+            .Where(t => double.IsFinite(t.Smooth))
+            .Select(t => new TeacherSeed(t.Seed, t.Hard, t.Smooth)).ToList();
+        return VerdictRules.Distillation(hardStudents, smoothed, teachers);
     }
 
     /// <summary>Students of label-smoothed teachers whose targets are at T = 1: the paper's comparison set.</summary>
     public static IEnumerable<StudentResult> SmoothedAtTemperatureOne(RunResults results) =>
         results.Students.Where(s => s.TeacherAlpha > 0 && s.Temperature == 1);
 
-    /// <summary>Finding 4: the probed hard teacher against the most smoothed probed teacher.</summary>
-    private static FindingVerdict? InformationVerdict(RunResults results)
+    /// <summary>Finding 4: the probed hard-target teacher against the most smoothed probed teacher, seed by seed.</summary>
+    private static FindingVerdict Information(RunResults results)
     {
         var measured = Probed(results);
-        var hard = measured.FirstOrDefault(t => t.Alpha == 0);
-        var smooth = measured.Where(t => t.Alpha > 0).OrderByDescending(t => t.Alpha).FirstOrDefault();
-        if (hard is null || smooth is null) return null;
-        return Information(hard.MutualInformation.Values, smooth.MutualInformation.Values, LogN(measured));
+        var hard = measured.Where(t => t.Alpha == 0).DistinctBy(t => SeedOf(t.Replicate)).ToList();
+        var alpha = measured.Where(t => t.Alpha > 0).Select(t => t.Alpha).DefaultIfEmpty(double.NaN).Max();
+        var smooth = measured.Where(t => t.Alpha == alpha).DistinctBy(t => SeedOf(t.Replicate)).ToList();
+        if (hard.Count == 0 || smooth.Count == 0)
+            return VerdictRules.NotTested(4, "needs the probe on a hard-target and a smoothed teacher");
+        var seeds = hard.Join(smooth, h => SeedOf(h.Replicate), s => SeedOf(s.Replicate),
+            (h, s) => new InformationSeed(SeedOf(h.Replicate), h.MutualInformation.Values, s.MutualInformation.Values)).ToList();
+        return VerdictRules.Information(seeds, $"alpha {F(alpha)}", LogN(measured));
     }
 
     /// <summary>Teachers that recorded the mutual-information probe.</summary>

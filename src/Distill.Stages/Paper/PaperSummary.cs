@@ -15,7 +15,17 @@ public static class PaperSummary
             return (IReadOnlyList<string>)[claim.Key.ToString(CultureInfo.InvariantCulture), claim.Value,
                 verdict?.OutcomeText ?? "not tested", verdict?.Evidence ?? "the stages this finding needs are not in this run"];
         });
-        document.AddTable(["#", "Paper's finding", "This run", "Evidence"], rows,
-            $"{verdicts.Count(v => v.Outcome == Verdict.Agrees)} of {verdicts.Count} tested findings agree with the paper");
+        document.AddTable(["#", "Paper's finding", "This run", "Evidence"], rows, $"{Count(verdicts)}. {Rules}");
     }
+
+    /// <summary>"1 agrees, 0 disagree, 1 inconclusive, 2 not tested, 0 not testable here".</summary>
+    public static string Count(IReadOnlyList<FindingVerdict> verdicts)
+    {
+        int Of(Verdict v) => verdicts.Count(x => x.Outcome == v);
+        return $"{Of(Verdict.Agrees)} agree, {Of(Verdict.Disagrees)} disagree, {Of(Verdict.Inconclusive)} inconclusive, " +
+            $"{Of(Verdict.NotTested)} not tested, {Of(Verdict.NotTestable)} not testable here";
+    }
+
+    private const string Rules = "Verdicts by fixed rules: hard-target and smoothed runs paired by seed, differences judged by their 95 % t-interval " +
+        "over at least 3 seeds (the project's method notes, \"Verdict rules\")";
 }

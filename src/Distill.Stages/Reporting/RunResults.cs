@@ -16,16 +16,27 @@ public sealed record EpochCurve(IReadOnlyList<(double Epoch, double Value)> Poin
             .Select(e => ((double)e.Epoch, e.Values[metric])).ToList());
 }
 
+/// <summary>
+/// Where a stage sits among replicates: its <see cref="Replicate"/> seed (its own `seeds:` value, else that of the train
+/// stage behind it; null for a stage run once), and its <see cref="Group"/>, the name shared by all replicates of one setting.
+/// </summary>
+public interface IReplicated
+{
+    string Id { get; }
+    int? Replicate { get; }
+    string Group { get; }
+}
+
 /// <summary>A train stage's results. <see cref="Alpha"/> is its label-smoothing alpha (0: hard targets).</summary>
-public sealed record TeacherResult(string Id, double Alpha, double ValidationAccuracy, double TestAccuracy, double TestNll, int Epochs,
-    EpochCurve TestAccuracyCurve, EpochCurve MutualInformation, double MutualInformationBound);
+public sealed record TeacherResult(string Id, int? Replicate, string Group, double Alpha, double ValidationAccuracy, double TestAccuracy, double TestNll, int Epochs,
+    EpochCurve TestAccuracyCurve, EpochCurve MutualInformation, double MutualInformationBound, string? Model) : IReplicated;
 
 /// <summary>
 /// A distill stage's results: the train stage behind its teacher, that teacher's alpha, the temperature of its
 /// targets, and the loss's form (<see cref="Form"/>).
 /// </summary>
-public sealed record StudentResult(string Id, string? Teacher, double TeacherAlpha, double Temperature, double TeacherGamma, double TestAccuracy,
-    EpochCurve TestAccuracyCurve, DistillParameters Parameters)
+public sealed record StudentResult(string Id, int? Replicate, string Group, string? Teacher, double TeacherAlpha, double Temperature, double TeacherGamma, double TestAccuracy,
+    EpochCurve TestAccuracyCurve, DistillParameters Parameters, string? Model) : IReplicated
 {
     /// <summary>How the student learned: "kd, beta 1, student at T = 1" (the paper's form), "kd, ..., student at T, x T^2" (Hinton's), or the loss name.</summary>
     public string Form
@@ -41,17 +52,23 @@ public sealed record StudentResult(string Id, string? Teacher, double TeacherAlp
     }
 }
 
-/// <summary>A calibrate stage's results on its eval split, before and after temperature scaling.</summary>
-public sealed record CalibrationResult(string Id, string? Teacher, double Alpha, double Accuracy, double Ece, double FittedTemperature,
-    double EceScaled, double Nll, double NllScaled, int Bins, string EvalSplit);
+/// <summary>
+/// A calibrate stage's results on its eval split, before and after temperature scaling, and <see cref="FitEce"/>, the ECE
+/// at T = 1 on the split the temperature was fitted on (held-out data: what a smoothed alpha is chosen by, never test).
+/// </summary>
+public sealed record CalibrationResult(string Id, int? Replicate, string Group, string? Teacher, double Alpha, double Accuracy, double Ece, double FittedTemperature,
+    double EceScaled, double Nll, double NllScaled, double FitEce, int Bins, string EvalSplit, string FitSplit) : IReplicated;
 
 /// <summary>Cluster geometry of one model's penultimate activations on one split ("training", "test" or "validation").</summary>
 public sealed record ProjectionSplit(string Split, double Tightness, double CentroidSpread);
 
-/// <summary>One model of a project stage, with the alpha of the train stage behind it.</summary>
-public sealed record ProjectedModel(string StageId, double Alpha, IReadOnlyList<ProjectionSplit> Splits)
+/// <summary>One model of a project stage, with the alpha and the replicate seed of the train stage behind it.</summary>
+public sealed record ProjectedModel(string StageId, int? Replicate, double Alpha, IReadOnlyList<ProjectionSplit> Splits)
 {
     public ProjectionSplit? Training => Splits.FirstOrDefault(s => s.Split == ProjectionResult.TrainingSplit);
+
+    /// <summary>The held-out split measured (test or validation), if any.</summary>
+    public ProjectionSplit? HeldOut => Splits.FirstOrDefault(s => s.Split != ProjectionResult.TrainingSplit);
 }
 
 /// <summary>A project stage's results, models in order of alpha.</summary>
@@ -71,37 +88,50 @@ public sealed record RunResults(IReadOnlyList<TeacherResult> Teachers, IReadOnly
     {
         var lineage = new Lineage(pipeline);
         double AlphaOf(string id) => lineage.Alpha(id) ?? double.NaN;
+        int? ReplicateOf(string id) => pipeline.Stage(id).Replicate ?? lineage.TrainStage(id)?.Replicate;
+        string GroupOf(string id) => GroupName(pipeline.Stage(id));
         IEnumerable<StageInputRef> OfKind(string kind) => stages.Where(s => s.Definition.Kind == kind);
 
-        var teachers = OfKind(StageKinds.Train).Select(t => new TeacherResult(t.Definition.Id, AlphaOf(t.Definition.Id),
+        var teachers = OfKind(StageKinds.Train).Select(t => new TeacherResult(t.Definition.Id, ReplicateOf(t.Definition.Id), GroupOf(t.Definition.Id), AlphaOf(t.Definition.Id),
                 Metric(t, MetricNames.ValidationAccuracy), Metric(t, MetricNames.TestAccuracy), Metric(t, MetricNames.TestNll), t.Manifest.EpochMetrics.Count,
                 EpochCurve.Of(t.Manifest, MetricNames.TestAccuracy), EpochCurve.Of(t.Manifest, MetricNames.MutualInformation),
-                Metric(t, MetricNames.MutualInformationBound)))
+                Metric(t, MetricNames.MutualInformationBound), t.Definition.Model))
             .OrderBy(t => t.Alpha).ThenBy(t => t.Id, StringComparer.Ordinal).ToList();
 
         var students = OfKind(StageKinds.Distill).Select(s =>
             {
                 var p = DistillParameters.From(s.Definition.Parameters);
-                return new StudentResult(s.Definition.Id, lineage.TrainStage(s.Definition.Id)?.Id, AlphaOf(s.Definition.Id), lineage.Temperature(s.Definition.Id) ?? p.Temperature,
-                    Metric(s, MetricNames.TeacherGamma), Metric(s, MetricNames.TestAccuracy), EpochCurve.Of(s.Manifest, MetricNames.TestAccuracy), p);
+                return new StudentResult(s.Definition.Id, ReplicateOf(s.Definition.Id), GroupOf(s.Definition.Id), lineage.TrainStage(s.Definition.Id)?.Id, AlphaOf(s.Definition.Id), lineage.Temperature(s.Definition.Id) ?? p.Temperature,
+                    Metric(s, MetricNames.TeacherGamma), Metric(s, MetricNames.TestAccuracy), EpochCurve.Of(s.Manifest, MetricNames.TestAccuracy), p, s.Definition.Model);
             })
             .OrderBy(s => s.TeacherAlpha).ThenBy(s => s.Temperature).ThenBy(s => s.Id, StringComparer.Ordinal).ToList();
 
         var calibrations = OfKind(StageKinds.Calibrate).Select(c =>
             {
                 var p = CalibrateParameters.From(c.Definition.Parameters);
-                return new CalibrationResult(c.Definition.Id, lineage.TrainStage(c.Definition.Id)?.Id, AlphaOf(c.Definition.Id),
+                return new CalibrationResult(c.Definition.Id, ReplicateOf(c.Definition.Id), GroupOf(c.Definition.Id), lineage.TrainStage(c.Definition.Id)?.Id, AlphaOf(c.Definition.Id),
                     Metric(c, MetricNames.Accuracy), Metric(c, MetricNames.Ece), Metric(c, MetricNames.FittedTemperature), Metric(c, MetricNames.EceScaled),
-                    Metric(c, MetricNames.Nll), Metric(c, MetricNames.NllScaled), p.Bins, p.EvalSplit);
+                    Metric(c, MetricNames.Nll), Metric(c, MetricNames.NllScaled), Metric(c, MetricNames.FitEce), p.Bins, p.EvalSplit, p.FitSplit);
             })
             .OrderBy(c => c.Alpha).ThenBy(c => c.Id, StringComparer.Ordinal).ToList();
 
         var projections = OfKind(StageKinds.Project).Select(p => new ProjectionResult(p.Definition.Id,
-                (p.Definition.Inputs.GetValueOrDefault("models") ?? []).Select(m => new ProjectedModel(m, AlphaOf(m), ProjectedSplits(p, m)))
+                (p.Definition.Inputs.GetValueOrDefault("models") ?? []).Select(m => new ProjectedModel(m, ReplicateOf(m), AlphaOf(m), ProjectedSplits(p, m)))
                     .OrderBy(m => m.Alpha).ToList()))
             .ToList();
 
         return new RunResults(teachers, students, calibrations, projections);
+    }
+
+    /// <summary>
+    /// The name all replicates of one setting share: the id for a stage run once; for a replicated stage its base name
+    /// and its matrix values other than the seed, e.g. "teacher (alpha 0.1)".
+    /// </summary>
+    public static string GroupName(StageDefinition stage)
+    {
+        if (stage.Replicate is null) return stage.Id;
+        var values = stage.MatrixValues.Where(v => v.Key != "seed").Select(v => $"{v.Key} {Convert.ToString(v.Value, System.Globalization.CultureInfo.InvariantCulture)}").ToList();
+        return values.Count == 0 ? stage.BaseName : $"{stage.BaseName} ({string.Join(", ", values)})";
     }
 
     /// <summary>The splits a project stage measured for one model: training examples, then the held-out split it used.</summary>

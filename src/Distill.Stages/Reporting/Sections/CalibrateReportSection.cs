@@ -5,7 +5,10 @@ using static Distill.Stages.Reporting.ReportFormat;
 
 namespace Distill.Stages.Reporting.Sections;
 
-/// <summary>Calibrate stages: ECE and NLL before and after temperature scaling, the paper's Table 3, reliability diagrams.</summary>
+/// <summary>
+/// Calibrate stages: ECE and NLL before and after temperature scaling (mean and 95 % interval over seeds), the
+/// paper's Table 3, and the reliability diagrams of one seed per setting.
+/// </summary>
 public sealed class CalibrateReportSection : IStageReportSection
 {
     public StageKindSpec Spec => StageKinds.CalibrateSpec;
@@ -15,25 +18,27 @@ public sealed class CalibrateReportSection : IStageReportSection
     public void Write(ReportContext context)
     {
         var calibrations = context.Results.Calibrations;
-        context.Document.AddTable(["Teacher", "alpha", "Accuracy", "ECE, T = 1", "Fitted T", "ECE, fitted T", "NLL, T = 1", "NLL, fitted T"],
-            calibrations.Select(c => (IReadOnlyList<string>)[c.Teacher ?? "?", F(c.Alpha), P(c.Accuracy), F3(c.Ece), F2(c.FittedTemperature),
-                F3(c.EceScaled), F3(c.Nll), F3(c.NllScaled)]),
-            $"Stages {string.Join(", ", calibrations.Select(c => c.Id))}, measured on the eval split ({string.Join(", ", calibrations.Select(c => c.EvalSplit).Distinct())}); " +
-            $"T fitted on its fit split; ECE with {string.Join("/", calibrations.Select(c => c.Bins).Distinct())} bins");
+        var groups = Replicates.Groups(calibrations);
+        context.Document.AddTable(["Calibration", "alpha", "Accuracy", "ECE, T = 1", "Fitted T", "ECE, fitted T", "NLL, T = 1", "NLL, fitted T", "ECE on fit split", "n", "ECE per seed"],
+            groups.Select(g => (IReadOnlyList<string>)[g[0].Group, F(g[0].Alpha), Replicates.Cell(g.Select(c => c.Accuracy), P), Replicates.Cell(g.Select(c => c.Ece), F3),
+                Replicates.Cell(g.Select(c => c.FittedTemperature), F2), Replicates.Cell(g.Select(c => c.EceScaled), F3), Replicates.Cell(g.Select(c => c.Nll), F3),
+                Replicates.Cell(g.Select(c => c.NllScaled), F3), Replicates.Cell(g.Select(c => c.FitEce), F3), N(g.Count), Replicates.PerSeed(g, c => c.Ece, F3)]),
+            $"Measured on the eval split ({string.Join(", ", calibrations.Select(c => c.EvalSplit).Distinct())}); T fitted on the fit split " +
+            $"({string.Join(", ", calibrations.Select(c => c.FitSplit).Distinct())}); ECE with {string.Join("/", calibrations.Select(c => c.Bins).Distinct())} bins; mean [95 % interval] over n seeds");
 
-        var (hard, smooth) = PaperFindings.CalibrationPair(context.Results);
-        if (hard is not null && smooth is not null)
+        var (hard, smooth, chosen) = PaperFindings.CalibrationPair(context.Results);
+        if (hard.Count > 0 && smooth.Count > 0)
             context.Document.AddTable(["Method", "ECE", "Setting"],
             [
-                ["Baseline (hard targets, T = 1)", F3(hard.Ece), hard.Id],
-                ["Temperature scaling", F3(hard.EceScaled), $"T = {F2(hard.FittedTemperature)}"],
-                ["Label smoothing (T = 1)", F3(smooth.Ece), $"alpha = {F(smooth.Alpha)}"],
-            ], "The paper's Table 3 for this run");
+                ["Baseline (hard targets, T = 1)", Replicates.Cell(hard.Select(c => c.Ece), F3), hard[0].Group],
+                ["Temperature scaling", Replicates.Cell(hard.Select(c => c.EceScaled), F3), $"T = {Replicates.Cell(hard.Select(c => c.FittedTemperature), F2)}"],
+                ["Label smoothing (T = 1)", Replicates.Cell(smooth.Select(c => c.Ece), F3), chosen],
+            ], "The paper's Table 3 for this run: test ECE, the smoothed alpha chosen on held-out data");
         else
-            context.Document.AddParagraph("Finding 2 needs a calibrate stage for a hard-target teacher (alpha = 0) and one for a smoothed teacher; this run lacks one of them.");
+            context.Document.AddParagraph("Finding 2 needs calibrate stages for a hard-target teacher (alpha = 0) and for a smoothed teacher; this run lacks one of them.");
 
         var sentence = context.Sentence(2, "needs a hard and a smoothed teacher");
-        foreach (var c in calibrations)
+        foreach (var c in groups.Select(g => g[0]))
         {
             var who = $"{c.Teacher} (alpha = {F(c.Alpha)})";
             context.AddOutputFigure(c.Id, CalibrateExecutor.ReliabilityBefore, $"{c.Id}-reliability",

@@ -5,7 +5,10 @@ using static Distill.Stages.Reporting.ReportFormat;
 
 namespace Distill.Stages.Reporting.Sections;
 
-/// <summary>Distill stages: the students' table, accuracy against temperature and against the teacher's smoothness (paper Fig. 5), curves.</summary>
+/// <summary>
+/// Distill stages: the students' table (mean and 95 % interval over seeds), accuracy against temperature and against
+/// the teacher's smoothness gamma (paper Fig. 5, with the students trained alone with label smoothing), curves.
+/// </summary>
 public sealed class DistillReportSection : IStageReportSection
 {
     public StageKindSpec Spec => StageKinds.DistillSpec;
@@ -15,33 +18,43 @@ public sealed class DistillReportSection : IStageReportSection
     public void Write(ReportContext context)
     {
         var students = context.Results.Students;
-        context.Document.AddTable(["Student", "Teacher", "Teacher alpha", "T", "Teacher gamma", "Test accuracy", "Loss"],
-            students.Select(s => (IReadOnlyList<string>)[s.Id, s.Teacher ?? "?", F(s.TeacherAlpha), F(s.Temperature), F3(s.TeacherGamma), P(s.TestAccuracy), s.Form]),
-            "Students trained on the teacher's temperature-softened outputs; gamma is the teacher's smoothness index at T. " +
+        var groups = Replicates.Groups(students);
+        context.Document.AddTable(["Student", "Teacher alpha", "T", "Teacher gamma", "Test accuracy", "n", "Test accuracy per seed", "Loss"],
+            groups.Select(g => (IReadOnlyList<string>)[g[0].Group, F(g[0].TeacherAlpha), F(g[0].Temperature), Replicates.Cell(g.Select(s => s.TeacherGamma), F3),
+                Replicates.Cell(g.Select(s => s.TestAccuracy), P), N(g.Count), Replicates.PerSeed(g, s => s.TestAccuracy, P), g[0].Form]),
+            "Students trained on the teacher's temperature-softened outputs; gamma is the teacher's smoothness index at T; mean [95 % interval] over n seeds. " +
             $"Loss forms: {string.Join("; ", students.Select(s => s.Form).Distinct())} (the paper: kd, beta 1, student at T = 1)");
 
         var sentence = context.Sentence(3, "needs a hard and a smoothed teacher");
         var vsTemperature = students.GroupBy(s => s.TeacherAlpha).OrderBy(g => g.Key)
-            .Select(g => ReportContext.Series($"teacher alpha = {F(g.Key)}", g.Select(s => (s.Temperature, s.TestAccuracy))))
+            .Select(g => Replicates.Band($"teacher alpha = {F(g.Key)}", g.Select(s => (s.Temperature, s.TestAccuracy))))
             .OfType<LineSeries>().ToList();
         if (vsTemperature.Count > 0)
             context.AddChart("student-accuracy-vs-temperature", "Student accuracy vs teacher temperature", "Teacher temperature T", "Student test accuracy",
-                vsTemperature, null, "Student test accuracy against the temperature of the teacher's targets, one line per teacher smoothing alpha.", sentence);
+                vsTemperature, null, "Student test accuracy against the temperature of the teacher's targets, one line per teacher smoothing alpha; bands: 95 % interval over seeds.", sentence);
 
+        var alone = StudentsTrainedAlone(context.Results);
         var vsGamma = new[]
         {
-            ReportContext.Series("hard-target teacher (alpha = 0), T varied", students.Where(s => s.TeacherAlpha == 0).Select(s => (s.TeacherGamma, s.TestAccuracy))),
-            ReportContext.Series("label-smoothed teachers (alpha > 0) at T = 1", PaperFindings.SmoothedAtTemperatureOne(context.Results).Select(s => (s.TeacherGamma, s.TestAccuracy))),
+            Replicates.Band("hard-target teacher (alpha = 0), T varied", students.Where(s => s.TeacherAlpha == 0).Select(s => (s.Temperature, s.TeacherGamma, s.TestAccuracy))),
+            Replicates.Band("label-smoothed teachers at T = 1", PaperFindings.SmoothedAtTemperatureOne(context.Results).Select(s => (s.TeacherAlpha, s.TeacherGamma, s.TestAccuracy))),
+            Replicates.Band("student alone with label smoothing (gamma = alpha)", alone.Select(t => (t.Alpha, t.Alpha, t.TestAccuracy))),
         }.OfType<LineSeries>().ToList();
         if (vsGamma.Count > 0)
-            context.AddChart("student-accuracy-vs-gamma", "Student accuracy vs teacher smoothness", "Teacher smoothness index gamma", "Student test accuracy",
-                vsGamma, null, "Student test accuracy against the teacher's smoothness index gamma (paper Fig. 5): at equal gamma, the paper finds the smoothed teacher's student worse.", sentence);
+            context.AddChart("student-accuracy-vs-gamma", "Student accuracy vs teacher smoothness", "Smoothness index gamma", "Student test accuracy",
+                vsGamma, null, "Student test accuracy against the smoothness gamma of its targets (paper Fig. 5): students of the hard-target teacher across T, of smoothed teachers at T = 1, " +
+                "and the student architecture trained alone with label smoothing (its targets' gamma is alpha); bands: 95 % interval over seeds. At equal gamma, the paper finds the smoothed teacher's student worse.", sentence);
 
-        var curves = students.Select(s => ReportContext.Series($"{s.Id} (alpha {F(s.TeacherAlpha)}, T {F(s.Temperature)})", s.TestAccuracyCurve.Points))
+        var curves = Replicates.Groups(students)
+            .Select(g => Replicates.Band($"{g[0].Group} (alpha {F(g[0].TeacherAlpha)}, T {F(g[0].Temperature)})", g.SelectMany(s => s.TestAccuracyCurve.Points)))
             .OfType<LineSeries>().ToList();
         if (curves.Count == 0) return;
         context.Document.AddHeading("Training curves", 3);
         context.AddChart("student-curves", "Students: test accuracy per epoch", "Epoch", "Test accuracy", curves, null,
-            "Test accuracy of every student at the end of each epoch.", sentence);
+            "Test accuracy of every student at the end of each epoch; bands: 95 % interval over seeds.", sentence);
     }
+
+    /// <summary>Train stages of a student's architecture that teach no one: the baseline "student trained alone".</summary>
+    private static IEnumerable<TeacherResult> StudentsTrainedAlone(RunResults results) =>
+        results.Teachers.Where(t => t.Model is { } m && results.Students.Any(s => s.Model == m) && results.Students.All(s => s.Teacher != t.Id));
 }

@@ -4,7 +4,10 @@ using static Distill.Stages.Reporting.ReportFormat;
 
 namespace Distill.Stages.Reporting.Sections;
 
-/// <summary>Project stages: cluster tightness and centroid spread per model and split, and the projection figures (paper Fig. 1).</summary>
+/// <summary>
+/// Project stages: cluster tightness and centroid spread per model setting and split (mean and 95 % interval over
+/// seeds), and the projection figures of one seed per projection setting (paper Fig. 1).
+/// </summary>
 public sealed class ProjectReportSection : IStageReportSection
 {
     public StageKindSpec Spec => StageKinds.ProjectSpec;
@@ -13,14 +16,17 @@ public sealed class ProjectReportSection : IStageReportSection
 
     public void Write(ReportContext context)
     {
-        var sentence = context.Sentence(1, "needs one projection of a hard-target and a smoothed model");
-        foreach (var projection in context.Results.Projections)
-        {
-            context.Document.AddTable(["Model", "alpha", "Split", "Tightness", "Centroid spread"],
-                projection.Models.SelectMany(m => m.Splits.Select(s => (IReadOnlyList<string>)[m.StageId, F(m.Alpha), s.Split, F3(s.Tightness), F3(s.CentroidSpread)])),
-                $"{projection.Id}: tightness = mean distance to the class centroid / mean distance between centroids; " +
-                "centroid spread = (largest - smallest centroid distance) / mean (0 = equidistant)");
+        var rows = context.Results.Projections.SelectMany(p => p.Models).SelectMany(m => m.Splits.Select(s => (Model: m, Split: s)))
+            .GroupBy(r => (Setting: r.Model.Replicate is null ? r.Model.StageId : ModelGroup(context, r.Model.StageId), r.Split.Split))
+            .Select(g => (IReadOnlyList<string>)[g.Key.Setting, F(g.First().Model.Alpha), g.Key.Split,
+                Replicates.Cell(g.Select(r => r.Split.Tightness), F3), Replicates.Cell(g.Select(r => r.Split.CentroidSpread), F3), N(g.Count())]);
+        context.Document.AddTable(["Model", "alpha", "Split", "Tightness", "Centroid spread", "n"], rows,
+            "Tightness = mean distance to the class centroid / mean distance between centroids; " +
+            "centroid spread = (largest - smallest centroid distance) / mean (0 = equidistant); mean [95 % interval] over n seeds");
 
+        var sentence = context.Sentence(1, "needs one projection of a hard-target and a smoothed model");
+        foreach (var projection in context.Results.Projections.DistinctBy(p => p.Models.Select(m => m.Alpha).Aggregate("", (a, x) => a + x + ";")))
+        {
             if (context.HasOutput(projection.Id, ProjectExecutor.GridName))
                 context.AddOutputFigure(projection.Id, ProjectExecutor.GridName, $"{projection.Id}-grid",
                     "Penultimate activations projected onto the plane of the three class templates; rows: without / with label smoothing, columns: training / held-out examples.",
@@ -31,4 +37,7 @@ public sealed class ProjectReportSection : IStageReportSection
                         "Penultimate activations projected onto the plane of the three class templates.", sentence);
         }
     }
+
+    private static string ModelGroup(ReportContext context, string stageId) =>
+        context.Results.Teachers.FirstOrDefault(t => t.Id == stageId)?.Group ?? stageId;
 }

@@ -5,7 +5,10 @@ using static Distill.Stages.Reporting.ReportFormat;
 
 namespace Distill.Stages.Reporting.Sections;
 
-/// <summary>Train stages: the teachers' table, their mutual information per epoch (paper Fig. 6) and their test-accuracy curves.</summary>
+/// <summary>
+/// Train stages: the models' table (mean and 95 % interval over seeds), their mutual information per epoch
+/// (paper Fig. 6) and their test-accuracy curves, each with a band over seeds.
+/// </summary>
 public sealed class TrainReportSection : IStageReportSection
 {
     public StageKindSpec Spec => StageKinds.TrainSpec;
@@ -14,10 +17,12 @@ public sealed class TrainReportSection : IStageReportSection
 
     public void Write(ReportContext context)
     {
-        var teachers = context.Results.Teachers;
-        context.Document.AddTable(["Stage", "alpha", "Validation accuracy", "Test accuracy", "Test NLL", "Epochs"],
-            teachers.Select(t => (IReadOnlyList<string>)[t.Id, F(t.Alpha), P(t.ValidationAccuracy), P(t.TestAccuracy), F3(t.TestNll), N(t.Epochs)]),
-            "Models trained with cross-entropy against label-smoothed targets (alpha = 0: hard targets); final epoch");
+        var groups = Replicates.Groups(context.Results.Teachers);
+        context.Document.AddTable(["Model", "alpha", "Validation accuracy", "Test accuracy", "Test NLL", "Epochs", "n", "Test accuracy per seed"],
+            groups.Select(g => (IReadOnlyList<string>)[g[0].Group, F(g[0].Alpha), Replicates.Cell(g.Select(t => t.ValidationAccuracy), P),
+                Replicates.Cell(g.Select(t => t.TestAccuracy), P), Replicates.Cell(g.Select(t => t.TestNll), F3), N(g[0].Epochs), N(g.Count),
+                Replicates.PerSeed(g, t => t.TestAccuracy, P)]),
+            "Models trained with cross-entropy against label-smoothed targets (alpha = 0: hard targets); final epoch; mean [95 % interval] over n seeds");
         MutualInformation(context);
         Curves(context);
     }
@@ -31,23 +36,26 @@ public sealed class TrainReportSection : IStageReportSection
             context.Document.AddParagraph("No teacher recorded the mutual-information probe (train stage option mutual-information.enabled); figure skipped.");
             return;
         }
-        var series = measured.Select(t => ReportContext.Series($"{t.Id} (alpha = {F(t.Alpha)})", t.MutualInformation.Points)).OfType<LineSeries>().ToList();
+        var series = Replicates.Groups(measured)
+            .Select(g => Replicates.Band($"{g[0].Group} (alpha = {F(g[0].Alpha)})", g.SelectMany(t => t.MutualInformation.Points)))
+            .OfType<LineSeries>().ToList();
         double logN = PaperFindings.LogN(measured);
         var references = new List<ReferenceLine>();
         if (double.IsFinite(logN)) references.Add(new ReferenceLine($"log N = {F3(logN)}", logN));
         references.Add(new ReferenceLine($"log 2 = {F3(Math.Log(2))}", Math.Log(2)));
         context.AddChart("mutual-information", "Mutual information between input and logit difference", "Epoch", "I(X; Y) estimate (nats)",
-            series, references, "Estimated mutual information between the example index and the difference of two classes' logits, per epoch (paper Fig. 6).",
+            series, references, "Estimated mutual information between the example index and the difference of two classes' logits, per epoch (paper Fig. 6); bands: 95 % interval over seeds.",
             context.Sentence(4, "needs the probe on a hard and a smoothed teacher"));
     }
 
     private static void Curves(ReportContext context)
     {
-        var series = context.Results.Teachers.Select(t => ReportContext.Series($"{t.Id} (alpha = {F(t.Alpha)})", t.TestAccuracyCurve.Points))
+        var series = Replicates.Groups(context.Results.Teachers)
+            .Select(g => Replicates.Band($"{g[0].Group} (alpha = {F(g[0].Alpha)})", g.SelectMany(t => t.TestAccuracyCurve.Points)))
             .OfType<LineSeries>().ToList();
         if (series.Count == 0) return;
         context.Document.AddHeading("Training curves", 3);
         context.AddChart("teacher-curves", "Teachers: test accuracy per epoch", "Epoch", "Test accuracy", series, null,
-            "Test accuracy of every teacher at the end of each epoch.", context.Sentence(3, "needs a hard and a smoothed teacher"));
+            "Test accuracy of every teacher at the end of each epoch; bands: 95 % interval over seeds.", context.Sentence(3, "needs a hard and a smoothed teacher"));
     }
 }
