@@ -111,3 +111,47 @@ public sealed class ReportSectionTests
         public void Write(Distill.Stages.Reporting.ReportContext context) => context.Document.AddParagraph("written");
     }
 }
+
+/// <summary>A student studied like a teacher: its logits cached, its calibration measured, its clusters projected.</summary>
+public sealed class StudentSubjectPipelineTests : IDisposable
+{
+    private readonly Support.TempFolder _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    [Fact]
+    public void A_students_logits_calibration_and_clusters_are_measured_from_its_own_weights()
+    {
+        var pipeline = _temp.Combine("subjects.yaml");
+        File.WriteAllText(pipeline, File.ReadAllText(Support.DistillCli.TestPipeline("cache.yaml"))
+            .Replace("splits: [train, test]", "splits: [train, validation, test]") + """
+
+              student-cache:
+                kind: cache-logits
+                inputs: { teacher: student }
+              student-calibration:
+                kind: calibrate
+                inputs: { logits: student-cache }
+              student-projection:
+                kind: project
+                classes: [T-shirt/top, Trouser, Pullover]
+                examples-per-class: 4
+                inputs: { models: [teacher, student] }
+              report:
+                kind: report
+                inputs: { all: "*" }
+            """);
+        var runs = _temp.Combine("runs");
+
+        var (code, output) = Support.DistillCli.Run(TimeSpan.FromMinutes(3), "run", pipeline, "--runs", runs);
+
+        Assert.True(code == 0, output);
+        var run = Path.Combine(runs, "cache");
+        var sidecar = Distill.Runs.LogitCacheSidecar.Load(Path.Combine(run, "stages", "student-cache", "outputs", "logits-test.npy.json"))!;
+        Assert.Equal(Support.RunResults.Manifest(run, "student").Key, sidecar.TeacherStageKey); // the student's model, not its teacher's
+        Assert.InRange(Support.RunResults.Manifest(run, "student-calibration").Metrics["ece"], 0, 1);
+        Assert.Contains("tightness_student", string.Join(",", Support.RunResults.Manifest(run, "student-projection").Metrics.Keys));
+        var markdown = File.ReadAllText(Path.Combine(run, "stages", "report", "outputs", "report.md"));
+        Assert.Contains("student student (teacher alpha = 0)", markdown); // the reliability diagram names the student
+    }
+}

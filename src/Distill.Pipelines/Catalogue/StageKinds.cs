@@ -98,7 +98,7 @@ public static class StageKinds
             ViewsSpec,
             P.Int("batch-size", 512, "Mini-batch size for inference.", min: 1, affectsResult: false),
         ],
-        [new InputRoleSpec("teacher", "The train stage whose model is run.", [Train], 1, 1, LeadsToModel: true)]);
+        [new InputRoleSpec("teacher", "The train or distill stage whose model is run (a teacher, or a student to study).", [Train, Distill], 1, 1, LeadsToModel: true)]);
 
     public static readonly StageKindSpec CalibrateSpec = new(Calibrate,
         "Measures calibration (ECE, NLL, reliability diagram) and fits temperature scaling.", UsesDatasetAndModel: false,
@@ -115,7 +115,7 @@ public static class StageKinds
             P.Classes("classes", 3, "The three classes (names or 0-based indices) whose templates span the plane.", 0, 1, 2),
             P.Int("examples-per-class", 100, "Examples drawn from each class per split.", min: 1),
         ],
-        [new InputRoleSpec("models", "One or two train stages (without / with label smoothing) on the same dataset.", [Train], 1, 2)]);
+        [new InputRoleSpec("models", "One or two train or distill stages (e.g. without / with label smoothing) on the same dataset.", [Train, Distill], 1, 2)]);
 
     public static readonly StageKindSpec ReportSpec = new(Report,
         "Gathers the results of the stages it reads into one HTML and Markdown report.", UsesDatasetAndModel: false,

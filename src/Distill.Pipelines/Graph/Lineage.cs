@@ -26,9 +26,26 @@ public sealed class Lineage(PipelineDefinition pipeline)
         return stage;
     }
 
-    /// <summary>The train stage one of a stage's direct inputs descends from (e.g. the teacher behind a student's cache).</summary>
-    public StageDefinition? TrainStageOfInput(string stageId, string role) =>
-        pipeline.Stage(stageId).Inputs.TryGetValue(role, out var ids) && ids.Count > 0 ? TrainStage(ids[0]) : null;
+    /// <summary>
+    /// The stage whose trained model a stage reads: itself for a train or distill stage; the model behind a cache-logits
+    /// stage (a teacher, or a student whose logits were cached); the model behind a calibrate stage's logits. Unlike
+    /// <see cref="TrainStage"/> it stops at a student instead of walking on to the student's teacher.
+    /// </summary>
+    public StageDefinition? ModelStage(string stageId)
+    {
+        var stage = pipeline.Stage(stageId);
+        while (stage.Kind is not (StageKinds.Train or StageKinds.Distill))
+        {
+            var role = StageKinds.Find(stage.Kind)?.Inputs.FirstOrDefault(r => r.LeadsToModel);
+            if (role is null || !stage.Inputs.TryGetValue(role.Role, out var ids) || ids.Count == 0) return null;
+            stage = pipeline.Stage(ids[0]);
+        }
+        return stage;
+    }
+
+    /// <summary>The model stage behind one of a stage's direct inputs (the teacher behind a student's cache).</summary>
+    public StageDefinition? ModelStageOfInput(string stageId, string role) =>
+        pipeline.Stage(stageId).Inputs.TryGetValue(role, out var ids) && ids.Count > 0 ? ModelStage(ids[0]) : null;
 
     /// <summary>Label smoothing alpha of the train stage behind a stage; null when there is none.</summary>
     public double? Alpha(string stageId) => TrainStage(stageId)?.Parameters.GetDouble("alpha");

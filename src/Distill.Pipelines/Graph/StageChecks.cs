@@ -72,7 +72,7 @@ internal sealed class StageChecks(ErrorSink errors, IReadOnlyList<BoundStage> st
     private void CheckProject(BoundStage stage)
     {
         if (!stage.Resolved.TryGetValue("models", out var ids)) return;
-        var models = ids.Select(id => _byId[id]).Where(s => s.Kind == StageKinds.Train).ToList();
+        var models = ids.Select(id => _byId[id]).Where(s => s.Kind is StageKinds.Train or StageKinds.Distill).ToList();
         var names = models.Select(m => m.Dataset).Distinct().ToList();
         if (names.Count > 1)
         {

@@ -33,7 +33,7 @@ public sealed class CalibrateExecutor : StageExecutor<CalibrateParameters>
             throw new ArgumentException($"stage '{context.Stage.Id}': the temperature is never fitted on the test split");
 
         var cache = context.Input("logits");
-        var teacher = context.Completed(context.Lineage.TrainStage(context.Stage.Id)!.Id);
+        var teacher = context.Completed(context.Lineage.ModelStage(context.Stage.Id)!.Id);
         var dataset = context.Data.Get(teacher.Definition.Dataset!);
 
         var (fitLogits, fitLabels) = ReadSplit(context, cache, teacher, dataset, fitSplit);

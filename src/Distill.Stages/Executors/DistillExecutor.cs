@@ -28,7 +28,7 @@ public sealed class DistillExecutor : StageExecutor<DistillParameters>
         var options = StageOptions.Trainer(p.Training, dataset.Augmentation, context.Seed);
         var input = context.Input("teacher");
         bool live = p.LiveTeacher;
-        var teacherStage = context.Completed(context.Lineage.TrainStageOfInput(context.Stage.Id, "teacher")!.Id);
+        var teacherStage = context.Completed(context.Lineage.ModelStageOfInput(context.Stage.Id, "teacher")!.Id);
         long viewSeed = LogitCacheLayout.ViewSeed(context.Pipeline.Seed, teacherStage.Definition.Id);
 
         using var teacher = live ? LiveSource(context, input, dataset) : CachedSource(context, input, teacherStage, dataset);

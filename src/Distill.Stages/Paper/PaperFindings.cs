@@ -23,7 +23,7 @@ public static class PaperFindings
         var seeds = new Dictionary<int, ClusterSeed>();
         foreach (var projection in results.Projections)
         {
-            if (projection.Models.Count != 2) continue;
+            if (projection.Models.Count != 2 || projection.Models.Any(m => m.IsStudent)) continue; // the finding is about teachers
             var (hard, smooth) = (projection.Models[0], projection.Models[1]);
             if (hard.Alpha != 0 || !(smooth.Alpha > 0) || Geometry(hard) is not { } h || Geometry(smooth) is not { } s) continue;
             seeds.TryAdd(SeedOf(hard.Replicate), new ClusterSeed(SeedOf(hard.Replicate), h, s));
@@ -54,8 +54,9 @@ public static class PaperFindings
     /// </summary>
     public static (IReadOnlyList<CalibrationResult> Hard, IReadOnlyList<CalibrationResult> Smooth, string Chosen) CalibrationPair(RunResults results)
     {
-        var hard = results.Calibrations.Where(c => c.Alpha == 0).DistinctBy(c => SeedOf(c.Replicate)).ToList();
-        var candidates = results.Calibrations.Where(c => c.Alpha > 0).GroupBy(c => c.Alpha)
+        var teachers = results.Calibrations.Where(c => !c.OfStudent).ToList(); // the finding is about the smoothed models themselves
+        var hard = teachers.Where(c => c.Alpha == 0).DistinctBy(c => SeedOf(c.Replicate)).ToList();
+        var candidates = teachers.Where(c => c.Alpha > 0).GroupBy(c => c.Alpha)
             .Select(g => (Alpha: g.Key, FitEce: g.Average(c => c.FitEce), Runs: g.DistinctBy(c => SeedOf(c.Replicate)).ToList()))
             .Where(g => double.IsFinite(g.FitEce)).OrderBy(g => g.FitEce).Take(1).ToList();
         if (candidates.Count == 0) return (hard, [], "");
@@ -76,9 +77,9 @@ public static class PaperFindings
             .Select(g => new SmoothedStudents(g.Key, g.DistinctBy(s => SeedOf(s.Replicate)).Select(s => new StudentPoint(SeedOf(s.Replicate), s.TeacherGamma, s.TestAccuracy)).ToList()))
             .ToList();
         var taughtAlphas = smoothed.Select(a => a.Alpha).ToHashSet();
-        var teachers = results.Teachers.Where(t => t.Alpha == 0).DistinctBy(t => SeedOf(t.Replicate))
+        var teachers = Teachers(results).Where(t => t.Alpha == 0).DistinctBy(t => SeedOf(t.Replicate))
             .Select(h => (Seed: SeedOf(h.Replicate), Hard: h.TestAccuracy,
-                Smooth: results.Teachers.Where(t => t.Alpha > 0 && SeedOf(t.Replicate) == SeedOf(h.Replicate) && (taughtAlphas.Count == 0 || taughtAlphas.Contains(t.Alpha)))
+                Smooth: Teachers(results).Where(t => t.Alpha > 0 && SeedOf(t.Replicate) == SeedOf(h.Replicate) && (taughtAlphas.Count == 0 || taughtAlphas.Contains(t.Alpha)))
                     .Select(t => t.TestAccuracy).DefaultIfEmpty(double.NaN).Average()))
             .Where(t => double.IsFinite(t.Smooth))
             .Select(t => new TeacherSeed(t.Seed, t.Hard, t.Smooth)).ToList();
@@ -105,7 +106,18 @@ public static class PaperFindings
 
     /// <summary>Teachers that recorded the mutual-information probe.</summary>
     public static IReadOnlyList<TeacherResult> Probed(RunResults results) =>
-        results.Teachers.Where(t => t.MutualInformation.Points.Count > 0).ToList();
+        Teachers(results).Where(t => t.MutualInformation.Points.Count > 0).ToList();
+
+    /// <summary>Train stages of a student's architecture that teach no one: the baseline "student trained alone" of Fig. 5.</summary>
+    public static IReadOnlyList<TeacherResult> StudentsTrainedAlone(RunResults results) =>
+        results.Teachers.Where(t => t.Model is { } m && results.Students.Any(s => s.Model == m) && results.Students.All(s => s.Teacher != t.Id)).ToList();
+
+    /// <summary>Train stages other than students trained alone: the models the findings are about.</summary>
+    public static IReadOnlyList<TeacherResult> Teachers(RunResults results)
+    {
+        var alone = StudentsTrainedAlone(results).Select(t => t.Id).ToHashSet();
+        return results.Teachers.Where(t => !alone.Contains(t.Id)).ToList();
+    }
 
     /// <summary>The estimator's ceiling, log of the number of probe examples (the largest any teacher recorded).</summary>
     public static double LogN(IEnumerable<TeacherResult> teachers) =>

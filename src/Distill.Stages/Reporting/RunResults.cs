@@ -55,15 +55,17 @@ public sealed record StudentResult(string Id, int? Replicate, string Group, stri
 /// <summary>
 /// A calibrate stage's results on its eval split, before and after temperature scaling, and <see cref="FitEce"/>, the ECE
 /// at T = 1 on the split the temperature was fitted on (held-out data: what a smoothed alpha is chosen by, never test).
+/// <see cref="Model"/> is the calibrated model's stage (a teacher, or a student: <see cref="OfStudent"/>); <see cref="Alpha"/>
+/// the smoothing of the train stage behind it.
 /// </summary>
-public sealed record CalibrationResult(string Id, int? Replicate, string Group, string? Teacher, double Alpha, double Accuracy, double Ece, double FittedTemperature,
+public sealed record CalibrationResult(string Id, int? Replicate, string Group, string? Model, bool OfStudent, double Alpha, double Accuracy, double Ece, double FittedTemperature,
     double EceScaled, double Nll, double NllScaled, double FitEce, int Bins, string EvalSplit, string FitSplit) : IReplicated;
 
 /// <summary>Cluster geometry of one model's penultimate activations on one split ("training", "test" or "validation").</summary>
 public sealed record ProjectionSplit(string Split, double Tightness, double CentroidSpread);
 
-/// <summary>One model of a project stage, with the alpha and the replicate seed of the train stage behind it.</summary>
-public sealed record ProjectedModel(string StageId, int? Replicate, double Alpha, IReadOnlyList<ProjectionSplit> Splits)
+/// <summary>One model of a project stage (a train stage, or a distill stage: <see cref="IsStudent"/>), with the alpha and the replicate seed of the train stage behind it.</summary>
+public sealed record ProjectedModel(string StageId, int? Replicate, double Alpha, IReadOnlyList<ProjectionSplit> Splits, bool IsStudent)
 {
     public ProjectionSplit? Training => Splits.FirstOrDefault(s => s.Split == ProjectionResult.TrainingSplit);
 
@@ -109,14 +111,15 @@ public sealed record RunResults(IReadOnlyList<TeacherResult> Teachers, IReadOnly
         var calibrations = OfKind(StageKinds.Calibrate).Select(c =>
             {
                 var p = CalibrateParameters.From(c.Definition.Parameters);
-                return new CalibrationResult(c.Definition.Id, ReplicateOf(c.Definition.Id), GroupOf(c.Definition.Id), lineage.TrainStage(c.Definition.Id)?.Id, AlphaOf(c.Definition.Id),
+                var model = lineage.ModelStage(c.Definition.Id);
+                return new CalibrationResult(c.Definition.Id, ReplicateOf(c.Definition.Id), GroupOf(c.Definition.Id), model?.Id, model?.Kind == StageKinds.Distill, AlphaOf(c.Definition.Id),
                     Metric(c, MetricNames.Accuracy), Metric(c, MetricNames.Ece), Metric(c, MetricNames.FittedTemperature), Metric(c, MetricNames.EceScaled),
                     Metric(c, MetricNames.Nll), Metric(c, MetricNames.NllScaled), Metric(c, MetricNames.FitEce), p.Bins, p.EvalSplit, p.FitSplit);
             })
             .OrderBy(c => c.Alpha).ThenBy(c => c.Id, StringComparer.Ordinal).ToList();
 
         var projections = OfKind(StageKinds.Project).Select(p => new ProjectionResult(p.Definition.Id,
-                (p.Definition.Inputs.GetValueOrDefault("models") ?? []).Select(m => new ProjectedModel(m, ReplicateOf(m), AlphaOf(m), ProjectedSplits(p, m)))
+                (p.Definition.Inputs.GetValueOrDefault("models") ?? []).Select(m => new ProjectedModel(m, ReplicateOf(m), AlphaOf(m), ProjectedSplits(p, m), pipeline.Stage(m).Kind == StageKinds.Distill))
                     .OrderBy(m => m.Alpha).ToList()))
             .ToList();
 

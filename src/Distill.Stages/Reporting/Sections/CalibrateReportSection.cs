@@ -40,7 +40,7 @@ public sealed class CalibrateReportSection : IStageReportSection
         var sentence = context.Sentence(2, "needs a hard and a smoothed teacher");
         foreach (var c in groups.Select(g => g[0]))
         {
-            var who = $"{c.Teacher} (alpha = {F(c.Alpha)})";
+            var who = c.OfStudent ? $"student {c.Model} (teacher alpha = {F(c.Alpha)})" : $"{c.Model} (alpha = {F(c.Alpha)})";
             context.AddOutputFigure(c.Id, CalibrateExecutor.ReliabilityBefore, $"{c.Id}-reliability",
                 $"Reliability diagram of {who} at T = 1: accuracy per confidence bin against the diagonal of perfect calibration.", sentence);
             context.AddOutputFigure(c.Id, CalibrateExecutor.ReliabilityAfter, $"{c.Id}-reliability-scaled",

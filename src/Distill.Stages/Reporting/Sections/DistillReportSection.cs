@@ -33,7 +33,7 @@ public sealed class DistillReportSection : IStageReportSection
             context.AddChart("student-accuracy-vs-temperature", "Student accuracy vs teacher temperature", "Teacher temperature T", "Student test accuracy",
                 vsTemperature, null, "Student test accuracy against the temperature of the teacher's targets, one line per teacher smoothing alpha; bands: 95 % interval over seeds.", sentence);
 
-        var alone = StudentsTrainedAlone(context.Results);
+        var alone = PaperFindings.StudentsTrainedAlone(context.Results);
         var vsGamma = new[]
         {
             Replicates.Band("hard-target teacher (alpha = 0), T varied", students.Where(s => s.TeacherAlpha == 0).Select(s => (s.Temperature, s.TeacherGamma, s.TestAccuracy))),
@@ -53,8 +53,4 @@ public sealed class DistillReportSection : IStageReportSection
         context.AddChart("student-curves", "Students: test accuracy per epoch", "Epoch", "Test accuracy", curves, null,
             "Test accuracy of every student at the end of each epoch; bands: 95 % interval over seeds.", sentence);
     }
-
-    /// <summary>Train stages of a student's architecture that teach no one: the baseline "student trained alone".</summary>
-    private static IEnumerable<TeacherResult> StudentsTrainedAlone(RunResults results) =>
-        results.Teachers.Where(t => t.Model is { } m && results.Students.Any(s => s.Model == m) && results.Students.All(s => s.Teacher != t.Id));
 }
