@@ -21,6 +21,16 @@ public static class Replicates
         return interval.N == 1 ? format(interval.Mean) : $"{format(interval.Mean)} [{format(interval.Lower)}, {format(interval.Upper)}]";
     }
 
+    /// <summary>
+    /// A legend label: the group's name, then each fact the name does not already state, e.g. "teacher-0.0 (alpha 0)"
+    /// for a stage run once, but just "teacher (alpha 0)" for a replicated group whose name holds its matrix values.
+    /// </summary>
+    public static string Label(string group, params (string Name, double Value)[] facts)
+    {
+        var missing = facts.Where(f => !group.Contains(f.Name + " ", StringComparison.Ordinal)).Select(f => $"{f.Name} {ReportFormat.F(f.Value)}").ToList();
+        return missing.Count == 0 ? group : $"{group} ({string.Join(", ", missing)})";
+    }
+
     /// <summary>"1: 89.2 %, 2: 88.9 %, 3: 89.4 %"; empty for a setting run once.</summary>
     public static string PerSeed<T>(IReadOnlyList<T> group, Func<T, double> metric, Func<double, string> format) where T : IReplicated =>
         group.Count == 1 && group[0].Replicate is null ? "" : string.Join(", ", group.Select(r => $"{r.Replicate}: {format(metric(r))}"));

@@ -46,7 +46,7 @@ public sealed class DistillReportSection : IStageReportSection
                 "and the student architecture trained alone with label smoothing (its targets' gamma is alpha); bands: 95 % interval over seeds. At equal gamma, the paper finds the smoothed teacher's student worse.", sentence);
 
         var curves = Replicates.Groups(students)
-            .Select(g => Replicates.Band($"{g[0].Group} (alpha {F(g[0].TeacherAlpha)}, T {F(g[0].Temperature)})", g.SelectMany(s => s.TestAccuracyCurve.Points)))
+            .Select(g => Replicates.Band(Replicates.Label(g[0].Group, ("teacher alpha", g[0].TeacherAlpha), ("temperature", g[0].Temperature)), g.SelectMany(s => s.TestAccuracyCurve.Points)))
             .OfType<LineSeries>().ToList();
         if (curves.Count == 0) return;
         context.Document.AddHeading("Training curves", 3);

@@ -37,7 +37,7 @@ public sealed class TrainReportSection : IStageReportSection
             return;
         }
         var series = Replicates.Groups(measured)
-            .Select(g => Replicates.Band($"{g[0].Group} (alpha = {F(g[0].Alpha)})", g.SelectMany(t => t.MutualInformation.Points)))
+            .Select(g => Replicates.Band(Replicates.Label(g[0].Group, ("alpha", g[0].Alpha)), g.SelectMany(t => t.MutualInformation.Points)))
             .OfType<LineSeries>().ToList();
         double logN = PaperFindings.LogN(measured);
         var references = new List<ReferenceLine>();
@@ -51,7 +51,7 @@ public sealed class TrainReportSection : IStageReportSection
     private static void Curves(ReportContext context)
     {
         var series = Replicates.Groups(context.Results.Teachers)
-            .Select(g => Replicates.Band($"{g[0].Group} (alpha = {F(g[0].Alpha)})", g.SelectMany(t => t.TestAccuracyCurve.Points)))
+            .Select(g => Replicates.Band(Replicates.Label(g[0].Group, ("alpha", g[0].Alpha)), g.SelectMany(t => t.TestAccuracyCurve.Points)))
             .OfType<LineSeries>().ToList();
         if (series.Count == 0) return;
         context.Document.AddHeading("Training curves", 3);
