@@ -19,5 +19,6 @@ var root = new RootCommand("Distill: knowledge-distillation pipelines (\"When Do
     SubmitCommand.Create(),
     StatusCommand.Create(),
     CancelCommand.Create(),
+    CompareCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

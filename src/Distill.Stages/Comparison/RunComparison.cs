@@ -1,0 +1,150 @@
+using System.Globalization;
+using System.Text.Json;
+using Distill.Pipelines;
+using Distill.Runs;
+using Distill.Stages.Engine;
+
+namespace Distill.Stages.Comparison;
+
+/// <summary>One resolved setting that differs between two stages: its dotted path in the stage's canonical definition.</summary>
+public sealed record ParameterChange(string Path, string? Before, string? After);
+
+/// <summary>A final metric of two stages, side by side.</summary>
+public sealed record MetricChange(string Name, double Before, double After)
+{
+    public double Difference => After - Before;
+}
+
+/// <summary>How stage <see cref="StageA"/> of run A and <see cref="StageB"/> of run B differ; a missing side has a null status.</summary>
+public sealed record StageComparison(string StageA, string StageB, string? StatusA, string? StatusB, bool SameKey,
+    IReadOnlyList<ParameterChange> Parameters, IReadOnlyList<MetricChange> Metrics)
+{
+    public bool Differs => !SameKey || StatusA != StatusB || Parameters.Count > 0 || Metrics.Any(m => !m.Before.Equals(m.After));
+}
+
+/// <summary>
+/// Compares two run directories (or one stage of each) from what they store: the pipeline each last ran
+/// (`pipeline.yaml` in the run folder), resolved to canonical definitions, and the stages' manifests.
+/// </summary>
+public static class RunComparer
+{
+    /// <summary>Every stage id of either run whose definition, status, key or final metrics differ, in run A's order.</summary>
+    public static IReadOnlyList<StageComparison> CompareRuns(string runA, string runB)
+    {
+        var (a, b) = (RunSnapshot.Open(runA), RunSnapshot.Open(runB));
+        var ids = a.StageIds.Concat(b.StageIds.Where(id => !a.StageIds.Contains(id))).ToList();
+        return ids.Select(id => Compare(a, id, b, id)).Where(c => c.Differs).ToList();
+    }
+
+    /// <summary>One stage of run A against one stage of run B, whether or not they differ.</summary>
+    public static StageComparison CompareStages(string runA, string stageA, string runB, string stageB) =>
+        Compare(RunSnapshot.Open(runA), stageA, RunSnapshot.Open(runB), stageB);
+
+    private static StageComparison Compare(RunSnapshot a, string stageA, RunSnapshot b, string stageB)
+    {
+        var (ma, mb) = (a.Manifest(stageA), b.Manifest(stageB));
+        var (pa, pb) = (a.Settings(stageA), b.Settings(stageB));
+        var parameters = pa.Keys.Union(pb.Keys).Order(StringComparer.Ordinal)
+            .Select(path => new ParameterChange(path, pa.GetValueOrDefault(path), pb.GetValueOrDefault(path)))
+            .Where(c => c.Before != c.After).ToList();
+        var metricsA = ma?.Metrics ?? new Dictionary<string, double>();
+        var metricsB = mb?.Metrics ?? new Dictionary<string, double>();
+        var metrics = metricsA.Keys.Union(metricsB.Keys).Order(StringComparer.Ordinal)
+            .Select(name => new MetricChange(name, metricsA.GetValueOrDefault(name, double.NaN), metricsB.GetValueOrDefault(name, double.NaN))).ToList();
+        return new StageComparison(stageA, stageB, ma?.Status.ToString().ToLowerInvariant(), mb?.Status.ToString().ToLowerInvariant(),
+            ma is not null && mb is not null && ma.Key == mb.Key, parameters, metrics);
+    }
+
+    /// <summary>A run folder as stored: its pipeline copy, resolved, and its stage folders.</summary>
+    private sealed class RunSnapshot
+    {
+        private readonly string _root;
+        private readonly PipelineDefinition? _pipeline;
+
+        private RunSnapshot(string root, PipelineDefinition? pipeline, IReadOnlyList<string> stageIds)
+        {
+            _root = root;
+            _pipeline = pipeline;
+            StageIds = stageIds;
+        }
+
+        public IReadOnlyList<string> StageIds { get; }
+
+        public static RunSnapshot Open(string runFolder)
+        {
+            var root = Path.GetFullPath(runFolder);
+            if (!Directory.Exists(root)) throw new ArgumentException($"no run folder '{root}'");
+            var copy = Path.Combine(root, PipelineRunner.PipelineCopyName);
+            var loaded = File.Exists(copy) ? PipelineLoader.Load(copy) : null;
+            if (loaded is { Succeeded: false })
+                throw new ArgumentException($"{copy} no longer loads: {string.Join("; ", loaded.Errors.Take(3))}");
+            var stagesFolder = Path.Combine(root, RunDirectory.StagesFolderName);
+            var fromPipeline = loaded?.Pipeline?.Stages.Select(s => s.Id) ?? [];
+            IEnumerable<string> onDisk = Directory.Exists(stagesFolder) ? Directory.EnumerateDirectories(stagesFolder).Select(d => Path.GetFileName(d)!).Order(StringComparer.Ordinal) : [];
+            return new RunSnapshot(root, loaded?.Pipeline, fromPipeline.Concat(onDisk).Distinct().ToList());
+        }
+
+        public StageManifest? Manifest(string stageId) =>
+            StageManifest.Load(Path.Combine(_root, RunDirectory.StagesFolderName, stageId, StageDirectory.ManifestFileName));
+
+        /// <summary>The stage's canonical definition flattened to dotted paths ("parameters.alpha" -> "0.1"); empty if the pipeline lacks it.</summary>
+        public IReadOnlyDictionary<string, string> Settings(string stageId)
+        {
+            var stage = _pipeline?.Stages.FirstOrDefault(s => s.Id == stageId);
+            var flat = new SortedDictionary<string, string>(StringComparer.Ordinal);
+            if (stage is null) return flat;
+            using var json = JsonDocument.Parse(stage.CanonicalJson(_pipeline!));
+            Flatten(json.RootElement, "", flat);
+            flat.Remove("id"); // the ids are what is being paired, not a difference
+            return flat;
+        }
+
+        private static void Flatten(JsonElement element, string path, IDictionary<string, string> into)
+        {
+            if (element.ValueKind == JsonValueKind.Object)
+                foreach (var p in element.EnumerateObject()) Flatten(p.Value, path.Length == 0 ? p.Name : $"{path}.{p.Name}", into);
+            else
+                into[path] = element.ValueKind == JsonValueKind.String ? element.GetString()! : element.GetRawText();
+        }
+    }
+}
+
+/// <summary>Writes comparisons as a Markdown table, CSV rows or JSON.</summary>
+public static class ComparisonFormat
+{
+    public static string Markdown(string runA, string runB, IReadOnlyList<StageComparison> comparisons)
+    {
+        var lines = new List<string> { $"Comparing {runA} (A) with {runB} (B): {comparisons.Count} stage(s) differ.", "",
+            "| stage | A | B | what differs | metric | A | B | B - A |", "| --- | --- | --- | --- | --- | --- | --- | --- |" };
+        foreach (var c in comparisons)
+        {
+            var name = c.StageA == c.StageB ? c.StageA : $"{c.StageA} / {c.StageB}";
+            var what = c.Parameters.Count == 0 ? (c.SameKey ? "results only (same key)" : "an input stage changed")
+                : string.Join("; ", c.Parameters.Select(p => $"{p.Path}: {p.Before ?? "-"} -> {p.After ?? "-"}"));
+            var rows = c.Metrics.Count == 0 ? [new MetricChange("", double.NaN, double.NaN)] : c.Metrics;
+            for (int i = 0; i < rows.Count; i++)
+                lines.Add(i == 0
+                    ? $"| {name} | {c.StatusA ?? "-"} | {c.StatusB ?? "-"} | {what} | {rows[i].Name} | {N(rows[i].Before)} | {N(rows[i].After)} | {N(rows[i].Difference)} |"
+                    : $"| | | | | {rows[i].Name} | {N(rows[i].Before)} | {N(rows[i].After)} | {N(rows[i].Difference)} |");
+        }
+        return string.Join('\n', lines) + "\n";
+    }
+
+    public static string Csv(IReadOnlyList<StageComparison> comparisons)
+    {
+        var lines = new List<string> { "stage_a,stage_b,row,name,a,b,difference" };
+        foreach (var c in comparisons)
+        {
+            lines.Add($"{c.StageA},{c.StageB},status,,{c.StatusA},{c.StatusB},");
+            lines.AddRange(c.Parameters.Select(p => $"{c.StageA},{c.StageB},parameter,{Quote(p.Path)},{Quote(p.Before)},{Quote(p.After)},"));
+            lines.AddRange(c.Metrics.Select(m => $"{c.StageA},{c.StageB},metric,{m.Name},{N(m.Before)},{N(m.After)},{N(m.Difference)}"));
+        }
+        return string.Join('\n', lines) + "\n";
+    }
+
+    public static string Json(IReadOnlyList<StageComparison> comparisons) => JsonSerializer.Serialize(comparisons, RunJson.Options);
+
+    private static string N(double v) => double.IsFinite(v) ? v.ToString("G6", CultureInfo.InvariantCulture) : "";
+
+    private static string Quote(string? s) => s is null ? "" : s.Contains(',') || s.Contains('"') ? $"\"{s.Replace("\"", "\"\"")}\"" : s;
+}
