@@ -20,5 +20,6 @@ var root = new RootCommand("Distill: knowledge-distillation pipelines (\"When Do
     StatusCommand.Create(),
     CancelCommand.Create(),
     CompareCommand.Create(),
+    PlanCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

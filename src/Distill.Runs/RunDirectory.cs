@@ -25,6 +25,14 @@ public sealed class RunDirectory
         return new RunDirectory(root, pipelineName);
     }
 
+    /// <summary>The run directory's place, creating nothing (for readers such as `distill plan`).</summary>
+    public static RunDirectory Locate(string runsRoot, string pipelineName)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(runsRoot);
+        PathNames.ValidateSegment(pipelineName, "pipeline name");
+        return new RunDirectory(Path.GetFullPath(Path.Combine(runsRoot, pipelineName)), pipelineName);
+    }
+
     /// <summary>Absolute path of <c>&lt;runs root&gt;/&lt;pipeline name&gt;</c>.</summary>
     public string RootPath { get; }
 

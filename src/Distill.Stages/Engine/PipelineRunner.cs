@@ -83,6 +83,40 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors) : IPip
         return new RunSummary(pipeline.Name, run.RootPath, pipeline.Stages.Select(s => outcomes[s.Id]).ToList());
     }
 
+    /// <summary>A stage's key: its canonical definition, its dataset's fingerprint, the engine's format version, its inputs' keys.</summary>
+    private static string KeyOf(PipelineDefinition pipeline, StageDefinition stage, DataCatalog data, IReadOnlyDictionary<string, string> keys)
+    {
+        string fingerprint = stage.Dataset is null ? "" : data.Get(stage.Dataset).Fingerprint;
+        return StageKey.Compute(stage.CanonicalJson(pipeline), fingerprint, FormatVersion, stage.Dependencies.Select(d => keys[d]).ToList());
+    }
+
+    /// <summary>
+    /// What <see cref="Run"/> would do with each stage now, deciding by the same keys and rule but touching nothing:
+    /// reuse (up to date), resume from a checkpoint, or run fresh, with the reason and how long its last attempt took.
+    /// A stage downstream of one that fails is blocked at run time; a plan cannot know that in advance.
+    /// </summary>
+    public IReadOnlyList<StagePlan> Plan(RunRequest request)
+    {
+        var pipeline = request.Loaded ?? Load(request.PipelinePath);
+        var missingData = DataPreflight.Problems(pipeline);
+        if (missingData.Count > 0) throw new PipelineInvalidException(missingData);
+        var run = RunDirectory.Locate(request.RunsRoot, pipeline.Name);
+        using var data = new DataCatalog(pipeline);
+        var keys = new Dictionary<string, string>();
+        var plan = new List<StagePlan>();
+        foreach (var stage in pipeline.Stages)
+        {
+            var key = keys[stage.Id] = KeyOf(pipeline, stage, data, keys);
+            var directory = run.Stage(stage.Id);
+            var decision = StageState.Decide(directory.ReadManifest(), key, directory.Checkpoints.Latest());
+            if (decision.Action == StageAction.Skip && _executors.TryGetValue(stage.Kind, out var executor) && executor.VerifiesOutputsOnEveryRun
+                && directory.VerifyOutputs(decision.Previous!) is { Count: > 0 } problems)
+                decision = decision with { Action = StageAction.Fresh, Reason = $"completed but outputs changed ({problems[0]}): starting over" };
+            plan.Add(new StagePlan(stage.Id, stage.Kind, decision.Action, decision.Reason, decision.Previous?.DurationSeconds));
+        }
+        return plan;
+    }
+
     private static StageOutcome Report(IRunObserver observer, StageOutcome outcome)
     {
         observer.StageFinished(outcome);
@@ -97,9 +131,7 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors) : IPip
         StageManifest? manifest = null;
         try
         {
-            string fingerprint = stage.Dataset is null ? "" : data.Get(stage.Dataset).Fingerprint;
-            var inputKeys = stage.Dependencies.Select(d => keys[d]).ToList();
-            var key = StageKey.Compute(stage.CanonicalJson(pipeline), fingerprint, FormatVersion, inputKeys);
+            var key = KeyOf(pipeline, stage, data, keys);
             keys[stage.Id] = key;
 
             return TransientRetry.Execute(() =>

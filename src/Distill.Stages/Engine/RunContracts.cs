@@ -55,3 +55,6 @@ public sealed class PipelineInvalidException(IReadOnlyList<string> errors)
 {
     public IReadOnlyList<string> Errors { get; } = errors;
 }
+
+/// <summary>What a run would do with one stage (see <see cref="PipelineRunner.Plan"/>), and how long its last attempt took, if it ran before.</summary>
+public sealed record StagePlan(string StageId, string Kind, StageAction Action, string Reason, double? LastSeconds);
