@@ -47,23 +47,28 @@ public static class StageState
     }
 
     /// <summary>
-    /// Reads the stage's manifest and latest checkpoint, decides, and for <see cref="StageAction.Fresh"/> wipes
-    /// the stage folder (manifest, outputs, checkpoints, metrics). With <paramref name="verifyOutputs"/>, a
-    /// completed stage whose outputs no longer match their recorded hashes is run afresh instead of skipped.
+    /// Reads the stage's manifest and latest checkpoint and decides, changing nothing on disk. With
+    /// <paramref name="verifyOutputs"/>, a completed stage whose outputs no longer match their recorded hashes is
+    /// run afresh instead of skipped.
     /// </summary>
-    public static StageDecision Prepare(StageDirectory stage, string currentKey, bool verifyOutputs = false)
+    public static StageDecision Inspect(StageDirectory stage, string currentKey, bool verifyOutputs = false)
     {
         ArgumentNullException.ThrowIfNull(stage);
         var stored = stage.ReadManifest();
         var decision = Decide(stored, currentKey, stage.Checkpoints.Latest());
+        if (decision.Action != StageAction.Skip || !verifyOutputs) return decision;
+        var problems = stage.VerifyOutputs(decision.Previous!);
+        return problems.Count == 0 ? decision
+            : new(StageAction.Fresh, $"completed but outputs changed ({problems[0]}{(problems.Count > 1 ? $", and {problems.Count - 1} more" : "")}): starting over", stored, null);
+    }
 
-        if (decision.Action == StageAction.Skip && verifyOutputs)
-        {
-            var problems = stage.VerifyOutputs(decision.Previous!);
-            if (problems.Count > 0)
-                decision = new(StageAction.Fresh, $"completed but outputs changed ({problems[0]}{(problems.Count > 1 ? $", and {problems.Count - 1} more" : "")}): starting over", stored, null);
-        }
-
+    /// <summary>
+    /// <see cref="Inspect"/>, then for <see cref="StageAction.Fresh"/> wipes the stage folder (manifest, outputs,
+    /// checkpoints, metrics) so outputs of two keys never mix.
+    /// </summary>
+    public static StageDecision Prepare(StageDirectory stage, string currentKey, bool verifyOutputs = false)
+    {
+        var decision = Inspect(stage, currentKey, verifyOutputs);
         if (decision.Action == StageAction.Fresh)
         {
             stage.Wipe();

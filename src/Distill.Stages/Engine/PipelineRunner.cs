@@ -107,15 +107,14 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors) : IPip
         foreach (var stage in pipeline.Stages)
         {
             var key = keys[stage.Id] = KeyOf(pipeline, stage, data, keys);
-            var directory = run.Stage(stage.Id);
-            var decision = StageState.Decide(directory.ReadManifest(), key, directory.Checkpoints.Latest());
-            if (decision.Action == StageAction.Skip && _executors.TryGetValue(stage.Kind, out var executor) && executor.VerifiesOutputsOnEveryRun
-                && directory.VerifyOutputs(decision.Previous!) is { Count: > 0 } problems)
-                decision = decision with { Action = StageAction.Fresh, Reason = $"completed but outputs changed ({problems[0]}): starting over" };
+            var decision = StageState.Inspect(run.Stage(stage.Id), key, VerifiesOutputs(stage));
             plan.Add(new StagePlan(stage.Id, stage.Kind, decision.Action, decision.Reason, decision.Previous?.DurationSeconds));
         }
         return plan;
     }
+
+    /// <summary>Logit caches are read by many students: their files are re-hashed on every run, so a damaged cache is rebuilt, never used.</summary>
+    private bool VerifiesOutputs(StageDefinition stage) => _executors.TryGetValue(stage.Kind, out var executor) && executor.VerifiesOutputsOnEveryRun;
 
     private static StageOutcome Report(IRunObserver observer, StageOutcome outcome)
     {
@@ -136,8 +135,7 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors) : IPip
 
             return TransientRetry.Execute(() =>
             {
-                // Logit caches are read by many students: re-hash their files, so a damaged cache is rebuilt, never used.
-                var decision = StageState.Prepare(directory, key, verifyOutputs: _executors[stage.Kind].VerifiesOutputsOnEveryRun);
+                var decision = StageState.Prepare(directory, key, VerifiesOutputs(stage));
                 if (decision.Action == StageAction.Skip)
                     return new StageOutcome(stage.Id, stage.Kind, StageRunStatus.UpToDate, decision.Reason, clock.Elapsed);
 

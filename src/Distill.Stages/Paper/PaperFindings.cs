@@ -77,9 +77,10 @@ public static class PaperFindings
             .Select(g => new SmoothedStudents(g.Key, g.DistinctBy(s => SeedOf(s.Replicate)).Select(s => new StudentPoint(SeedOf(s.Replicate), s.TeacherGamma, s.TestAccuracy)).ToList()))
             .ToList();
         var taughtAlphas = smoothed.Select(a => a.Alpha).ToHashSet();
-        var teachers = Teachers(results).Where(t => t.Alpha == 0).DistinctBy(t => SeedOf(t.Replicate))
+        var models = Teachers(results);
+        var teachers = models.Where(t => t.Alpha == 0).DistinctBy(t => SeedOf(t.Replicate))
             .Select(h => (Seed: SeedOf(h.Replicate), Hard: h.TestAccuracy,
-                Smooth: Teachers(results).Where(t => t.Alpha > 0 && SeedOf(t.Replicate) == SeedOf(h.Replicate) && (taughtAlphas.Count == 0 || taughtAlphas.Contains(t.Alpha)))
+                Smooth: models.Where(t => t.Alpha > 0 && SeedOf(t.Replicate) == SeedOf(h.Replicate) && (taughtAlphas.Count == 0 || taughtAlphas.Contains(t.Alpha)))
                     .Select(t => t.TestAccuracy).DefaultIfEmpty(double.NaN).Average()))
             .Where(t => double.IsFinite(t.Smooth))
             .Select(t => new TeacherSeed(t.Seed, t.Hard, t.Smooth)).ToList();

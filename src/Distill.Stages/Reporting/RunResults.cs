@@ -65,7 +65,7 @@ public sealed record CalibrationResult(string Id, int? Replicate, string Group, 
 public sealed record ProjectionSplit(string Split, double Tightness, double CentroidSpread);
 
 /// <summary>One model of a project stage (a train stage, or a distill stage: <see cref="IsStudent"/>), with the alpha and the replicate seed of the train stage behind it.</summary>
-public sealed record ProjectedModel(string StageId, int? Replicate, double Alpha, IReadOnlyList<ProjectionSplit> Splits, bool IsStudent)
+public sealed record ProjectedModel(string StageId, int? Replicate, string Group, double Alpha, IReadOnlyList<ProjectionSplit> Splits, bool IsStudent)
 {
     public ProjectionSplit? Training => Splits.FirstOrDefault(s => s.Split == ProjectionResult.TrainingSplit);
 
@@ -74,7 +74,7 @@ public sealed record ProjectedModel(string StageId, int? Replicate, double Alpha
 }
 
 /// <summary>A project stage's results, models in order of alpha.</summary>
-public sealed record ProjectionResult(string Id, IReadOnlyList<ProjectedModel> Models)
+public sealed record ProjectionResult(string Id, int? Replicate, string Group, IReadOnlyList<ProjectedModel> Models) : IReplicated
 {
     public const string TrainingSplit = "training";
 }
@@ -118,8 +118,8 @@ public sealed record RunResults(IReadOnlyList<TeacherResult> Teachers, IReadOnly
             })
             .OrderBy(c => c.Alpha).ThenBy(c => c.Id, StringComparer.Ordinal).ToList();
 
-        var projections = OfKind(StageKinds.Project).Select(p => new ProjectionResult(p.Definition.Id,
-                (p.Definition.Inputs.GetValueOrDefault("models") ?? []).Select(m => new ProjectedModel(m, ReplicateOf(m), AlphaOf(m), ProjectedSplits(p, m), pipeline.Stage(m).Kind == StageKinds.Distill))
+        var projections = OfKind(StageKinds.Project).Select(p => new ProjectionResult(p.Definition.Id, ReplicateOf(p.Definition.Id), GroupOf(p.Definition.Id),
+                (p.Definition.Inputs.GetValueOrDefault("models") ?? []).Select(m => new ProjectedModel(m, ReplicateOf(m), GroupOf(m), AlphaOf(m), ProjectedSplits(p, m), pipeline.Stage(m).Kind == StageKinds.Distill))
                     .OrderBy(m => m.Alpha).ToList()))
             .ToList();
 
