@@ -2,8 +2,9 @@
 namespace Distill.Runs;
 
 /// <summary>
-/// The folder of one stage: <c>manifest.json</c>, <c>outputs/</c>, <c>checkpoints/</c>, plus the
-/// trainer's <c>metrics.csv</c> / <c>metrics.json</c>. Created through <see cref="RunDirectory.Stage"/>.
+/// The folder of one stage result, <c>store/&lt;key&gt;/</c>: <c>manifest.json</c>, <c>definition.json</c>, <c>outputs/</c>,
+/// <c>checkpoints/</c>, plus the trainer's <c>metrics.csv</c> / <c>metrics.json</c>. Reached through
+/// <see cref="StageStore.Entry"/> (by key) or <see cref="RunDirectory.Stage"/> (by a pipeline's stage id).
 /// </summary>
 public sealed class StageDirectory
 {
@@ -13,15 +14,17 @@ public sealed class StageDirectory
     public const string MetricsCsvFileName = "metrics.csv";
     public const string MetricsJsonFileName = "metrics.json";
     public const string TensorBoardFolderName = "tensorboard";
+    public const string DefinitionFileName = "definition.json";
 
-    internal StageDirectory(string stageId, string rootPath)
+    internal StageDirectory(string key, string rootPath)
     {
-        StageId = stageId;
+        Key = key;
         RootPath = rootPath;
         Checkpoints = new CheckpointStore(CheckpointsPath);
     }
 
-    public string StageId { get; }
+    /// <summary>The key whose result this folder holds.</summary>
+    public string Key { get; }
 
     public string RootPath { get; }
 
@@ -34,6 +37,9 @@ public sealed class StageDirectory
     public string MetricsCsvPath => Path.Combine(RootPath, MetricsCsvFileName);
 
     public string MetricsJsonPath => Path.Combine(RootPath, MetricsJsonFileName);
+
+    /// <summary>The canonical definition the key was computed from (for `distill plan`'s estimates and for people reading the store).</summary>
+    public string DefinitionPath => Path.Combine(RootPath, DefinitionFileName);
 
     /// <summary>TensorBoard event files (wall-clock stamped, so kept out of the hashed outputs).</summary>
     public string TensorBoardPath => Path.Combine(RootPath, TensorBoardFolderName);
@@ -57,11 +63,21 @@ public sealed class StageDirectory
     public void WriteManifest(StageManifest manifest)
     {
         ArgumentNullException.ThrowIfNull(manifest);
-        if (manifest.StageId != StageId)
-            throw new ArgumentException($"Manifest of stage '{manifest.StageId}' cannot be written into the folder of stage '{StageId}'.", nameof(manifest));
+        if (!string.Equals(manifest.Key, Key, StringComparison.OrdinalIgnoreCase))
+            throw new ArgumentException($"The manifest of key {StageKey.Short(manifest.Key)} cannot be written into the entry of key {StageKey.Short(Key)}.", nameof(manifest));
         Directory.CreateDirectory(RootPath);
         manifest.Save(ManifestPath);
     }
+
+    /// <summary>Writes the canonical definition beside the manifest (atomically).</summary>
+    public void WriteDefinition(string canonicalJson)
+    {
+        Directory.CreateDirectory(RootPath);
+        AtomicFile.WriteAllText(DefinitionPath, canonicalJson);
+    }
+
+    /// <summary>The canonical definition, or null if none was written.</summary>
+    public string? ReadDefinition() => File.Exists(DefinitionPath) ? File.ReadAllText(DefinitionPath) : null;
 
     /// <summary>
     /// Deletes the manifest, then outputs/, checkpoints/, tensorboard/ and the metrics files, and recreates the empty folders.

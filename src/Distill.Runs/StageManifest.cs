@@ -23,7 +23,7 @@ public sealed record OutputFile(string Path, long SizeBytes, string Sha256);
 public sealed record StageInput(string StageId, string Key);
 
 /// <summary>
-/// The record of one stage, stored as <c>stages/&lt;id&gt;/manifest.json</c> (fields documented in docs/formats.md).
+/// The record of one stage, stored as <c>store/&lt;key&gt;/manifest.json</c> (fields documented in docs/formats.md).
 /// Immutable: the helpers return updated copies. Written last and atomically, so a "completed" manifest
 /// always describes complete outputs.
 /// </summary>
@@ -42,16 +42,20 @@ public sealed record StageManifest(
     IReadOnlyList<EpochMetrics> EpochMetrics,
     string? FailureReason,
     IReadOnlyList<OutputFile> Outputs,
-    IReadOnlyList<StageInput> Inputs)
+    IReadOnlyList<StageInput> Inputs,
+    string? Pipeline = null)
 {
     /// <summary>Version of this manifest layout; readers refuse newer versions.</summary>
     public const int CurrentFormatVersion = 1;
 
     /// <summary>A manifest for a stage that has not started.</summary>
-    public static StageManifest Pending(string stageId, string kind, string key, IEnumerable<StageInput> inputs) =>
+    public static StageManifest Pending(string stageId, string kind, string key, IEnumerable<StageInput> inputs, string? pipeline = null) =>
         new(CurrentFormatVersion, stageId, kind, key, StageStatus.Pending, null, null, null, 0, null,
             new Dictionary<string, double>(), [], null, [],
-            inputs.OrderBy(i => i.StageId, StringComparer.Ordinal).ToList());
+            inputs.OrderBy(i => i.StageId, StringComparer.Ordinal).ToList(), pipeline);
+
+    /// <summary>"pipeline/stage" that computed this result (the stage id alone for results made before the store).</summary>
+    public string Origin => Pipeline is null ? StageId : $"{Pipeline}/{StageId}";
 
     /// <summary>
     /// The manifest for a new attempt: running, attempts + 1, started now. Progress and metrics are kept

@@ -27,17 +27,26 @@ public static class StageState
     /// checkpoint -> Resume (a failure may be transient, e.g. the process was killed or ran out of memory;
     /// resuming repeats exactly what a fresh run would do, because randomness depends only on position);
     /// anything else (no manifest, other key, pending, no checkpoint) -> Fresh.
+    /// <paramref name="pointer"/> is the key the pipeline's stage stood for before (null if never run) and
+    /// <paramref name="change"/> what differs from it; they only shape the reason.
     /// </summary>
-    public static StageDecision Decide(StageManifest? stored, string currentKey, CheckpointEntry? latestCheckpoint)
+    public static StageDecision Decide(StageManifest? stored, string currentKey, CheckpointEntry? latestCheckpoint,
+        string? pointer = null, string? change = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(currentKey);
-        if (stored is null) return new(StageAction.Fresh, "no manifest: never run", null, null);
-        if (!string.Equals(stored.Key, currentKey, StringComparison.OrdinalIgnoreCase))
+        bool samePointer = pointer is not null && SameKey(pointer, currentKey);
+        if (stored is null)
+            return new(StageAction.Fresh, pointer is null ? "never run"
+                : samePointer ? "its store entry is gone: starting over"
+                : $"key changed from {StageKey.Short(pointer)} to {StageKey.Short(currentKey)}: {change ?? "definition, data or inputs differ"}", null, null);
+        if (!SameKey(stored.Key, currentKey))
             return new(StageAction.Fresh, $"key changed from {StageKey.Short(stored.Key)} to {StageKey.Short(currentKey)}: definition, data or inputs differ", stored, null);
 
         return stored.Status switch
         {
-            StageStatus.Completed => new(StageAction.Skip, "completed with the same key", stored, null),
+            StageStatus.Completed when samePointer => new(StageAction.Skip, "completed with the same key", stored, null),
+            StageStatus.Completed => new(StageAction.Skip,
+                $"found in the store: computed by {stored.Origin}{(stored.FinishedAt is { } at ? $" on {at:yyyy-MM-dd HH:mm} UTC" : "")}", stored, null),
             StageStatus.Running or StageStatus.Cancelled or StageStatus.Failed when latestCheckpoint is not null =>
                 new(StageAction.Resume, $"{Describe(stored.Status)} with the same key; resuming from epoch {latestCheckpoint.Epoch}, step {latestCheckpoint.Step}", stored, latestCheckpoint),
             StageStatus.Running or StageStatus.Cancelled or StageStatus.Failed =>
@@ -51,11 +60,11 @@ public static class StageState
     /// <paramref name="verifyOutputs"/>, a completed stage whose outputs no longer match their recorded hashes is
     /// run afresh instead of skipped.
     /// </summary>
-    public static StageDecision Inspect(StageDirectory stage, string currentKey, bool verifyOutputs = false)
+    public static StageDecision Inspect(StageDirectory stage, string currentKey, bool verifyOutputs = false, string? pointer = null, string? change = null)
     {
         ArgumentNullException.ThrowIfNull(stage);
         var stored = stage.ReadManifest();
-        var decision = Decide(stored, currentKey, stage.Checkpoints.Latest());
+        var decision = Decide(stored, currentKey, stage.Checkpoints.Latest(), pointer, change);
         if (decision.Action != StageAction.Skip || !verifyOutputs) return decision;
         var problems = stage.VerifyOutputs(decision.Previous!);
         return problems.Count == 0 ? decision
@@ -66,9 +75,9 @@ public static class StageState
     /// <see cref="Inspect"/>, then for <see cref="StageAction.Fresh"/> wipes the stage folder (manifest, outputs,
     /// checkpoints, metrics) so outputs of two keys never mix.
     /// </summary>
-    public static StageDecision Prepare(StageDirectory stage, string currentKey, bool verifyOutputs = false)
+    public static StageDecision Prepare(StageDirectory stage, string currentKey, bool verifyOutputs = false, string? pointer = null, string? change = null)
     {
-        var decision = Inspect(stage, currentKey, verifyOutputs);
+        var decision = Inspect(stage, currentKey, verifyOutputs, pointer, change);
         if (decision.Action == StageAction.Fresh)
         {
             stage.Wipe();
@@ -81,6 +90,8 @@ public static class StageState
         }
         return decision;
     }
+
+    private static bool SameKey(string a, string b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
 
     private static string Describe(StageStatus status) => status.ToString().ToLowerInvariant();
 }

@@ -30,7 +30,7 @@ public sealed class AnalysisRun : IDisposable
     public string RunDirectory { get; }
     public string Temp => _temp.Path;
 
-    public string Outputs(string stageId) => Path.Combine(RunDirectory, Runs.RunDirectory.StagesFolderName, stageId, StageDirectory.OutputsFolderName);
+    public string Outputs(string stageId) => RunResults.Stage(RunDirectory, stageId).OutputsPath;
 
     public StageManifest Manifest(string stageId) => RunResults.Manifest(RunDirectory, stageId);
 

@@ -24,7 +24,7 @@ public sealed class LogitCacheTests(ITestOutputHelper output) : IDisposable
 
     private string Pipeline => DistillCli.TestPipeline("cache.yaml");
     private string RunDir => _temp.Combine("runs", "cache");
-    private string CachePath => Path.Combine(RunDir, "stages", "cache", "outputs", LogitCacheLayout.FileName(DataSplit.Train));
+    private string CachePath => RunResults.Output(RunDir, "cache", LogitCacheLayout.FileName(DataSplit.Train));
 
     private string RunToEnd()
     {
@@ -42,7 +42,7 @@ public sealed class LogitCacheTests(ITestOutputHelper output) : IDisposable
         var data = catalog.Get("fmnist").Prepared;
         var spec = StageOptions.Model(pipeline.Models["tiny-resnet"]);
         using var teacherModel = spec.Create(1, 28, 28, 10);
-        ModelWeights.Load(teacherModel, Path.Combine(RunDir, "stages", "teacher", "outputs", Outputs.Weights));
+        ModelWeights.Load(teacherModel, RunResults.Output(RunDir, "teacher", Outputs.Weights));
 
         using var cache = new CachedTeacher(NpyFile.Open(CachePath), CPU);
         var cached = FirstLosses(data, spec, cache, steps: 20);
@@ -105,7 +105,7 @@ public sealed class LogitCacheTests(ITestOutputHelper output) : IDisposable
         // Checked before use: the cache stage's manifest hashes catch changed bytes, the reader's check the
         // provenance and shape; together they name the file and what differs.
         var expected = sidecar;
-        var cacheStage = RunDirectory.Open(_temp.Combine("runs"), "cache").Stage("cache");
+        var cacheStage = RunResults.Stage(RunDir, "cache");
         var differences = cacheStage.VerifyOutputs(RunResults.Manifest(RunDir, "cache")).Concat(LogitCacheValidator.Check(expected, CachePath)).ToList();
         Assert.NotEmpty(differences);
         output.WriteLine($"{damage}: {string.Join("; ", differences)}");

@@ -64,9 +64,9 @@ public sealed class PipelineResumeTests(ITestOutputHelper output) : IDisposable
         var root = _temp.Combine("term");
         using (var running = DistillCli.Start("run", Pipeline, "--runs", root))
         {
-            var teacher = Path.Combine(root, "resume", "stages", "teacher-a");
+            var run = RunDirectory.AtPath(Path.Combine(root, "resume"));
             var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-            while (!Directory.Exists(Path.Combine(teacher, "checkpoints")) && DateTime.UtcNow < deadline && !running.Process.HasExited)
+            while (!(run.Stage("teacher-a") is { } teacher && Directory.Exists(teacher.CheckpointsPath)) && DateTime.UtcNow < deadline && !running.Process.HasExited)
                 Thread.Sleep(50);
             Thread.Sleep(300);
             Assert.False(running.Process.HasExited, "the run ended before it could be stopped:\n" + running.Output);
@@ -78,10 +78,10 @@ public sealed class PipelineResumeTests(ITestOutputHelper output) : IDisposable
             Assert.Equal(0, running.Process.ExitCode);
             Assert.Contains("Stopped; run the same command again", running.Output);
 
-            var stopped = Directory.GetDirectories(Path.Combine(root, "resume", "stages"))
-                .Select(d => RunResults.Manifest(Path.Combine(root, "resume"), Path.GetFileName(d)))
+            var stopped = run.ExistingStageIds()
+                .Select(id => RunResults.Manifest(run.RootPath, id))
                 .Single(m => m.Status == StageStatus.Cancelled);
-            var checkpoints = new CheckpointStore(Path.Combine(root, "resume", "stages", stopped.StageId, "checkpoints")).List();
+            var checkpoints = run.Store.Entry(stopped.Key).Checkpoints.List();
             Assert.Contains(checkpoints, c => c.Info.Reason == "shutdown");
             // A clean release removes the owner record (a killed owner would leave it for the next one to report).
             Assert.False(File.Exists(Path.Combine(root, "resume", RunDirectory.LockFileName + OwnerLock.OwnerSuffix)), "the lock was not released");
@@ -100,7 +100,7 @@ public sealed class PipelineResumeTests(ITestOutputHelper output) : IDisposable
         var before = RunResults.Fingerprint(Path.Combine(root, "resume"));
 
         // Training stages also leave TensorBoard event files with their per-epoch curves.
-        var events = Directory.GetFiles(Path.Combine(root, "resume", "stages", "teacher-a", "tensorboard"), "events.out.tfevents.*");
+        var events = Directory.GetFiles(RunResults.Stage(Path.Combine(root, "resume"), "teacher-a").TensorBoardPath, "events.out.tfevents.*");
         Assert.Contains("epoch/test_accuracy", System.Text.Encoding.UTF8.GetString(File.ReadAllBytes(Assert.Single(events))));
 
         var watch = Stopwatch.StartNew();

@@ -25,7 +25,7 @@ public sealed class ReplicatesPipelineTests(ITestOutputHelper output) : IDisposa
         Assert.Equal(Weights("teacher-0.0-seed1"), Weights("twin-seed1"));
         Assert.NotEqual(Weights("teacher-0.0-seed1"), Weights("teacher-0.0-seed2"));
 
-        var markdown = File.ReadAllText(Path.Combine(run, "stages", "report", "outputs", "report.md"));
+        var markdown = File.ReadAllText(RunResults.Output(run, "report", "report.md"));
         output.WriteLine(markdown);
         // The summary: each finding judged on three paired seeds (whatever the verdict), none "not tested (n seeds)".
         var summary = markdown.Split('\n').Where(l => l.StartsWith("| 1 |") || l.StartsWith("| 2 |") || l.StartsWith("| 3 |") || l.StartsWith("| 4 |")).ToList();

@@ -1,4 +1,5 @@
 using Distill.Cli.Commands;
+using Distill.EndToEnd.Tests.Support;
 using Distill.Pipelines.Catalogue;
 
 namespace Distill.EndToEnd.Tests;
@@ -147,11 +148,11 @@ public sealed class StudentSubjectPipelineTests : IDisposable
 
         Assert.True(code == 0, output);
         var run = Path.Combine(runs, "cache");
-        var sidecar = Distill.Runs.LogitCacheSidecar.Load(Path.Combine(run, "stages", "student-cache", "outputs", "logits-test.npy.json"))!;
+        var sidecar = Distill.Runs.LogitCacheSidecar.Load(RunResults.Output(run, "student-cache", "logits-test.npy.json"))!;
         Assert.Equal(Support.RunResults.Manifest(run, "student").Key, sidecar.TeacherStageKey); // the student's model, not its teacher's
         Assert.InRange(Support.RunResults.Manifest(run, "student-calibration").Metrics["ece"], 0, 1);
         Assert.Contains("tightness_student", string.Join(",", Support.RunResults.Manifest(run, "student-projection").Metrics.Keys));
-        var markdown = File.ReadAllText(Path.Combine(run, "stages", "report", "outputs", "report.md"));
+        var markdown = File.ReadAllText(RunResults.Output(run, "report", "report.md"));
         Assert.Contains("student student (teacher alpha = 0)", markdown); // the reliability diagram names the student
     }
 }

@@ -135,16 +135,16 @@ public sealed class WorkerTests : IDisposable
     {
         var run = RunDirectory.Open(_layout.Runs, name);
         var t0 = new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
-        var pending = (string id, string kind) => StageManifest.Pending(id, kind, new string('a', 64), []);
+        var pending = (string id, string kind) => StageManifest.Pending(id, kind, new string(id[0], 64), []);
 
-        run.Stage("b-train").WriteManifest(pending("b-train", "train").StartAttempt(t0)
+        RunResults.WriteStage(run, pending("b-train", "train").StartAttempt(t0)
             .WithEpoch(new StageProgress(2, 20), new EpochMetrics(2, new Dictionary<string, double> { ["validation_accuracy"] = 0.5 }))
             .Complete(t0.AddSeconds(95), new Dictionary<string, double>
             {
                 ["validation_accuracy"] = 0.875, ["test_accuracy"] = 0.8614, ["ece"] = 0.04213,
             }, []));
-        run.Stage("a-cache").WriteManifest(pending("a-cache", "cache-logits").StartAttempt(t0).Fail(t0.AddSeconds(3), "disk full while writing logits"));
-        run.Stage("c-student").WriteManifest(pending("c-student", "distill").StartAttempt(DateTimeOffset.UtcNow.AddSeconds(-30))
+        RunResults.WriteStage(run, pending("a-cache", "cache-logits").StartAttempt(t0).Fail(t0.AddSeconds(3), "disk full while writing logits"));
+        RunResults.WriteStage(run, pending("c-student", "distill").StartAttempt(DateTimeOffset.UtcNow.AddSeconds(-30))
             .WithEpoch(new StageProgress(3, 30), new EpochMetrics(3, new Dictionary<string, double> { ["validation_accuracy"] = 0.625 })));
         return run.RootPath;
     }
@@ -202,7 +202,7 @@ public sealed class WorkerTests : IDisposable
     {
         var run = RunDirectory.Open(_layout.Runs, "smoke");
         File.WriteAllText(Path.Combine(run.RootPath, PipelineRunner.PipelineCopyName), SmokeText);
-        run.Stage("teacher-0.1").WriteManifest(StageManifest.Pending("teacher-0.1", "train", new string('b', 64), [])
+        RunResults.WriteStage(run, StageManifest.Pending("teacher-0.1", "train", new string('b', 64), [])
             .StartAttempt(DateTimeOffset.UtcNow).WithEpoch(new StageProgress(1, 13)));
 
         var (code, text) = Status("smoke", _layout);
@@ -422,8 +422,7 @@ public sealed class WorkerProcessTests(ITestOutputHelper output) : IDisposable
         var run = Path.Combine(layout.Runs, "smoke");
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
         bool AllCompleted() => stageIds.All(id =>
-            File.Exists(Path.Combine(run, RunDirectory.StagesFolderName, id, StageDirectory.ManifestFileName))
-            && RunResults.Manifest(run, id).Status == StageStatus.Completed);
+            RunDirectory.AtPath(run).Stage(id)?.ReadManifest() is { Status: StageStatus.Completed });
         while (!(AllCompleted() && QueueLayout.PipelineFiles(layout.Done).Count == 1))
         {
             Assert.False(_worker.Process.HasExited, $"worker exited early:\n{_worker.Output}");

@@ -28,7 +28,7 @@ public class MetricsFilesTests
     public void Both_files_land_in_the_stage_folder()
     {
         using var dir = new TempDirectory();
-        var stage = RunDirectory.Open(dir.Path, "p").Stage("teacher");
+        var stage = StageStore.Under(dir.Path).Entry("k");
         var epochs = new[] { new EpochMetrics(0, new Dictionary<string, double> { ["loss"] = 2.5 }) };
 
         MetricsFiles.Write(stage, epochs, new Dictionary<string, double> { ["test_acc"] = 0.9 });

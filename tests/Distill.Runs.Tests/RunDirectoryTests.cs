@@ -3,21 +3,65 @@ namespace Distill.Runs.Tests;
 public class RunDirectoryTests
 {
     [Fact]
-    public void Stage_paths_follow_the_documented_layout()
+    public void Stage_ids_point_into_the_store_beside_the_runs()
     {
         using var dir = new TempDirectory();
         var run = RunDirectory.Open(dir.Path, "fmnist-ls");
-        var stage = run.Stage("teacher-a0.1");
+        Assert.Null(run.Stage("teacher-a0.1"));
+        var key = new string('a', 64);
+        run.WritePointer("teacher-a0.1", Pointer(key, """{"id":"teacher-a0.1","parameters":{"alpha":0.1}}"""));
+        var stage = run.Stage("teacher-a0.1")!;
         stage.EnsureCreated();
 
         var root = Path.Combine(dir.Path, "fmnist-ls");
         Assert.Equal(root, run.RootPath);
         Assert.Equal(Path.Combine(root, "run.lock"), run.LockPath);
-        Assert.Equal(Path.Combine(root, "stages", "teacher-a0.1", "manifest.json"), stage.ManifestPath);
-        Assert.True(Directory.Exists(Path.Combine(root, "stages", "teacher-a0.1", "outputs")));
-        Assert.True(Directory.Exists(Path.Combine(root, "stages", "teacher-a0.1", "checkpoints")));
+        Assert.Equal(Path.Combine(root, "stages", "teacher-a0.1.json"), run.PointerPath("teacher-a0.1"));
+        Assert.Equal(Path.Combine(dir.Path, "store", key, "manifest.json"), stage.ManifestPath);
+        Assert.True(Directory.Exists(Path.Combine(dir.Path, "store", key, "outputs")));
         Assert.Equal(Path.Combine(stage.OutputsPath, "logits", "train.npy"), stage.OutputPath("logits/train.npy"));
         Assert.Equal(["teacher-a0.1"], run.ExistingStageIds());
+        Assert.Equal([key], run.Store.Keys());
+    }
+
+    private static StagePointer Pointer(string key, string definition, string fingerprint = "f", IReadOnlyDictionary<string, string>? inputs = null) =>
+        StagePointer.Create(key, "train", definition, fingerprint, inputs ?? new Dictionary<string, string>(), DateTimeOffset.UnixEpoch);
+
+    [Fact]
+    public void A_pointer_explains_which_settings_and_inputs_changed()
+    {
+        var before = Pointer("a", """{"id":"s","parameters":{"alpha":0.1,"epochs":3}}""", inputs: new Dictionary<string, string> { ["teacher"] = "k1" });
+        var after = Pointer("b", """{"id":"s","parameters":{"alpha":0.2,"epochs":3,"lr":0.5}}""", inputs: new Dictionary<string, string> { ["teacher"] = "k2" });
+        Assert.Equal("parameters.alpha 0.1 -> 0.2; parameters.lr (unset) -> 0.5; input 'teacher' changed", before.DescribeChangeTo(after));
+        Assert.Equal("dataset files changed", before.DescribeChangeTo(before with { DatasetFingerprint = "g" }));
+    }
+
+    [Fact]
+    public void Stage_folders_of_an_earlier_Distill_move_into_the_store_with_a_pointer()
+    {
+        using var dir = new TempDirectory();
+        var run = RunDirectory.Open(dir.Path, "old");
+        var key = new string('b', 64);
+        var legacy = Path.Combine(run.StagesPath, "teacher");
+        Directory.CreateDirectory(Path.Combine(legacy, "outputs"));
+        File.WriteAllText(Path.Combine(legacy, "outputs", "weights.bin"), "w");
+        StageManifestTests.Sample(key, StageStatus.Completed).Save(Path.Combine(legacy, "manifest.json"));
+        Assert.Equal(key, run.Stage("teacher")!.Key); // readable before it moves
+
+        Assert.Equal(1, run.AdoptLegacyStageFolders(DateTimeOffset.UnixEpoch));
+
+        Assert.False(Directory.Exists(legacy));
+        Assert.Equal(key, run.ReadPointer("teacher")!.Key);
+        Assert.Equal("w", File.ReadAllText(run.Stage("teacher")!.OutputPath("weights.bin")));
+        Assert.Equal(0, run.AdoptLegacyStageFolders(DateTimeOffset.UnixEpoch));
+    }
+
+    [Fact]
+    public void A_pipeline_cannot_be_named_like_the_store()
+    {
+        using var dir = new TempDirectory();
+        var error = Assert.Throws<ArgumentException>(() => RunDirectory.Open(dir.Path, "store"));
+        Assert.Contains("result store", error.Message);
     }
 
     [Theory]
@@ -49,7 +93,7 @@ public class RunDirectoryTests
     public void Output_names_that_escape_or_are_ambiguous_are_rejected(string name)
     {
         using var dir = new TempDirectory();
-        var stage = RunDirectory.Open(dir.Path, "p").Stage("s");
+        var stage = StageStore.Under(dir.Path).Entry("k");
         var error = Assert.Throws<ArgumentException>(() => stage.OutputPath(name));
         Assert.Contains("output name", error.Message);
     }
@@ -66,7 +110,7 @@ public class RunDirectoryTests
     public void Recorded_outputs_verify_and_changes_are_reported()
     {
         using var dir = new TempDirectory();
-        var stage = RunDirectory.Open(dir.Path, "p").Stage("s");
+        var stage = StageStore.Under(dir.Path).Entry("k");
         stage.EnsureCreated();
         AtomicFile.WriteAllText(stage.OutputPath("weights.bin"), "weights");
         AtomicFile.WriteAllText(stage.OutputPath("plots/r.csv"), "1,2");

@@ -36,7 +36,7 @@ public class StageStateTests
 
     private static StageDirectory StageWithOldRun(TempDirectory dir, StageStatus status, bool withCheckpoint)
     {
-        var stage = RunDirectory.Open(dir.Path, "p").Stage("student-T4");
+        var stage = StageStore.Under(dir.Path).Entry("k1");
         stage.EnsureCreated();
         AtomicFile.WriteAllText(stage.OutputPath("weights.bin"), "old weights");
         AtomicFile.WriteAllText(stage.MetricsCsvPath, "epoch,loss\n0,1\n");

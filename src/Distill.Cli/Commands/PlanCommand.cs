@@ -11,7 +11,7 @@ internal static class PlanCommand
     public static Command Create()
     {
         var file = new Argument<string>("file") { Description = "Pipeline YAML file" };
-        var command = new Command("plan", "Show what a run would do with every stage (reuse, resume, run fresh) and why, without running") { file, RunCommand.RunsRoot };
+        var command = new Command("plan", "Show what a run would do with every stage (reuse, resume, run fresh), why, and about how long it takes, without running") { file, RunCommand.RunsRoot };
         command.SetAction(parse => Run(parse.GetValue(file)!, parse.GetValue(RunCommand.RunsRoot)!, Console.Out));
         return command;
     }
@@ -28,13 +28,24 @@ internal static class PlanCommand
         var width = plan.Select(p => p.StageId.Length).DefaultIfEmpty(5).Max();
         foreach (var stage in plan)
         {
-            var last = stage.LastSeconds is { } s && stage.Action != StageAction.Skip ? $" (last attempt {s.ToString("0", CultureInfo.InvariantCulture)} s)" : "";
-            output.WriteLine($"{stage.StageId.PadRight(width)}  {Word(stage.Action),-7}  {stage.Reason}{last}");
+            var estimate = stage.Action == StageAction.Skip ? "" : stage.Estimate is { } e ? $" [~{Duration(e.Seconds)}: {e.Basis}]" : " [no estimate: nothing similar stored]";
+            var waits = stage.ComputedNowBy is { } who ? $" (being computed now by {who}: the run will wait for it)" : "";
+            output.WriteLine($"{stage.StageId.PadRight(width)}  {Word(stage.Action),-7}  {stage.Reason}{waits}{estimate}");
         }
         int Count(StageAction a) => plan.Count(p => p.Action == a);
-        output.WriteLine($"{Count(StageAction.Skip)} up to date, {Count(StageAction.Resume)} to resume, {Count(StageAction.Fresh)} to run");
+        var toDo = plan.Where(p => p.Action != StageAction.Skip).ToList();
+        var known = toDo.Where(p => p.Estimate is not null).Sum(p => p.Estimate!.Seconds);
+        var unknown = toDo.Count(p => p.Estimate is null);
+        var total = toDo.Count == 0 ? "nothing to compute"
+            : $"about {Duration(known)} of work{(unknown > 0 ? $" plus {unknown} stage(s) with no estimate" : "")}";
+        output.WriteLine($"{Count(StageAction.Skip)} reused, {Count(StageAction.Resume)} to resume, {Count(StageAction.Fresh)} to run: {total}");
         return 0;
     }
+
+    private static string Duration(double seconds) =>
+        seconds < 90 ? $"{seconds.ToString("0", CultureInfo.InvariantCulture)} s"
+        : seconds < 5400 ? $"{(seconds / 60).ToString("0.#", CultureInfo.InvariantCulture)} min"
+        : $"{(seconds / 3600).ToString("0.#", CultureInfo.InvariantCulture)} h";
 
     /// <summary>The word `distill run` prints for the same decision.</summary>
     private static string Word(StageAction action) => action switch

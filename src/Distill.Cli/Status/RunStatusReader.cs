@@ -67,10 +67,10 @@ internal static class RunStatusReader
     {
         var rows = ReadRun(runsRoot, name, DateTimeOffset.UtcNow) ?? [];
         var run = RunDirectory.Open(runsRoot, name);
-        var manifests = run.ExistingStageIds().Select(id => run.Stage(id).ManifestPath).Where(File.Exists).ToList();
+        var manifests = run.ExistingStageIds().Select(id => run.Stage(id)?.ManifestPath).OfType<string>().Where(File.Exists).ToList();
         var lastChange = manifests.Count > 0 ? manifests.Max(File.GetLastWriteTimeUtc) : Directory.GetLastWriteTimeUtc(run.RootPath);
         var completed = rows.Count(r => r.State == "completed");
-        var state = File.Exists(run.LockPath) ? "running"
+        var state = File.Exists(run.LockPath) && OwnerLock.IsHeld(run.LockPath) ? "running"
             : rows.Count > 0 && completed == rows.Count ? "completed"
             : rows.Any(r => r.State is "failed" or "unreadable") ? "failed"
             : rows.Any(r => r.State == "running") ? "interrupted"
@@ -82,7 +82,7 @@ internal static class RunStatusReader
     {
         var epochs = stage?.Parameters.TryGetInt("epochs");
         StageManifest? manifest;
-        try { manifest = run.Stage(id).ReadManifest(); }
+        try { manifest = run.Stage(id)?.ReadManifest(); }
         catch (Exception e) when (e is RunFormatException or IOException)
         {
             return new StageStatusRow(id, stage?.Kind ?? "?", "unreadable", null, epochs, null, null, null, null, e.Message);

@@ -58,12 +58,12 @@ public static class RunComparer
     /// <summary>A run folder as stored: its pipeline copy, resolved, and its stage folders.</summary>
     private sealed class RunSnapshot
     {
-        private readonly string _root;
+        private readonly RunDirectory _run;
         private readonly PipelineDefinition? _pipeline;
 
-        private RunSnapshot(string root, PipelineDefinition? pipeline, IReadOnlyList<string> stageIds)
+        private RunSnapshot(RunDirectory run, PipelineDefinition? pipeline, IReadOnlyList<string> stageIds)
         {
-            _root = root;
+            _run = run;
             _pipeline = pipeline;
             StageIds = stageIds;
         }
@@ -78,33 +78,21 @@ public static class RunComparer
             var loaded = File.Exists(copy) ? PipelineLoader.Load(copy) : null;
             if (loaded is { Succeeded: false })
                 throw new ArgumentException($"{copy} no longer loads: {string.Join("; ", loaded.Errors.Take(3))}");
-            var stagesFolder = Path.Combine(root, RunDirectory.StagesFolderName);
+            var run = RunDirectory.AtPath(root);
             var fromPipeline = loaded?.Pipeline?.Stages.Select(s => s.Id) ?? [];
-            IEnumerable<string> onDisk = Directory.Exists(stagesFolder) ? Directory.EnumerateDirectories(stagesFolder).Select(d => Path.GetFileName(d)!).Order(StringComparer.Ordinal) : [];
-            return new RunSnapshot(root, loaded?.Pipeline, fromPipeline.Concat(onDisk).Distinct().ToList());
+            return new RunSnapshot(run, loaded?.Pipeline, fromPipeline.Concat(run.ExistingStageIds()).Distinct().ToList());
         }
 
-        public StageManifest? Manifest(string stageId) =>
-            StageManifest.Load(Path.Combine(_root, RunDirectory.StagesFolderName, stageId, StageDirectory.ManifestFileName));
+        public StageManifest? Manifest(string stageId) => _run.Stage(stageId)?.ReadManifest();
 
         /// <summary>The stage's canonical definition flattened to dotted paths ("parameters.alpha" -> "0.1"); empty if the pipeline lacks it.</summary>
         public IReadOnlyDictionary<string, string> Settings(string stageId)
         {
             var stage = _pipeline?.Stages.FirstOrDefault(s => s.Id == stageId);
-            var flat = new SortedDictionary<string, string>(StringComparer.Ordinal);
-            if (stage is null) return flat;
-            using var json = JsonDocument.Parse(stage.CanonicalJson(_pipeline!));
-            Flatten(json.RootElement, "", flat);
+            if (stage is null) return new SortedDictionary<string, string>(StringComparer.Ordinal);
+            var flat = DefinitionSettings.Flatten(stage.CanonicalJson(_pipeline!));
             flat.Remove("id"); // the ids are what is being paired, not a difference
             return flat;
-        }
-
-        private static void Flatten(JsonElement element, string path, IDictionary<string, string> into)
-        {
-            if (element.ValueKind == JsonValueKind.Object)
-                foreach (var p in element.EnumerateObject()) Flatten(p.Value, path.Length == 0 ? p.Name : $"{path}.{p.Name}", into);
-            else
-                into[path] = element.ValueKind == JsonValueKind.String ? element.GetString()! : element.GetRawText();
         }
     }
 }

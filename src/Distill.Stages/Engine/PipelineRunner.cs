@@ -60,6 +60,9 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors) : IPip
         if (missingData.Count > 0) throw new PipelineInvalidException(missingData);
         var run = RunDirectory.Open(request.RunsRoot, pipeline.Name);
         using var runLock = run.AcquireLock(observer.Info);
+        using var storeUse = run.Store.Use();
+        if (run.AdoptLegacyStageFolders(DateTimeOffset.UtcNow) is > 0 and var adopted)
+            observer.Info($"Moved {adopted} stage folder(s) of an earlier Distill into the result store '{run.Store.RootPath}'.");
         AtomicFile.WriteAllText(Path.Combine(run.RootPath, PipelineCopyName), File.ReadAllText(request.PipelinePath));
 
         using var data = new DataCatalog(pipeline);
@@ -83,16 +86,27 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors) : IPip
         return new RunSummary(pipeline.Name, run.RootPath, pipeline.Stages.Select(s => outcomes[s.Id]).ToList());
     }
 
-    /// <summary>A stage's key: its canonical definition, its dataset's fingerprint, the engine's format version, its inputs' keys.</summary>
-    private static string KeyOf(PipelineDefinition pipeline, StageDefinition stage, DataCatalog data, IReadOnlyDictionary<string, string> keys)
+    /// <summary>
+    /// A stage's key and what it is made of: its canonical definition, its dataset's fingerprint, the engine's format
+    /// version, its inputs' keys. Returned as the pointer the run directory keeps for the stage.
+    /// </summary>
+    private static StagePointer Identify(PipelineDefinition pipeline, StageDefinition stage, DataCatalog data, IReadOnlyDictionary<string, string> keys)
     {
         string fingerprint = stage.Dataset is null ? "" : data.Get(stage.Dataset).Fingerprint;
-        return StageKey.Compute(stage.CanonicalJson(pipeline), fingerprint, FormatVersion, stage.Dependencies.Select(d => keys[d]).ToList());
+        var definition = stage.CanonicalJson(pipeline);
+        var inputKeys = stage.Dependencies.ToDictionary(d => d, d => keys[d]);
+        var key = StageKey.Compute(definition, fingerprint, FormatVersion, stage.Dependencies.Select(d => keys[d]).ToList());
+        return StagePointer.Create(key, stage.Kind, definition, fingerprint, inputKeys, DateTimeOffset.UtcNow);
     }
+
+    /// <summary>What changed since the stage's previous key, for the reason line (null when the key is the same or never ran).</summary>
+    private static string? ChangeSince(StagePointer? previous, StagePointer current) =>
+        previous is null || string.Equals(previous.Key, current.Key, StringComparison.OrdinalIgnoreCase) ? null : previous.DescribeChangeTo(current);
 
     /// <summary>
     /// What <see cref="Run"/> would do with each stage now, deciding by the same keys and rule but touching nothing:
-    /// reuse (up to date), resume from a checkpoint, or run fresh, with the reason and how long its last attempt took.
+    /// reuse (from this run or from the store), resume from a checkpoint, or run fresh, with the reason, whether another
+    /// process is computing that key right now, and an estimate of the time from stored durations of similar stages.
     /// A stage downstream of one that fails is blocked at run time; a plan cannot know that in advance.
     /// </summary>
     public IReadOnlyList<StagePlan> Plan(RunRequest request)
@@ -101,17 +115,28 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors) : IPip
         var missingData = DataPreflight.Problems(pipeline);
         if (missingData.Count > 0) throw new PipelineInvalidException(missingData);
         var run = RunDirectory.Locate(request.RunsRoot, pipeline.Name);
+        var estimator = new DurationEstimator(run.Store);
         using var data = new DataCatalog(pipeline);
         var keys = new Dictionary<string, string>();
         var plan = new List<StagePlan>();
         foreach (var stage in pipeline.Stages)
         {
-            var key = keys[stage.Id] = KeyOf(pipeline, stage, data, keys);
-            var decision = StageState.Inspect(run.Stage(stage.Id), key, VerifiesOutputs(stage));
-            plan.Add(new StagePlan(stage.Id, stage.Kind, decision.Action, decision.Reason, decision.Previous?.DurationSeconds));
+            var current = Identify(pipeline, stage, data, keys);
+            keys[stage.Id] = current.Key;
+            var previous = run.ReadPointer(stage.Id) ?? LegacyPointer(run, stage.Id);
+            var decision = StageState.Inspect(run.Store.Entry(current.Key), current.Key, VerifiesOutputs(stage), previous?.Key, ChangeSince(previous, current));
+            var computing = run.Store.IsBeingComputed(current.Key, out var holder) ? holder?.ToString() ?? "another process" : null;
+            plan.Add(new StagePlan(stage.Id, stage.Kind, decision.Action, decision.Reason,
+                estimator.Estimate(stage.Kind, current.Definition, decision), computing));
         }
         return plan;
     }
+
+    /// <summary>A run made before the store has stage folders rather than pointers: their key still explains a change.</summary>
+    private static StagePointer? LegacyPointer(RunDirectory run, string stageId) =>
+        run.Stage(stageId)?.ReadManifest() is { } m
+            ? StagePointer.Create(m.Key, m.Kind, "{}", "", m.Inputs.ToDictionary(i => i.StageId, i => i.Key), DateTimeOffset.UtcNow)
+            : null;
 
     /// <summary>Logit caches are read by many students: their files are re-hashed on every run, so a damaged cache is rebuilt, never used.</summary>
     private bool VerifiesOutputs(StageDefinition stage) => _executors.TryGetValue(stage.Kind, out var executor) && executor.VerifiesOutputsOnEveryRun;
@@ -126,22 +151,32 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors) : IPip
         TorchSharp.torch.Device device, Dictionary<string, string> keys, IRunObserver observer, CancellationToken stop)
     {
         var clock = Stopwatch.StartNew();
-        var directory = run.Stage(stage.Id);
+        StageDirectory? directory = null;
         StageManifest? manifest = null;
         try
         {
-            var key = KeyOf(pipeline, stage, data, keys);
-            keys[stage.Id] = key;
+            var current = Identify(pipeline, stage, data, keys);
+            var key = keys[stage.Id] = current.Key;
+            var previous = run.ReadPointer(stage.Id);
+
+            // One process computes a key at a time; a second run reaching it waits, then finds it completed.
+            using var keyLock = run.Store.LockKey(key,
+                holder => observer.Info($"{stage.Id}: waiting for key {StageKey.Short(key)}, which {holder?.ToString() ?? "another process"} is computing"), stop);
+            if (keyLock is null)
+                return new StageOutcome(stage.Id, stage.Kind, StageRunStatus.Cancelled, "stopped while waiting for another run computing the same key", clock.Elapsed);
+            directory = run.Store.Entry(key);
 
             return TransientRetry.Execute(() =>
             {
-                var decision = StageState.Prepare(directory, key, VerifiesOutputs(stage));
+                var decision = StageState.Prepare(directory, key, VerifiesOutputs(stage), previous?.Key, ChangeSince(previous, current));
+                run.WritePointer(stage.Id, current);
                 if (decision.Action == StageAction.Skip)
                     return new StageOutcome(stage.Id, stage.Kind, StageRunStatus.UpToDate, decision.Reason, clock.Elapsed);
 
                 observer.StageStarting(stage.Id, stage.Kind, decision.Action, decision.Reason);
+                directory.WriteDefinition(stage.CanonicalJson(pipeline));
                 manifest = (decision.Action == StageAction.Resume ? decision.Previous! : StageManifest.Pending(stage.Id, stage.Kind, key,
-                    stage.Dependencies.Select(d => new StageInput(d, keys[d])))).StartAttempt(DateTimeOffset.UtcNow);
+                    stage.Dependencies.Select(d => new StageInput(d, keys[d])), pipeline.Name)).StartAttempt(DateTimeOffset.UtcNow);
                 directory.WriteManifest(manifest);
 
                 var context = new StageContext(pipeline, run, stage, directory, decision, data, device, observer,
@@ -167,7 +202,7 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors) : IPip
         catch (Exception e) when (e is DatasetException or TrainingDivergedException or PlatformDefectException or IOException or InvalidDataException or InvalidOperationException or ArgumentException or FormatException)
         {
             var reason = e.Message.ReplaceLineEndings(" ");
-            if (manifest is not null) directory.WriteManifest(manifest.Fail(DateTimeOffset.UtcNow, reason));
+            if (manifest is not null) directory!.WriteManifest(manifest.Fail(DateTimeOffset.UtcNow, reason));
             return new StageOutcome(stage.Id, stage.Kind, StageRunStatus.Failed, reason, clock.Elapsed);
         }
     }

@@ -56,5 +56,11 @@ public sealed class PipelineInvalidException(IReadOnlyList<string> errors)
     public IReadOnlyList<string> Errors { get; } = errors;
 }
 
-/// <summary>What a run would do with one stage (see <see cref="PipelineRunner.Plan"/>), and how long its last attempt took, if it ran before.</summary>
-public sealed record StagePlan(string StageId, string Kind, StageAction Action, string Reason, double? LastSeconds);
+/// <summary>
+/// What a run would do with one stage (see <see cref="PipelineRunner.Plan"/>), the estimated time, and who is computing
+/// its key right now (a run would wait for that process, then reuse its result), if anyone.
+/// </summary>
+public sealed record StagePlan(string StageId, string Kind, StageAction Action, string Reason, StageEstimate? Estimate, string? ComputedNowBy);
+
+/// <summary>An estimated duration and what it is based on ("as last time", "like 3 stored train stages differing in alpha").</summary>
+public sealed record StageEstimate(double Seconds, string Basis);

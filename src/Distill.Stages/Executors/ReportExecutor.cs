@@ -27,7 +27,7 @@ public sealed class ReportExecutor : StageExecutor<ReportParameters>
         {
             // No inputs declared: read whatever the run store holds completed (the stages may not have run yet in this pass).
             stages = context.Pipeline.Stages
-                .Where(s => s.Kind != StageKinds.Report && context.Run.Stage(s.Id).ReadManifest() is { Status: StageStatus.Completed })
+                .Where(s => s.Kind != StageKinds.Report && context.Run.Stage(s.Id)?.ReadManifest() is { Status: StageStatus.Completed })
                 .Select(s => context.Completed(s.Id)).ToList();
             note = "This report names no inputs, so it shows the stages that were already completed when it ran; " +
                 "give it `inputs: { all: \"*\" }` to make it wait for every stage.";

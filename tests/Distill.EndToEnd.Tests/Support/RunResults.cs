@@ -9,10 +9,10 @@ public static class RunResults
     public static SortedDictionary<string, string> Fingerprint(string runDirectory)
     {
         var result = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        foreach (var stageDir in Directory.GetDirectories(Path.Combine(runDirectory, RunDirectory.StagesFolderName)))
+        var run = RunDirectory.AtPath(runDirectory);
+        foreach (var id in run.ExistingStageIds())
         {
-            var id = Path.GetFileName(stageDir);
-            var manifest = StageManifest.Load(Path.Combine(stageDir, StageDirectory.ManifestFileName))!;
+            var manifest = run.Stage(id)!.ReadManifest()!;
             var outputs = string.Join(",", manifest.Outputs.OrderBy(o => o.Path, StringComparer.Ordinal).Select(o => $"{o.Path}={o.Sha256}"));
             var metrics = string.Join(",", manifest.Metrics.Where(m => !m.Key.Contains("seconds")).OrderBy(m => m.Key, StringComparer.Ordinal)
                 .Select(m => $"{m.Key}={m.Value:R}"));
@@ -22,6 +22,19 @@ public static class RunResults
     }
 
     public static StageManifest Manifest(string runDirectory, string stageId) =>
-        StageManifest.Load(Path.Combine(runDirectory, RunDirectory.StagesFolderName, stageId, StageDirectory.ManifestFileName))
-        ?? throw new InvalidOperationException($"stage {stageId} has no manifest");
+        Stage(runDirectory, stageId).ReadManifest() ?? throw new InvalidOperationException($"stage {stageId} has no manifest");
+
+    /// <summary>The store entry a stage of the run points to.</summary>
+    public static StageDirectory Stage(string runDirectory, string stageId) =>
+        RunDirectory.AtPath(runDirectory).Stage(stageId) ?? throw new InvalidOperationException($"stage {stageId} has not run");
+
+    /// <summary>A file under a stage's outputs/.</summary>
+    public static string Output(string runDirectory, string stageId, string name) => Stage(runDirectory, stageId).OutputPath(name);
+
+    /// <summary>Writes a hand-made manifest as a stage of <paramref name="run"/>: its store entry and the pointer to it.</summary>
+    public static void WriteStage(RunDirectory run, StageManifest manifest)
+    {
+        run.WritePointer(manifest.StageId, StagePointer.Create(manifest.Key, manifest.Kind, "{}", "", new Dictionary<string, string>(), DateTimeOffset.UtcNow));
+        run.Store.Entry(manifest.Key).WriteManifest(manifest);
+    }
 }
