@@ -21,5 +21,6 @@ var root = new RootCommand("Distill: knowledge-distillation pipelines (\"When Do
     CancelCommand.Create(),
     CompareCommand.Create(),
     PlanCommand.Create(),
+    GcCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -77,6 +77,9 @@ public static class DefinitionSettings
             case JsonValueKind.String:
                 flat[path] = element.GetString()!;
                 break;
+            case JsonValueKind.Array:
+                flat[path] = JsonSerializer.Serialize(element); // compact, however the file holding it was indented
+                break;
             default:
                 flat[path] = element.GetRawText();
                 break;

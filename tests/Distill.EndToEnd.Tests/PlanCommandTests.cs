@@ -20,7 +20,8 @@ public sealed class PlanCommandTests(ITestOutputHelper output) : IDisposable
         var runs = _temp.Combine("runs");
 
         var (_, first) = DistillCli.Run(TimeSpan.FromMinutes(1), "plan", file, "--runs", runs);
-        Assert.Contains("0 up to date, 0 to resume, 7 to run", first);
+        Assert.Contains("0 reused, 0 to resume, 7 to run", first);
+        Assert.Contains("no estimate: nothing similar stored", first);
         Assert.False(Directory.Exists(runs), "plan creates nothing");
 
         var (code, _) = DistillCli.Run(TimeSpan.FromMinutes(3), "run", file, "--runs", runs);
@@ -40,7 +41,12 @@ public sealed class PlanCommandTests(ITestOutputHelper output) : IDisposable
             else Assert.Contains($"{stage} ", run.Split('\n').Where(l => l.Contains("starting")).Aggregate("", (a, l) => a + l + "\n"));
         }
         Assert.Contains("teacher-0.0", plan.Split('\n').Single(l => l.StartsWith("teacher-0.0") && l.Contains("  reuse  ")));
-        Assert.Contains("key changed", plan.Split('\n').Single(l => l.StartsWith("student-T1-alpha0.0")));
-        Assert.Contains("5 up to date, 0 to resume, 2 to run", plan);
+        var student = plan.Split('\n').Single(l => l.StartsWith("student-T1-alpha0.0"));
+        Assert.Contains("key changed", student);
+        Assert.Contains("parameters.views 2 -> 1", student);
+        // Estimated from the stored durations of the closest distill stages.
+        Assert.Contains("[~", student);
+        Assert.Contains("stored distill stage", student);
+        Assert.Contains("5 reused, 0 to resume, 2 to run: about ", plan);
     }
 }

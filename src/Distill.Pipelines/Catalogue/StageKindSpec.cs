@@ -11,14 +11,17 @@ public sealed record InputRoleSpec(string Role, string Description, IReadOnlyLis
 }
 
 /// <summary>A stage kind: its parameters, whether it names a dataset and model, and its input roles.
-/// <see cref="AnyInputRoles"/> kinds (report) accept any role name reading any stages.</summary>
+/// <see cref="AnyInputRoles"/> kinds (report) accept any role name reading any stages.
+/// <see cref="ResultNamesPipeline"/> kinds write the pipeline's name into their outputs, so their key includes it
+/// (otherwise two pipelines would share one result that names only the first).</summary>
 public sealed record StageKindSpec(
     string Name,
     string Description,
     bool UsesDatasetAndModel,
     IReadOnlyList<ParameterSpec> Parameters,
     IReadOnlyList<InputRoleSpec> Inputs,
-    bool AnyInputRoles = false)
+    bool AnyInputRoles = false,
+    bool ResultNamesPipeline = false)
 {
 }
 

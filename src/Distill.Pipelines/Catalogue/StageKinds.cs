@@ -120,7 +120,7 @@ public static class StageKinds
     public static readonly StageKindSpec ReportSpec = new(Report,
         "Gathers the results of the stages it reads into one HTML and Markdown report.", UsesDatasetAndModel: false,
         [P.Str("title", "Report title; default: the pipeline name.")],
-        [], AnyInputRoles: true);
+        [], AnyInputRoles: true, ResultNamesPipeline: true);
 
     public static readonly IReadOnlyList<StageKindSpec> All = [TrainSpec, DistillSpec, CacheLogitsSpec, CalibrateSpec, ProjectSpec, ReportSpec];
 

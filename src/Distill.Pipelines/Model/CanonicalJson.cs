@@ -30,6 +30,8 @@ public static class CanonicalJson
         };
         // Only for replicated stages, so the keys of every other stage stay as they were.
         if (stage.Replicate is { } replicate) doc["replicate"] = replicate;
+        // Only for kinds whose outputs name the pipeline (the report's title), so other stages are shared across pipelines.
+        if (kind.ResultNamesPipeline) doc["pipeline"] = pipeline.Name;
         if (stage.Dataset is { } d)
         {
             var dataset = pipeline.Datasets[d];
