@@ -12,13 +12,13 @@ public sealed class CompareCommandTests(ITestOutputHelper output) : IDisposable
 
     public void Dispose() => _temp.Dispose();
 
-    private void RunSmoke(string name, string lr)
+    private void RunSmoke(string name, string lr, string extraStages = "")
     {
         var file = _temp.Combine($"{name}.yaml");
         var text = File.ReadAllText(Path.Combine(DistillCli.RepositoryRoot, "pipelines", "smoke.yaml"))
             .Replace("name: smoke", $"name: {name}").Replace("  lr: 0.05", $"  lr: {lr}");
         Assert.Contains($"  lr: {lr}", text);
-        File.WriteAllText(file, text);
+        File.WriteAllText(file, text + extraStages);
         var (code, log) = DistillCli.Run(TimeSpan.FromMinutes(3), "run", file, "--runs", _temp.Combine("runs"));
         Assert.True(code == 0, log);
     }
@@ -27,7 +27,8 @@ public sealed class CompareCommandTests(ITestOutputHelper output) : IDisposable
     public void Compare_names_the_changed_setting_the_stages_it_reaches_and_their_metrics_in_three_formats()
     {
         RunSmoke("before", "0.05");
-        RunSmoke("after", "0.04");
+        // The later run's report includes the comparison with the earlier one.
+        RunSmoke("after", "0.04", "  report:\n    kind: report\n    compare-with: before\n    inputs: { all: \"*\" }\n");
         var runs = _temp.Combine("runs");
 
         var (code, markdown) = DistillCli.Run(TimeSpan.FromMinutes(1), "compare", "before", "after", "--runs", runs);
@@ -43,7 +44,12 @@ public sealed class CompareCommandTests(ITestOutputHelper output) : IDisposable
         var (_, json) = DistillCli.Run(TimeSpan.FromMinutes(1), "compare", "before", "after", "--runs", runs, "--format", "json");
         var stages = JsonDocument.Parse(json).RootElement.EnumerateArray().Select(e => e.GetProperty("stageA").GetString()).ToList();
         Assert.Contains("teacher-0.1", stages);
-        Assert.Equal(7, stages.Count); // every stage downstream of the teachers differs; nothing else is listed
+        Assert.Equal(8, stages.Count); // every stage downstream of the teachers differs, and the report only B has
+
+        var report = File.ReadAllText(RunResults.Output(Path.Combine(runs, "after"), "report", "report.md"));
+        Assert.Contains("## Compared with run 'before'", report);
+        Assert.Contains("| teacher-0.0 | completed | completed | parameters.lr: 0.05 -> 0.04 | lr | 0.025 | 0.02 | -0.005 |", report);
+        Assert.Contains("7 stage(s) differ from run 'before'", report);
 
         var (missing, error) = DistillCli.Run(TimeSpan.FromMinutes(1), "compare", "before", "nowhere", "--runs", runs);
         Assert.Equal(2, missing);

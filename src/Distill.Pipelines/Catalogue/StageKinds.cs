@@ -119,7 +119,10 @@ public static class StageKinds
 
     public static readonly StageKindSpec ReportSpec = new(Report,
         "Gathers the results of the stages it reads into one HTML and Markdown report.", UsesDatasetAndModel: false,
-        [P.Str("title", "Report title; default: the pipeline name.")],
+        [
+            P.Str("title", "Report title; default: the pipeline name."),
+            P.Str("compare-with", "Name of an earlier run under the same runs root: the report adds a section with the stages whose settings or final metrics differ from it (as `distill compare`), read when the report is made."),
+        ],
         [], AnyInputRoles: true, ResultNamesPipeline: true);
 
     public static readonly IReadOnlyList<StageKindSpec> All = [TrainSpec, DistillSpec, CacheLogitsSpec, CalibrateSpec, ProjectSpec, ReportSpec];

@@ -70,9 +70,9 @@ public sealed record ProjectParameters(IReadOnlyList<object> Classes, int Exampl
 }
 
 /// <summary>`report` (see <see cref="StageKinds.ReportSpec"/>).</summary>
-public sealed record ReportParameters(string? Title) : IStageParameters<ReportParameters>
+public sealed record ReportParameters(string? Title, string? CompareWith) : IStageParameters<ReportParameters>
 {
-    public static ReportParameters From(ParameterSet p) => new(p.TryGetString("title"));
+    public static ReportParameters From(ParameterSet p) => new(p.TryGetString("title"), p.TryGetString("compare-with"));
 }
 
 /// <summary>The keys of `loss: dkd` (see <see cref="StageKinds.DistillSpec"/>).</summary>

@@ -102,20 +102,32 @@ public static class ComparisonFormat
 {
     public static string Markdown(string runA, string runB, IReadOnlyList<StageComparison> comparisons)
     {
+        var (header, rows) = Table(comparisons);
         var lines = new List<string> { $"Comparing {runA} (A) with {runB} (B): {comparisons.Count} stage(s) differ.", "",
-            "| stage | A | B | what differs | metric | A | B | B - A |", "| --- | --- | --- | --- | --- | --- | --- | --- |" };
+            $"| {string.Join(" | ", header)} |", $"|{string.Concat(header.Select(_ => " --- |"))}" };
+        lines.AddRange(rows.Select(r => $"| {string.Join(" | ", r)} |"));
+        return string.Join('\n', lines) + "\n";
+    }
+
+    /// <summary>The comparison as table rows: a stage's first row names it, its status and what differs; each row one metric.</summary>
+    public static (IReadOnlyList<string> Header, IReadOnlyList<IReadOnlyList<string>> Rows) Table(IReadOnlyList<StageComparison> comparisons, string a = "A", string b = "B")
+    {
+        var rows = new List<IReadOnlyList<string>>();
         foreach (var c in comparisons)
         {
             var name = c.StageA == c.StageB ? c.StageA : $"{c.StageA} / {c.StageB}";
             var what = c.Parameters.Count == 0 ? (c.SameKey ? "results only (same key)" : "an input stage changed")
                 : string.Join("; ", c.Parameters.Select(p => $"{p.Path}: {p.Before ?? "-"} -> {p.After ?? "-"}"));
-            var rows = c.Metrics.Count == 0 ? [new MetricChange("", double.NaN, double.NaN)] : c.Metrics;
-            for (int i = 0; i < rows.Count; i++)
-                lines.Add(i == 0
-                    ? $"| {name} | {c.StatusA ?? "-"} | {c.StatusB ?? "-"} | {what} | {rows[i].Name} | {N(rows[i].Before)} | {N(rows[i].After)} | {N(rows[i].Difference)} |"
-                    : $"| | | | | {rows[i].Name} | {N(rows[i].Before)} | {N(rows[i].After)} | {N(rows[i].Difference)} |");
+            var metrics = c.Metrics.Count == 0 ? [new MetricChange("", double.NaN, double.NaN)] : c.Metrics;
+            for (int i = 0; i < metrics.Count; i++)
+            {
+                var m = metrics[i];
+                rows.Add(i == 0
+                    ? [name, c.StatusA ?? "-", c.StatusB ?? "-", what, m.Name, N(m.Before), N(m.After), N(m.Difference)]
+                    : ["", "", "", "", m.Name, N(m.Before), N(m.After), N(m.Difference)]);
+            }
         }
-        return string.Join('\n', lines) + "\n";
+        return (["stage", a, b, "what differs", "metric", a, b, $"{b} - {a}"], rows);
     }
 
     public static string Csv(IReadOnlyList<StageComparison> comparisons)

@@ -1,5 +1,7 @@
 using Distill.Pipelines.Catalogue;
+using Distill.Analysis.Reporting;
 using Distill.Runs;
+using Distill.Stages.Comparison;
 using Distill.Stages.Engine;
 using Distill.Stages.Paper;
 using Distill.Stages.Reporting;
@@ -35,6 +37,7 @@ public sealed class ReportExecutor : StageExecutor<ReportParameters>
 
         var title = p.Title ?? $"Distill report: {context.Pipeline.Name}";
         var report = new RunReportBuilder(context.Pipeline, stages).Build(title, note);
+        if (p.CompareWith is { } earlier) AddComparison(report.Document, context, earlier);
         AtomicFile.WriteAllText(context.Directory.OutputPath(HtmlName), report.Document.RenderHtml());
         report.Document.WriteMarkdown(context.Directory.OutputPath(MarkdownName));
         foreach (var verdict in report.Verdicts)
@@ -50,5 +53,27 @@ public sealed class ReportExecutor : StageExecutor<ReportParameters>
             ["figures"] = report.Figures,
             ["stages_read"] = stages.Count,
         });
+    }
+
+    /// <summary>The stages (reports aside) whose settings or final metrics differ from the named earlier run under the same root.</summary>
+    private static void AddComparison(ReportDocument document, StageContext context, string earlierName)
+    {
+        document.AddHeading($"Compared with run '{earlierName}'");
+        var earlier = RunDirectory.Locate(Path.GetDirectoryName(context.Run.RootPath)!, earlierName);
+        if (!Directory.Exists(earlier.RootPath))
+        {
+            document.AddParagraph($"There is no run named '{earlierName}' under the runs root, so nothing is compared.");
+            return;
+        }
+        var comparisons = RunComparer.CompareRuns(earlier.RootPath, context.Run.RootPath)
+            .Where(c => context.Pipeline.Stages.FirstOrDefault(s => s.Id == c.StageB)?.Kind != StageKinds.Report)
+            .ToList();
+        if (comparisons.Count == 0)
+        {
+            document.AddParagraph($"Every stage has the same settings and final metrics as in run '{earlierName}'.");
+            return;
+        }
+        var (header, rows) = ComparisonFormat.Table(comparisons, earlierName, "this run");
+        document.AddTable(header, rows, $"{comparisons.Count} stage(s) differ from run '{earlierName}' (read when this report was made; `distill compare {earlierName} {context.Pipeline.Name}` gives the same as CSV or JSON).");
     }
 }
