@@ -87,6 +87,21 @@ public sealed class ResultStoreTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void Results_computed_with_another_thread_count_are_not_shared()
+    {
+        // LibTorch's CPU reductions split their work by thread, so 1 and 2 threads give different bits:
+        // the thread count is part of every key, and a pipeline pinned to 1 thread reuses nothing of one pinned to 2.
+        Assert.Contains("threads: 2\n", Smoke);
+        RunToEnd(Write("two-threads", Smoke));
+        var (code, plan) = DistillCli.Run(TimeSpan.FromMinutes(1), "plan", Write("one-thread", Smoke.Replace("threads: 2\n", "threads: 1\n")), "--runs", Runs);
+        output.WriteLine(plan);
+        Assert.Equal(0, code);
+        Assert.Contains("0 reused, 0 to resume, 7 to run", plan);
+        var (_, same) = DistillCli.Run(TimeSpan.FromMinutes(1), "plan", Write("two-threads-again", Smoke), "--runs", Runs);
+        Assert.Contains("7 reused, 0 to resume, 0 to run", same);
+    }
+
+    [Fact]
     public void Gc_refuses_while_a_pipeline_runs_and_needs_a_rule()
     {
         using (StageStore.Under(Runs).Use())

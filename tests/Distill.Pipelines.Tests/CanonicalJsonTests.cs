@@ -85,7 +85,9 @@ public class CanonicalJsonTests
         using var doc = System.Text.Json.JsonDocument.Parse(json);
         var root = doc.RootElement;
 
-        Assert.Equal(["dataset", "format", "id", "inputs", "kind", "model", "parameters", "seed"], root.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["compute", "dataset", "format", "id", "inputs", "kind", "model", "parameters", "seed"], root.EnumerateObject().Select(p => p.Name));
+        // The device and thread count as the pipeline states them; the engine resolves auto and 0 before keying.
+        Assert.Equal("""{"device":"auto","threads":0}""", root.GetProperty("compute").GetRawText());
         var names = root.GetProperty("parameters").EnumerateObject().Select(p => p.Name).ToList();
         Assert.Equal(names.Order(StringComparer.Ordinal), names);
         Assert.Equal(20, root.GetProperty("model").GetProperty("depth").GetInt32());

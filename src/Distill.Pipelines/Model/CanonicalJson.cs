@@ -25,6 +25,9 @@ public static class CanonicalJson
             ["kind"] = stage.Kind,
             // The seed feeds every random stream of the stage, so it is part of what the stage computes.
             ["seed"] = pipeline.Seed,
+            // So do the device and the CPU thread count (reductions split their work by thread, so 1 and 2 threads
+            // give different bits); the engine resolves `auto` and 0 to what this machine uses before keying.
+            ["compute"] = new SortedDictionary<string, object>(StringComparer.Ordinal) { ["device"] = pipeline.Device, ["threads"] = pipeline.Threads },
             ["parameters"] = Filter(stage.Parameters, kind.Parameters),
             ["inputs"] = stage.Inputs.ToDictionary(kv => kv.Key, kv => (object)kv.Value.Cast<object>().ToList()),
         };

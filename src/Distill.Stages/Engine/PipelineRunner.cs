@@ -52,10 +52,9 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors) : IPip
         if (missing.Count > 0)
             throw new PipelineInvalidException([$"{request.PipelinePath}:1:1: stage kind(s) {string.Join(", ", missing)} are not available in this build"]);
 
-        TorchRuntime.SetThreads(pipeline.Threads);
         TorchSharp.torch.Device device;
-        try { device = TorchRuntime.ResolveDevice(pipeline.Device); }
-        catch (InvalidOperationException e) { throw new PipelineInvalidException([$"{request.PipelinePath}:1:1: device: {e.Message}"]); }
+        (pipeline, device) = ResolveCompute(pipeline, request);
+        TorchRuntime.SetThreads(pipeline.Threads);
         var missingData = DataPreflight.Problems(pipeline);
         if (missingData.Count > 0) throw new PipelineInvalidException(missingData);
         var run = RunDirectory.Open(request.RunsRoot, pipeline.Name);
@@ -87,6 +86,23 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors) : IPip
     }
 
     /// <summary>
+    /// The pipeline with `device: auto` and `threads: 0` replaced by what this process uses, since results depend on
+    /// both and stage keys must say so.
+    /// </summary>
+    private static (PipelineDefinition, TorchSharp.torch.Device) ResolveCompute(PipelineDefinition pipeline, RunRequest request)
+    {
+        TorchSharp.torch.Device device;
+        try { device = TorchRuntime.ResolveDevice(pipeline.Device); }
+        catch (InvalidOperationException e) { throw new PipelineInvalidException([$"{request.PipelinePath}:1:1: device: {e.Message}"]); }
+        var resolved = pipeline with
+        {
+            Device = device.type == TorchSharp.DeviceType.CUDA ? "cuda" : "cpu",
+            Threads = TorchRuntime.EffectiveThreads(pipeline.Threads),
+        };
+        return (resolved, device);
+    }
+
+    /// <summary>
     /// A stage's key and what it is made of: its canonical definition, its dataset's fingerprint, the engine's format
     /// version, its inputs' keys. Returned as the pointer the run directory keeps for the stage.
     /// </summary>
@@ -114,6 +130,7 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors) : IPip
         var pipeline = request.Loaded ?? Load(request.PipelinePath);
         var missingData = DataPreflight.Problems(pipeline);
         if (missingData.Count > 0) throw new PipelineInvalidException(missingData);
+        (pipeline, _) = ResolveCompute(pipeline, request);
         var run = RunDirectory.Locate(request.RunsRoot, pipeline.Name);
         var estimator = new DurationEstimator(run.Store);
         using var data = new DataCatalog(pipeline);
