@@ -22,5 +22,6 @@ var root = new RootCommand("Distill: knowledge-distillation pipelines (\"When Do
     CompareCommand.Create(),
     PlanCommand.Create(),
     GcCommand.Create(),
+    RunStageCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

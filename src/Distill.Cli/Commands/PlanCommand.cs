@@ -11,15 +11,16 @@ internal static class PlanCommand
     public static Command Create()
     {
         var file = new Argument<string>("file") { Description = "Pipeline YAML file" };
-        var command = new Command("plan", "Show what a run would do with every stage (reuse, resume, run fresh), why, and about how long it takes, without running") { file, RunCommand.RunsRoot };
-        command.SetAction(parse => Run(parse.GetValue(file)!, parse.GetValue(RunCommand.RunsRoot)!, Console.Out));
+        var jobs = RunCommand.JobsOption();
+        var command = new Command("plan", "Show what a run would do with every stage (reuse, resume, run fresh), why, and about how long it takes, without running") { file, RunCommand.RunsRoot, jobs };
+        command.SetAction(parse => Run(parse.GetValue(file)!, parse.GetValue(RunCommand.RunsRoot)!, Console.Out, parse.GetValue(jobs)));
         return command;
     }
 
-    internal static int Run(string file, string runsRoot, TextWriter output)
+    internal static int Run(string file, string runsRoot, TextWriter output, int jobs = 1)
     {
         IReadOnlyList<StagePlan> plan;
-        try { plan = StageRegistry.CreateRunner().Plan(new RunRequest(file, runsRoot)); }
+        try { plan = StageRegistry.CreateRunner().Plan(new RunRequest(file, runsRoot, Jobs: jobs)); }
         catch (PipelineInvalidException e)
         {
             foreach (var error in e.Errors) Console.Error.WriteLine(error);

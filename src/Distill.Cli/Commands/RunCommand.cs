@@ -17,35 +17,33 @@ internal static class RunCommand
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("DISTILL_RUNS") ?? "runs",
     };
 
+    /// <summary>`--jobs N` of run and plan.</summary>
+    public static Option<int> JobsOption() => new("--jobs", "-j")
+    {
+        Description = "Run up to N independent stages at once, each in its own process; with `threads: 0` they share the cores (N > 1 changes the stage keys then, so reuse across N needs a pinned `threads:`)",
+        DefaultValueFactory = _ => 1,
+        Validators = { r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--jobs must be at least 1"); } },
+    };
+
     public static Command Create()
     {
         var file = new Argument<string>("file") { Description = "Pipeline YAML file" };
-        var command = new Command("run", "Run a pipeline in the foreground (resumes where an earlier run stopped)") { file, RunsRoot };
+        var jobs = JobsOption();
+        var command = new Command("run", "Run a pipeline in the foreground (resumes where an earlier run stopped)") { file, RunsRoot, jobs };
         // A synchronous action: System.CommandLine then leaves SIGTERM and Ctrl-C to us (its async actions
         // install handlers that give up after a short timeout, before a checkpoint may be written).
-        command.SetAction(parse => Run(parse.GetValue(file)!, parse.GetValue(RunsRoot)!));
+        command.SetAction(parse => Run(parse.GetValue(file)!, parse.GetValue(RunsRoot)!, parse.GetValue(jobs)));
         return command;
     }
 
     /// <summary>Runs a pipeline file in the foreground; the exit code `distill run` returns.</summary>
-    internal static int Run(string file, string runsRoot)
+    internal static int Run(string file, string runsRoot, int jobs = 1)
     {
-        using var stop = new CancellationTokenSource();
-        using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(
-            System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
-            {
-                context.Cancel = true; // keep the process alive until the checkpoint is written
-                stop.Cancel();
-            });
-        Console.CancelKeyPress += (_, e) =>
-        {
-            e.Cancel = true;
-            stop.Cancel();
-        };
+        using var stop = new StopSignals();
 
         try
         {
-            var summary = ConsoleRunObserver.Show(observer => StageRegistry.CreateRunner().Run(new RunRequest(file, runsRoot), observer, stop.Token));
+            var summary = ConsoleRunObserver.Show(observer => StageRegistry.CreateRunner().Run(new RunRequest(file, runsRoot, Jobs: jobs), observer, stop.Token));
             if (summary.Cancelled)
             {
                 Console.WriteLine($"Stopped; run the same command again to continue ({summary.RunDirectory}).");

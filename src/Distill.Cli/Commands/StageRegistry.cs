@@ -16,5 +16,6 @@ internal static class StageRegistry
         new ReportExecutor(),
     ];
 
-    public static PipelineRunner CreateRunner() => new(Executors());
+    /// <summary>The engine, able to run stages side by side in processes of their own (`run --jobs N`).</summary>
+    public static PipelineRunner CreateRunner() => new(Executors(), new StageProcessLauncher());
 }

@@ -16,7 +16,7 @@ namespace Distill.Stages.Engine;
 /// completed under the same key is skipped, one started under it is resumed from its checkpoint, any
 /// other starts afresh. A failed stage blocks only the stages that read from it.
 /// </summary>
-public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors) : IPipelineRunner
+public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors, IStageLauncher? launcher = null) : IPipelineRunner
 {
     /// <summary>Bumped when stage outputs change meaning, so old results are never reused.</summary>
     public const int FormatVersion = 2;
@@ -48,6 +48,8 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors) : IPip
     public RunSummary Run(RunRequest request, IRunObserver observer, CancellationToken stop)
     {
         var pipeline = request.Loaded ?? Load(request.PipelinePath);
+        if (request.Jobs > 1 && launcher is null) throw new InvalidOperationException("this runner cannot start stage processes (no launcher)");
+        request = SharingCores(pipeline, request);
         var missing = pipeline.Stages.Select(s => s.Kind).Distinct().Where(k => !_executors.ContainsKey(k)).ToList();
         if (missing.Count > 0)
             throw new PipelineInvalidException([$"{request.PipelinePath}:1:1: stage kind(s) {string.Join(", ", missing)} are not available in this build"]);
@@ -65,6 +67,7 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors) : IPip
         AtomicFile.WriteAllText(Path.Combine(run.RootPath, PipelineCopyName), File.ReadAllText(request.PipelinePath));
 
         using var data = new DataCatalog(pipeline);
+        if (request.Jobs > 1) return RunInParallel(pipeline, request, run, data, observer, stop);
 
         var keys = new Dictionary<string, string>();
         var outcomes = new Dictionary<string, StageOutcome>();
@@ -86,6 +89,93 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors) : IPip
     }
 
     /// <summary>
+    /// Runs the pipeline with up to <see cref="RunRequest.Jobs"/> stages at once: a stage starts in its own process
+    /// (through the launcher) as soon as every stage it reads from has completed; stages already completed in the
+    /// store are reused here without starting one. Keys, manifests and checkpoints are those of a serial run.
+    /// </summary>
+    private RunSummary RunInParallel(PipelineDefinition pipeline, RunRequest request, RunDirectory run, DataCatalog data, IRunObserver observer, CancellationToken stop)
+    {
+        var keys = new Dictionary<string, string>();
+        var identities = pipeline.Stages.ToDictionary(s => s.Id, s =>
+        {
+            var identity = Identify(pipeline, s, data, keys);
+            keys[s.Id] = identity.Key;
+            return identity;
+        });
+        var outcomes = new Dictionary<string, StageOutcome>();
+        var running = new Dictionary<Task<StageOutcome>, string>();
+        var waiting = pipeline.Stages.ToList();
+        while (waiting.Count > 0 || running.Count > 0)
+        {
+            foreach (var stage in waiting.ToList())
+            {
+                if (!stage.Dependencies.All(outcomes.ContainsKey)) continue;
+                var blockedBy = stage.Dependencies.FirstOrDefault(d => outcomes[d].Status is not (StageRunStatus.Completed or StageRunStatus.UpToDate));
+                StageOutcome? outcome = stop.IsCancellationRequested
+                    ? new StageOutcome(stage.Id, stage.Kind, StageRunStatus.Cancelled, "run stopped before this stage", TimeSpan.Zero)
+                    : blockedBy is not null
+                        ? new StageOutcome(stage.Id, stage.Kind, StageRunStatus.Blocked, $"input stage '{blockedBy}' did not complete", TimeSpan.Zero)
+                        : Reuse(stage, identities[stage.Id], run);
+                if (outcome is null)
+                {
+                    if (running.Count >= request.Jobs) continue;
+                    running[Task.Run(() => launcher!.Run(request, stage.Id, observer, stop))] = stage.Id;
+                }
+                else outcomes[stage.Id] = Report(observer, outcome);
+                waiting.Remove(stage);
+            }
+            if (running.Count == 0) continue;
+            var done = Task.WhenAny(running.Keys).GetAwaiter().GetResult();
+            outcomes[running[done]] = Report(observer, done.GetAwaiter().GetResult());
+            running.Remove(done);
+        }
+        return new RunSummary(pipeline.Name, run.RootPath, pipeline.Stages.Select(s => outcomes[s.Id]).ToList());
+    }
+
+    /// <summary>A stage completed in the store under its key: pointed to and reported up to date without starting a process; otherwise null.</summary>
+    private StageOutcome? Reuse(StageDefinition stage, StagePointer current, RunDirectory run)
+    {
+        var previous = run.ReadPointer(stage.Id);
+        var decision = StageState.Inspect(run.Store.Entry(current.Key), current.Key, VerifiesOutputs(stage), previous?.Key, ChangeSince(previous, current));
+        if (decision.Action != StageAction.Skip) return null;
+        run.WritePointer(stage.Id, current);
+        return new StageOutcome(stage.Id, stage.Kind, StageRunStatus.UpToDate, decision.Reason, TimeSpan.Zero);
+    }
+
+    /// <summary>
+    /// Runs one stage of the pipeline in this process, for a parallel run that started the process and holds the run's
+    /// lock. The stages it reads from must have completed; otherwise it is reported blocked.
+    /// </summary>
+    public StageOutcome RunOneStage(RunRequest request, string stageId, IRunObserver observer, CancellationToken stop)
+    {
+        var pipeline = request.Loaded ?? Load(request.PipelinePath);
+        var target = pipeline.Stages.FirstOrDefault(s => s.Id == stageId)
+            ?? throw new PipelineInvalidException([$"{request.PipelinePath}:1:1: no stage '{stageId}'"]);
+        TorchSharp.torch.Device device;
+        (pipeline, device) = ResolveCompute(pipeline, request);
+        TorchRuntime.SetThreads(pipeline.Threads);
+        var run = RunDirectory.Open(request.RunsRoot, pipeline.Name);
+        using var storeUse = run.Store.Use();
+        using var data = new DataCatalog(pipeline);
+        var keys = new Dictionary<string, string>();
+        foreach (var stage in pipeline.Stages.TakeWhile(s => s.Id != stageId))
+            keys[stage.Id] = Identify(pipeline, stage, data, keys).Key;
+        var missing = target.Dependencies.FirstOrDefault(d => run.Store.Entry(keys[d]).ReadManifest() is not { Status: StageStatus.Completed });
+        if (missing is not null)
+            return new StageOutcome(stageId, target.Kind, StageRunStatus.Blocked, $"input stage '{missing}' has not completed", TimeSpan.Zero);
+        return RunStage(pipeline, target, run, data, device, keys, observer, stop);
+    }
+
+    /// <summary>
+    /// Stages side by side share the cores: with several jobs and `threads: 0`, each stage gets cores / jobs threads.
+    /// A pipeline that pins `threads:` keeps it, so its keys (and bytes) are those of a serial run.
+    /// </summary>
+    private static RunRequest SharingCores(PipelineDefinition pipeline, RunRequest request) =>
+        request.Jobs > 1 && pipeline.Threads == 0 && request.Threads is null
+            ? request with { Threads = Math.Max(1, TorchRuntime.EffectiveThreads(0) / request.Jobs) }
+            : request;
+
+    /// <summary>
     /// The pipeline with `device: auto` and `threads: 0` replaced by what this process uses, since results depend on
     /// both and stage keys must say so.
     /// </summary>
@@ -97,7 +187,7 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors) : IPip
         var resolved = pipeline with
         {
             Device = device.type == TorchSharp.DeviceType.CUDA ? "cuda" : "cpu",
-            Threads = TorchRuntime.EffectiveThreads(pipeline.Threads),
+            Threads = TorchRuntime.EffectiveThreads(request.Threads ?? pipeline.Threads),
         };
         return (resolved, device);
     }
@@ -130,7 +220,7 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors) : IPip
         var pipeline = request.Loaded ?? Load(request.PipelinePath);
         var missingData = DataPreflight.Problems(pipeline);
         if (missingData.Count > 0) throw new PipelineInvalidException(missingData);
-        (pipeline, _) = ResolveCompute(pipeline, request);
+        (pipeline, _) = ResolveCompute(pipeline, SharingCores(pipeline, request));
         var run = RunDirectory.Locate(request.RunsRoot, pipeline.Name);
         var estimator = new DurationEstimator(run.Store);
         using var data = new DataCatalog(pipeline);

@@ -6,7 +6,19 @@ namespace Distill.Stages.Engine;
 
 /// <summary>Run one pipeline file; its run directory is &lt;RunsRoot&gt;/&lt;pipeline name&gt;.</summary>
 /// <param name="Loaded">The file already parsed and validated by the caller (the worker), so it is not parsed twice.</param>
-public sealed record RunRequest(string PipelinePath, string RunsRoot, PipelineDefinition? Loaded = null);
+/// <param name="Jobs">How many independent stages run at once, each in its own process (see <see cref="IStageLauncher"/>).</param>
+/// <param name="Threads">Overrides the pipeline's `threads` (set by a parallel run for the stage processes it starts).</param>
+public sealed record RunRequest(string PipelinePath, string RunsRoot, PipelineDefinition? Loaded = null, int Jobs = 1, int? Threads = null);
+
+/// <summary>
+/// Runs one stage of a pipeline in a process of its own, so that stages run side by side (LibTorch's thread pool
+/// and convolution routing are per process) and a native crash takes down one stage, not the run.
+/// </summary>
+public interface IStageLauncher
+{
+    /// <summary>Runs the stage to its end (or until <paramref name="stop"/>, which must checkpoint and stop it) and says how it ended.</summary>
+    StageOutcome Run(RunRequest request, string stageId, IRunObserver observer, CancellationToken stop);
+}
 
 /// <summary>How one stage ended in one run of the engine.</summary>
 public enum StageRunStatus

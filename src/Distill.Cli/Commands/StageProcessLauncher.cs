@@ -1,0 +1,61 @@
+using System.Diagnostics;
+using System.Reflection;
+using System.Text.Json;
+using Distill.Runs;
+using Distill.Stages.Engine;
+
+namespace Distill.Cli.Commands;
+
+/// <summary>
+/// Runs a stage as `distill run-stage` in a child process: its lines go to the parent's observer, and its last line
+/// says how it ended. A child that dies without saying (SIGKILL, a native crash) is reported failed; its stage keeps
+/// its checkpoint, so the next run resumes it. Stopping the run sends the child SIGTERM, which checkpoints and exits.
+/// </summary>
+internal sealed class StageProcessLauncher : IStageLauncher
+{
+    public const string OutcomePrefix = "distill-stage-outcome: ";
+
+    public StageOutcome Run(RunRequest request, string stageId, IRunObserver observer, CancellationToken stop)
+    {
+        var clock = Stopwatch.StartNew();
+        var info = new ProcessStartInfo(Environment.ProcessPath!)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        // Under `dotnet distill.dll` the host needs the program's path; an app host (`distill`) does not.
+        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet") info.ArgumentList.Add(Assembly.GetEntryAssembly()!.Location);
+        foreach (var argument in RunStageCommand.Arguments(request, stageId)) info.ArgumentList.Add(argument);
+
+        StageOutcome? reported = null;
+        using var child = new Process { StartInfo = info };
+        void OnLine(string? line)
+        {
+            if (line is null) return;
+            if (line.StartsWith(OutcomePrefix, StringComparison.Ordinal))
+                reported = JsonSerializer.Deserialize<StageOutcome>(line[OutcomePrefix.Length..], RunJson.Options);
+            else if (line.Length > 0) observer.Info(line);
+        }
+        child.OutputDataReceived += (_, e) => OnLine(e.Data);
+        child.ErrorDataReceived += (_, e) => OnLine(e.Data);
+        child.Start();
+        child.BeginOutputReadLine();
+        child.BeginErrorReadLine();
+        using (stop.Register(() => { if (!child.HasExited) Terminate(child.Id); }))
+            child.WaitForExit();
+
+        return reported is { } outcome
+            ? outcome with { Duration = clock.Elapsed }
+            : new StageOutcome(stageId, "?", StageRunStatus.Failed,
+                $"its process (pid {child.Id}) ended with exit code {child.ExitCode} without reporting how the stage ended (killed, or a native crash); run again to resume it from its checkpoint",
+                clock.Elapsed);
+    }
+
+    /// <summary>SIGTERM through kill(1): .NET's Process can only SIGKILL, which would skip the checkpoint.</summary>
+    private static void Terminate(int pid)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-TERM", pid.ToString(System.Globalization.CultureInfo.InvariantCulture) } });
+        kill?.WaitForExit();
+    }
+}
