@@ -26,9 +26,15 @@ public sealed record ExampleSelection(long? Start, long Count, IReadOnlyList<lon
         : $"{Count} listed examples";
 }
 
+/// <summary>A .npy array beside a cache, by file name (in the same folder) and SHA-256.</summary>
+public sealed record CacheArray(string File, string Sha256);
+
 /// <summary>
 /// The JSON next to a logit cache (<c>&lt;file&gt;.npy.json</c>): what produced the logits and what the array holds.
 /// Rows are view-major: row <c>v * examples + i</c> holds view v (0 = unaugmented) of the i-th selected example.
+/// <see cref="Labels"/> and <see cref="Indices"/> name int64 vectors of one entry per example: its label, and its
+/// index in the published dataset split (the training split for both the train and validation splits), so that
+/// numpy alone can score a cache or find its images. Absent in caches written before they existed.
 /// </summary>
 public sealed record LogitCacheSidecar(
     int FormatVersion,
@@ -40,7 +46,9 @@ public sealed record LogitCacheSidecar(
     int Views,
     string AugmentationViewSpec,
     string Dtype,
-    IReadOnlyList<long> Shape)
+    IReadOnlyList<long> Shape,
+    CacheArray? Labels = null,
+    CacheArray? Indices = null)
 {
     public const int CurrentFormatVersion = 1;
     public const string Float32Dtype = "float32";

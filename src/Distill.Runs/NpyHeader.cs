@@ -27,8 +27,15 @@ public static class NpyHeader
     {
         ArgumentOutOfRangeException.ThrowIfNegative(rows);
         ArgumentOutOfRangeException.ThrowIfNegative(columns);
+        return Build(Float32Descr, [rows, columns]);
+    }
+
+    /// <summary>The header for an array of dtype <paramref name="descr"/> (e.g. '&lt;i8') and any shape, as numpy.save writes it.</summary>
+    public static byte[] Build(string descr, IReadOnlyList<long> shape)
+    {
+        var dims = shape.Count == 1 ? $"{shape[0]}," : string.Join(", ", shape);
         var dict = string.Create(CultureInfo.InvariantCulture,
-            $"{{'descr': '{Float32Descr}', 'fortran_order': False, 'shape': ({rows}, {columns}), }}");
+            $"{{'descr': '{descr}', 'fortran_order': False, 'shape': ({dims}), }}");
         const int prefix = 6 + 2 + 2; // magic, version, uint16 header length
         var unpadded = prefix + dict.Length + 1; // + '\n'
         var total = (unpadded + Alignment - 1) / Alignment * Alignment;
@@ -52,6 +59,20 @@ public static class NpyHeader
     /// descr '&lt;f4', fortran_order False, a 2-D shape. Errors are <see cref="RunFormatException"/>s naming <paramref name="filePath"/>.
     /// </summary>
     public static Parsed Read(Stream stream, string filePath)
+    {
+        var any = ReadAny(stream, filePath);
+        if (any.Descr != Float32Descr)
+            throw new RunFormatException(filePath, $"dtype is '{any.Descr}', expected little-endian float32 ('{Float32Descr}')");
+        if (any.Shape.Count != 2)
+            throw new RunFormatException(filePath, $"shape is ({string.Join(", ", any.Shape)}), expected two dimensions (rows, columns)");
+        return new Parsed(any.DataOffset, any.Shape[0], any.Shape[1]);
+    }
+
+    /// <summary>A header of any dtype and shape: where the data starts, the dtype string and the shape.</summary>
+    public readonly record struct ParsedAny(long DataOffset, string Descr, IReadOnlyList<long> Shape);
+
+    /// <summary>Parses a header of any dtype and shape (C order only); errors are <see cref="RunFormatException"/>s.</summary>
+    public static ParsedAny ReadAny(Stream stream, string filePath)
     {
         Span<byte> prefix = stackalloc byte[12];
         var got = stream.ReadAtLeast(prefix, prefix.Length, throwOnEndOfStream: false);
@@ -85,15 +106,14 @@ public static class NpyHeader
             throw new RunFormatException(filePath, $"truncated inside the .npy header ({headerStart + headerLength} header bytes expected, file has {stream.Length})");
 
         var dict = PythonDict.Parse(encoding.GetString(header).TrimEnd(' ', '\n', '\0'), filePath);
-        var descr = dict.GetValueOrDefault("descr") as string;
-        if (descr != Float32Descr)
-            throw new RunFormatException(filePath, $"dtype is {Describe(dict.GetValueOrDefault("descr"))}, expected little-endian float32 ('{Float32Descr}')");
+        if (dict.GetValueOrDefault("descr") is not string descr)
+            throw new RunFormatException(filePath, $"dtype is {Describe(dict.GetValueOrDefault("descr"))}, expected a dtype string such as '{Float32Descr}'");
         if (dict.GetValueOrDefault("fortran_order") is not false)
             throw new RunFormatException(filePath, "array is stored in Fortran (column-major) order or the order is missing; expected C order");
-        if (dict.GetValueOrDefault("shape") is not List<long> { Count: 2 } shape)
-            throw new RunFormatException(filePath, $"shape is {Describe(dict.GetValueOrDefault("shape"))}, expected two dimensions (rows, columns)");
+        if (dict.GetValueOrDefault("shape") is not List<long> shape)
+            throw new RunFormatException(filePath, $"shape is {Describe(dict.GetValueOrDefault("shape"))}, expected a tuple of sizes");
 
-        return new Parsed(headerStart + headerLength, shape[0], shape[1]);
+        return new ParsedAny(headerStart + headerLength, descr, shape);
     }
 
     private static string Describe(object? value) => value switch

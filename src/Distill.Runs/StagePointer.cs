@@ -44,7 +44,7 @@ public sealed record StagePointer(
             .ToList();
         changes.AddRange(now.InputKeys.Where(i => InputKeys.TryGetValue(i.Key, out var old) && !string.Equals(old, i.Value, StringComparison.OrdinalIgnoreCase))
             .Select(i => $"input '{i.Key}' changed"));
-        if (DatasetFingerprint != now.DatasetFingerprint) changes.Add("dataset files changed");
+        if (DatasetFingerprint != now.DatasetFingerprint) changes.Add("dataset or imported files changed");
         if (changes.Count == 0) return "engine format version changed";
         return changes.Count <= 3 ? string.Join("; ", changes) : $"{string.Join("; ", changes.Take(3))}; and {changes.Count - 3} more";
     }

@@ -232,3 +232,29 @@ public class NpyTests(ITestOutputHelper output)
         return stdout.Result;
     }
 }
+
+public class NpyVectorTests
+{
+    [Fact]
+    public void Int64_vectors_round_trip_with_numpys_header()
+    {
+        using var dir = new TempDirectory();
+        var path = Path.Combine(dir.Path, "labels.npy");
+        NpyVector.WriteInt64(path, [3, -1, long.MaxValue]);
+        var bytes = File.ReadAllBytes(path);
+        Assert.Equal(152, bytes.Length); // numpy.save of numpy.array([3, -1, 2**63 - 1]) is 152 bytes: a 128-byte header, 24 of data
+        Assert.StartsWith("{'descr': '<i8', 'fortran_order': False, 'shape': (3,), }", System.Text.Encoding.ASCII.GetString(bytes, 10, 118));
+        Assert.Equal([3L, -1L, long.MaxValue], NpyVector.ReadInt64(path));
+    }
+
+    [Fact]
+    public void Narrower_integer_types_read_as_int64_and_two_dimensions_are_refused()
+    {
+        using var dir = new TempDirectory();
+        var path = Path.Combine(dir.Path, "small.npy");
+        File.WriteAllBytes(path, [.. NpyHeader.Build("<i4", [2]), 7, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF]);
+        Assert.Equal([7L, -1L], NpyVector.ReadInt64(path));
+        File.WriteAllBytes(path, [.. NpyHeader.Build("<i8", [1, 1]), .. new byte[8]]);
+        Assert.Contains("expected one dimension", Assert.Throws<RunFormatException>(() => NpyVector.ReadInt64(path)).Message);
+    }
+}

@@ -33,7 +33,7 @@ public class RunDirectoryTests
         var before = Pointer("a", """{"id":"s","parameters":{"alpha":0.1,"epochs":3}}""", inputs: new Dictionary<string, string> { ["teacher"] = "k1" });
         var after = Pointer("b", """{"id":"s","parameters":{"alpha":0.2,"epochs":3,"lr":0.5}}""", inputs: new Dictionary<string, string> { ["teacher"] = "k2" });
         Assert.Equal("parameters.alpha 0.1 -> 0.2; parameters.lr (unset) -> 0.5; input 'teacher' changed", before.DescribeChangeTo(after));
-        Assert.Equal("dataset files changed", before.DescribeChangeTo(before with { DatasetFingerprint = "g" }));
+        Assert.Equal("dataset or imported files changed", before.DescribeChangeTo(before with { DatasetFingerprint = "g" }));
     }
 
     [Fact]

@@ -1,11 +1,12 @@
 namespace Distill.Benchmarks;
 
-internal sealed record BenchmarkOptions(IReadOnlyList<string> Suites, int Steps, int Warmup, int Threads, int BatchSize, int Epochs, int Width)
+internal sealed record BenchmarkOptions(IReadOnlyList<string> Suites, int Steps, int Warmup, int Threads, int BatchSize, int Epochs, int Width,
+    int Images = 600, int Repeats = 3)
 {
     public static BenchmarkOptions Parse(string[] args)
     {
         var suites = new List<string>();
-        int steps = 10, warmup = 3, threads = 0, batch = 128, epochs = 10, width = 16;
+        int steps = 10, warmup = 3, threads = 0, batch = 128, epochs = 10, width = 16, images = 600, repeats = 3;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -16,9 +17,11 @@ internal sealed record BenchmarkOptions(IReadOnlyList<string> Suites, int Steps,
                 case "--batch-size": batch = int.Parse(args[++i]); break;
                 case "--epochs": epochs = int.Parse(args[++i]); break;
                 case "--width": width = int.Parse(args[++i]); break;
+                case "--images": images = int.Parse(args[++i]); break;
+                case "--repeats": repeats = int.Parse(args[++i]); break;
                 default: suites.Add(args[i]); break;
             }
         }
-        return new BenchmarkOptions(suites.Count == 0 ? ["training"] : suites, steps, warmup, threads, batch, epochs, width);
+        return new BenchmarkOptions(suites.Count == 0 ? ["training"] : suites, steps, warmup, threads, batch, epochs, width, images, repeats);
     }
 }

@@ -10,6 +10,7 @@ internal static class StageRegistry
     [
         new TrainExecutor(),
         new CacheLogitsExecutor(),
+        new ImportLogitsExecutor(),
         new DistillExecutor(),
         new CalibrateExecutor(),
         new ProjectExecutor(),

@@ -76,6 +76,12 @@ public sealed record ParameterSpec
     /// evaluation batch size, logging); they stay out of the canonical JSON, so changing them keeps the stage key.</summary>
     public bool AffectsResult { get; init; } = true;
 
+    /// <summary>
+    /// A path (relative to the pipeline file) whose contents are part of the stage key: a file's SHA-256, or for a
+    /// folder every file's, so replacing an imported file re-runs the stage even when its name stays.
+    /// </summary>
+    public bool HashesFiles { get; init; }
+
     /// <summary>An extra check beyond type and range; returns a message (without the key name) or null.</summary>
     public Func<object, string?>? Rule { get; init; }
     /// <summary>The extra check in words, for documentation and the schema.</summary>

@@ -13,7 +13,8 @@ public sealed record InputRoleSpec(string Role, string Description, IReadOnlyLis
 /// <summary>A stage kind: its parameters, whether it names a dataset and model, and its input roles.
 /// <see cref="AnyInputRoles"/> kinds (report) accept any role name reading any stages.
 /// <see cref="ResultNamesPipeline"/> kinds write the pipeline's name into their outputs, so their key includes it
-/// (otherwise two pipelines would share one result that names only the first).</summary>
+/// (otherwise two pipelines would share one result that names only the first).
+/// <see cref="UsesDatasetOnly"/> kinds name a dataset but no model (import-logits).</summary>
 public sealed record StageKindSpec(
     string Name,
     string Description,
@@ -21,8 +22,12 @@ public sealed record StageKindSpec(
     IReadOnlyList<ParameterSpec> Parameters,
     IReadOnlyList<InputRoleSpec> Inputs,
     bool AnyInputRoles = false,
-    bool ResultNamesPipeline = false)
+    bool ResultNamesPipeline = false,
+    bool UsesDatasetOnly = false)
 {
+    /// <summary>The `dataset:` and `model:` keys the kind takes.</summary>
+    public IReadOnlyList<ParameterSpec> ReferenceKeys =>
+        UsesDatasetAndModel ? StageKinds.ReferenceKeys : UsesDatasetOnly ? [StageKinds.ReferenceKeys[0]] : [];
 }
 
 /// <summary>A dataset kind, its keys and what the loader knows of its classes and split sizes.</summary>

@@ -6,6 +6,7 @@ public static class StageKinds
     public const string Train = "train";
     public const string Distill = "distill";
     public const string CacheLogits = "cache-logits";
+    public const string ImportLogits = "import-logits";
     public const string Calibrate = "calibrate";
     public const string Project = "project";
     public const string Report = "report";
@@ -13,7 +14,7 @@ public static class StageKinds
     /// <summary>Keys every stage may have besides its kind's parameters.</summary>
     public static readonly IReadOnlyList<ParameterSpec> CommonKeys =
     [
-        P.Enum("kind", null, "What the stage does.", Train, Distill, CacheLogits, Calibrate, Project, Report) with { Required = true },
+        P.Enum("kind", null, "What the stage does.", Train, Distill, CacheLogits, ImportLogits, Calibrate, Project, Report) with { Required = true },
         new() { Name = "matrix", Type = ParameterType.Map, Description = "Expands the stage into one stage per combination: variable -> list of values, referenced as ${variable}." },
         P.Str("id", "Id template of each expanded stage (matrix stages only), e.g. \"student-T${temperature}\"; default: base name plus -<variable><value> per variable."),
         new() { Name = "seeds", Type = ParameterType.NumberList, Description = "Replicate seeds, e.g. [1, 2, 3]: the stage is repeated once per seed (one more matrix variable, ${seed}, ids ending in -seed<N>); stages with the same seed share their random streams, so a hard-target and a smoothed run of one seed differ only in alpha." },
@@ -63,6 +64,9 @@ public static class StageKinds
                 P.Int("examples-per-class", 300, "Training examples taken from each of the two classes.", min: 2),
                 P.Int("augmentations", 5, "Random augmentations per example.", min: 2)),
             P.Bool("tensorboard", true, "Also write TensorBoard event files.", affectsResult: false),
+            P.Map("weights", "Import the model instead of training it: a state_dict saved by PyTorch (`format: pytorch`, torch.save) or a `.safetensors` file, with the parameter names of tools/pytorch-reference/distill_models.py. The stage evaluates and exports it like a trained one; the training keys are then unused. The file's SHA-256 is part of the stage key.", optional: true,
+                P.Enum("format", null, "pytorch (a torch.save state_dict) or safetensors.", "pytorch", "safetensors") with { Required = true },
+                P.Str("path", "The weights file; relative paths are relative to the pipeline file.", required: true) with { HashesFiles = true }),
         ],
         []);
 
@@ -85,7 +89,7 @@ public static class StageKinds
             P.Enum("teacher-source", "cache", "Read the teacher's logits from a cache-logits stage, or run a train stage live.", "cache", "live"),
             ViewsSpec,
         ],
-        [new InputRoleSpec("teacher", "A cache-logits stage (teacher-source: cache) or a train stage (teacher-source: live).", [CacheLogits, Train], 1, 1, LeadsToModel: true)]);
+        [new InputRoleSpec("teacher", "A cache-logits or import-logits stage (teacher-source: cache) or a train stage (teacher-source: live).", [CacheLogits, ImportLogits, Train], 1, 1, LeadsToModel: true)]);
 
     public static readonly StageKindSpec CacheLogitsSpec = new(CacheLogits,
         "Runs a trained teacher over dataset splits and stores its logits.", UsesDatasetAndModel: false,
@@ -100,6 +104,20 @@ public static class StageKinds
         ],
         [new InputRoleSpec("teacher", "The train or distill stage whose model is run (a teacher, or a student to study).", [Train, Distill], 1, 1, LeadsToModel: true)]);
 
+    public static readonly StageKindSpec ImportLogitsSpec = new(ImportLogits,
+        "Takes a teacher's logits computed elsewhere (.npy files, e.g. from a large PyTorch model) and checks them against the dataset, for distill and calibrate stages to read like a cache.",
+        UsesDatasetAndModel: false,
+        [
+            P.Str("path", "Folder holding logits-<split>.npy (float32, examples x classes), labels-<split>.npy and indices-<split>.npy (integers, one per example: its label and its index in the published split; the training split for train and validation) for every split; relative paths are relative to the pipeline file. Its files' SHA-256 are part of the stage key.", required: true) with { HashesFiles = true },
+            new()
+            {
+                Name = "splits", Type = ParameterType.EnumList, Values = ["train", "validation", "test"], MinItems = 1,
+                Default = new List<object> { "train", "validation", "test" }, Description = "Splits to import (a distill stage reads train; calibrate reads its fit and eval splits).",
+            },
+            P.Num("alpha", 0, "Label smoothing the external teacher was trained with, for the report's grouping.", min: 0, max: 1, exMax: true),
+        ],
+        [], UsesDatasetOnly: true);
+
     public static readonly StageKindSpec CalibrateSpec = new(Calibrate,
         "Measures calibration (ECE, NLL, reliability diagram) and fits temperature scaling.", UsesDatasetAndModel: false,
         [
@@ -107,7 +125,7 @@ public static class StageKinds
             P.Enum("fit-split", "validation", "Split the scaling temperature is fitted on (never test).", "train", "validation"),
             P.Enum("eval-split", "test", "Split calibration is measured on.", "train", "validation", "test"),
         ],
-        [new InputRoleSpec("logits", "The cache-logits stage holding the model's logits.", [CacheLogits], 1, 1, LeadsToModel: true)]);
+        [new InputRoleSpec("logits", "The cache-logits or import-logits stage holding the model's logits.", [CacheLogits, ImportLogits], 1, 1, LeadsToModel: true)]);
 
     public static readonly StageKindSpec ProjectSpec = new(Project,
         "Projects penultimate-layer activations onto the plane of three class templates.", UsesDatasetAndModel: false,
@@ -125,7 +143,7 @@ public static class StageKinds
         ],
         [], AnyInputRoles: true, ResultNamesPipeline: true);
 
-    public static readonly IReadOnlyList<StageKindSpec> All = [TrainSpec, DistillSpec, CacheLogitsSpec, CalibrateSpec, ProjectSpec, ReportSpec];
+    public static readonly IReadOnlyList<StageKindSpec> All = [TrainSpec, DistillSpec, CacheLogitsSpec, ImportLogitsSpec, CalibrateSpec, ProjectSpec, ReportSpec];
 
     public static StageKindSpec? Find(string? name) => All.FirstOrDefault(k => k.Name == name);
 }

@@ -24,15 +24,25 @@ public sealed record TrainingParameters(
 /// <summary>The per-epoch mutual-information probe of a `train` stage.</summary>
 public sealed record MutualInformationParameters(IReadOnlyList<object> Classes, int ExamplesPerClass, int Augmentations);
 
+/// <summary>A train stage's `weights:`: a model file from another program to import instead of training (path as written).</summary>
+public sealed record ImportedWeights(string Format, string Path);
+
 /// <summary>`train` (see <see cref="StageKinds.TrainSpec"/>).</summary>
-public sealed record TrainParameters(TrainingParameters Training, double Alpha, MutualInformationParameters? MutualInformation)
+public sealed record TrainParameters(TrainingParameters Training, double Alpha, MutualInformationParameters? MutualInformation, ImportedWeights? Weights = null)
     : IStageParameters<TrainParameters>
 {
     public static TrainParameters From(ParameterSet p) => new(
         TrainingParameters.From(p), p.GetDouble("alpha"),
         p.TryGetMap("mutual-information") is { } mi && mi.GetBool("enabled")
             ? new MutualInformationParameters(mi.GetList("classes"), mi.GetInt("examples-per-class"), mi.GetInt("augmentations"))
-            : null);
+            : null,
+        p.TryGetMap("weights") is { } w ? new ImportedWeights(w.GetString("format"), w.GetString("path")) : null);
+}
+
+/// <summary>`import-logits` (see <see cref="StageKinds.ImportLogitsSpec"/>).</summary>
+public sealed record ImportLogitsParameters(string Path, IReadOnlyList<string> Splits, double Alpha) : IStageParameters<ImportLogitsParameters>
+{
+    public static ImportLogitsParameters From(ParameterSet p) => new(p.GetString("path"), p.GetStrings("splits"), p.GetDouble("alpha"));
 }
 
 /// <summary>A distill stage's loss: its name and its own keys (the catalogue's variant fields, defaults filled in).</summary>

@@ -88,7 +88,7 @@ internal sealed class InputResolver(ErrorSink errors, IReadOnlyList<BoundStage> 
             {
                 if (target.Kind is { } kind && !spec.Kinds.Contains(kind))
                     errors.Add(reference.At,
-                        $"inputs.{role.Role} of stage '{stage.Id}': '{target.Id}' is a {kind} stage; expected {string.Join(" or ", spec.Kinds.Select(k => "a " + k))} stage");
+                        $"inputs.{role.Role} of stage '{stage.Id}': '{target.Id}' is a {kind} stage; expected {string.Join(" or ", spec.Kinds.Select(k => (k.StartsWith('i') ? "an " : "a ") + k))} stage");
             }
         }
     }

@@ -3,7 +3,8 @@ using Distill.Pipelines.Catalogue;
 namespace Distill.Pipelines.Graph;
 
 /// <summary>
-/// What stands behind a stage of a resolved pipeline: the train stage whose model produced what it reads,
+/// What stands behind a stage of a resolved pipeline: the train stage whose model produced what it reads (or the
+/// import-logits stage that brought a teacher's logits from elsewhere, which stands in for one),
 /// that stage's label smoothing alpha, a student's temperature, the dataset. Read from the definitions,
 /// following each kind's <see cref="InputRoleSpec.LeadsToModel"/> role, never from results.
 /// </summary>
@@ -17,7 +18,7 @@ public sealed class Lineage(PipelineDefinition pipeline)
     {
         var stage = pipeline.Stage(stageId);
         // Each step goes one edge upstream; a resolved pipeline has no cycles, so this ends.
-        while (stage.Kind != StageKinds.Train)
+        while (stage.Kind is not (StageKinds.Train or StageKinds.ImportLogits))
         {
             var role = StageKinds.Find(stage.Kind)?.Inputs.FirstOrDefault(r => r.LeadsToModel);
             if (role is null || !stage.Inputs.TryGetValue(role.Role, out var ids) || ids.Count == 0) return null;
@@ -34,7 +35,7 @@ public sealed class Lineage(PipelineDefinition pipeline)
     public StageDefinition? ModelStage(string stageId)
     {
         var stage = pipeline.Stage(stageId);
-        while (stage.Kind is not (StageKinds.Train or StageKinds.Distill))
+        while (stage.Kind is not (StageKinds.Train or StageKinds.Distill or StageKinds.ImportLogits))
         {
             var role = StageKinds.Find(stage.Kind)?.Inputs.FirstOrDefault(r => r.LeadsToModel);
             if (role is null || !stage.Inputs.TryGetValue(role.Role, out var ids) || ids.Count == 0) return null;

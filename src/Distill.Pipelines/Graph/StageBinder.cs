@@ -21,7 +21,7 @@ internal sealed class StageBinder(ErrorSink errors, IReadOnlySet<string> dataset
         if (spec is not null)
         {
             var description = StageKinds.CommonKeys.Single(k => k.Name == "description");
-            var specs = spec.Parameters.Concat(spec.UsesDatasetAndModel ? StageKinds.ReferenceKeys : []).Append(description).ToList();
+            var specs = spec.Parameters.Concat(spec.ReferenceKeys).Append(description).ToList();
             var otherKinds = StageKinds.All.SelectMany(k => k.Parameters).Select(p => p.Name)
                 .Concat(StageKinds.ReferenceKeys.Select(k => k.Name)).ToHashSet();
             parameters = _binder.Bind(stage.Body, specs, where, HandledHere, stage.NameKey.Start, otherKinds);

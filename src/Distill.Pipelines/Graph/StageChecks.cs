@@ -35,13 +35,15 @@ internal sealed class StageChecks(ErrorSink errors, IReadOnlyList<BoundStage> st
     {
         var teacher = Single(stage, "teacher");
         if (teacher?.Kind is null || stage.Parameters.GetValueOrDefault("teacher-source") is not string source) return;
-        var wanted = source == "cache" ? StageKinds.CacheLogits : StageKinds.Train;
-        if (teacher.Kind != wanted)
+        string[] wanted = source == "cache" ? [StageKinds.CacheLogits, StageKinds.ImportLogits] : [StageKinds.Train];
+        if (!wanted.Contains(teacher.Kind))
         {
             errors.Add(Reference(stage, "teacher"),
-                $"stage '{stage.Id}' has teacher-source '{source}', so inputs.teacher must be a {wanted} stage; '{teacher.Id}' is a {teacher.Kind} stage");
+                $"stage '{stage.Id}' has teacher-source '{source}', so inputs.teacher must be a {string.Join(" or ", wanted)} stage; '{teacher.Id}' is a {teacher.Kind} stage");
             return;
         }
+        if (teacher.Kind == StageKinds.ImportLogits && stage.Parameters.GetValueOrDefault("views") is int many && many > 1)
+            errors.Add(stage.At("views"), $"views {many} is more than the 1 view imported by '{teacher.Id}' (imported logits are of the plain images)");
         var trained = TrainedBehind(stage);
         if (trained?.Dataset is { } teacherData && stage.Dataset is { } own && teacherData != own)
             errors.Add(stage.At("dataset"),
@@ -54,14 +56,14 @@ internal sealed class StageChecks(ErrorSink errors, IReadOnlyList<BoundStage> st
     private void CheckCalibrate(BoundStage stage)
     {
         var cache = Single(stage, "logits");
-        if (cache?.Kind != StageKinds.CacheLogits) return;
+        if (cache?.Kind is not (StageKinds.CacheLogits or StageKinds.ImportLogits)) return;
         var splits = cache.Parameters.GetValueOrDefault("splits") as IReadOnlyList<object> ?? [];
         var dataset = Dataset(TrainedBehind(stage)?.Dataset);
         foreach (var key in new[] { "fit-split", "eval-split" })
         {
             if (stage.Parameters.GetValueOrDefault(key) is not string split) continue;
             if (!splits.Contains(split))
-                errors.Add(stage.At(key), $"{key} '{split}' is not among the splits cached by '{cache.Id}' ({string.Join(", ", splits)})");
+                errors.Add(stage.At(key), $"{key} '{split}' is not among the splits {(cache.Kind == StageKinds.ImportLogits ? "imported" : "cached")} by '{cache.Id}' ({string.Join(", ", splits)})");
             else if (split == "validation" && dataset is not null && dataset.Parameters.GetInt("validation") == 0)
                 errors.Add(stage.At(key), $"{key} is 'validation' but dataset '{dataset.Name}' has no validation split (set its 'validation' count)");
         }

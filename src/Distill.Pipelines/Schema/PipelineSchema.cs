@@ -67,7 +67,7 @@ public static class PipelineSchema
 
     private static IEnumerable<ParameterSpec> StageKeys(StageKindSpec k) =>
         StageKinds.CommonKeys.Where(c => c.Name is not ("inputs" or "kind"))
-            .Concat(k.UsesDatasetAndModel ? StageKinds.ReferenceKeys : [])
+            .Concat(k.ReferenceKeys)
             .Concat(k.Parameters);
 
     private static JsonObject Inputs(StageKindSpec k)

@@ -4,7 +4,8 @@ using Distill.Pipelines;
 namespace Distill.Stages.Data;
 
 /// <summary>
-/// Checks that the data of every dataset a pipeline defines is present (or downloadable) before anything
+/// Checks that the data of every dataset a pipeline defines is present (or downloadable), and every file a stage
+/// imports (weights, logits) exists, before anything
 /// is written: `validate` reports it with the file's other errors, `run` refuses to start.
 /// </summary>
 public static class DataPreflight
@@ -24,6 +25,7 @@ public static class DataPreflight
                 problems.Add($"{dataset.Location}: dataset '{dataset.Name}': {e.Message}");
             }
         }
+        problems.AddRange(ExternalFiles.Problems(pipeline));
         return problems;
     }
 }

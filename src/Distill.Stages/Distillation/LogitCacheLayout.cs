@@ -10,7 +10,28 @@ namespace Distill.Stages.Distillation;
 /// </summary>
 public static class LogitCacheLayout
 {
-    public static string FileName(DataSplit split) => $"logits-{split.ToString().ToLowerInvariant()}.npy";
+    public static string FileName(DataSplit split) => $"logits-{Name(split)}.npy";
+
+    /// <summary>What an import-logits stage's sidecars say in place of the teacher weights' hash: there are none.</summary>
+    public const string ImportedWeights = "none: logits imported";
+
+    public static string LabelsFileName(DataSplit split) => $"labels-{Name(split)}.npy";
+
+    public static string IndicesFileName(DataSplit split) => $"indices-{Name(split)}.npy";
+
+    private static string Name(DataSplit split) => split.ToString().ToLowerInvariant();
+
+    /// <summary>Writes the split's labels and published-dataset indices beside its logits; returns them as the sidecar names them.</summary>
+    public static (CacheArray Labels, CacheArray Indices) WriteLabelsAndIndices(StageDirectory stage, DataSplit split, long[] labels, long[] indices)
+    {
+        CacheArray Write(string name, long[] values)
+        {
+            var path = stage.OutputPath(name);
+            NpyVector.WriteInt64(path, values);
+            return new CacheArray(name, FileHash.Sha256Hex(path));
+        }
+        return (Write(LabelsFileName(split), labels), Write(IndicesFileName(split), indices));
+    }
 
     /// <summary>Views exist only for the training split; validation and test hold the plain images.</summary>
     public static int ViewsFor(DataSplit split, int views) => split == DataSplit.Train ? views : 1;

@@ -19,7 +19,8 @@ public static class VerifiedLogitCache
     {
         int views = LogitCacheLayout.ViewsFor(split, cacheViews);
         long viewSeed = LogitCacheLayout.ViewSeed(context.Pipeline.Seed, teacher.Definition.Id);
-        return LogitCacheLayout.Expected(teacher.Manifest.Key, TeacherModel.WeightsSha256(teacher), dataset.Fingerprint, split,
+        var weights = teacher.Definition.Kind == StageKinds.ImportLogits ? LogitCacheLayout.ImportedWeights : TeacherModel.WeightsSha256(teacher);
+        return LogitCacheLayout.Expected(teacher.Manifest.Key, weights, dataset.Fingerprint, split,
             dataset.Prepared.Get(split).Count, dataset.Prepared.ClassNames.Count, views, LogitCacheLayout.ViewSpec(dataset.Augmentation, viewSeed, views));
     }
 
@@ -27,7 +28,8 @@ public static class VerifiedLogitCache
     public static NpyFile Open(StageContext context, StageInputRef teacher, StageInputRef cache, PipelineDataset dataset, DataSplit split)
     {
         var path = cache.Directory.OutputPath(LogitCacheLayout.FileName(split));
-        var differences = LogitCacheValidator.Check(Expected(context, teacher, dataset, split, CacheLogitsParameters.From(cache.Definition.Parameters).Views), path);
+        int views = cache.Definition.Kind == StageKinds.ImportLogits ? 1 : CacheLogitsParameters.From(cache.Definition.Parameters).Views;
+        var differences = LogitCacheValidator.Check(Expected(context, teacher, dataset, split, views), path);
         if (differences.Count > 0)
             throw new InvalidDataException($"logit cache {path} does not match what stage '{context.Stage.Id}' expects: {string.Join("; ", differences)}");
         return NpyFile.Open(path);

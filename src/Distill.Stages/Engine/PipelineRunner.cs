@@ -19,7 +19,7 @@ namespace Distill.Stages.Engine;
 public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors, IStageLauncher? launcher = null) : IPipelineRunner
 {
     /// <summary>Bumped when stage outputs change meaning, so old results are never reused.</summary>
-    public const int FormatVersion = 2;
+    public const int FormatVersion = 3;
 
     public const string PipelineCopyName = "pipeline.yaml";
 
@@ -199,6 +199,7 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors, IStage
     private static StagePointer Identify(PipelineDefinition pipeline, StageDefinition stage, DataCatalog data, IReadOnlyDictionary<string, string> keys)
     {
         string fingerprint = stage.Dataset is null ? "" : data.Get(stage.Dataset).Fingerprint;
+        if (ExternalFiles.Fingerprint(pipeline, stage) is { Length: > 0 } imported) fingerprint += "\n" + imported;
         var definition = stage.CanonicalJson(pipeline);
         var inputKeys = stage.Dependencies.ToDictionary(d => d, d => keys[d]);
         var key = StageKey.Compute(definition, fingerprint, FormatVersion, stage.Dependencies.Select(d => keys[d]).ToList());

@@ -49,7 +49,9 @@ public sealed class CacheLogitsExecutor : StageExecutor<CacheLogitsParameters>
                     writer.AppendRows(logits);
                 }
                 writer.Commit();
-                VerifiedLogitCache.Expected(context, teacher, dataset, split, views).Save(LogitCacheSidecar.PathFor(path));
+                var (labels, indices) = LogitCacheLayout.WriteLabelsAndIndices(context.Directory, split, images.Labels, images.SourceIndices);
+                (VerifiedLogitCache.Expected(context, teacher, dataset, split, views) with { Labels = labels, Indices = indices })
+                    .Save(LogitCacheSidecar.PathFor(path));
             }
             if (images.Count > 0)
                 metrics[$"{split.ToString().ToLowerInvariant()}_accuracy"] =

@@ -1,3 +1,5 @@
+using Distill.Learning.Data;
+using Distill.Learning.Models;
 using Distill.Learning.Randomness;
 using Distill.Learning.Training;
 using Distill.Pipelines.Catalogue;
@@ -8,7 +10,10 @@ using Distill.Stages.Training;
 
 namespace Distill.Stages.Executors;
 
-/// <summary>`train`: a model trained with cross-entropy and label smoothing alpha, with an optional per-epoch MI probe.</summary>
+/// <summary>
+/// `train`: a model trained with cross-entropy and label smoothing alpha, with an optional per-epoch MI probe; or, with
+/// `weights:`, a model trained elsewhere (PyTorch), imported, evaluated and exported like a trained one.
+/// </summary>
 public sealed class TrainExecutor : StageExecutor<TrainParameters>
 {
     public override StageKindSpec Spec => StageKinds.TrainSpec;
@@ -17,6 +22,7 @@ public sealed class TrainExecutor : StageExecutor<TrainParameters>
     {
         var dataset = context.Data.Get(context.Stage.Dataset!);
         var data = dataset.Prepared;
+        if (p.Weights is { } imported) return Import(context, p, imported, dataset);
         var options = StageOptions.Trainer(p.Training, dataset.Augmentation, context.Seed);
         using var model = TrainingRun.CreateModel(StageOptions.Model(context.Pipeline.Models[context.Stage.Model!]), data, context.Seed, context.Device, message => context.Observer.Info($"{context.Stage.Id}: {message}"));
         using var run = new TrainingRun(model, data, options, new LabelSmoothingObjective(p.Alpha), context.Device);
@@ -41,5 +47,26 @@ public sealed class TrainExecutor : StageExecutor<TrainParameters>
             });
         }
         return TrainingStageDriver.Run(context, run, p.Training);
+    }
+
+    /// <summary>Loads the weights file (a mismatch names every missing, extra and misshapen tensor), evaluates, exports.</summary>
+    private static StageResult Import(StageContext context, TrainParameters p, ImportedWeights imported, PipelineDataset dataset)
+    {
+        var data = dataset.Prepared;
+        var path = ExternalFiles.Resolve(context.Pipeline, imported.Path);
+        using var model = TrainingRun.CreateModel(StageOptions.Model(context.Pipeline.Models[context.Stage.Model!]), data, context.Seed, context.Device, message => context.Observer.Info($"{context.Stage.Id}: {message}"));
+        ModelWeights.LoadExternal(model, path, imported.Format == "safetensors" ? WeightsFormat.Safetensors : WeightsFormat.PyTorch);
+        model.eval();
+        var metrics = new Dictionary<string, double>();
+        foreach (var (split, accuracy, nll) in new[] { (DataSplit.Validation, MetricNames.ValidationAccuracy, MetricNames.ValidationNll), (DataSplit.Test, MetricNames.TestAccuracy, MetricNames.TestNll) })
+        {
+            if (data.Get(split).Count == 0) continue;
+            var evaluation = Evaluator.Evaluate(model, new BatchMaker(data.Get(split), data.Statistics, context.Device), p.Training.EvalBatchSize);
+            metrics[accuracy] = evaluation.Accuracy;
+            metrics[nll] = evaluation.Nll;
+        }
+        Outputs.WriteWeights(context.Directory, model);
+        context.Observer.Info($"{context.Stage.Id}: imported {Path.GetFileName(path)}; test accuracy {metrics.GetValueOrDefault(MetricNames.TestAccuracy):P2}");
+        return new StageResult(true, metrics);
     }
 }

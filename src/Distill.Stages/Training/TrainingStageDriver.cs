@@ -69,7 +69,7 @@ public static class TrainingStageDriver
             return StageResult.Stopped;
         }
 
-        AtomicFile.WriteStream(stage.OutputPath(Outputs.Weights), stream => Learning.Models.ModelWeights.Save(run.Model, stream));
+        Outputs.WriteWeights(stage, run.Model);
         MetricsFiles.Write(stage, run.History);
         var final = run.History.Count > 0
             ? run.History[^1].Values.Where(kv => kv.Key != MetricNames.Seconds).ToDictionary(kv => kv.Key, kv => kv.Value)
@@ -81,5 +81,20 @@ public static class TrainingStageDriver
 /// <summary>Names of the files stages write under their outputs/ folder.</summary>
 public static class Outputs
 {
+    /// <summary>TorchSharp's format: what Distill itself reads back.</summary>
     public const string Weights = "weights.bin";
+
+    /// <summary>A PyTorch state_dict (torch.load), for PyTorch users with nothing else installed.</summary>
+    public const string PyTorchWeights = "weights.pt";
+
+    /// <summary>The same tensors as safetensors: no pickle, readable by the Hugging Face ecosystem and other languages.</summary>
+    public const string SafetensorsWeights = "weights.safetensors";
+
+    /// <summary>A trained or imported model's weights in all three formats.</summary>
+    public static void WriteWeights(StageDirectory stage, Learning.Models.ClassifierNet model)
+    {
+        AtomicFile.WriteStream(stage.OutputPath(Weights), stream => Learning.Models.ModelWeights.Save(model, stream));
+        AtomicFile.WriteStream(stage.OutputPath(PyTorchWeights), stream => Learning.Models.ModelWeights.SavePyTorch(model, stream));
+        AtomicFile.WriteStream(stage.OutputPath(SafetensorsWeights), stream => Learning.Models.ModelWeights.SaveSafetensors(model, stream));
+    }
 }

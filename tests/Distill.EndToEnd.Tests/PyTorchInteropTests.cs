@@ -1,0 +1,177 @@
+using System.Text.Json;
+using Distill.EndToEnd.Tests.Support;
+using Distill.Runs;
+using Xunit.Abstractions;
+
+namespace Distill.EndToEnd.Tests;
+
+/// <summary>
+/// Distill and real PyTorch (Debian's python3-torch) on the same models: a PyTorch teacher imported, cached and
+/// matched logit for logit; a student exported and matched in PyTorch; caches scored by numpy alone; logits from
+/// elsewhere imported as a teacher.
+/// </summary>
+[Collection(EndToEndCollection.Name)]
+public sealed class PyTorchInteropTests(ITestOutputHelper output) : IDisposable
+{
+    private const double Tolerance = 1e-5;
+
+    private readonly TempFolder _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    private const string Header = """
+        seed: 3
+        threads: 2
+        datasets:
+          fmnist: { kind: fashion-mnist, validation: 100, subset: { train: 400, test: 200 } }
+        models:
+          tiny: { architecture: resnet, depth: 8, width: 8 }
+        stages:
+        """;
+
+    private string Runs => _temp.Combine("runs");
+
+    private void Run(string name, string stages)
+    {
+        var file = _temp.Combine(name + ".yaml");
+        File.WriteAllText(file, $"name: {name}\n{Header}\n{stages}");
+        var (code, log) = DistillCli.Run(TimeSpan.FromMinutes(4), "run", file, "--runs", Runs);
+        output.WriteLine(log);
+        Assert.True(code == 0, log);
+    }
+
+    private string Outputs(string run, string stage) => RunResults.Stage(Path.Combine(Runs, run), stage).OutputsPath;
+
+    /// <summary>The largest absolute difference between PyTorch's logits and the first rows of a Distill cache.</summary>
+    private double LargestDifference(string weights, string cache)
+    {
+        var theirs = _temp.Combine($"torch-{Path.GetFileName(Path.GetDirectoryName(cache))}.npy");
+        PyTorchReference.Run("logits", "--weights", weights, "--cache", cache, "--split", "test", "--rows", "100", "--out", theirs);
+        using var torch = NpyFile.Open(theirs);
+        using var ours = NpyFile.Open(Path.Combine(cache, "logits-test.npy"));
+        Assert.Equal(100, torch.Rows);
+        var (a, b) = (torch.GetRows(0, 100).ToArray(), ours.GetRows(0, 100).ToArray());
+        return a.Zip(b, (x, y) => Math.Abs((double)x - y)).Max();
+    }
+
+    [Fact]
+    public void A_PyTorch_teacher_is_imported_and_matched_teaches_a_student_and_the_student_goes_back_to_PyTorch()
+    {
+        var teacherFile = _temp.Combine("teacher.pt");
+        output.WriteLine(PyTorchReference.Run("train", "--out", teacherFile, "--depth", "8", "--width", "8", "--steps", "5"));
+        Run("interop", """
+              teacher:
+                kind: train
+                dataset: fmnist
+                model: tiny
+                weights: { format: pytorch, path: teacher.pt }
+              teacher-cache: { kind: cache-logits, inputs: { teacher: teacher } }
+              calibration: { kind: calibrate, inputs: { logits: teacher-cache } }
+              student:
+                kind: distill
+                dataset: fmnist
+                model: tiny
+                epochs: 1
+                batch-size: 32
+                temperature: 2
+                inputs: { teacher: teacher-cache }
+              student-cache: { kind: cache-logits, splits: [train, test], inputs: { teacher: student } }
+            """);
+
+        var teacherGap = LargestDifference(teacherFile, Outputs("interop", "teacher-cache"));
+        var student = Outputs("interop", "student");
+        var studentGap = LargestDifference(Path.Combine(student, "weights.pt"), Outputs("interop", "student-cache"));
+        output.WriteLine($"largest |PyTorch - Distill| on 100 test logits: imported teacher {teacherGap:E2}, exported student {studentGap:E2}");
+        Assert.True(teacherGap <= Tolerance, $"imported teacher's logits differ from PyTorch's by {teacherGap}");
+        Assert.True(studentGap <= Tolerance, $"exported student's logits differ from PyTorch's by {studentGap}");
+        Assert.True(File.Exists(Path.Combine(student, "weights.safetensors")));
+
+        // numpy alone scores a cache the way the calibrate stage does (labels from the cache, no Distill).
+        var score = JsonDocument.Parse(PyTorchReference.Run("score", "--cache", Outputs("interop", "teacher-cache"), "--split", "test")).RootElement;
+        var calibration = RunResults.Manifest(Path.Combine(Runs, "interop"), "calibration").Metrics;
+        Assert.Equal(calibration[MetricNames.Accuracy], score.GetProperty("accuracy").GetDouble(), 9);
+        Assert.Equal(calibration[MetricNames.Nll], score.GetProperty("nll").GetDouble(), 6);
+        Assert.Equal(calibration[MetricNames.Ece], score.GetProperty("ece").GetDouble(), 6);
+
+        // The exported safetensors file imports back into the same logits, bit for bit.
+        File.Copy(Path.Combine(student, "weights.safetensors"), _temp.Combine("student.safetensors"));
+        Run("reimport", """
+              back:
+                kind: train
+                dataset: fmnist
+                model: tiny
+                weights: { format: safetensors, path: student.safetensors }
+              back-cache: { kind: cache-logits, splits: [train, test], inputs: { teacher: back } }
+            """);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(Outputs("interop", "student-cache"), "logits-test.npy")),
+            File.ReadAllBytes(Path.Combine(Outputs("reimport", "back-cache"), "logits-test.npy")));
+    }
+
+    [Fact]
+    public void A_weights_file_that_does_not_fit_names_the_missing_extra_and_misshapen_tensors()
+    {
+        var file = _temp.Combine("wrong.pt");
+        PyTorchReference.Run("train", "--out", file, "--depth", "8", "--width", "16", "--steps", "1");
+        var yaml = _temp.Combine("wrong.yaml");
+        File.WriteAllText(yaml, $"name: wrong\n{Header}\n  teacher: {{ kind: train, dataset: fmnist, model: tiny, weights: {{ format: pytorch, path: wrong.pt }} }}\n");
+        var (code, log) = DistillCli.Run(TimeSpan.FromMinutes(2), "run", yaml, "--runs", Runs);
+        output.WriteLine(log);
+        Assert.Equal(1, code);
+        Assert.Contains("wrong.pt does not fit model resnet8", log);
+        Assert.Contains("wrong shape", log);
+        Assert.Contains("_body.stem.weight is [16, 1, 3, 3], the model needs [8, 1, 3, 3]", log);
+    }
+
+    [Fact]
+    public void Logits_from_elsewhere_teach_like_a_cache_in_any_row_order_and_a_wrong_label_is_refused()
+    {
+        // "Elsewhere" is a Distill cache with its rows reversed, so the expected result is known.
+        Run("source", """
+              teacher: { kind: train, dataset: fmnist, model: tiny, epochs: 1, batch-size: 32 }
+              cache: { kind: cache-logits, inputs: { teacher: teacher } }
+            """);
+        var external = _temp.Combine("external");
+        Directory.CreateDirectory(external);
+        foreach (var split in new[] { "train", "validation", "test" })
+            ReverseInto(Outputs("source", "cache"), external, split);
+
+        Run("imported", """
+              outside: { kind: import-logits, dataset: fmnist, path: external }
+              calibration: { kind: calibrate, inputs: { logits: outside } }
+              student: { kind: distill, dataset: fmnist, model: tiny, epochs: 1, batch-size: 32, inputs: { teacher: outside } }
+            """);
+        var source = RunResults.Manifest(Path.Combine(Runs, "source"), "cache");
+        var imported = RunResults.Manifest(Path.Combine(Runs, "imported"), "outside");
+        Assert.Equal(source.Metrics["test_accuracy"], imported.Metrics["test_accuracy"]);
+        // Stored in Distill's order again: the same bytes as the cache they came from.
+        Assert.Equal(File.ReadAllBytes(Path.Combine(Outputs("source", "cache"), "logits-test.npy")),
+            File.ReadAllBytes(Path.Combine(Outputs("imported", "outside"), "logits-test.npy")));
+        Assert.Equal(StageStatus.Completed, RunResults.Manifest(Path.Combine(Runs, "imported"), "student").Status);
+
+        // One label changed: the stage fails naming the file, the row and both labels.
+        var labelsPath = Path.Combine(external, "labels-test.npy");
+        var labels = NpyVector.ReadInt64(labelsPath);
+        labels[5] = (labels[5] + 1) % 10;
+        NpyVector.WriteInt64(labelsPath, labels);
+        var file = _temp.Combine("imported.yaml");
+        var (code, log) = DistillCli.Run(TimeSpan.FromMinutes(2), "run", file, "--runs", Runs);
+        output.WriteLine(log);
+        Assert.Equal(1, code);
+        Assert.Contains($"{labelsPath}: row 5 (dataset index", log);
+        Assert.Contains($"has label {labels[5]}, the dataset says {(labels[5] + 9) % 10}", log);
+    }
+
+    /// <summary>Copies a cache split's view-0 rows, labels and indices into <paramref name="folder"/> in reverse order.</summary>
+    private static void ReverseInto(string cache, string folder, string split)
+    {
+        var labels = NpyVector.ReadInt64(Path.Combine(cache, $"labels-{split}.npy"));
+        var indices = NpyVector.ReadInt64(Path.Combine(cache, $"indices-{split}.npy"));
+        using var logits = NpyFile.Open(Path.Combine(cache, $"logits-{split}.npy"));
+        int n = labels.Length, k = logits.Columns;
+        var reversed = new float[n * k];
+        for (int i = 0; i < n; i++) logits.GetRows(n - 1 - i, 1).CopyTo(reversed.AsSpan(i * k, k));
+        NpyWriter.Write(Path.Combine(folder, $"logits-{split}.npy"), reversed, n, k);
+        NpyVector.WriteInt64(Path.Combine(folder, $"labels-{split}.npy"), labels.Reverse().ToArray());
+        NpyVector.WriteInt64(Path.Combine(folder, $"indices-{split}.npy"), indices.Reverse().ToArray());
+    }
+}

@@ -1,0 +1,121 @@
+#!/usr/bin/env python3
+"""The PyTorch side of Distill's interoperability tests (tests/Distill.EndToEnd.Tests/PyTorchInteropTests.cs), also a
+worked example for users. Needs Debian's python3-torch and python3-numpy. Subcommands:
+
+  train   --out teacher.pt [--arch resnet --depth 8 --width 8] [--steps 5] [--seed 1]
+          trains a tiny network on Fashion-MNIST for a few SGD steps and saves its state_dict with torch.save
+  score   --cache DIR --split test
+          accuracy, NLL and ECE (15 bins) of a Distill logit cache with numpy alone, as JSON (docs/formats.md)
+  logits  --weights W.pt --cache DIR --split test --rows 100 --out logits.npy [--arch resnet --depth 8 --width 8]
+          recomputes a Distill logit cache's first rows in PyTorch: the images are found through the cache's
+          indices-<split>.npy, and standardised with the mean and std of the training images the cache's
+          indices-train.npy names, as Distill does
+"""
+import argparse
+import gzip
+import json
+import os
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from distill_models import AlexNetCifar, CifarResNet
+
+FASHION_MNIST = "/usr/share/datasets/fashion-mnist"
+
+
+def read_idx(name):
+    with gzip.open(os.path.join(FASHION_MNIST, name)) as f:
+        data = f.read()
+    dims = data[3]
+    shape = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(dims)]
+    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
+
+
+def images(split):
+    prefix = "t10k" if split == "test" else "train"
+    return read_idx(f"{prefix}-images-idx3-ubyte.gz")[:, None, :, :]  # N x 1 x 28 x 28, uint8
+
+
+def labels(split):
+    prefix = "t10k" if split == "test" else "train"
+    return read_idx(f"{prefix}-labels-idx1-ubyte.gz").astype(np.int64)
+
+
+def model(args):
+    if args.arch == "alexnet":
+        return AlexNetCifar(classes=10, channels=1, height=28, width=28)
+    return CifarResNet(depth=args.depth, classes=10, channels=1, width=args.width)
+
+
+def standardised(raw, train_raw):
+    x = torch.from_numpy(raw.astype(np.float32)).div_(255.0)
+    t = torch.from_numpy(train_raw.astype(np.float32)).div_(255.0)
+    mean = t.mean(dim=[0, 2, 3]).view(1, -1, 1, 1)
+    std = t.std(dim=[0, 2, 3], unbiased=False).clamp_min(1e-6).view(1, -1, 1, 1)
+    return (x - mean) / std
+
+
+def train(args):
+    torch.manual_seed(args.seed)
+    net = model(args)
+    raw, y = images("train")[:512], labels("train")[:512]
+    x = standardised(raw, raw)
+    optimizer = torch.optim.SGD(net.parameters(), lr=0.05, momentum=0.9)
+    net.train()
+    for step in range(args.steps):
+        batch = slice(64 * step % 512, 64 * step % 512 + 64)
+        optimizer.zero_grad()
+        loss = F.cross_entropy(net(x[batch]), torch.from_numpy(y[batch]))
+        loss.backward()
+        optimizer.step()
+    torch.save(net.state_dict(), args.out)
+    print(f"saved {args.out} after {args.steps} steps, last loss {loss.item():.4f}")
+
+
+def logits(args):
+    net = model(args)
+    net.load_state_dict(torch.load(args.weights))
+    net.eval()
+    rows = np.load(os.path.join(args.cache, f"indices-{args.split}.npy"))[:args.rows]
+    source = "test" if args.split == "test" else "train"
+    train_rows = np.load(os.path.join(args.cache, "indices-train.npy"))
+    x = standardised(images(source)[rows], images("train")[train_rows])
+    with torch.no_grad():
+        out = net(x).numpy().astype(np.float32)
+    np.save(args.out, out)
+    print(f"wrote {out.shape[0]} x {out.shape[1]} logits to {args.out}")
+
+
+def score(args):
+    y = np.load(os.path.join(args.cache, f"labels-{args.split}.npy"))
+    z = np.load(os.path.join(args.cache, f"logits-{args.split}.npy"))[: len(y)].astype(np.float64)
+    p = np.exp(z - z.max(1, keepdims=True))
+    p /= p.sum(1, keepdims=True)
+    conf, pred = p.max(1), p.argmax(1)
+    bins = np.clip(np.ceil(conf * 15).astype(int), 1, 15)
+    ece = sum(abs((pred[b] == y[b]).mean() - conf[b].mean()) * b.mean() for b in (bins == k for k in range(1, 16)) if b.any())
+    print(json.dumps({"accuracy": float((pred == y).mean()), "nll": float(-np.log(p[np.arange(len(y)), y]).mean()), "ece": float(ece)}))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", choices=["train", "logits", "score"])
+    parser.add_argument("--arch", default="resnet", choices=["resnet", "alexnet"])
+    parser.add_argument("--depth", type=int, default=8)
+    parser.add_argument("--width", type=int, default=8)
+    parser.add_argument("--steps", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--weights")
+    parser.add_argument("--cache")
+    parser.add_argument("--split", default="test")
+    parser.add_argument("--rows", type=int, default=100)
+    parser.add_argument("--out")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    {"train": train, "logits": logits, "score": score}[args.command](args)
+
+
+if __name__ == "__main__":
+    main()
