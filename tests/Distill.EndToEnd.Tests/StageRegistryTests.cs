@@ -87,8 +87,8 @@ public sealed class ReportSectionTests
         var kinds = Distill.Stages.Reporting.StageReportSections.Default.Select(s => s.Spec.Name).ToList();
         Assert.Equal(kinds.Distinct().Count(), kinds.Count);
         Assert.All(Distill.Stages.Reporting.StageReportSections.Default, s => Assert.Same(StageKinds.All.Single(k => k.Name == s.Spec.Name), s.Spec));
-        // Every kind with results of its own has a section; cache-logits (inputs for others) and report (the reader) have none.
-        Assert.Equal(StageKinds.All.Select(k => k.Name).Except([StageKinds.CacheLogits, StageKinds.Report]).Order(), kinds.Order());
+        // Every kind with results of its own has a section; cache-logits and import-logits (inputs for others) and report (the reader) have none.
+        Assert.Equal(StageKinds.All.Select(k => k.Name).Except([StageKinds.CacheLogits, StageKinds.ImportLogits, StageKinds.Report]).Order(), kinds.Order());
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Collections;
+using System.IO.Compression;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 
@@ -51,8 +52,22 @@ public static class ModelWeights
         model.load(path);
     }
 
-    /// <summary>A state_dict PyTorch reads with torch.load (zip format, as torch.save writes it).</summary>
-    public static void SavePyTorch(ClassifierNet model, Stream stream) => model.save_py(stream, leaveOpen: true);
+    /// <summary>
+    /// A state_dict PyTorch reads with torch.load (zip format, as torch.save writes it). The zip entries' times are
+    /// set to a fixed date, so equal weights give equal bytes (a resumed stage must match an uninterrupted one).
+    /// </summary>
+    public static void SavePyTorch(ClassifierNet model, Stream stream)
+    {
+        using var buffer = new MemoryStream();
+        model.save_py(buffer, leaveOpen: true);
+        using (var zip = new ZipArchive(buffer, ZipArchiveMode.Update, leaveOpen: true))
+            foreach (var entry in zip.Entries) entry.LastWriteTime = FixedZipTime;
+        buffer.Position = 0;
+        buffer.CopyTo(stream);
+    }
+
+    /// <summary>The earliest time a zip entry can hold.</summary>
+    private static readonly DateTimeOffset FixedZipTime = new(1980, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     /// <summary>The weights as a .safetensors file (tensors in state_dict order, names as keys).</summary>
     public static void SaveSafetensors(ClassifierNet model, Stream stream) => Safetensors.SaveStateDict(stream, model.state_dict(), leaveOpen: true);
