@@ -26,6 +26,7 @@ public sealed class PyTorchInteropTests(ITestOutputHelper output) : IDisposable
           fmnist: { kind: fashion-mnist, validation: 100, subset: { train: 400, test: 200 } }
         models:
           tiny: { architecture: resnet, depth: 8, width: 8 }
+          alex: { architecture: alexnet }
         stages:
         """;
 
@@ -43,10 +44,10 @@ public sealed class PyTorchInteropTests(ITestOutputHelper output) : IDisposable
     private string Outputs(string run, string stage) => RunResults.Stage(Path.Combine(Runs, run), stage).OutputsPath;
 
     /// <summary>The largest absolute difference between PyTorch's logits and the first rows of a Distill cache.</summary>
-    private double LargestDifference(string weights, string cache)
+    private double LargestDifference(string weights, string cache, string architecture = "resnet")
     {
         var theirs = _temp.Combine($"torch-{Path.GetFileName(Path.GetDirectoryName(cache))}.npy");
-        PyTorchReference.Run("logits", "--weights", weights, "--cache", cache, "--split", "test", "--rows", "100", "--out", theirs);
+        PyTorchReference.Run("logits", "--weights", weights, "--cache", cache, "--split", "test", "--rows", "100", "--out", theirs, "--arch", architecture);
         using var torch = NpyFile.Open(theirs);
         using var ours = NpyFile.Open(Path.Combine(cache, "logits-test.npy"));
         Assert.Equal(100, torch.Rows);
@@ -76,14 +77,24 @@ public sealed class PyTorchInteropTests(ITestOutputHelper output) : IDisposable
                 temperature: 2
                 inputs: { teacher: teacher-cache }
               student-cache: { kind: cache-logits, splits: [train, test], inputs: { teacher: student } }
+              alex-student:
+                kind: distill
+                dataset: fmnist
+                model: alex
+                epochs: 1
+                batch-size: 32
+                inputs: { teacher: teacher-cache }
+              alex-cache: { kind: cache-logits, splits: [train, test], inputs: { teacher: alex-student } }
             """);
 
         var teacherGap = LargestDifference(teacherFile, Outputs("interop", "teacher-cache"));
         var student = Outputs("interop", "student");
         var studentGap = LargestDifference(Path.Combine(student, "weights.pt"), Outputs("interop", "student-cache"));
-        output.WriteLine($"largest |PyTorch - Distill| on 100 test logits: imported teacher {teacherGap:E2}, exported student {studentGap:E2}");
+        var alexGap = LargestDifference(Path.Combine(Outputs("interop", "alex-student"), "weights.pt"), Outputs("interop", "alex-cache"), "alexnet");
+        output.WriteLine($"largest |PyTorch - Distill| on 100 test logits: imported ResNet teacher {teacherGap:E2}, exported ResNet student {studentGap:E2}, exported AlexNet student {alexGap:E2}");
         Assert.True(teacherGap <= Tolerance, $"imported teacher's logits differ from PyTorch's by {teacherGap}");
         Assert.True(studentGap <= Tolerance, $"exported student's logits differ from PyTorch's by {studentGap}");
+        Assert.True(alexGap <= Tolerance, $"exported AlexNet student's logits differ from PyTorch's by {alexGap}");
         Assert.True(File.Exists(Path.Combine(student, "weights.safetensors")));
 
         // numpy alone scores a cache the way the calibrate stage does (labels from the cache, no Distill).
@@ -92,6 +103,11 @@ public sealed class PyTorchInteropTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(calibration[MetricNames.Accuracy], score.GetProperty("accuracy").GetDouble(), 9);
         Assert.Equal(calibration[MetricNames.Nll], score.GetProperty("nll").GetDouble(), 6);
         Assert.Equal(calibration[MetricNames.Ece], score.GetProperty("ece").GetDouble(), 6);
+
+        // The imported file's contents are part of the key: other weights under the same name re-run the teacher.
+        PyTorchReference.Run("train", "--out", teacherFile, "--depth", "8", "--width", "8", "--steps", "6");
+        var (_, plan) = DistillCli.Run(TimeSpan.FromMinutes(1), "plan", _temp.Combine("interop.yaml"), "--runs", Runs);
+        Assert.Contains("dataset or imported files changed", plan.Split('\n').Single(l => l.StartsWith("teacher ", StringComparison.Ordinal)));
 
         // The exported safetensors file imports back into the same logits, bit for bit.
         File.Copy(Path.Combine(student, "weights.safetensors"), _temp.Combine("student.safetensors"));
