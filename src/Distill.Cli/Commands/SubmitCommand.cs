@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Distill.Cli.Cluster;
 using Distill.Cli.Queue;
 using Distill.Cli.Worker;
 
@@ -11,9 +12,14 @@ internal static class SubmitCommand
     {
         var root = WorkerRootOption.Create();
         var file = new Argument<string>("file") { Description = "Pipeline YAML file" };
-        var command = new Command("submit", "Validate a pipeline and queue it for a worker") { file, root };
+        var engine = WorkerCommand.EngineOption();
+        var connection = WorkerCommand.ConnectionOption();
+        var command = new Command("submit", "Validate a pipeline and queue it for a worker") { file, root, engine, connection };
         command.SetAction(parse =>
         {
+            if (parse.GetValue(engine) == "postgres")
+                return ClusterSubmitter.Submit(parse.GetValue(file)!, parse.GetValue(root)!,
+                    parse.GetValue(connection) ?? Environment.GetEnvironmentVariable("DISTILL_CONNECTION"), Console.Out);
             var layout = new QueueLayout(parse.GetValue(root)!);
             var result = new PipelineSubmitter(layout).Submit(parse.GetValue(file)!, DateTimeOffset.UtcNow);
             if (!result.Succeeded)

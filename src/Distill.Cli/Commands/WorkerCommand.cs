@@ -19,7 +19,10 @@ internal static class WorkerCommand
         var shutdown = new Option<string?>("--shutdown-timeout") { Description = "Longest wait for a checkpoint on SIGTERM, e.g. 00:00:30 (config key ShutdownTimeout)" };
         var logFormat = new Option<string?>("--log-format") { Description = "console or json (config key LogFormat)" };
         logFormat.AcceptOnlyFromAmong("console", "json");
-        var command = new Command("worker", "Run queued pipelines until stopped (submit with `distill submit`)") { root, poll, shutdown, logFormat };
+        var engine = EngineOption();
+        var connection = ConnectionOption();
+        var slots = new Option<string?>("--slots") { Description = "Stages run at once by this worker, postgres engine (config key Slots; default 1)" };
+        var command = new Command("worker", "Run queued pipelines until stopped (submit with `distill submit`)") { root, poll, shutdown, logFormat, engine, connection, slots };
 
         // A synchronous action on purpose: System.CommandLine's async actions install their own SIGTERM handler that
         // gives up after two seconds with exit code 143; the generic host's lifetime must own the signals instead.
@@ -29,9 +32,24 @@ internal static class WorkerCommand
             [nameof(WorkerOptions.PollInterval)] = parse.GetValue(poll),
             [nameof(WorkerOptions.ShutdownTimeout)] = parse.GetValue(shutdown),
             [nameof(WorkerOptions.LogFormat)] = parse.GetValue(logFormat),
+            [nameof(WorkerOptions.Engine)] = parse.GetValue(engine),
+            [nameof(WorkerOptions.Connection)] = parse.GetValue(connection),
+            [nameof(WorkerOptions.Slots)] = parse.GetValue(slots),
         }.Where(kv => kv.Value is not null).ToDictionary()));
         return command;
     }
+
+    /// <summary>`--engine files|postgres` (config key Engine).</summary>
+    public static Option<string?> EngineOption()
+    {
+        var engine = new Option<string?>("--engine") { Description = "files (the embedded queue under --root) or postgres (Hangfire on PostgreSQL; config key Engine)" };
+        engine.AcceptOnlyFromAmong("files", "postgres");
+        return engine;
+    }
+
+    /// <summary>`--connection` (config key Connection).</summary>
+    public static Option<string?> ConnectionOption() =>
+        new("--connection") { Description = "PostgreSQL connection string for --engine postgres, e.g. \"Host=db;Port=5432;Username=distill;Database=distill\" (config key Connection, env DISTILL_CONNECTION)" };
 
     private static int Run(IReadOnlyDictionary<string, string?> commandLine)
     {
@@ -54,6 +72,11 @@ internal static class WorkerCommand
         }
 
         using var host = WorkerHost.Build(configuration, options);
+        if (options.Engine == "postgres")
+        {
+            host.Run(); // Hangfire's server: on SIGTERM, running stages checkpoint and their jobs go back to the queue
+            return 0;
+        }
         var worker = host.Services.GetRequiredService<PipelineWorker>(); // before Run, which disposes the services
         host.Run();
 

@@ -1,4 +1,6 @@
+using Distill.Cli.Cluster;
 using Distill.Cli.Commands;
+using Hangfire;
 using Distill.Stages.Engine;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -51,6 +53,20 @@ internal static class WorkerHost
 
         builder.Services.Configure<WorkerOptions>(builder.Configuration);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout);
+        if (options.Engine == "postgres")
+        {
+            var storage = ClusterStorage.Create(options.Connection!);
+            builder.Services.AddHangfire(c => ClusterStorage.Configure(c, storage));
+            builder.Services.AddHangfireServer(o =>
+            {
+                o.WorkerCount = options.Slots;
+                o.Queues = [ClusterStorage.Queue];
+                o.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}";
+                o.ShutdownTimeout = options.ShutdownTimeout;
+            });
+            builder.Services.AddTransient<StageJobs>();
+            return builder.Build();
+        }
         builder.Services.AddSingleton(runnerFactory ?? (() => StageRegistry.CreateRunner()));
         builder.Services.AddSingleton<PipelineWorker>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<PipelineWorker>());

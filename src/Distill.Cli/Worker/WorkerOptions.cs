@@ -5,10 +5,22 @@ namespace Distill.Cli.Worker;
 /// environment variables with the prefix DISTILL_ (DISTILL_ROOT, DISTILL_POLLINTERVAL, ...) and the command line,
 /// later sources winning. Time spans use the .NET format, e.g. "00:00:02".
 /// </summary>
-internal sealed class WorkerOptions
+public sealed class WorkerOptions
 {
-    /// <summary>Folder holding queue/, cancel/ and runs/.</summary>
+    /// <summary>Folder holding queue/, cancel/ and runs/ (files engine), or pipelines/ and runs/ (postgres engine).</summary>
     public string Root { get; set; } = ".";
+
+    /// <summary>
+    /// <c>files</c>: the embedded queue of pipeline files under Root, one pipeline at a time, no server needed.
+    /// <c>postgres</c>: stage jobs in Hangfire on PostgreSQL (<see cref="Connection"/>), shared by any number of workers.
+    /// </summary>
+    public string Engine { get; set; } = "files";
+
+    /// <summary>The PostgreSQL connection string of the postgres engine ("Host=...;Port=...;Username=...;Database=...").</summary>
+    public string? Connection { get; set; }
+
+    /// <summary>Stages this worker runs at once (postgres engine), each in its own process; they share the cores.</summary>
+    public int Slots { get; set; } = 1;
 
     /// <summary>How often an idle worker looks for new files, and a busy one for cancel requests.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(2);
@@ -35,6 +47,9 @@ internal sealed class WorkerOptions
         if (LockedRetryDelay < TimeSpan.Zero) errors.Add($"LockedRetryDelay must not be negative (got {LockedRetryDelay})");
         if (StepLogInterval < TimeSpan.Zero) errors.Add($"StepLogInterval must not be negative (got {StepLogInterval})");
         if (LogFormat is not ("console" or "json")) errors.Add($"LogFormat must be 'console' or 'json' (got '{LogFormat}')");
+        if (Engine is not ("files" or "postgres")) errors.Add($"Engine must be 'files' or 'postgres' (got '{Engine}')");
+        if (Engine == "postgres" && string.IsNullOrWhiteSpace(Connection)) errors.Add("the postgres engine needs Connection: pass --connection \"Host=...;Database=...\" (or set DISTILL_CONNECTION)");
+        if (Slots < 1) errors.Add($"Slots must be at least 1 (got {Slots})");
         return errors;
     }
 }

@@ -1,0 +1,41 @@
+using Distill.Pipelines;
+using Distill.Runs;
+using Distill.Stages.Data;
+using Hangfire;
+
+namespace Distill.Cli.Cluster;
+
+/// <summary>
+/// `distill submit FILE --engine postgres`: validates the pipeline, copies it to the shared root as a submission
+/// (<c>pipelines/&lt;name&gt;-&lt;UTC time&gt;.yaml</c>) and enqueues its stages that read no other stage; the rest follow
+/// as their inputs complete (<see cref="ReadyStages"/>).
+/// </summary>
+internal static class ClusterSubmitter
+{
+    public static int Submit(string file, string root, string? connection, TextWriter output)
+    {
+        if (string.IsNullOrWhiteSpace(connection))
+        {
+            Console.Error.WriteLine("error: --engine postgres needs --connection \"Host=...;Database=...\" (or DISTILL_CONNECTION)");
+            return 2;
+        }
+        var loaded = PipelineLoader.Load(file);
+        var problems = loaded.Succeeded ? DataPreflight.Problems(loaded.Pipeline!) : loaded.Errors.Select(e => e.ToString()).ToList();
+        if (problems.Count > 0)
+        {
+            foreach (var problem in problems) Console.Error.WriteLine(problem);
+            return 1;
+        }
+        var pipeline = loaded.Pipeline!;
+        var layout = new ClusterLayout(root);
+        var submission = $"{pipeline.Name}-{DateTime.UtcNow:yyyyMMdd'T'HHmmssfff}Z";
+        Directory.CreateDirectory(layout.Pipelines);
+        Directory.CreateDirectory(layout.Runs);
+        AtomicFile.WriteAllText(layout.PipelineFile(submission), File.ReadAllText(file));
+
+        var storage = ClusterStorage.Create(connection);
+        var started = ReadyStages.Start(storage, new BackgroundJobClient(storage), submission, pipeline);
+        output.WriteLine($"Submitted {submission}: {pipeline.Stages.Count} stages, {started.Count} enqueued now ({string.Join(", ", started)}), the rest as their inputs complete");
+        return 0;
+    }
+}

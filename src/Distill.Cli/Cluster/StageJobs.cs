@@ -1,0 +1,51 @@
+using Distill.Cli.Commands;
+using Distill.Cli.Worker;
+using Distill.Learning.Training;
+using Distill.Runs;
+using Distill.Stages.Engine;
+using Hangfire;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Distill.Cli.Cluster;
+
+/// <summary>A stage that failed for a reason retrying will not change (bad data, divergence): its job fails for good.</summary>
+public sealed class StageFailedException(string message) : Exception(message);
+
+/// <summary>
+/// The Hangfire job of one stage of one submission: runs it in a process of its own (as `run --jobs` does), then
+/// enqueues every stage whose inputs have all completed in this submission. Keys, manifests and checkpoints live on
+/// the shared root, so a stage whose worker died is resumed from its checkpoint by whichever worker takes it next.
+/// </summary>
+public sealed class StageJobs(IOptions<WorkerOptions> options, ILogger<StageJobs> logger)
+{
+    private readonly WorkerOptions _options = options.Value;
+
+    [Queue(ClusterStorage.Queue)]
+    [AutomaticRetry(Attempts = 0, OnAttemptsExceeded = AttemptsExceededAction.Fail)]
+    public void Run(string submission, string stageId, IJobCancellationToken cancellation)
+    {
+        var layout = new ClusterLayout(_options.Root);
+        var pipelinePath = layout.PipelineFile(submission);
+        var pipeline = PipelineRunner.Load(pipelinePath);
+        // Slots share the cores, unless the pipeline pins its thread count (then keys match a serial run's).
+        int? threads = pipeline.Threads == 0 ? Math.Max(1, TorchRuntime.EffectiveThreads(0) / Math.Max(1, _options.Slots)) : null;
+        var request = new RunRequest(pipelinePath, layout.Runs, Threads: threads);
+        var observer = new LoggingRunObserver(logger, submission, _options.StepLogInterval);
+        var outcome = new StageProcessLauncher().Run(request, stageId, observer, cancellation.ShutdownToken);
+        logger.LogInformation("{Submission}/{Stage}: {Status} ({Seconds:F1} s){Reason}", submission, stageId,
+            outcome.Status.ToString().ToLowerInvariant(), outcome.Duration.TotalSeconds, outcome.Reason is null ? "" : " - " + outcome.Reason);
+        switch (outcome.Status)
+        {
+            case StageRunStatus.Completed or StageRunStatus.UpToDate:
+                ReadyStages.Completed(JobStorage.Current, new BackgroundJobClient(JobStorage.Current), submission, pipeline, stageId);
+                return;
+            case StageRunStatus.Cancelled:
+                // The worker is shutting down: Hangfire puts the job back, and the next worker resumes the checkpoint.
+                cancellation.ThrowIfCancellationRequested();
+                throw new OperationCanceledException(outcome.Reason);
+            default:
+                throw new StageFailedException($"stage '{stageId}' {outcome.Status.ToString().ToLowerInvariant()}: {outcome.Reason}");
+        }
+    }
+}

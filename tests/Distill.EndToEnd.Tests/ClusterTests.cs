@@ -1,0 +1,97 @@
+using Distill.EndToEnd.Tests.Support;
+using Distill.Runs;
+using Xunit.Abstractions;
+
+namespace Distill.EndToEnd.Tests;
+
+/// <summary>
+/// `--engine postgres`: stage jobs in Hangfire on a real PostgreSQL (initdb on a loopback port), shared by worker
+/// processes that meet only there and on the run root.
+/// </summary>
+[Collection(EndToEndCollection.Name)]
+public sealed class ClusterTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly TempFolder _temp = new();
+    private readonly List<DistillCli.Running> _workers = [];
+
+    public void Dispose()
+    {
+        foreach (var worker in _workers) worker.Dispose();
+        _temp.Dispose();
+    }
+
+    // Six teachers that read nothing, and a cache that waits for one of them.
+    private const string Pipeline = """
+        name: cluster
+        seed: 5
+        threads: 1
+        datasets:
+          fmnist: { kind: fashion-mnist, validation: 100, subset: { train: 600, test: 200 } }
+        models:
+          tiny: { architecture: resnet, depth: 8, width: 8 }
+        stages:
+          teacher:
+            kind: train
+            dataset: fmnist
+            model: tiny
+            epochs: 2
+            batch-size: 32
+            matrix: { alpha: [0.0, 0.02, 0.04, 0.06, 0.08, 0.1] }
+            id: "teacher-${alpha}"
+            alpha: ${alpha}
+          cache: { kind: cache-logits, splits: [test], inputs: { teacher: teacher-0.0 } }
+        """;
+
+    private DistillCli.Running StartWorker(string root, PostgresServer server)
+    {
+        var worker = DistillCli.Start("worker", "--engine", "postgres", "--connection", server.ConnectionString, "--root", root, "--slots", "1");
+        _workers.Add(worker);
+        return worker;
+    }
+
+    [Fact]
+    public void Three_workers_run_independent_stages_at_once_each_exactly_once_with_a_serial_runs_bytes()
+    {
+        using var server = PostgresServer.Start();
+        var file = _temp.Combine("cluster.yaml");
+        File.WriteAllText(file, Pipeline);
+        var root = _temp.Combine("root");
+        var workers = Enumerable.Range(0, 3).Select(_ => StartWorker(root, server)).ToList();
+
+        var (code, submitted) = DistillCli.Run(TimeSpan.FromMinutes(1), "submit", file, "--engine", "postgres", "--connection", server.ConnectionString, "--root", root);
+        output.WriteLine(submitted);
+        Assert.True(code == 0, submitted);
+        Assert.Contains("7 stages, 6 enqueued now", submitted);
+
+        var run = RunDirectory.Locate(Path.Combine(root, "runs"), "cluster");
+        var ids = Enumerable.Range(0, 6).Select(i => $"teacher-{i * 0.02:0.0#}").Append("cache").ToList();
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(5);
+        while (!ids.All(id => run.Stage(id)?.ReadManifest() is { Status: StageStatus.Completed }))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "not all stages completed:\n" + string.Join("\n----\n", workers.Select(w => w.Output)));
+            Thread.Sleep(500);
+        }
+        foreach (var worker in workers) worker.Signal("TERM");
+        foreach (var worker in workers) Assert.True(worker.WaitForExit(TimeSpan.FromSeconds(30)), "a worker did not stop on SIGTERM");
+        var logs = workers.Select(w => w.Output).ToList();
+        output.WriteLine(string.Join("\n----\n", logs));
+
+        // Each stage started exactly once, in all workers together, and the work was spread over them.
+        var manifests = ids.ToDictionary(id => id, id => run.Stage(id)!.ReadManifest()!);
+        Assert.All(manifests.Values, m => Assert.Equal(1, m.Attempts));
+        foreach (var id in ids)
+            Assert.Equal(1, logs.Sum(log => log.Split('\n').Count(l => l.Contains($": {id} (") && l.Contains("starting"))));
+        Assert.True(logs.Count(log => log.Contains("starting")) >= 2, "one worker did all the work");
+        // Stages of different workers ran at the same time.
+        var teachers = manifests.Where(m => m.Key.StartsWith("teacher", StringComparison.Ordinal)).Select(m => m.Value).ToList();
+        Assert.Contains(teachers, a => teachers.Any(b => a != b && a.StartedAt < b.FinishedAt && b.StartedAt < a.FinishedAt));
+        // The cache waited for its teacher.
+        Assert.True(manifests["cache"].StartedAt >= manifests["teacher-0.0"].FinishedAt);
+
+        // The same bytes as a single-process run.
+        var serial = _temp.Combine("serial");
+        var (serialCode, log) = DistillCli.Run(TimeSpan.FromMinutes(3), "run", file, "--runs", serial);
+        Assert.True(serialCode == 0, log);
+        Assert.Equal(RunResults.Fingerprint(Path.Combine(serial, "cluster")), RunResults.Fingerprint(run.RootPath));
+    }
+}
