@@ -94,4 +94,98 @@ public sealed class ClusterTests(ITestOutputHelper output) : IDisposable
         Assert.True(serialCode == 0, log);
         Assert.Equal(RunResults.Fingerprint(Path.Combine(serial, "cluster")), RunResults.Fingerprint(run.RootPath));
     }
+
+    private static string Teachers(int count, int epochs) => Pipeline
+        .Replace("epochs: 2", $"epochs: {epochs}")
+        .Replace("[0.0, 0.02, 0.04, 0.06, 0.08, 0.1]", $"[{string.Join(", ", Enumerable.Range(0, count).Select(i => (i * 0.02).ToString("0.0#", System.Globalization.CultureInfo.InvariantCulture)))}]");
+
+    private (string File, string Root, RunDirectory Run) Submit(PostgresServer server, string text)
+    {
+        var file = _temp.Combine("cluster.yaml");
+        File.WriteAllText(file, text);
+        var root = _temp.Combine("root");
+        var (code, submitted) = DistillCli.Run(TimeSpan.FromMinutes(1), "submit", file, "--engine", "postgres", "--connection", server.ConnectionString, "--root", root);
+        Assert.True(code == 0, submitted);
+        return (file, root, RunDirectory.Locate(Path.Combine(root, "runs"), "cluster"));
+    }
+
+    private static void WaitForAll(RunDirectory run, IReadOnlyList<string> ids, TimeSpan timeout, Func<string> describe)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!ids.All(id => run.Stage(id)?.ReadManifest() is { Status: StageStatus.Completed }))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "not all stages completed:\n" + describe());
+            Thread.Sleep(300);
+        }
+    }
+
+    private void AssertSameAsSerial(string file, RunDirectory run)
+    {
+        var serial = _temp.Combine("serial");
+        var (code, log) = DistillCli.Run(TimeSpan.FromMinutes(3), "run", file, "--runs", serial);
+        Assert.True(code == 0, log);
+        Assert.Equal(RunResults.Fingerprint(Path.Combine(serial, "cluster")), RunResults.Fingerprint(run.RootPath));
+    }
+
+    [Fact]
+    public void A_stage_whose_worker_is_killed_is_resumed_by_another_worker_from_its_checkpoint()
+    {
+        using var server = PostgresServer.Start();
+        var root = _temp.Combine("root");
+        var (a, b) = (StartWorker(root, server), StartWorker(root, server));
+        var (file, _, run) = Submit(server, Teachers(2, 5));
+        var ids = new[] { "teacher-0.0", "teacher-0.02", "cache" };
+
+        // Wait until a stage of worker A has checkpointed an epoch, then kill A and its stage process (a lost machine).
+        string? victim = null;
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(3);
+        while (victim is null)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "no stage of worker A reached a checkpoint:\n" + a.Output);
+            victim = ids.FirstOrDefault(id => a.Output.Contains($": {id} (train): starting") && run.Stage(id)?.ReadManifest() is { Status: StageStatus.Running, Progress.Epoch: >= 1 });
+            Thread.Sleep(100);
+        }
+        a.Process.Kill(entireProcessTree: true);
+        var killedAt = DateTime.UtcNow;
+
+        // B picks it up once its job's invisibility lapses, and resumes it.
+        deadline = DateTime.UtcNow + TimeSpan.FromMinutes(3);
+        while (!b.Output.Contains($": {victim} (train): resuming"))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"{victim} was not resumed by worker B:\n" + b.Output);
+            Thread.Sleep(100);
+        }
+        output.WriteLine($"{victim}: killed with worker A; worker B resumed it {(DateTime.UtcNow - killedAt).TotalSeconds:F1} s later");
+        WaitForAll(run, ids, TimeSpan.FromMinutes(3), () => b.Output);
+        b.Signal("TERM");
+        Assert.True(b.WaitForExit(TimeSpan.FromSeconds(30)));
+        Assert.Equal(2, run.Stage(victim)!.ReadManifest()!.Attempts);
+        AssertSameAsSerial(file, run);
+    }
+
+    [Fact]
+    public void Workers_reconnect_when_PostgreSQL_restarts_in_the_middle_and_the_run_finishes()
+    {
+        using var server = PostgresServer.Start();
+        var root = _temp.Combine("root");
+        var workers = new[] { StartWorker(root, server), StartWorker(root, server) };
+        var (file, _, run) = Submit(server, Teachers(3, 3));
+        var ids = new[] { "teacher-0.0", "teacher-0.02", "teacher-0.04", "cache" };
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(3);
+        while (!ids.Any(id => run.Stage(id)?.ReadManifest() is { Status: StageStatus.Running }))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "nothing started");
+            Thread.Sleep(100);
+        }
+        server.Stop();
+        Thread.Sleep(TimeSpan.FromSeconds(5)); // stages finish while the database is down
+        server.Start();
+        output.WriteLine("PostgreSQL was down for 5 s");
+
+        WaitForAll(run, ids, TimeSpan.FromMinutes(4), () => string.Join("\n----\n", workers.Select(w => w.Output)) + "\n----\n" + server.Log);
+        foreach (var worker in workers) worker.Signal("TERM");
+        foreach (var worker in workers) Assert.True(worker.WaitForExit(TimeSpan.FromSeconds(30)));
+        AssertSameAsSerial(file, run);
+    }
 }

@@ -1,5 +1,8 @@
 using Distill.Pipelines;
 using Hangfire;
+using Npgsql;
+using Polly;
+using Polly.Retry;
 
 namespace Distill.Cli.Cluster;
 
@@ -11,6 +14,23 @@ namespace Distill.Cli.Cluster;
 public static class ReadyStages
 {
     private static readonly TimeSpan LockTimeout = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// A PostgreSQL restarted or unreachable for a while: keep trying (about two minutes in all) rather than lose the
+    /// news that a stage completed. Retrying is safe: the sets make a repeated step enqueue nothing twice.
+    /// </summary>
+    public static readonly ResiliencePipeline Reconnecting = new ResiliencePipelineBuilder()
+        .AddRetry(new RetryStrategyOptions
+        {
+            ShouldHandle = new PredicateBuilder().Handle<NpgsqlException>().Handle<System.Net.Sockets.SocketException>()
+                .Handle<TimeoutException>().Handle<InvalidOperationException>(e => e.InnerException is NpgsqlException),
+            MaxRetryAttempts = 20,
+            BackoffType = DelayBackoffType.Exponential,
+            Delay = TimeSpan.FromMilliseconds(500),
+            MaxDelay = TimeSpan.FromSeconds(10),
+            UseJitter = true,
+        })
+        .Build();
 
     public static string EnqueuedSet(string submission) => $"distill:enqueued:{submission}";
 
@@ -24,7 +44,10 @@ public static class ReadyStages
     public static IReadOnlyList<string> Completed(JobStorage storage, IBackgroundJobClient client, string submission, PipelineDefinition pipeline, string stageId) =>
         EnqueueReady(storage, client, submission, pipeline, completed: stageId);
 
-    private static IReadOnlyList<string> EnqueueReady(JobStorage storage, IBackgroundJobClient client, string submission, PipelineDefinition pipeline, string? completed)
+    private static IReadOnlyList<string> EnqueueReady(JobStorage storage, IBackgroundJobClient client, string submission, PipelineDefinition pipeline, string? completed) =>
+        Reconnecting.Execute(() => EnqueueReadyOnce(storage, client, submission, pipeline, completed));
+
+    private static IReadOnlyList<string> EnqueueReadyOnce(JobStorage storage, IBackgroundJobClient client, string submission, PipelineDefinition pipeline, string? completed)
     {
         using var connection = storage.GetConnection();
         using var held = connection.AcquireDistributedLock($"distill:submission:{submission}", LockTimeout);
