@@ -85,8 +85,9 @@ public sealed class ClusterTests(ITestOutputHelper output) : IDisposable
         // Stages of different workers ran at the same time.
         var teachers = manifests.Where(m => m.Key.StartsWith("teacher", StringComparison.Ordinal)).Select(m => m.Value).ToList();
         Assert.Contains(teachers, a => teachers.Any(b => a != b && a.StartedAt < b.FinishedAt && b.StartedAt < a.FinishedAt));
-        // The cache waited for its teacher.
+        // The cache waited for its teacher; how long it waited after is the scheduling latency.
         Assert.True(manifests["cache"].StartedAt >= manifests["teacher-0.0"].FinishedAt);
+        output.WriteLine($"end of teacher-0.0 to start of its cache (waiting for a free slot included): {(manifests["cache"].StartedAt - manifests["teacher-0.0"].FinishedAt)!.Value.TotalSeconds:F2} s");
 
         // The same bytes as a single-process run.
         var serial = _temp.Combine("serial");
@@ -187,5 +188,28 @@ public sealed class ClusterTests(ITestOutputHelper output) : IDisposable
         foreach (var worker in workers) worker.Signal("TERM");
         foreach (var worker in workers) Assert.True(worker.WaitForExit(TimeSpan.FromSeconds(30)));
         AssertSameAsSerial(file, run);
+    }
+
+    [Fact]
+    public void Two_pipelines_submitted_at_once_both_finish_sharing_the_workers()
+    {
+        using var server = PostgresServer.Start();
+        var root = _temp.Combine("root");
+        var workers = new[] { StartWorker(root, server), StartWorker(root, server) };
+        var runs = new List<RunDirectory>();
+        foreach (var name in new[] { "first", "second" })
+        {
+            var file = _temp.Combine(name + ".yaml");
+            File.WriteAllText(file, Teachers(2, 1).Replace("name: cluster", $"name: {name}").Replace("seed: 5", name == "first" ? "seed: 5" : "seed: 6"));
+            var (code, text) = DistillCli.Run(TimeSpan.FromMinutes(1), "submit", file, "--engine", "postgres", "--connection", server.ConnectionString, "--root", root);
+            Assert.True(code == 0, text);
+            runs.Add(RunDirectory.Locate(Path.Combine(root, "runs"), name));
+        }
+        foreach (var run in runs)
+            WaitForAll(run, ["teacher-0.0", "teacher-0.02", "cache"], TimeSpan.FromMinutes(3), () => string.Join("\n----\n", workers.Select(w => w.Output)));
+        foreach (var worker in workers) worker.Signal("TERM");
+        foreach (var worker in workers) Assert.True(worker.WaitForExit(TimeSpan.FromSeconds(30)));
+        // Different seeds, so different keys: six results in the shared store, none shared by accident.
+        Assert.Equal(6, StageStore.Under(Path.Combine(root, "runs")).Keys().Count);
     }
 }
