@@ -212,4 +212,39 @@ public sealed class ClusterTests(ITestOutputHelper output) : IDisposable
         // Different seeds, so different keys: six results in the shared store, none shared by accident.
         Assert.Equal(6, StageStore.Under(Path.Combine(root, "runs")).Keys().Count);
     }
+
+    [Fact]
+    public void Cancel_checkpoints_and_stops_the_running_stages_on_every_worker_and_starts_no_more()
+    {
+        using var server = PostgresServer.Start();
+        var root = _temp.Combine("root");
+        var workers = new[] { StartWorker(root, server), StartWorker(root, server) };
+        var (_, _, run) = Submit(server, Teachers(3, 30));
+        var teachers = new[] { "teacher-0.0", "teacher-0.02", "teacher-0.04" };
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(3);
+        while (teachers.Count(id => run.Stage(id)?.ReadManifest() is { Status: StageStatus.Running, Progress.Epoch: >= 1 }) < 2)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "two stages did not get going:\n" + string.Join("\n----\n", workers.Select(w => w.Output)));
+            Thread.Sleep(100);
+        }
+        var (code, text) = DistillCli.Run(TimeSpan.FromMinutes(1), "cancel", "cluster", "--engine", "postgres", "--connection", server.ConnectionString, "--root", root);
+        Assert.True(code == 0, text);
+        var cancelledAt = DateTime.UtcNow;
+
+        deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (teachers.Any(id => run.Stage(id)?.ReadManifest() is { Status: StageStatus.Running }))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "stages still running a minute after cancel:\n" + string.Join("\n----\n", workers.Select(w => w.Output)));
+            Thread.Sleep(100);
+        }
+        output.WriteLine($"every running stage stopped {(DateTime.UtcNow - cancelledAt).TotalSeconds:F1} s after `distill cancel`");
+        Thread.Sleep(TimeSpan.FromSeconds(3)); // time for a wrongly enqueued stage to start
+        var stopped = teachers.Where(id => run.Stage(id)?.ReadManifest() is { Status: StageStatus.Cancelled }).ToList();
+        Assert.Equal(2, stopped.Count);
+        Assert.All(stopped, id => Assert.NotNull(run.Stage(id)!.Checkpoints.Latest()));
+        Assert.Null(run.Stage("cache")); // never started
+        Assert.DoesNotContain(teachers, id => run.Stage(id)?.ReadManifest() is { Status: StageStatus.Running or StageStatus.Completed });
+        Assert.All(workers, w => Assert.False(w.Process.HasExited, "a worker ended on cancel"));
+    }
 }

@@ -51,6 +51,7 @@ public static class ReadyStages
     {
         using var connection = storage.GetConnection();
         using var held = connection.AcquireDistributedLock($"distill:submission:{submission}", LockTimeout);
+        if (connection.GetAllItemsFromSet(ClusterCancellation.CancelledSet).Contains(submission)) return [];
         var enqueued = connection.GetAllItemsFromSet(EnqueuedSet(submission));
         var done = connection.GetAllItemsFromSet(CompletedSet(submission));
         if (completed is not null) done.Add(completed);

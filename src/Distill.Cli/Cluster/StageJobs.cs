@@ -19,6 +19,8 @@ public sealed class StageFailedException(string message) : Exception(message);
 /// </summary>
 public sealed class StageJobs(IOptions<WorkerOptions> options, ILogger<StageJobs> logger)
 {
+    private static readonly TimeSpan CancelPoll = TimeSpan.FromSeconds(1);
+
     private readonly WorkerOptions _options = options.Value;
 
     [Queue(ClusterStorage.Queue)]
@@ -26,19 +28,31 @@ public sealed class StageJobs(IOptions<WorkerOptions> options, ILogger<StageJobs
     public void Run(string submission, string stageId, IJobCancellationToken cancellation)
     {
         var layout = new ClusterLayout(_options.Root);
+        if (ClusterCancellation.IsCancelled(JobStorage.Current, submission))
+        {
+            logger.LogInformation("{Submission}/{Stage}: not started, the run was cancelled", submission, stageId);
+            return;
+        }
         var pipelinePath = layout.PipelineFile(submission);
         var pipeline = PipelineRunner.Load(pipelinePath);
         // Slots share the cores, unless the pipeline pins its thread count (then keys match a serial run's).
         int? threads = pipeline.Threads == 0 ? Math.Max(1, TorchRuntime.EffectiveThreads(0) / Math.Max(1, _options.Slots)) : null;
         var request = new RunRequest(pipelinePath, layout.Runs, Threads: threads);
         var observer = new LoggingRunObserver(logger, submission, _options.StepLogInterval);
-        var outcome = new StageProcessLauncher().Run(request, stageId, observer, cancellation.ShutdownToken);
+        // Stop on worker shutdown (the job goes back to the queue) or on `distill cancel` (it ends here).
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation.ShutdownToken);
+        using var watch = new Timer(_ => { try { if (ClusterCancellation.IsCancelled(JobStorage.Current, submission)) stop.Cancel(); } catch (Exception e) when (e is not OutOfMemoryException) { } },
+            null, CancelPoll, CancelPoll);
+        var outcome = new StageProcessLauncher().Run(request, stageId, observer, stop.Token);
         logger.LogInformation("{Submission}/{Stage}: {Status} ({Seconds:F1} s){Reason}", submission, stageId,
             outcome.Status.ToString().ToLowerInvariant(), outcome.Duration.TotalSeconds, outcome.Reason is null ? "" : " - " + outcome.Reason);
         switch (outcome.Status)
         {
             case StageRunStatus.Completed or StageRunStatus.UpToDate:
                 ReadyStages.Completed(JobStorage.Current, new BackgroundJobClient(JobStorage.Current), submission, pipeline, stageId);
+                return;
+            case StageRunStatus.Cancelled when !cancellation.ShutdownToken.IsCancellationRequested:
+                logger.LogInformation("{Submission}/{Stage}: cancelled with `distill cancel`; a new submission resumes it from its checkpoint", submission, stageId);
                 return;
             case StageRunStatus.Cancelled:
                 // The worker is shutting down: Hangfire puts the job back, and the next worker resumes the checkpoint.

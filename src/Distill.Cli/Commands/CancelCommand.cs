@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Distill.Cli.Cluster;
 using Distill.Cli.Queue;
 using Distill.Cli.Worker;
 
@@ -11,9 +12,13 @@ internal static class CancelCommand
     {
         var run = new Argument<string>("run") { Description = "Run (pipeline) name" };
         var root = WorkerRootOption.Create();
-        var command = new Command("cancel", "Cancel a queued or running pipeline of a worker") { run, root };
+        var engine = WorkerCommand.EngineOption();
+        var connection = WorkerCommand.ConnectionOption();
+        var command = new Command("cancel", "Cancel a queued or running pipeline of a worker") { run, root, engine, connection };
         command.SetAction(parse =>
         {
+            if (parse.GetValue(engine) == "postgres")
+                return CancelInCluster(parse.GetValue(run)!, parse.GetValue(root)!, parse.GetValue(connection) ?? Environment.GetEnvironmentVariable("DISTILL_CONNECTION"));
             var layout = new QueueLayout(parse.GetValue(root)!);
             var name = parse.GetValue(run)!;
             CancelResult result;
@@ -32,5 +37,29 @@ internal static class CancelCommand
             return 1;
         });
         return command;
+    }
+
+    private static int CancelInCluster(string run, string root, string? connection)
+    {
+        if (string.IsNullOrWhiteSpace(connection))
+        {
+            Console.Error.WriteLine("error: --engine postgres needs --connection \"Host=...;Database=...\" (or DISTILL_CONNECTION)");
+            return 2;
+        }
+        var layout = new ClusterLayout(root);
+        IReadOnlyList<string> submissions;
+        try { submissions = ClusterCancellation.Cancel(ClusterStorage.Create(connection), layout, run); }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 2;
+        }
+        if (submissions.Count == 0)
+        {
+            Console.Error.WriteLine($"error: nothing to cancel: no submission of '{run}' in {layout.Pipelines}");
+            return 1;
+        }
+        Console.WriteLine($"Cancelled {string.Join(", ", submissions)}: running stages checkpoint and stop within a few seconds, queued ones will not start");
+        return 0;
     }
 }
