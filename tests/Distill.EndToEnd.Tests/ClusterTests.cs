@@ -247,4 +247,37 @@ public sealed class ClusterTests(ITestOutputHelper output) : IDisposable
         Assert.DoesNotContain(teachers, id => run.Stage(id)?.ReadManifest() is { Status: StageStatus.Running or StageStatus.Completed });
         Assert.All(workers, w => Assert.False(w.Process.HasExited, "a worker ended on cancel"));
     }
+
+    [Fact]
+    public void A_stage_that_fails_for_good_is_not_retried_and_status_shows_why()
+    {
+        using var server = PostgresServer.Start();
+        var root = _temp.Combine("root");
+        var worker = StartWorker(root, server);
+        var external = _temp.Combine("external");
+        Directory.CreateDirectory(external);
+        foreach (var name in new[] { "logits-test.npy", "labels-test.npy", "indices-test.npy" })
+            File.WriteAllText(Path.Combine(external, name), "not numbers");
+        var (_, _, run) = Submit(server, Teachers(1, 1) + $"\n  outside: {{ kind: import-logits, dataset: fmnist, splits: [test], path: {external} }}\n");
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(3);
+        while (run.Stage("outside")?.ReadManifest() is not { Status: StageStatus.Failed } || run.Stage("cache")?.ReadManifest() is not { Status: StageStatus.Completed })
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the run did not settle:\n" + worker.Output);
+            Thread.Sleep(200);
+        }
+        Thread.Sleep(TimeSpan.FromSeconds(3)); // a retry would have started by now
+        Assert.Equal(1, run.Stage("outside")!.ReadManifest()!.Attempts);
+
+        var (code, status) = DistillCli.Run(TimeSpan.FromMinutes(1), "status", "--root", root, "--engine", "postgres", "--connection", server.ConnectionString);
+        output.WriteLine(status);
+        Assert.Equal(0, code);
+        Assert.Contains("1 failed", status);
+        Assert.Contains("failed stages", status);
+        Assert.Contains("/ outside", status);
+        Assert.Contains("not a NumPy .npy file", status);
+        Assert.Contains(Environment.MachineName, status); // the worker, by host:pid
+        worker.Signal("TERM");
+        Assert.True(worker.WaitForExit(TimeSpan.FromSeconds(30)));
+    }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Distill.Cli.Cluster;
 using Distill.Cli.Queue;
 using Distill.Cli.Status;
 using Distill.Cli.Worker;
@@ -17,8 +18,22 @@ internal static class StatusCommand
         var run = new Argument<string?>("run") { Description = "Run (pipeline) name; omit to list all runs", Arity = ArgumentArity.ZeroOrOne };
         var root = WorkerRootOption.Create();
         var runs = new Option<string?>("--runs") { Description = "Runs folder to read instead of ROOT/runs (e.g. the one `distill run` wrote)" };
-        var command = new Command("status", "Show runs, their stages and the worker queue") { run, root, runs };
-        command.SetAction(parse => Run(parse.GetValue(run), new QueueLayout(parse.GetValue(root)!), parse.GetValue(runs), AnsiConsole.Console));
+        var engine = WorkerCommand.EngineOption();
+        var connection = WorkerCommand.ConnectionOption();
+        var command = new Command("status", "Show runs, their stages and the worker queue") { run, root, runs, engine, connection };
+        command.SetAction(parse =>
+        {
+            var code = Run(parse.GetValue(run), new QueueLayout(parse.GetValue(root)!), parse.GetValue(runs), AnsiConsole.Console);
+            if (code != 0 || parse.GetValue(engine) != "postgres") return code;
+            var cs = parse.GetValue(connection) ?? Environment.GetEnvironmentVariable("DISTILL_CONNECTION");
+            if (string.IsNullOrWhiteSpace(cs))
+            {
+                Console.Error.WriteLine("error: --engine postgres needs --connection \"Host=...;Database=...\" (or DISTILL_CONNECTION)");
+                return 2;
+            }
+            ClusterStatus.Write(ClusterStorage.Create(cs), AnsiConsole.Console);
+            return 0;
+        });
         return command;
     }
 
