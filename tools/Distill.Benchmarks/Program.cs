@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Distill.Benchmarks;
 
 // Prints training throughput and peak memory of the paper's two networks. Usage:
-//   dotnet run -c Release --project tools/Distill.Benchmarks -- [training] [kernels] [distillation] [cache-read] [memory] [parallel] [--steps N] [--warmup N] [--threads N] [--batch-size N] [--epochs N (memory)] [--width N (memory)]
+//   dotnet run -c Release --project tools/Distill.Benchmarks -- [training] [kernels] [distillation] [cache-read] [memory] [parallel] [coordination --connection CS] [--steps N] [--warmup N] [--threads N] [--batch-size N] [--epochs N (memory)] [--width N (memory)]
 Distill.Learning.Training.NativeMemoryTuning.Apply();
 var options = BenchmarkOptions.Parse(args);
 Console.WriteLine($"# Distill benchmarks  {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC  {Environment.ProcessorCount} cores");
@@ -29,8 +29,11 @@ foreach (var suite in options.Suites)
         case "parallel":
             ParallelStages.Run(options);
             break;
+        case "coordination":
+            Coordination.Run(options);
+            break;
         default:
-            Console.Error.WriteLine($"unknown suite '{suite}' (available: training, kernels, distillation, cache-read, memory, parallel)");
+            Console.Error.WriteLine($"unknown suite '{suite}' (available: training, kernels, distillation, cache-read, memory, parallel, coordination)");
             return 2;
     }
     Console.WriteLine($"# {suite}: {watch.Elapsed.TotalSeconds:F0} s");

@@ -8,7 +8,7 @@ namespace Distill.Cli.Cluster;
 /// A fetched job is invisible to other workers while its worker keeps renewing it (sliding invisibility); when the
 /// worker dies (SIGKILL, a lost machine), another picks the job up once <see cref="PickUpAfter"/> has passed.
 /// </summary>
-internal static class ClusterStorage
+public static class ClusterStorage
 {
     /// <summary>How long a dead worker's stage stays unclaimed before another worker takes it (documented in docs/distributed.md).</summary>
     public static readonly TimeSpan PickUpAfter = TimeSpan.FromSeconds(30);

@@ -34,7 +34,7 @@ internal static class ClusterSubmitter
         AtomicFile.WriteAllText(layout.PipelineFile(submission), File.ReadAllText(file));
 
         var storage = ClusterStorage.Create(connection);
-        var started = ReadyStages.Start(storage, new BackgroundJobClient(storage), submission, pipeline);
+        var started = ReadyStages.Start(storage, ReadyStages.StageJob(new BackgroundJobClient(storage), submission), submission, pipeline);
         output.WriteLine($"Submitted {submission}: {pipeline.Stages.Count} stages, {started.Count} enqueued now ({string.Join(", ", started)}), the rest as their inputs complete");
         return 0;
     }

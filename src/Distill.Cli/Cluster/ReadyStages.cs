@@ -36,18 +36,22 @@ public static class ReadyStages
 
     public static string CompletedSet(string submission) => $"distill:completed:{submission}";
 
+    /// <summary>Enqueues a <see cref="StageJobs"/> job for a stage of a submission.</summary>
+    public static Action<string> StageJob(IBackgroundJobClient client, string submission) =>
+        id => client.Enqueue<StageJobs>(jobs => jobs.Run(submission, id, JobCancellationToken.Null));
+
     /// <summary>Enqueues the stages without inputs (a new submission).</summary>
-    public static IReadOnlyList<string> Start(JobStorage storage, IBackgroundJobClient client, string submission, PipelineDefinition pipeline) =>
-        EnqueueReady(storage, client, submission, pipeline, completed: null);
+    public static IReadOnlyList<string> Start(JobStorage storage, Action<string> enqueue, string submission, PipelineDefinition pipeline) =>
+        EnqueueReady(storage, enqueue, submission, pipeline, completed: null);
 
     /// <summary>Records <paramref name="stageId"/> as completed and enqueues the stages that were waiting only for it.</summary>
-    public static IReadOnlyList<string> Completed(JobStorage storage, IBackgroundJobClient client, string submission, PipelineDefinition pipeline, string stageId) =>
-        EnqueueReady(storage, client, submission, pipeline, completed: stageId);
+    public static IReadOnlyList<string> Completed(JobStorage storage, Action<string> enqueue, string submission, PipelineDefinition pipeline, string stageId) =>
+        EnqueueReady(storage, enqueue, submission, pipeline, completed: stageId);
 
-    private static IReadOnlyList<string> EnqueueReady(JobStorage storage, IBackgroundJobClient client, string submission, PipelineDefinition pipeline, string? completed) =>
-        Reconnecting.Execute(() => EnqueueReadyOnce(storage, client, submission, pipeline, completed));
+    private static IReadOnlyList<string> EnqueueReady(JobStorage storage, Action<string> enqueue, string submission, PipelineDefinition pipeline, string? completed) =>
+        Reconnecting.Execute(() => EnqueueReadyOnce(storage, enqueue, submission, pipeline, completed));
 
-    private static IReadOnlyList<string> EnqueueReadyOnce(JobStorage storage, IBackgroundJobClient client, string submission, PipelineDefinition pipeline, string? completed)
+    private static IReadOnlyList<string> EnqueueReadyOnce(JobStorage storage, Action<string> enqueue, string submission, PipelineDefinition pipeline, string? completed)
     {
         using var connection = storage.GetConnection();
         using var held = connection.AcquireDistributedLock($"distill:submission:{submission}", LockTimeout);
@@ -56,7 +60,7 @@ public static class ReadyStages
         var done = connection.GetAllItemsFromSet(CompletedSet(submission));
         if (completed is not null) done.Add(completed);
         var ready = pipeline.Stages.Where(s => !enqueued.Contains(s.Id) && s.Dependencies.All(done.Contains)).Select(s => s.Id).ToList();
-        foreach (var id in ready) client.Enqueue<StageJobs>(jobs => jobs.Run(submission, id, JobCancellationToken.Null));
+        foreach (var id in ready) enqueue(id);
         using var transaction = connection.CreateWriteTransaction();
         if (completed is not null) transaction.AddToSet(CompletedSet(submission), completed);
         foreach (var id in ready) transaction.AddToSet(EnqueuedSet(submission), id);

@@ -49,7 +49,7 @@ public sealed class StageJobs(IOptions<WorkerOptions> options, ILogger<StageJobs
         switch (outcome.Status)
         {
             case StageRunStatus.Completed or StageRunStatus.UpToDate:
-                ReadyStages.Completed(JobStorage.Current, new BackgroundJobClient(JobStorage.Current), submission, pipeline, stageId);
+                ReadyStages.Completed(JobStorage.Current, ReadyStages.StageJob(new BackgroundJobClient(JobStorage.Current), submission), submission, pipeline, stageId);
                 return;
             case StageRunStatus.Cancelled when !cancellation.ShutdownToken.IsCancellationRequested:
                 logger.LogInformation("{Submission}/{Stage}: cancelled with `distill cancel`; a new submission resumes it from its checkpoint", submission, stageId);
