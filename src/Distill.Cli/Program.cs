@@ -23,5 +23,6 @@ var root = new RootCommand("Distill: knowledge-distillation pipelines (\"When Do
     PlanCommand.Create(),
     GcCommand.Create(),
     RunStageCommand.Create(),
+    DashboardCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

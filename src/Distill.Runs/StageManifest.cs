@@ -43,8 +43,13 @@ public sealed record StageManifest(
     string? FailureReason,
     IReadOnlyList<OutputFile> Outputs,
     IReadOnlyList<StageInput> Inputs,
-    string? Pipeline = null)
+    string? Pipeline = null,
+    string? Worker = null)
 {
+    /// <summary>Who runs stages in this process: DISTILL_WORKER (a postgres-engine worker sets it for its stage processes), else host:pid.</summary>
+    public static string CurrentWorker => Environment.GetEnvironmentVariable("DISTILL_WORKER") is { Length: > 0 } name
+        ? name : $"{Environment.MachineName}:{Environment.ProcessId}";
+
     /// <summary>Version of this manifest layout; readers refuse newer versions.</summary>
     public const int CurrentFormatVersion = 1;
 
@@ -58,12 +63,13 @@ public sealed record StageManifest(
     public string Origin => Pipeline is null ? StageId : $"{Pipeline}/{StageId}";
 
     /// <summary>
-    /// The manifest for a new attempt: running, attempts + 1, started now. Progress and metrics are kept
+    /// The manifest for a new attempt: running, attempts + 1, started now, by this process's worker. Progress and metrics are kept
     /// (a resumed attempt continues them); the caller resets them for a fresh start by starting from <see cref="Pending"/>.
     /// </summary>
     public StageManifest StartAttempt(DateTimeOffset now) =>
         this with
         {
+            Worker = CurrentWorker,
             Status = StageStatus.Running,
             StartedAt = now,
             FinishedAt = null,

@@ -280,4 +280,69 @@ public sealed class ClusterTests(ITestOutputHelper output) : IDisposable
         worker.Signal("TERM");
         Assert.True(worker.WaitForExit(TimeSpan.FromSeconds(30)));
     }
+
+    [Fact]
+    public async Task The_dashboard_shows_each_run_with_states_workers_and_report_and_Chromium_renders_it()
+    {
+        using var server = PostgresServer.Start();
+        var root = _temp.Combine("root");
+        var worker = StartWorker(root, server);
+        var (_, _, run) = Submit(server, Teachers(2, 1) + "\n  report: { kind: report, inputs: { all: \"*\" } }\n");
+        WaitForAll(run, ["teacher-0.0", "teacher-0.02", "cache", "report"], TimeSpan.FromMinutes(3), () => worker.Output);
+
+        int port = FreePort();
+        var url = $"http://127.0.0.1:{port}";
+        var dashboard = DistillCli.Start("dashboard", "--engine", "postgres", "--connection", server.ConnectionString, "--root", root, "--urls", url, "--token", "s3cret");
+        _workers.Add(dashboard);
+        using var http = new HttpClient { BaseAddress = new Uri(url) };
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        string page;
+        while (true)
+        {
+            try { page = await http.GetStringAsync("/runs/cluster"); break; }
+            catch (HttpRequestException) when (DateTime.UtcNow < deadline) { await Task.Delay(300); }
+        }
+        output.WriteLine(page);
+        foreach (var expected in new[] { "teacher-0.0", "teacher-0.02", "cache", "class=\"completed\"", $"{Environment.MachineName}:", "/runs/cluster/report" })
+            Assert.Contains(expected, page);
+        Assert.True(page.IndexOf("teacher-0.0", StringComparison.Ordinal) < page.IndexOf("<td>cache", StringComparison.Ordinal), "stages are not in pipeline order");
+        Assert.Contains("Distill report", await http.GetStringAsync("/runs/cluster/report"));
+        Assert.Contains("cluster", await http.GetStringAsync("/runs"));
+
+        // Hangfire's own pages: read-only (no buttons) without the token, with buttons once the token was given.
+        var readOnly = await http.GetStringAsync("/hangfire/jobs/succeeded");
+        Assert.Contains("Distill", readOnly);
+        using var withToken = new HttpClient { BaseAddress = new Uri(url) };
+        var unlocked = await withToken.GetStringAsync("/hangfire/jobs/succeeded?token=s3cret");
+        Assert.DoesNotContain("js-jobs-list-command", readOnly);
+        Assert.Contains("js-jobs-list-command", unlocked);
+
+        // Headless Chromium renders the run page: a 1200 x 700 screenshot with the green of completed stages and the dark table header.
+        var png = _temp.Combine("run-page.png");
+        var chromium = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("chromium",
+            ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", $"--screenshot={png}", "--window-size=1200,700", $"{url}/runs/cluster"])
+            { RedirectStandardError = true, RedirectStandardOutput = true })!;
+        Assert.True(chromium.WaitForExit(TimeSpan.FromSeconds(60)), "chromium did not finish");
+        using var bitmap = SkiaSharp.SKBitmap.Decode(png);
+        Assert.Equal((1200, 700), (bitmap.Width, bitmap.Height));
+        int completed = 0, header = 0;
+        for (int y = 0; y < bitmap.Height; y += 2)
+            for (int x = 0; x < bitmap.Width; x += 2)
+            {
+                var c = bitmap.GetPixel(x, y);
+                if (c.Red == 0xCC && c.Green == 0xFF && c.Blue == 0xCC) completed++;
+                if (c.Red == 0x22 && c.Green == 0x33 && c.Blue == 0x44) header++;
+            }
+        output.WriteLine($"screenshot: {completed} sampled pixels of completed-stage green, {header} of header blue");
+        Assert.True(completed > 200, $"the screenshot shows no completed stages ({completed} green pixels)");
+        Assert.True(header > 200, $"the screenshot shows no stage table header ({header} pixels)");
+        worker.Signal("TERM");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
 }

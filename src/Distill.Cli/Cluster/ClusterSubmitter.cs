@@ -32,6 +32,9 @@ internal static class ClusterSubmitter
         Directory.CreateDirectory(layout.Pipelines);
         Directory.CreateDirectory(layout.Runs);
         AtomicFile.WriteAllText(layout.PipelineFile(submission), File.ReadAllText(file));
+        // As `distill run` does: status, compare and the dashboard read the pipeline the run last ran.
+        var run = RunDirectory.Open(layout.Runs, pipeline.Name);
+        AtomicFile.WriteAllText(Path.Combine(run.RootPath, Distill.Stages.Engine.PipelineRunner.PipelineCopyName), File.ReadAllText(file));
 
         var storage = ClusterStorage.Create(connection);
         var started = ReadyStages.Start(storage, ReadyStages.StageJob(new BackgroundJobClient(storage), submission), submission, pipeline);

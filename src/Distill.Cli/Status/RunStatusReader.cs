@@ -16,7 +16,8 @@ internal sealed record StageStatusRow(
     double? TestAccuracy,
     double? TestEce,
     TimeSpan? Duration,
-    string? Reason);
+    string? Reason,
+    string? Worker = null);
 
 /// <summary>One run as `distill status` lists it.</summary>
 internal sealed record RunStatusRow(string Name, int Completed, int Total, string State, DateTimeOffset LastChange);
@@ -99,7 +100,7 @@ internal static class RunStatusReader
             : (TimeSpan?)null;
         return new StageStatusRow(id, manifest.Kind, manifest.Status.ToString().ToLowerInvariant(), manifest.Progress, epochs,
             Metric(metrics, MetricNames.ValidationAccuracy), Metric(metrics, MetricNames.TestAccuracy), Metric(metrics, MetricNames.Ece),
-            duration, manifest.FailureReason);
+            duration, manifest.FailureReason, manifest.Worker);
     }
 
     private static double? Metric(IReadOnlyDictionary<string, double> metrics, string name) =>

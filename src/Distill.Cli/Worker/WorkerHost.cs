@@ -55,6 +55,8 @@ internal static class WorkerHost
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout);
         if (options.Engine == "postgres")
         {
+            // Stage processes inherit it, so manifests (and the dashboard) name the worker, not the stage process.
+            Environment.SetEnvironmentVariable("DISTILL_WORKER", $"{Environment.MachineName}:{Environment.ProcessId}");
             var storage = ClusterStorage.Create(options.Connection!);
             builder.Services.AddHangfire(c => ClusterStorage.Configure(c, storage));
             builder.Services.AddHangfireServer(o =>
