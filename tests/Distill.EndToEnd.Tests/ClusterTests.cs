@@ -339,6 +339,26 @@ public sealed class ClusterTests(ITestOutputHelper output) : IDisposable
         worker.Signal("TERM");
     }
 
+    [Fact]
+    public void Devices_give_each_slot_its_own_GPU()
+    {
+        using var server = PostgresServer.Start();
+        var root = _temp.Combine("root");
+        var worker = DistillCli.Start("worker", "--engine", "postgres", "--connection", server.ConnectionString, "--root", root, "--devices", "0,1");
+        _workers.Add(worker);
+        var (_, _, run) = Submit(server, Teachers(2, 2));
+        WaitForAll(run, ["teacher-0.0", "teacher-0.02", "cache"], TimeSpan.FromMinutes(3), () => worker.Output);
+        output.WriteLine(worker.Output);
+        // Two slots (one per device) ran the two teachers side by side, each on its own device.
+        var lines = worker.Output.Split('\n');
+        var teacherDevices = new[] { "teacher-0.0", "teacher-0.02" }
+            .Select(id => lines.Single(l => l.Contains($"/{id}: on device ")).Split("on device ")[1].Trim()).ToList();
+        Assert.Equal(["0", "1"], teacherDevices.Order());
+        var (a, b) = (run.Stage("teacher-0.0")!.ReadManifest()!, run.Stage("teacher-0.02")!.ReadManifest()!);
+        Assert.True(a.StartedAt < b.FinishedAt && b.StartedAt < a.FinishedAt, "the two slots did not run at once");
+        worker.Signal("TERM");
+    }
+
     private static int FreePort()
     {
         using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);

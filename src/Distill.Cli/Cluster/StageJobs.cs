@@ -17,7 +17,7 @@ public sealed class StageFailedException(string message) : Exception(message);
 /// enqueues every stage whose inputs have all completed in this submission. Keys, manifests and checkpoints live on
 /// the shared root, so a stage whose worker died is resumed from its checkpoint by whichever worker takes it next.
 /// </summary>
-public sealed class StageJobs(IOptions<WorkerOptions> options, ILogger<StageJobs> logger)
+public sealed class StageJobs(IOptions<WorkerOptions> options, DevicePool devices, ILogger<StageJobs> logger)
 {
     private static readonly TimeSpan CancelPoll = TimeSpan.FromSeconds(1);
 
@@ -36,14 +36,18 @@ public sealed class StageJobs(IOptions<WorkerOptions> options, ILogger<StageJobs
         var pipelinePath = layout.PipelineFile(submission);
         var pipeline = PipelineRunner.Load(pipelinePath);
         // Slots share the cores, unless the pipeline pins its thread count (then keys match a serial run's).
-        int? threads = pipeline.Threads == 0 ? Math.Max(1, TorchRuntime.EffectiveThreads(0) / Math.Max(1, _options.Slots)) : null;
+        int slots = _options.DeviceList.Count > 0 ? _options.DeviceList.Count : _options.Slots;
+        int? threads = pipeline.Threads == 0 ? Math.Max(1, TorchRuntime.EffectiveThreads(0) / Math.Max(1, slots)) : null;
         var request = new RunRequest(pipelinePath, layout.Runs, Threads: threads);
         var observer = new LoggingRunObserver(logger, submission, _options.StepLogInterval);
         // Stop on worker shutdown (the job goes back to the queue) or on `distill cancel` (it ends here).
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation.ShutdownToken);
         using var watch = new Timer(_ => { try { if (ClusterCancellation.IsCancelled(JobStorage.Current, submission)) stop.Cancel(); } catch (Exception e) when (e is not OutOfMemoryException) { } },
             null, CancelPoll, CancelPoll);
-        var outcome = new StageProcessLauncher().Run(request, stageId, observer, stop.Token);
+        using var device = devices.Take();
+        if (device.Name is { } gpu) logger.LogInformation("{Submission}/{Stage}: on device {Device}", submission, stageId, gpu);
+        var environment = device.Name is { } name ? new Dictionary<string, string> { ["CUDA_VISIBLE_DEVICES"] = name } : null;
+        var outcome = new StageProcessLauncher(environment).Run(request, stageId, observer, stop.Token);
         logger.LogInformation("{Submission}/{Stage}: {Status} ({Seconds:F1} s){Reason}", submission, stageId,
             outcome.Status.ToString().ToLowerInvariant(), outcome.Duration.TotalSeconds, outcome.Reason is null ? "" : " - " + outcome.Reason);
         switch (outcome.Status)

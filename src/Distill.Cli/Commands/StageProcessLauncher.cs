@@ -11,7 +11,8 @@ namespace Distill.Cli.Commands;
 /// says how it ended. A child that dies without saying (SIGKILL, a native crash) is reported failed; its stage keeps
 /// its checkpoint, so the next run resumes it. Stopping the run sends the child SIGTERM, which checkpoints and exits.
 /// </summary>
-internal sealed class StageProcessLauncher : IStageLauncher
+/// <param name="environment">Extra environment variables for the stage process (a GPU slot's CUDA_VISIBLE_DEVICES).</param>
+internal sealed class StageProcessLauncher(IReadOnlyDictionary<string, string>? environment = null) : IStageLauncher
 {
     public const string OutcomePrefix = "distill-stage-outcome: ";
 
@@ -24,6 +25,7 @@ internal sealed class StageProcessLauncher : IStageLauncher
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) info.Environment[name] = value;
         // Under `dotnet distill.dll` the host needs the program's path; an app host (`distill`) does not.
         if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet") info.ArgumentList.Add(Assembly.GetEntryAssembly()!.Location);
         foreach (var argument in RunStageCommand.Arguments(request, stageId)) info.ArgumentList.Add(argument);

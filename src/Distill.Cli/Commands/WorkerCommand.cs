@@ -22,7 +22,8 @@ internal static class WorkerCommand
         var engine = EngineOption();
         var connection = ConnectionOption();
         var slots = new Option<string?>("--slots") { Description = "Stages run at once by this worker, postgres engine (config key Slots; default 1)" };
-        var command = new Command("worker", "Run queued pipelines until stopped (submit with `distill submit`)") { root, poll, shutdown, logFormat, engine, connection, slots };
+        var devices = new Option<string?>("--devices") { Description = "GPUs, one per slot, e.g. 0,1,2,3: each stage sees only its slot's (CUDA_VISIBLE_DEVICES; config key Devices)" };
+        var command = new Command("worker", "Run queued pipelines until stopped (submit with `distill submit`)") { root, poll, shutdown, logFormat, engine, connection, slots, devices };
 
         // A synchronous action on purpose: System.CommandLine's async actions install their own SIGTERM handler that
         // gives up after two seconds with exit code 143; the generic host's lifetime must own the signals instead.
@@ -35,6 +36,7 @@ internal static class WorkerCommand
             [nameof(WorkerOptions.Engine)] = parse.GetValue(engine),
             [nameof(WorkerOptions.Connection)] = parse.GetValue(connection),
             [nameof(WorkerOptions.Slots)] = parse.GetValue(slots),
+            [nameof(WorkerOptions.Devices)] = parse.GetValue(devices),
         }.Where(kv => kv.Value is not null).ToDictionary()));
         return command;
     }

@@ -61,11 +61,12 @@ internal static class WorkerHost
             builder.Services.AddHangfire(c => ClusterStorage.Configure(c, storage));
             builder.Services.AddHangfireServer(o =>
             {
-                o.WorkerCount = options.Slots;
+                o.WorkerCount = options.DeviceList.Count > 0 ? options.DeviceList.Count : options.Slots;
                 o.Queues = [ClusterStorage.Queue];
                 o.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}";
                 o.ShutdownTimeout = options.ShutdownTimeout;
             });
+            builder.Services.AddSingleton(new DevicePool(options.DeviceList));
             builder.Services.AddTransient<StageJobs>();
             return builder.Build();
         }

@@ -22,6 +22,16 @@ public sealed class WorkerOptions
     /// <summary>Stages this worker runs at once (postgres engine), each in its own process; they share the cores.</summary>
     public int Slots { get; set; } = 1;
 
+    /// <summary>
+    /// GPUs of this machine, one per slot ("0,1,2,3"): a stage runs with CUDA_VISIBLE_DEVICES set to its slot's device,
+    /// so with `device: auto` or `cuda` each slot trains on its own GPU. Sets Slots to their number.
+    /// </summary>
+    public string? Devices { get; set; }
+
+    /// <summary>The device list, parsed (empty without --devices).</summary>
+    public IReadOnlyList<string> DeviceList =>
+        string.IsNullOrWhiteSpace(Devices) ? [] : Devices.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+
     /// <summary>How often an idle worker looks for new files, and a busy one for cancel requests.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(2);
 
@@ -50,6 +60,8 @@ public sealed class WorkerOptions
         if (Engine is not ("files" or "postgres")) errors.Add($"Engine must be 'files' or 'postgres' (got '{Engine}')");
         if (Engine == "postgres" && string.IsNullOrWhiteSpace(Connection)) errors.Add("the postgres engine needs Connection: pass --connection \"Host=...;Database=...\" (or set DISTILL_CONNECTION)");
         if (Slots < 1) errors.Add($"Slots must be at least 1 (got {Slots})");
+        if (DeviceList.Any(d => !d.All(char.IsAsciiDigit))) errors.Add($"Devices must be GPU indices separated by commas, e.g. 0,1 (got '{Devices}')");
+        if (DeviceList.Distinct().Count() != DeviceList.Count) errors.Add($"Devices lists a GPU twice ('{Devices}')");
         return errors;
     }
 }
