@@ -16,7 +16,7 @@ internal static class ClusterSubmitter
     {
         if (string.IsNullOrWhiteSpace(connection))
         {
-            Console.Error.WriteLine("error: --engine postgres needs --connection \"Host=...;Database=...\" (or DISTILL_CONNECTION)");
+            Console.Error.WriteLine("error: --engine postgres needs --connection \"Host=...;Database=...\" (or Connection in appsettings.json, or DISTILL_CONNECTION)");
             return 2;
         }
         var loaded = PipelineLoader.Load(file);

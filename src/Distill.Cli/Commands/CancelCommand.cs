@@ -18,7 +18,7 @@ internal static class CancelCommand
         command.SetAction(parse =>
         {
             if (parse.GetValue(engine) == "postgres")
-                return CancelInCluster(parse.GetValue(run)!, parse.GetValue(root)!, parse.GetValue(connection) ?? Environment.GetEnvironmentVariable("DISTILL_CONNECTION"));
+                return CancelInCluster(parse.GetValue(run)!, parse.GetValue(root)!, ClusterConnection.Resolve(parse.GetValue(connection)));
             var layout = new QueueLayout(parse.GetValue(root)!);
             var name = parse.GetValue(run)!;
             CancelResult result;
@@ -43,7 +43,7 @@ internal static class CancelCommand
     {
         if (string.IsNullOrWhiteSpace(connection))
         {
-            Console.Error.WriteLine("error: --engine postgres needs --connection \"Host=...;Database=...\" (or DISTILL_CONNECTION)");
+            Console.Error.WriteLine("error: --engine postgres needs --connection \"Host=...;Database=...\" (or Connection in appsettings.json, or DISTILL_CONNECTION)");
             return 2;
         }
         var layout = new ClusterLayout(root);

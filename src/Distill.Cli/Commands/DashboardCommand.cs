@@ -17,7 +17,7 @@ internal static class DashboardCommand
         var command = new Command("dashboard", "Serve a read-only web dashboard of the postgres engine: workers, jobs, and a page per run") { engine, connection, root, urls, token };
         command.SetAction(parse =>
         {
-            var cs = parse.GetValue(connection) ?? Environment.GetEnvironmentVariable("DISTILL_CONNECTION");
+            var cs = ClusterConnection.Resolve(parse.GetValue(connection));
             if (parse.GetValue(engine) != "postgres" || string.IsNullOrWhiteSpace(cs))
             {
                 Console.Error.WriteLine("error: the dashboard serves the postgres engine: pass --engine postgres --connection \"Host=...;Database=...\"");

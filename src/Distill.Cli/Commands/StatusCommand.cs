@@ -25,10 +25,10 @@ internal static class StatusCommand
         {
             var code = Run(parse.GetValue(run), new QueueLayout(parse.GetValue(root)!), parse.GetValue(runs), AnsiConsole.Console);
             if (code != 0 || parse.GetValue(engine) != "postgres") return code;
-            var cs = parse.GetValue(connection) ?? Environment.GetEnvironmentVariable("DISTILL_CONNECTION");
+            var cs = ClusterConnection.Resolve(parse.GetValue(connection));
             if (string.IsNullOrWhiteSpace(cs))
             {
-                Console.Error.WriteLine("error: --engine postgres needs --connection \"Host=...;Database=...\" (or DISTILL_CONNECTION)");
+                Console.Error.WriteLine("error: --engine postgres needs --connection \"Host=...;Database=...\" (or Connection in appsettings.json, or DISTILL_CONNECTION)");
                 return 2;
             }
             ClusterStatus.Write(ClusterStorage.Create(cs), AnsiConsole.Console);

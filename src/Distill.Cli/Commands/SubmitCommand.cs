@@ -19,7 +19,7 @@ internal static class SubmitCommand
         {
             if (parse.GetValue(engine) == "postgres")
                 return ClusterSubmitter.Submit(parse.GetValue(file)!, parse.GetValue(root)!,
-                    parse.GetValue(connection) ?? Environment.GetEnvironmentVariable("DISTILL_CONNECTION"), Console.Out);
+                    ClusterConnection.Resolve(parse.GetValue(connection)), Console.Out);
             var layout = new QueueLayout(parse.GetValue(root)!);
             var result = new PipelineSubmitter(layout).Submit(parse.GetValue(file)!, DateTimeOffset.UtcNow);
             if (!result.Succeeded)
