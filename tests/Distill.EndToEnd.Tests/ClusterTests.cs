@@ -290,7 +290,7 @@ public sealed class ClusterTests(ITestOutputHelper output) : IDisposable
         var (_, _, run) = Submit(server, Teachers(2, 1) + "\n  report: { kind: report, inputs: { all: \"*\" } }\n");
         WaitForAll(run, ["teacher-0.0", "teacher-0.02", "cache", "report"], TimeSpan.FromMinutes(3), () => worker.Output);
 
-        int port = FreePort();
+        int port = PostgresServer.FreePort();
         var url = $"http://127.0.0.1:{port}";
         var dashboard = DistillCli.Start("dashboard", "--engine", "postgres", "--connection", server.ConnectionString, "--root", root, "--urls", url, "--token", "s3cret");
         _workers.Add(dashboard);
@@ -357,12 +357,5 @@ public sealed class ClusterTests(ITestOutputHelper output) : IDisposable
         var (a, b) = (run.Stage("teacher-0.0")!.ReadManifest()!, run.Stage("teacher-0.02")!.ReadManifest()!);
         Assert.True(a.StartedAt < b.FinishedAt && b.StartedAt < a.FinishedAt, "the two slots did not run at once");
         worker.Signal("TERM");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -10,45 +10,9 @@ import statistics
 import time
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
-
-class BasicBlock(nn.Module):
-    def __init__(self, cin, cout, stride):
-        super().__init__()
-        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(cout)
-        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
-        self.bn2 = nn.BatchNorm2d(cout)
-        self.stride, self.pad = stride, cout - cin
-
-    def forward(self, x):
-        y = F.relu(self.bn1(self.conv1(x)))
-        y = self.bn2(self.conv2(y))
-        s = x[:, :, ::self.stride, ::self.stride] if self.stride != 1 else x
-        if self.pad > 0:
-            s = F.pad(s, (0, 0, 0, 0, self.pad // 2, self.pad - self.pad // 2))
-        return F.relu(y + s)
-
-
-class CifarResNet(nn.Module):
-    def __init__(self, depth=56, classes=10, width=16):
-        super().__init__()
-        n = (depth - 2) // 6
-        layers = [nn.Conv2d(3, width, 3, 1, 1, bias=False), nn.BatchNorm2d(width), nn.ReLU()]
-        cin = width
-        for stage in range(3):
-            cout = width << stage
-            for b in range(n):
-                layers.append(BasicBlock(cin, cout, 2 if stage > 0 and b == 0 else 1))
-                cin = cout
-        layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten()]
-        self.body = nn.Sequential(*layers)
-        self.fc = nn.Linear(cin, classes)
-
-    def forward(self, x):
-        return self.fc(self.body(x))
+from distill_models import CifarResNet  # the same network, with Distill's parameter names
 
 
 def main():
@@ -60,7 +24,7 @@ def main():
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    model = CifarResNet()
+    model = CifarResNet(depth=56, classes=10, channels=3)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=5e-4, nesterov=True)
     x = torch.randn(args.batch_size, 3, 32, 32)
     y = torch.randint(0, 10, (args.batch_size,))

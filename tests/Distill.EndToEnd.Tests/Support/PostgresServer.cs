@@ -88,7 +88,8 @@ public sealed class PostgresServer : IDisposable
         return output.Result;
     }
 
-    private static int FreePort()
+    /// <summary>A TCP port free on loopback right now.</summary>
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
