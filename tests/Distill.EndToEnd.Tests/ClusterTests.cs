@@ -358,4 +358,31 @@ public sealed class ClusterTests(ITestOutputHelper output) : IDisposable
         Assert.True(a.StartedAt < b.FinishedAt && b.StartedAt < a.FinishedAt, "the two slots did not run at once");
         worker.Signal("TERM");
     }
+
+    [Fact]
+    public void A_worker_stopped_with_SIGTERM_checkpoints_and_its_stage_goes_back_to_the_queue_for_the_next()
+    {
+        using var server = PostgresServer.Start();
+        var root = _temp.Combine("root");
+        var first = StartWorker(root, server);
+        var (file, _, run) = Submit(server, Teachers(1, 6));
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(3);
+        while (run.Stage("teacher-0.0")?.ReadManifest() is not { Status: StageStatus.Running, Progress.Epoch: >= 1 })
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the teacher did not get going:\n" + first.Output);
+            Thread.Sleep(100);
+        }
+        first.Signal("TERM");
+        Assert.True(first.WaitForExit(TimeSpan.FromSeconds(60)), "the worker did not stop on SIGTERM:\n" + first.Output);
+        Assert.Equal(0, first.Process.ExitCode);
+        Assert.Equal(StageStatus.Cancelled, run.Stage("teacher-0.0")!.ReadManifest()!.Status);
+
+        // The job went back to the queue: a worker started later resumes the stage from its checkpoint at once.
+        var second = StartWorker(root, server);
+        WaitForAll(run, ["teacher-0.0", "cache"], TimeSpan.FromMinutes(3), () => second.Output);
+        Assert.Contains(": teacher-0.0 (train): resuming", second.Output);
+        second.Signal("TERM");
+        Assert.True(second.WaitForExit(TimeSpan.FromSeconds(30)));
+        AssertSameAsSerial(file, run);
+    }
 }
