@@ -68,6 +68,35 @@ public sealed class ParallelRunTests(ITestOutputHelper output) : IDisposable
         Assert.True(code == 0, rerun);
     }
 
+    [Fact]
+    public void Stage_processes_of_a_killed_run_checkpoint_and_stop_and_the_next_run_resumes_them()
+    {
+        var file = _temp.Combine("orphans.yaml");
+        File.WriteAllText(file, File.ReadAllText(Smoke).Replace("name: smoke", "name: orphans").Replace("  epochs: 2\n", "  epochs: 6\n"));
+        var root = _temp.Combine("runs");
+        using var run = DistillCli.Start("run", file, "--runs", root, "--jobs", "2");
+        var folder = RunDirectory.Locate(root, "orphans");
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+        while (folder.Stage("teacher-0.0")?.ReadManifest() is not { Status: StageStatus.Running, Progress.Epoch: >= 1 })
+        {
+            Assert.True(DateTime.UtcNow < deadline && !run.Process.HasExited, "the teacher did not get going:\n" + run.Output);
+            Thread.Sleep(100);
+        }
+        var children = StageProcesses(run.Process.Id);
+        Assert.NotEmpty(children);
+        run.Process.Kill(); // the parent only: its stage processes are orphaned
+        deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (children.Any(pid => Directory.Exists($"/proc/{pid}")))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "orphaned stage processes still run 30 s after their parent died");
+            Thread.Sleep(100);
+        }
+        Assert.Equal(StageStatus.Cancelled, folder.Stage("teacher-0.0")!.ReadManifest()!.Status);
+        var (code, rerun) = DistillCli.Run(TimeSpan.FromMinutes(3), "run", file, "--runs", root, "--jobs", "2");
+        Assert.True(code == 0, rerun);
+        Assert.Contains("teacher-0.0 (train): resuming", rerun);
+    }
+
     /// <summary>Pids of the `distill run-stage` processes <paramref name="parent"/> has started and that still run.</summary>
     private static List<int> StageProcesses(int parent)
     {

@@ -18,9 +18,10 @@ internal static class RunStageCommand
         var file = new Argument<string>("file") { Description = "Pipeline YAML file" };
         var stage = new Option<string>("--stage") { Description = "The stage id", Required = true };
         var threads = new Option<int?>("--threads") { Description = "CPU threads (overrides the pipeline's)" };
-        var command = new Command("run-stage", "Run one stage of a pipeline (used by `run --jobs N`)") { file, stage, RunCommand.RunsRoot, threads };
+        var parent = new Option<int?>("--parent") { Description = "Process that started this one: when it dies, checkpoint and stop" };
+        var command = new Command("run-stage", "Run one stage of a pipeline (used by `run --jobs N`)") { file, stage, RunCommand.RunsRoot, threads, parent };
         command.Hidden = true;
-        command.SetAction(parse => Run(parse.GetValue(file)!, parse.GetValue(stage)!, parse.GetValue(RunCommand.RunsRoot)!, parse.GetValue(threads)));
+        command.SetAction(parse => Run(parse.GetValue(file)!, parse.GetValue(stage)!, parse.GetValue(RunCommand.RunsRoot)!, parse.GetValue(threads), parse.GetValue(parent)));
         return command;
     }
 
@@ -38,13 +39,34 @@ internal static class RunStageCommand
             yield return "--threads";
             yield return threads.ToString(CultureInfo.InvariantCulture);
         }
+        yield return "--parent";
+        yield return Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The parent pid from /proc (Linux); null elsewhere, so nothing is stopped where we cannot tell.</summary>
+    private static int? ParentOf(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return int.Parse(fields[1], CultureInfo.InvariantCulture); // state, then ppid
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException) { return null; }
     }
 
     private static readonly JsonSerializerOptions OneLine = new(RunJson.Options) { WriteIndented = false };
 
-    private static int Run(string file, string stageId, string runsRoot, int? threads)
+    private static int Run(string file, string stageId, string runsRoot, int? threads, int? parent)
     {
         using var stop = new StopSignals();
+        // A parent killed outright (SIGKILL, OOM killer) cannot stop us: when we are orphaned, stop as on SIGTERM,
+        // so the stage checkpoints and its key lock is free for whoever resumes it.
+        using var orphaned = parent is { } pid ? new Timer(_ =>
+        {
+            try { if (ParentOf(Environment.ProcessId) is { } current && current != pid) stop.Cancel(); }
+            catch (ObjectDisposedException) { } // the stage ended as we looked
+        }, null, 1000, 1000) : null;
         StageOutcome outcome;
         try
         {

@@ -23,6 +23,9 @@ internal sealed class StopSignals : IDisposable
 
     public CancellationToken Token => _stop.Token;
 
+    /// <summary>Stops as a signal would (e.g. when the process that started this one is gone).</summary>
+    public void Cancel() => _stop.Cancel();
+
     private void OnCancelKey(object? sender, ConsoleCancelEventArgs e)
     {
         e.Cancel = true;
