@@ -78,14 +78,21 @@ public sealed class OwnerLock : IDisposable
         catch (IOException) { return null; }
     }
 
-    /// <summary>The locked file, or null if another open file (of any process, this one included) holds the lock.</summary>
-    private static FileStream? TryLock(string fullPath)
+    /// <summary>
+    /// The locked file, or null if another open file (of any process, this one included) holds a conflicting lock.
+    /// Exclusive by default (flock LOCK_EX); <paramref name="shared"/> takes LOCK_SH, which any number of holders share
+    /// and an exclusive holder excludes. Without an owner record: for locks whose holders need no names.
+    /// </summary>
+    public static FileStream? TryLock(string path, bool shared = false)
     {
         RefuseIfLockingIsDisabled();
+        var fullPath = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
         try
         {
-            return new FileStream(fullPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            return shared
+                ? new FileStream(fullPath, FileMode.OpenOrCreate, FileAccess.Read, FileShare.Read)
+                : new FileStream(fullPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
         catch (IOException e) when (IsHeldElsewhere(e))
         {

@@ -75,23 +75,12 @@ public sealed partial class StageStore
     /// A running pipeline's claim on the store (a shared lock): `distill gc` cannot delete entries while any is held,
     /// because a running pipeline may be about to point at one. Throws <see cref="RunLockedException"/> while gc runs.
     /// </summary>
-    public IDisposable Use()
-    {
-        Directory.CreateDirectory(RootPath);
-        try { return new FileStream(UseLockPath, FileMode.OpenOrCreate, FileAccess.Read, FileShare.Read); }
-        catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException)
-        {
-            throw new RunLockedException(UseLockPath, null, $"The result store '{RootPath}' is being garbage-collected (distill gc); run again when it finishes.");
-        }
-    }
+    public IDisposable Use() =>
+        OwnerLock.TryLock(UseLockPath, shared: true)
+        ?? throw new RunLockedException(UseLockPath, null, $"The result store '{RootPath}' is being garbage-collected (distill gc); run again when it finishes.");
 
     /// <summary>The store for `distill gc` alone: null while any pipeline is running under this root.</summary>
-    public IDisposable? TryUseExclusively()
-    {
-        Directory.CreateDirectory(RootPath);
-        try { return new FileStream(UseLockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
-        catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException) { return null; }
-    }
+    public IDisposable? TryUseExclusively() => OwnerLock.TryLock(UseLockPath);
 
     /// <summary>Keys are lowercase hex in practice; any safe name is accepted so that nothing can point outside the store.</summary>
     private static string CheckKey(string key)

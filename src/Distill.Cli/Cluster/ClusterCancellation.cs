@@ -14,12 +14,7 @@ public static class ClusterCancellation
     /// <summary>The submissions of <paramref name="run"/> under the root (its pipeline files), now marked cancelled.</summary>
     public static IReadOnlyList<string> Cancel(JobStorage storage, ClusterLayout layout, string run)
     {
-        Distill.Runs.PathNames.ValidateSegment(run, "run name");
-        var submissions = Directory.Exists(layout.Pipelines)
-            ? Directory.EnumerateFiles(layout.Pipelines, run + "-*.yaml").Select(Path.GetFileNameWithoutExtension).OfType<string>()
-                .Where(s => s.Length == run.Length + 20) // <run>-yyyyMMddTHHmmssfffZ
-                .Order(StringComparer.Ordinal).ToList()
-            : [];
+        var submissions = layout.SubmissionsOf(run);
         ReadyStages.Reconnecting.Execute(() =>
         {
             using var connection = storage.GetConnection();

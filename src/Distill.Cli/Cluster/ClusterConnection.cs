@@ -10,6 +10,8 @@ namespace Distill.Cli.Cluster;
 /// </summary>
 internal static class ClusterConnection
 {
+    public const string Missing = "error: --engine postgres needs --connection \"Host=...;Database=...\" (or Connection in appsettings.json, or DISTILL_CONNECTION)";
+
     public static string? Resolve(string? commandLine)
     {
         var overrides = new Dictionary<string, string?>();

@@ -16,7 +16,7 @@ internal static class ClusterSubmitter
     {
         if (string.IsNullOrWhiteSpace(connection))
         {
-            Console.Error.WriteLine("error: --engine postgres needs --connection \"Host=...;Database=...\" (or Connection in appsettings.json, or DISTILL_CONNECTION)");
+            Console.Error.WriteLine(ClusterConnection.Missing);
             return 2;
         }
         var loaded = PipelineLoader.Load(file);
@@ -28,13 +28,14 @@ internal static class ClusterSubmitter
         }
         var pipeline = loaded.Pipeline!;
         var layout = new ClusterLayout(root);
-        var submission = $"{pipeline.Name}-{DateTime.UtcNow:yyyyMMdd'T'HHmmssfff}Z";
+        var submission = ClusterLayout.NewSubmission(pipeline.Name, DateTime.UtcNow);
+        var text = File.ReadAllText(file);
         Directory.CreateDirectory(layout.Pipelines);
         Directory.CreateDirectory(layout.Runs);
-        AtomicFile.WriteAllText(layout.PipelineFile(submission), File.ReadAllText(file));
+        AtomicFile.WriteAllText(layout.PipelineFile(submission), text);
         // As `distill run` does: status, compare and the dashboard read the pipeline the run last ran.
         var run = RunDirectory.Open(layout.Runs, pipeline.Name);
-        AtomicFile.WriteAllText(Path.Combine(run.RootPath, Distill.Stages.Engine.PipelineRunner.PipelineCopyName), File.ReadAllText(file));
+        AtomicFile.WriteAllText(Path.Combine(run.RootPath, Distill.Stages.Engine.PipelineRunner.PipelineCopyName), text);
 
         var storage = ClusterStorage.Create(connection);
         var started = ReadyStages.Start(storage, ReadyStages.StageJob(new BackgroundJobClient(storage), submission), submission, pipeline);

@@ -36,8 +36,7 @@ public sealed class StageJobs(IOptions<WorkerOptions> options, DevicePool device
         var pipelinePath = layout.PipelineFile(submission);
         var pipeline = PipelineRunner.Load(pipelinePath);
         // Slots share the cores, unless the pipeline pins its thread count (then keys match a serial run's).
-        int slots = _options.DeviceList.Count > 0 ? _options.DeviceList.Count : _options.Slots;
-        int? threads = pipeline.Threads == 0 ? Math.Max(1, TorchRuntime.EffectiveThreads(0) / Math.Max(1, slots)) : null;
+        int? threads = pipeline.Threads == 0 ? Math.Max(1, TorchRuntime.EffectiveThreads(0) / _options.EffectiveSlots) : null;
         var request = new RunRequest(pipelinePath, layout.Runs, Threads: threads);
         var observer = new LoggingRunObserver(logger, submission, _options.StepLogInterval);
         // Stop on worker shutdown (the job goes back to the queue) or on `distill cancel` (it ends here).

@@ -43,7 +43,7 @@ internal static class CancelCommand
     {
         if (string.IsNullOrWhiteSpace(connection))
         {
-            Console.Error.WriteLine("error: --engine postgres needs --connection \"Host=...;Database=...\" (or Connection in appsettings.json, or DISTILL_CONNECTION)");
+            Console.Error.WriteLine(ClusterConnection.Missing);
             return 2;
         }
         var layout = new ClusterLayout(root);

@@ -28,7 +28,7 @@ internal static class StatusCommand
             var cs = ClusterConnection.Resolve(parse.GetValue(connection));
             if (string.IsNullOrWhiteSpace(cs))
             {
-                Console.Error.WriteLine("error: --engine postgres needs --connection \"Host=...;Database=...\" (or Connection in appsettings.json, or DISTILL_CONNECTION)");
+                Console.Error.WriteLine(ClusterConnection.Missing);
                 return 2;
             }
             ClusterStatus.Write(ClusterStorage.Create(cs), AnsiConsole.Console);

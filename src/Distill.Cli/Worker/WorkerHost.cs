@@ -61,7 +61,7 @@ internal static class WorkerHost
             builder.Services.AddHangfire(c => ClusterStorage.Configure(c, storage));
             builder.Services.AddHangfireServer(o =>
             {
-                o.WorkerCount = options.DeviceList.Count > 0 ? options.DeviceList.Count : options.Slots;
+                o.WorkerCount = options.EffectiveSlots;
                 o.Queues = [ClusterStorage.Queue];
                 o.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}";
                 o.ShutdownTimeout = options.ShutdownTimeout;

@@ -28,6 +28,9 @@ public sealed class WorkerOptions
     /// </summary>
     public string? Devices { get; set; }
 
+    /// <summary>Stages run at once: one per device when devices are given, else <see cref="Slots"/>.</summary>
+    public int EffectiveSlots => DeviceList.Count > 0 ? DeviceList.Count : Slots;
+
     /// <summary>The device list, parsed (empty without --devices).</summary>
     public IReadOnlyList<string> DeviceList =>
         string.IsNullOrWhiteSpace(Devices) ? [] : Devices.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);

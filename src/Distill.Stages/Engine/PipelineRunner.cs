@@ -95,13 +95,7 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors, IStage
     /// </summary>
     private RunSummary RunInParallel(PipelineDefinition pipeline, RunRequest request, RunDirectory run, DataCatalog data, IRunObserver observer, CancellationToken stop)
     {
-        var keys = new Dictionary<string, string>();
-        var identities = pipeline.Stages.ToDictionary(s => s.Id, s =>
-        {
-            var identity = Identify(pipeline, s, data, keys);
-            keys[s.Id] = identity.Key;
-            return identity;
-        });
+        var identities = IdentifyAll(pipeline, data);
         var outcomes = new Dictionary<string, StageOutcome>();
         var running = new Dictionary<Task<StageOutcome>, string>();
         var waiting = pipeline.Stages.ToList();
@@ -157,9 +151,7 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors, IStage
         var run = RunDirectory.Open(request.RunsRoot, pipeline.Name);
         using var storeUse = run.Store.Use();
         using var data = new DataCatalog(pipeline);
-        var keys = new Dictionary<string, string>();
-        foreach (var stage in pipeline.Stages.TakeWhile(s => s.Id != stageId))
-            keys[stage.Id] = Identify(pipeline, stage, data, keys).Key;
+        var keys = IdentifyAll(pipeline, data).ToDictionary(kv => kv.Key, kv => kv.Value.Key);
         var missing = target.Dependencies.FirstOrDefault(d => run.Store.Entry(keys[d]).ReadManifest() is not { Status: StageStatus.Completed });
         if (missing is not null)
             return new StageOutcome(stageId, target.Kind, StageRunStatus.Blocked, $"input stage '{missing}' has not completed", TimeSpan.Zero);
@@ -206,6 +198,19 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors, IStage
         return StagePointer.Create(key, stage.Kind, definition, fingerprint, inputKeys, DateTimeOffset.UtcNow);
     }
 
+    /// <summary>Every stage's identity (key and what made it), in pipeline order so each stage's inputs come first.</summary>
+    private static Dictionary<string, StagePointer> IdentifyAll(PipelineDefinition pipeline, DataCatalog data)
+    {
+        var keys = new Dictionary<string, string>();
+        var identities = new Dictionary<string, StagePointer>();
+        foreach (var stage in pipeline.Stages)
+        {
+            identities[stage.Id] = Identify(pipeline, stage, data, keys);
+            keys[stage.Id] = identities[stage.Id].Key;
+        }
+        return identities;
+    }
+
     /// <summary>What changed since the stage's previous key, for the reason line (null when the key is the same or never ran).</summary>
     private static string? ChangeSince(StagePointer? previous, StagePointer current) =>
         previous is null || string.Equals(previous.Key, current.Key, StringComparison.OrdinalIgnoreCase) ? null : previous.DescribeChangeTo(current);
@@ -225,12 +230,11 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors, IStage
         var run = RunDirectory.Locate(request.RunsRoot, pipeline.Name);
         var estimator = new DurationEstimator(run.Store);
         using var data = new DataCatalog(pipeline);
-        var keys = new Dictionary<string, string>();
+        var identities = IdentifyAll(pipeline, data);
         var plan = new List<StagePlan>();
         foreach (var stage in pipeline.Stages)
         {
-            var current = Identify(pipeline, stage, data, keys);
-            keys[stage.Id] = current.Key;
+            var current = identities[stage.Id];
             var previous = run.ReadPointer(stage.Id) ?? LegacyPointer(run, stage.Id);
             var decision = StageState.Inspect(run.Store.Entry(current.Key), current.Key, VerifiesOutputs(stage), previous?.Key, ChangeSince(previous, current));
             var computing = run.Store.IsBeingComputed(current.Key, out var holder) ? holder?.ToString() ?? "another process" : null;
