@@ -44,10 +44,6 @@ public static class PipelineLoader
         return new PipelineLoadResult(list.Count == 0 ? pipeline : null, list);
     }
 
-    /// <summary>Every problem in the file, each as one line; empty when it is valid. The CLI runs this for
-    /// <c>distill validate FILE</c> and before every run.</summary>
-    public static IReadOnlyList<PipelineError> Validate(string path) => Load(path).Errors;
-
     private static PipelineLoadResult TooLarge(string file, long bytes) =>
         Fail(file, $"the pipeline file is {bytes} bytes; the limit is {MaxFileBytes} bytes");
 

@@ -72,58 +72,16 @@ public sealed class RunDirectory
         pointer.Save(PointerPath(stageId));
     }
 
-    /// <summary>
-    /// The result a stage id stands for: the store entry its pointer names, or a stage folder written by Distill
-    /// before the store existed (until <see cref="AdoptLegacyStageFolders"/> moves it); null when the stage never ran.
-    /// </summary>
-    public StageDirectory? Stage(string stageId)
-    {
-        if (ReadPointer(stageId) is { } pointer) return Store.Entry(pointer.Key);
-        var legacy = LegacyFolder(stageId);
-        return File.Exists(Path.Combine(legacy, StageDirectory.ManifestFileName))
-            ? new StageDirectory(StageManifest.Load(Path.Combine(legacy, StageDirectory.ManifestFileName))!.Key, legacy)
-            : null;
-    }
+    /// <summary>The result a stage id stands for: the store entry its pointer names; null when the stage never ran.</summary>
+    public StageDirectory? Stage(string stageId) => ReadPointer(stageId) is { } pointer ? Store.Entry(pointer.Key) : null;
 
-    /// <summary>Ids of the stages that have a pointer (or a legacy folder), sorted ordinally.</summary>
-    public IReadOnlyList<string> ExistingStageIds()
-    {
-        if (!Directory.Exists(StagesPath)) return [];
-        var pointers = Directory.EnumerateFiles(StagesPath, "*" + PointerExtension).Where(f => !AtomicFile.IsTempFile(f)).Select(Path.GetFileNameWithoutExtension);
-        var folders = Directory.EnumerateDirectories(StagesPath).Select(Path.GetFileName);
-        return pointers.Concat(folders).Select(n => n!).Distinct().Order(StringComparer.Ordinal).ToList();
-    }
-
-    /// <summary>
-    /// Moves stage folders of runs made before the store (<c>stages/&lt;id&gt;/manifest.json</c>) into the store
-    /// under their key and leaves a pointer, so their results are reused. A folder whose key the store already
-    /// holds is deleted. Call it holding the run's lock. Returns how many were adopted.
-    /// </summary>
-    public int AdoptLegacyStageFolders(DateTimeOffset now)
-    {
-        if (!Directory.Exists(StagesPath)) return 0;
-        int adopted = 0;
-        foreach (var folder in Directory.EnumerateDirectories(StagesPath).ToList())
-        {
-            var manifest = StageManifest.Load(Path.Combine(folder, StageDirectory.ManifestFileName));
-            if (manifest is null) { Directory.Delete(folder, recursive: true); continue; }
-            var entry = Store.Entry(manifest.Key);
-            if (Directory.Exists(entry.RootPath)) Directory.Delete(folder, recursive: true);
-            else
-            {
-                Directory.CreateDirectory(Store.RootPath);
-                Directory.Move(folder, entry.RootPath);
-            }
-            // The settings behind an old key are unknown; the next run writes the full pointer.
-            WritePointer(Path.GetFileName(folder), StagePointer.Create(manifest.Key, manifest.Kind, "{}", "",
-                manifest.Inputs.ToDictionary(i => i.StageId, i => i.Key), now));
-            adopted++;
-        }
-        return adopted;
-    }
+    /// <summary>Ids of the stages that have a pointer, sorted ordinally.</summary>
+    public IReadOnlyList<string> ExistingStageIds() =>
+        Directory.Exists(StagesPath)
+            ? Directory.EnumerateFiles(StagesPath, "*" + PointerExtension).Where(f => !AtomicFile.IsTempFile(f))
+                .Select(f => Path.GetFileNameWithoutExtension(f)!).Order(StringComparer.Ordinal).ToList()
+            : [];
 
     /// <summary>Takes the run's lock; see <see cref="RunLock.Acquire"/>.</summary>
     public RunLock AcquireLock(Action<string>? report = null) => RunLock.Acquire(LockPath, report);
-
-    private string LegacyFolder(string stageId) => PathNames.CombineInside(StagesPath, stageId, "stage id");
 }

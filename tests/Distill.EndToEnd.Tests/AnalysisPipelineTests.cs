@@ -38,6 +38,7 @@ public sealed class AnalysisRun : IDisposable
 }
 
 [Collection(EndToEndCollection.Name)]
+[Trait("Category", "Slow")]
 public sealed class AnalysisPipelineTests(AnalysisRun run, ITestOutputHelper output) : IClassFixture<AnalysisRun>
 {
     private const int Bins = 15;

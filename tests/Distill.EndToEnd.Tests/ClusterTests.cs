@@ -9,6 +9,7 @@ namespace Distill.EndToEnd.Tests;
 /// processes that meet only there and on the run root.
 /// </summary>
 [Collection(EndToEndCollection.Name)]
+[Trait("Category", "Slow")]
 public sealed class ClusterTests(ITestOutputHelper output) : IDisposable
 {
     private readonly TempFolder _temp = new();

@@ -6,6 +6,7 @@ namespace Distill.EndToEnd.Tests;
 
 /// <summary>`distill compare` on two real runs of the smoke pipeline that differ in one setting.</summary>
 [Collection(EndToEndCollection.Name)]
+[Trait("Category", "Slow")]
 public sealed class CompareCommandTests(ITestOutputHelper output) : IDisposable
 {
     private readonly TempFolder _temp = new();

@@ -7,6 +7,7 @@ namespace Distill.EndToEnd.Tests;
 
 /// <summary>A pipeline on an image-folder dataset (PNG and JPEG files of three classes) runs end to end with the real program.</summary>
 [Collection(EndToEndCollection.Name)]
+[Trait("Category", "Slow")]
 public sealed class ImageFolderPipelineTests(ITestOutputHelper output) : IDisposable
 {
     private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(3);

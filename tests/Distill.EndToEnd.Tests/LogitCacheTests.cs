@@ -16,6 +16,7 @@ namespace Distill.EndToEnd.Tests;
 
 /// <summary>Teacher logits cached once on disk: replayed exactly, checked before use, rebuilt when damaged.</summary>
 [Collection(EndToEndCollection.Name)]
+[Trait("Category", "Slow")]
 public sealed class LogitCacheTests(ITestOutputHelper output) : IDisposable
 {
     private readonly TempFolder _temp = new();
@@ -122,17 +123,13 @@ public sealed class LogitCacheTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("student: uptodate", text);
     }
 
-    [Fact]
+    [SkippableFact]
     public void NumpyReadsTheCacheWithTheValuesTheProgramWrote()
     {
-        RunToEnd();
-        // Debian's python3 has NumPy once tools/setup.sh ran; a Python of its own may not.
+        // Debian's python3 has NumPy once tools/setup.sh ran; a Python of its own may not: then reported as skipped.
         var python = new[] { "/usr/bin/python3", "python3" }.FirstOrDefault(HasNumpy);
-        if (python is null)
-        {
-            output.WriteLine("SKIPPED: no python3 with numpy here (tools/setup.sh installs python3-numpy)");
-            return;
-        }
+        Skip.If(python is null, "no python3 with numpy here (tools/setup.sh installs python3-numpy)");
+        RunToEnd();
         using var file = NpyFile.Open(CachePath);
         var row = file.GetRows(7, 1).ToArray();
         var oneLiner = $"import numpy; a = numpy.load('{CachePath}', mmap_mode='r'); print(a.shape, a.dtype); print(' '.join(repr(float(v)) for v in a[7]))";

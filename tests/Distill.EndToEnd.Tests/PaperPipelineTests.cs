@@ -18,6 +18,7 @@ namespace Distill.EndToEnd.Tests;
 /// </list>
 /// </summary>
 [Collection(EndToEndCollection.Name)]
+[Trait("Category", "Slow")]
 public sealed class PaperPipelineTests(ITestOutputHelper output) : IDisposable
 {
     private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(4);

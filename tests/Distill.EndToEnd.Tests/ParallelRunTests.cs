@@ -6,6 +6,7 @@ namespace Distill.EndToEnd.Tests;
 
 /// <summary>`distill run --jobs N`: independent stages run at the same time, each in its own process, with a serial run's results.</summary>
 [Collection(EndToEndCollection.Name)]
+[Trait("Category", "Slow")]
 public sealed class ParallelRunTests(ITestOutputHelper output) : IDisposable
 {
     private readonly TempFolder _temp = new();

@@ -10,6 +10,7 @@ namespace Distill.EndToEnd.Tests;
 /// uninterrupted run gives. Each test runs the real `distill` program on a small real pipeline.
 /// </summary>
 [Collection(EndToEndCollection.Name)]
+[Trait("Category", "Slow")]
 public sealed class PipelineResumeTests(ITestOutputHelper output) : IDisposable
 {
     private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(3);

@@ -5,6 +5,7 @@ namespace Distill.EndToEnd.Tests;
 
 /// <summary>`distill plan` predicts, stage by stage, what `distill run` then does.</summary>
 [Collection(EndToEndCollection.Name)]
+[Trait("Category", "Slow")]
 public sealed class PlanCommandTests(ITestOutputHelper output) : IDisposable
 {
     private readonly TempFolder _temp = new();

@@ -6,6 +6,7 @@ namespace Distill.EndToEnd.Tests;
 /// The PostgreSQL the scale-out tests (issue 11) start: a real server from initdb on a loopback port, as an
 /// unprivileged user when the tests run as root, that keeps its data across a restart and leaves nothing behind.
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed class PostgresServerTests
 {
     [Fact]

@@ -11,6 +11,7 @@ namespace Distill.EndToEnd.Tests;
 /// elsewhere imported as a teacher.
 /// </summary>
 [Collection(EndToEndCollection.Name)]
+[Trait("Category", "Slow")]
 public sealed class PyTorchInteropTests(ITestOutputHelper output) : IDisposable
 {
     private const double Tolerance = 1e-5;

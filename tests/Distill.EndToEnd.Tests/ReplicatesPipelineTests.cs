@@ -6,6 +6,7 @@ namespace Distill.EndToEnd.Tests;
 
 /// <summary>A pipeline replicated over three seeds: paired runs, intervals in every table, verdicts judged with n = 3.</summary>
 [Collection(EndToEndCollection.Name)]
+[Trait("Category", "Slow")]
 public sealed class ReplicatesPipelineTests(ITestOutputHelper output) : IDisposable
 {
     private readonly TempFolder _temp = new();

@@ -10,6 +10,7 @@ namespace Distill.EndToEnd.Tests;
 /// concurrent runs reaching one key compute it once; gc removes only entries no run points to.
 /// </summary>
 [Collection(EndToEndCollection.Name)]
+[Trait("Category", "Slow")]
 public sealed class ResultStoreTests(ITestOutputHelper output) : IDisposable
 {
     private const string StudentViews = "    views: 2\n    inputs: { teacher: \"cache-${alpha}\" }";

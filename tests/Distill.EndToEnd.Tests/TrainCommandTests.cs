@@ -3,6 +3,7 @@ using Distill.EndToEnd.Tests.Support;
 namespace Distill.EndToEnd.Tests;
 
 /// <summary>`distill train` is a front of the engine: its runs have manifests and a second call trains nothing.</summary>
+[Trait("Category", "Slow")]
 public sealed class TrainCommandTests : IDisposable
 {
     private readonly TempFolder _temp = new();

@@ -8,6 +8,7 @@ namespace Distill.EndToEnd.Tests;
 
 /// <summary>Real worker processes: killed and restarted, or two of them sharing one root.</summary>
 [Collection(EndToEndCollection.Name)]
+[Trait("Category", "Slow")]
 public sealed class WorkerConcurrencyTests(ITestOutputHelper output) : IDisposable
 {
     private static readonly Dictionary<string, string> FastWorker = new()

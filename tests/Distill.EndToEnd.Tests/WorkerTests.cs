@@ -394,6 +394,7 @@ public sealed class WorkerTests : IDisposable
 
 /// <summary>The real `distill worker` process: submit, run the smoke pipeline, SIGTERM, exit 0.</summary>
 [Collection(EndToEndCollection.Name)]
+[Trait("Category", "Slow")]
 public sealed class WorkerProcessTests(ITestOutputHelper output) : IDisposable
 {
     private readonly TempFolder _temp = new();

@@ -37,26 +37,6 @@ public class RunDirectoryTests
     }
 
     [Fact]
-    public void Stage_folders_of_an_earlier_Distill_move_into_the_store_with_a_pointer()
-    {
-        using var dir = new TempDirectory();
-        var run = RunDirectory.Open(dir.Path, "old");
-        var key = new string('b', 64);
-        var legacy = Path.Combine(run.StagesPath, "teacher");
-        Directory.CreateDirectory(Path.Combine(legacy, "outputs"));
-        File.WriteAllText(Path.Combine(legacy, "outputs", "weights.bin"), "w");
-        StageManifestTests.Sample(key, StageStatus.Completed).Save(Path.Combine(legacy, "manifest.json"));
-        Assert.Equal(key, run.Stage("teacher")!.Key); // readable before it moves
-
-        Assert.Equal(1, run.AdoptLegacyStageFolders(DateTimeOffset.UnixEpoch));
-
-        Assert.False(Directory.Exists(legacy));
-        Assert.Equal(key, run.ReadPointer("teacher")!.Key);
-        Assert.Equal("w", File.ReadAllText(run.Stage("teacher")!.OutputPath("weights.bin")));
-        Assert.Equal(0, run.AdoptLegacyStageFolders(DateTimeOffset.UnixEpoch));
-    }
-
-    [Fact]
     public void A_pipeline_cannot_be_named_like_the_store()
     {
         using var dir = new TempDirectory();

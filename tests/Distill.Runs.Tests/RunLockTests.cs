@@ -26,10 +26,10 @@ public class RunLockTests
     }
 
     /// <summary>A real second process holds the lock (util-linux flock(1), the same flock(2) .NET uses), then is killed.</summary>
-    [Fact]
+    [SkippableFact]
     public void Lock_of_another_process_is_refused_and_dies_with_it()
     {
-        if (!OperatingSystem.IsLinux()) return; // flock(1) is util-linux; other systems lock through their own calls
+        Skip.IfNot(OperatingSystem.IsLinux(), "flock(1) is util-linux; other systems lock through their own calls");
         using var dir = new TempDirectory();
         var lockPath = dir.File("run.lock");
         using var holder = Process.Start(new ProcessStartInfo("flock", ["--exclusive", lockPath, "sleep", "60"]) { UseShellExecute = false })

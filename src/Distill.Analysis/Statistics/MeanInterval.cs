@@ -22,9 +22,6 @@ public sealed record MeanInterval(int N, double Mean, double StandardDeviation, 
         return new MeanInterval(list.Count, mean, sd, mean - half, mean + half);
     }
 
-    /// <summary>Half the interval's width; NaN with fewer than two values.</summary>
-    public double HalfWidth => (Upper - Lower) / 2;
-
     /// <summary>The whole interval lies above 0.</summary>
     public bool SignificantlyAboveZero => Lower > 0;
 

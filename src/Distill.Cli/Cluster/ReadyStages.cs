@@ -1,4 +1,5 @@
 using Distill.Pipelines;
+using Distill.Stages.Engine;
 using Hangfire;
 using Npgsql;
 using Polly;
@@ -59,7 +60,11 @@ public static class ReadyStages
         var enqueued = connection.GetAllItemsFromSet(EnqueuedSet(submission));
         var done = connection.GetAllItemsFromSet(CompletedSet(submission));
         if (completed is not null) done.Add(completed);
-        var ready = pipeline.Stages.Where(s => !enqueued.Contains(s.Id) && s.Dependencies.All(done.Contains)).Select(s => s.Id).ToList();
+        // The engine's one scheduler decides; a stage that failed stays enqueued and never completes, so its dependants wait.
+        var schedule = new DagSchedule(pipeline.Stages);
+        foreach (var id in done) schedule.Ended(id, StageRunStatus.Completed);
+        foreach (var id in enqueued) schedule.Started(id);
+        var ready = schedule.Next(stopping: false).Where(d => d.Action == ScheduleAction.Start).Select(d => d.Stage.Id).ToList();
         foreach (var id in ready) enqueue(id);
         using var transaction = connection.CreateWriteTransaction();
         if (completed is not null) transaction.AddToSet(CompletedSet(submission), completed);

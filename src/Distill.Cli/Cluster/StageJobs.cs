@@ -36,8 +36,7 @@ public sealed class StageJobs(IOptions<WorkerOptions> options, DevicePool device
         var pipelinePath = layout.PipelineFile(submission);
         var pipeline = PipelineRunner.Load(pipelinePath);
         // Slots share the cores, unless the pipeline pins its thread count (then keys match a serial run's).
-        int? threads = pipeline.Threads == 0 ? Math.Max(1, TorchRuntime.EffectiveThreads(0) / _options.EffectiveSlots) : null;
-        var request = new RunRequest(pipelinePath, layout.Runs, Threads: threads);
+        var request = new RunRequest(pipelinePath, layout.Runs, Threads: CoreShare.ThreadsPerStage(pipeline, _options.EffectiveSlots));
         var observer = new LoggingRunObserver(logger, submission, _options.StepLogInterval);
         // Stop on worker shutdown (the job goes back to the queue) or on `distill cancel` (it ends here).
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation.ShutdownToken);
@@ -51,7 +50,7 @@ public sealed class StageJobs(IOptions<WorkerOptions> options, DevicePool device
             outcome.Status.ToString().ToLowerInvariant(), outcome.Duration.TotalSeconds, outcome.Reason is null ? "" : " - " + outcome.Reason);
         switch (outcome.Status)
         {
-            case StageRunStatus.Completed or StageRunStatus.UpToDate:
+            case var status when status.Succeeded():
                 ReadyStages.Completed(JobStorage.Current, ReadyStages.StageJob(new BackgroundJobClient(JobStorage.Current), submission), submission, pipeline, stageId);
                 return;
             case StageRunStatus.Cancelled when !cancellation.ShutdownToken.IsCancellationRequested:

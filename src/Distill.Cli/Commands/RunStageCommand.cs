@@ -80,6 +80,6 @@ internal static class RunStageCommand
         }
         Console.Out.Flush();
         Console.WriteLine(StageProcessLauncher.OutcomePrefix + JsonSerializer.Serialize(outcome, OneLine));
-        return outcome.Status is StageRunStatus.Completed or StageRunStatus.UpToDate or StageRunStatus.Cancelled ? 0 : 1;
+        return outcome.Status.Succeeded() || outcome.Status == StageRunStatus.Cancelled ? 0 : 1;
     }
 }

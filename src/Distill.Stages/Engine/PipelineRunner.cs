@@ -49,7 +49,7 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors, IStage
     {
         var pipeline = request.Loaded ?? Load(request.PipelinePath);
         if (request.Jobs > 1 && launcher is null) throw new InvalidOperationException("this runner cannot start stage processes (no launcher)");
-        request = SharingCores(pipeline, request);
+        request = request with { Threads = request.Threads ?? CoreShare.ThreadsPerStage(pipeline, request.Jobs) };
         var missing = pipeline.Stages.Select(s => s.Kind).Distinct().Where(k => !_executors.ContainsKey(k)).ToList();
         if (missing.Count > 0)
             throw new PipelineInvalidException([$"{request.PipelinePath}:1:1: stage kind(s) {string.Join(", ", missing)} are not available in this build"]);
@@ -62,78 +62,36 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors, IStage
         var run = RunDirectory.Open(request.RunsRoot, pipeline.Name);
         using var runLock = run.AcquireLock(observer.Info);
         using var storeUse = run.Store.Use();
-        if (run.AdoptLegacyStageFolders(DateTimeOffset.UtcNow) is > 0 and var adopted)
-            observer.Info($"Moved {adopted} stage folder(s) of an earlier Distill into the result store '{run.Store.RootPath}'.");
         AtomicFile.WriteAllText(Path.Combine(run.RootPath, PipelineCopyName), File.ReadAllText(request.PipelinePath));
 
         using var data = new DataCatalog(pipeline);
-        if (request.Jobs > 1) return RunInParallel(pipeline, request, run, data, observer, stop);
-
-        var keys = new Dictionary<string, string>();
-        var outcomes = new Dictionary<string, StageOutcome>();
-        foreach (var stage in pipeline.Stages)
-        {
-            var blockedBy = stage.Dependencies.FirstOrDefault(d => outcomes.TryGetValue(d, out var o)
-                && o.Status is not (StageRunStatus.Completed or StageRunStatus.UpToDate));
-            if (stop.IsCancellationRequested || blockedBy is not null)
-            {
-                bool stopped = stop.IsCancellationRequested;
-                var reason = stopped ? "run stopped before this stage" : $"input stage '{blockedBy}' did not complete";
-                var status = stopped ? StageRunStatus.Cancelled : StageRunStatus.Blocked;
-                outcomes[stage.Id] = Report(observer, new StageOutcome(stage.Id, stage.Kind, status, reason, TimeSpan.Zero));
-                continue;
-            }
-            outcomes[stage.Id] = Report(observer, RunStage(pipeline, stage, run, data, device, keys, observer, stop));
-        }
-        return new RunSummary(pipeline.Name, run.RootPath, pipeline.Stages.Select(s => outcomes[s.Id]).ToList());
-    }
-
-    /// <summary>
-    /// Runs the pipeline with up to <see cref="RunRequest.Jobs"/> stages at once: a stage starts in its own process
-    /// (through the launcher) as soon as every stage it reads from has completed; stages already completed in the
-    /// store are reused here without starting one. Keys, manifests and checkpoints are those of a serial run.
-    /// </summary>
-    private RunSummary RunInParallel(PipelineDefinition pipeline, RunRequest request, RunDirectory run, DataCatalog data, IRunObserver observer, CancellationToken stop)
-    {
-        var identities = IdentifyAll(pipeline, data);
-        var outcomes = new Dictionary<string, StageOutcome>();
-        var running = new Dictionary<Task<StageOutcome>, string>();
-        var waiting = pipeline.Stages.ToList();
-        while (waiting.Count > 0 || running.Count > 0)
-        {
-            foreach (var stage in waiting.ToList())
-            {
-                if (!stage.Dependencies.All(outcomes.ContainsKey)) continue;
-                var blockedBy = stage.Dependencies.FirstOrDefault(d => outcomes[d].Status is not (StageRunStatus.Completed or StageRunStatus.UpToDate));
-                StageOutcome? outcome = stop.IsCancellationRequested
-                    ? new StageOutcome(stage.Id, stage.Kind, StageRunStatus.Cancelled, "run stopped before this stage", TimeSpan.Zero)
-                    : blockedBy is not null
-                        ? new StageOutcome(stage.Id, stage.Kind, StageRunStatus.Blocked, $"input stage '{blockedBy}' did not complete", TimeSpan.Zero)
-                        : Reuse(stage, identities[stage.Id], run);
-                if (outcome is null)
-                {
-                    if (running.Count >= request.Jobs) continue;
-                    running[Task.Run(() => launcher!.Run(request, stage.Id, observer, stop))] = stage.Id;
-                }
-                else outcomes[stage.Id] = Report(observer, outcome);
-                waiting.Remove(stage);
-            }
-            if (running.Count == 0) continue;
-            var done = Task.WhenAny(running.Keys).GetAwaiter().GetResult();
-            outcomes[running[done]] = Report(observer, done.GetAwaiter().GetResult());
-            running.Remove(done);
-        }
-        return new RunSummary(pipeline.Name, run.RootPath, pipeline.Stages.Select(s => outcomes[s.Id]).ToList());
+        var identities = new StageIdentities(pipeline, data);
+        // One stage at a time runs here; side by side, each runs in a process of its own unless the store has it already.
+        StageBackend backend = request.Jobs > 1
+            ? (stage, token) => Reuse(stage, identities, run) is { } reused
+                ? Task.FromResult(reused)
+                : Task.Run(() => launcher!.Run(request, stage.Id, observer, token))
+            : (stage, token) => Task.FromResult(RunStage(pipeline, stage, run, data, device, identities, observer, token));
+        var outcomes = DagRunner.Run(new DagSchedule(pipeline.Stages), backend, request.Jobs, observer, stop);
+        return new RunSummary(pipeline.Name, run.RootPath, outcomes);
     }
 
     /// <summary>A stage completed in the store under its key: pointed to and reported up to date without starting a process; otherwise null.</summary>
-    private StageOutcome? Reuse(StageDefinition stage, StagePointer current, RunDirectory run)
+    private StageOutcome? Reuse(StageDefinition stage, StageIdentities identities, RunDirectory run)
     {
-        var previous = run.ReadPointer(stage.Id);
-        var decision = StageState.Inspect(run.Store.Entry(current.Key), current.Key, VerifiesOutputs(stage), previous?.Key, ChangeSince(previous, current));
-        if (decision.Action != StageAction.Skip) return null;
-        run.WritePointer(stage.Id, current);
-        return new StageOutcome(stage.Id, stage.Kind, StageRunStatus.UpToDate, decision.Reason, TimeSpan.Zero);
+        try
+        {
+            var current = identities.Of(stage);
+            var previous = run.ReadPointer(stage.Id);
+            var decision = StageState.Inspect(run.Store.Entry(current.Key), current.Key, VerifiesOutputs(stage), previous?.Key, ChangeSince(previous, current));
+            if (decision.Action != StageAction.Skip) return null;
+            run.WritePointer(stage.Id, current);
+            return new StageOutcome(stage.Id, stage.Kind, StageRunStatus.UpToDate, decision.Reason, TimeSpan.Zero);
+        }
+        catch (Exception e) when (StageFailure.IsStageFailure(e))
+        {
+            return new StageOutcome(stage.Id, stage.Kind, StageRunStatus.Failed, StageFailure.Reason(e), TimeSpan.Zero);
+        }
     }
 
     /// <summary>
@@ -151,21 +109,12 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors, IStage
         var run = RunDirectory.Open(request.RunsRoot, pipeline.Name);
         using var storeUse = run.Store.Use();
         using var data = new DataCatalog(pipeline);
-        var keys = IdentifyAll(pipeline, data).ToDictionary(kv => kv.Key, kv => kv.Value.Key);
-        var missing = target.Dependencies.FirstOrDefault(d => run.Store.Entry(keys[d]).ReadManifest() is not { Status: StageStatus.Completed });
+        var identities = new StageIdentities(pipeline, data);
+        var missing = target.Dependencies.FirstOrDefault(d => run.Store.Entry(identities.Of(pipeline.Stage(d)).Key).ReadManifest() is not { Status: StageStatus.Completed });
         if (missing is not null)
             return new StageOutcome(stageId, target.Kind, StageRunStatus.Blocked, $"input stage '{missing}' has not completed", TimeSpan.Zero);
-        return RunStage(pipeline, target, run, data, device, keys, observer, stop);
+        return RunStage(pipeline, target, run, data, device, identities, observer, stop);
     }
-
-    /// <summary>
-    /// Stages side by side share the cores: with several jobs and `threads: 0`, each stage gets cores / jobs threads.
-    /// A pipeline that pins `threads:` keeps it, so its keys (and bytes) are those of a serial run.
-    /// </summary>
-    private static RunRequest SharingCores(PipelineDefinition pipeline, RunRequest request) =>
-        request.Jobs > 1 && pipeline.Threads == 0 && request.Threads is null
-            ? request with { Threads = Math.Max(1, TorchRuntime.EffectiveThreads(0) / request.Jobs) }
-            : request;
 
     /// <summary>
     /// The pipeline with `device: auto` and `threads: 0` replaced by what this process uses, since results depend on
@@ -184,33 +133,6 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors, IStage
         return (resolved, device);
     }
 
-    /// <summary>
-    /// A stage's key and what it is made of: its canonical definition, its dataset's fingerprint, the engine's format
-    /// version, its inputs' keys. Returned as the pointer the run directory keeps for the stage.
-    /// </summary>
-    private static StagePointer Identify(PipelineDefinition pipeline, StageDefinition stage, DataCatalog data, IReadOnlyDictionary<string, string> keys)
-    {
-        string fingerprint = stage.Dataset is null ? "" : data.Get(stage.Dataset).Fingerprint;
-        if (ExternalFiles.Fingerprint(pipeline, stage) is { Length: > 0 } imported) fingerprint += "\n" + imported;
-        var definition = stage.CanonicalJson(pipeline);
-        var inputKeys = stage.Dependencies.ToDictionary(d => d, d => keys[d]);
-        var key = StageKey.Compute(definition, fingerprint, FormatVersion, stage.Dependencies.Select(d => keys[d]).ToList());
-        return StagePointer.Create(key, stage.Kind, definition, fingerprint, inputKeys, DateTimeOffset.UtcNow);
-    }
-
-    /// <summary>Every stage's identity (key and what made it), in pipeline order so each stage's inputs come first.</summary>
-    private static Dictionary<string, StagePointer> IdentifyAll(PipelineDefinition pipeline, DataCatalog data)
-    {
-        var keys = new Dictionary<string, string>();
-        var identities = new Dictionary<string, StagePointer>();
-        foreach (var stage in pipeline.Stages)
-        {
-            identities[stage.Id] = Identify(pipeline, stage, data, keys);
-            keys[stage.Id] = identities[stage.Id].Key;
-        }
-        return identities;
-    }
-
     /// <summary>What changed since the stage's previous key, for the reason line (null when the key is the same or never ran).</summary>
     private static string? ChangeSince(StagePointer? previous, StagePointer current) =>
         previous is null || string.Equals(previous.Key, current.Key, StringComparison.OrdinalIgnoreCase) ? null : previous.DescribeChangeTo(current);
@@ -226,16 +148,16 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors, IStage
         var pipeline = request.Loaded ?? Load(request.PipelinePath);
         var missingData = DataPreflight.Problems(pipeline);
         if (missingData.Count > 0) throw new PipelineInvalidException(missingData);
-        (pipeline, _) = ResolveCompute(pipeline, SharingCores(pipeline, request));
+        (pipeline, _) = ResolveCompute(pipeline, request with { Threads = request.Threads ?? CoreShare.ThreadsPerStage(pipeline, request.Jobs) });
         var run = RunDirectory.Locate(request.RunsRoot, pipeline.Name);
         var estimator = new DurationEstimator(run.Store);
         using var data = new DataCatalog(pipeline);
-        var identities = IdentifyAll(pipeline, data);
+        var identities = new StageIdentities(pipeline, data);
         var plan = new List<StagePlan>();
         foreach (var stage in pipeline.Stages)
         {
-            var current = identities[stage.Id];
-            var previous = run.ReadPointer(stage.Id) ?? LegacyPointer(run, stage.Id);
+            var current = identities.Of(stage);
+            var previous = run.ReadPointer(stage.Id);
             var decision = StageState.Inspect(run.Store.Entry(current.Key), current.Key, VerifiesOutputs(stage), previous?.Key, ChangeSince(previous, current));
             var computing = run.Store.IsBeingComputed(current.Key, out var holder) ? holder?.ToString() ?? "another process" : null;
             plan.Add(new StagePlan(stage.Id, stage.Kind, decision.Action, decision.Reason,
@@ -244,31 +166,19 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors, IStage
         return plan;
     }
 
-    /// <summary>A run made before the store has stage folders rather than pointers: their key still explains a change.</summary>
-    private static StagePointer? LegacyPointer(RunDirectory run, string stageId) =>
-        run.Stage(stageId)?.ReadManifest() is { } m
-            ? StagePointer.Create(m.Key, m.Kind, "{}", "", m.Inputs.ToDictionary(i => i.StageId, i => i.Key), DateTimeOffset.UtcNow)
-            : null;
-
     /// <summary>Logit caches are read by many students: their files are re-hashed on every run, so a damaged cache is rebuilt, never used.</summary>
     private bool VerifiesOutputs(StageDefinition stage) => _executors.TryGetValue(stage.Kind, out var executor) && executor.VerifiesOutputsOnEveryRun;
 
-    private static StageOutcome Report(IRunObserver observer, StageOutcome outcome)
-    {
-        observer.StageFinished(outcome);
-        return outcome;
-    }
-
     private StageOutcome RunStage(PipelineDefinition pipeline, StageDefinition stage, RunDirectory run, DataCatalog data,
-        TorchSharp.torch.Device device, Dictionary<string, string> keys, IRunObserver observer, CancellationToken stop)
+        TorchSharp.torch.Device device, StageIdentities identities, IRunObserver observer, CancellationToken stop)
     {
         var clock = Stopwatch.StartNew();
         StageDirectory? directory = null;
         StageManifest? manifest = null;
         try
         {
-            var current = Identify(pipeline, stage, data, keys);
-            var key = keys[stage.Id] = current.Key;
+            var current = identities.Of(stage);
+            var key = current.Key;
             var previous = run.ReadPointer(stage.Id);
 
             // One process computes a key at a time; a second run reaching it waits, then finds it completed.
@@ -288,7 +198,7 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors, IStage
                 observer.StageStarting(stage.Id, stage.Kind, decision.Action, decision.Reason);
                 directory.WriteDefinition(stage.CanonicalJson(pipeline));
                 manifest = (decision.Action == StageAction.Resume ? decision.Previous! : StageManifest.Pending(stage.Id, stage.Kind, key,
-                    stage.Dependencies.Select(d => new StageInput(d, keys[d])), pipeline.Name)).StartAttempt(DateTimeOffset.UtcNow);
+                    stage.Dependencies.Select(d => new StageInput(d, current.InputKeys[d])), pipeline.Name)).StartAttempt(DateTimeOffset.UtcNow);
                 directory.WriteManifest(manifest);
 
                 var context = new StageContext(pipeline, run, stage, directory, decision, data, device, observer,
@@ -311,9 +221,9 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors, IStage
                 return new StageOutcome(stage.Id, stage.Kind, StageRunStatus.Completed, null, clock.Elapsed);
             });
         }
-        catch (Exception e) when (e is DatasetException or TrainingDivergedException or PlatformDefectException or IOException or InvalidDataException or InvalidOperationException or ArgumentException or FormatException)
+        catch (Exception e) when (StageFailure.IsStageFailure(e))
         {
-            var reason = e.Message.ReplaceLineEndings(" ");
+            var reason = StageFailure.Reason(e);
             if (manifest is not null) directory!.WriteManifest(manifest.Fail(DateTimeOffset.UtcNow, reason));
             return new StageOutcome(stage.Id, stage.Kind, StageRunStatus.Failed, reason, clock.Elapsed);
         }

@@ -39,7 +39,7 @@ public sealed record StageOutcome(string StageId, string Kind, StageRunStatus St
 
 public sealed record RunSummary(string PipelineName, string RunDirectory, IReadOnlyList<StageOutcome> Stages)
 {
-    public bool Succeeded => Stages.All(s => s.Status is StageRunStatus.UpToDate or StageRunStatus.Completed);
+    public bool Succeeded => Stages.All(s => s.Status.Succeeded());
     public bool Cancelled => Stages.Any(s => s.Status == StageRunStatus.Cancelled);
 }
 

@@ -65,8 +65,8 @@ public sealed class StageContext(
     /// <summary>Any completed stage of this run, e.g. the teacher behind a cache this stage reads.</summary>
     public StageInputRef Completed(string stageId)
     {
-        var directory = Run.Stage(stageId) ?? throw new InvalidOperationException($"stage '{stageId}' has not run");
-        var manifest = directory.ReadManifest() ?? throw new InvalidOperationException($"stage '{stageId}' has no manifest");
+        var directory = Run.Stage(stageId) ?? throw new StageInputException($"stage '{stageId}' has not run");
+        var manifest = directory.ReadManifest() ?? throw new StageInputException($"stage '{stageId}' has no manifest");
         return new StageInputRef(Pipeline.Stage(stageId), directory, manifest);
     }
 

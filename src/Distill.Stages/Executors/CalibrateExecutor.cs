@@ -28,9 +28,9 @@ public sealed class CalibrateExecutor : StageExecutor<CalibrateParameters>
         var fitSplit = ParseSplit(p.FitSplit);
         var evalSplit = ParseSplit(p.EvalSplit);
         if (fitSplit == evalSplit)
-            throw new ArgumentException($"stage '{context.Stage.Id}': fit-split and eval-split are both '{Name(fitSplit)}'");
+            throw new StageInputException($"stage '{context.Stage.Id}': fit-split and eval-split are both '{Name(fitSplit)}'");
         if (fitSplit == DataSplit.Test)
-            throw new ArgumentException($"stage '{context.Stage.Id}': the temperature is never fitted on the test split");
+            throw new StageInputException($"stage '{context.Stage.Id}': the temperature is never fitted on the test split");
 
         var cache = context.Input("logits");
         var teacher = context.Completed(context.Lineage.ModelStage(context.Stage.Id)!.Id);
@@ -84,7 +84,7 @@ public sealed class CalibrateExecutor : StageExecutor<CalibrateParameters>
         var images = dataset.Prepared.Get(split);
         int classes = dataset.Prepared.ClassNames.Count;
         if (images.Count == 0)
-            throw new ArgumentException($"stage '{context.Stage.Id}': the {Name(split)} split of dataset '{dataset.Definition.Name}' is empty");
+            throw new StageInputException($"stage '{context.Stage.Id}': the {Name(split)} split of dataset '{dataset.Definition.Name}' is empty");
 
         using var file = VerifiedLogitCache.Open(context, teacher, cache, dataset, split);
         // View 0 (the plain images) comes first in the file.

@@ -47,7 +47,7 @@ public sealed class ProjectExecutor : StageExecutor<ProjectParameters>
             for (int c = 0; c < classes.Length; c++)
             {
                 if (chosen[c].Length == 0)
-                    throw new ArgumentException($"stage '{context.Stage.Id}': the {Name(split)} split has no example of class '{classNames[c]}'");
+                    throw new StageInputException($"stage '{context.Stage.Id}': the {Name(split)} split has no example of class '{classNames[c]}'");
                 if (chosen[c].Length < perClass)
                     context.Observer.Info($"{context.Stage.Id}: only {chosen[c].Length} {Name(split)} examples of class '{classNames[c]}' (asked for {perClass})");
             }

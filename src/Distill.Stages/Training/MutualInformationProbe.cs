@@ -1,3 +1,4 @@
+using Distill.Stages.Engine;
 using Distill.Analysis.Information;
 using Distill.Learning.Data;
 using Distill.Learning.Models;
@@ -34,7 +35,7 @@ public sealed class MutualInformationProbe
             .Concat(Enumerable.Range(0, labels.Length).Where(i => labels[i] == classB).Take(examplesPerClass))
             .Select(i => (long)i).ToArray();
         if (_examples.Length < 2)
-            throw new InvalidOperationException($"mutual information needs examples of classes {classA} and {classB}; the training split has {_examples.Length}");
+            throw new StageInputException($"mutual information needs examples of classes {classA} and {classB}; the training split has {_examples.Length}");
     }
 
     public int Examples => _examples.Length;

@@ -72,7 +72,7 @@ public class ModelTests
             restored.eval();
             using var x = randn(4, 1, 12, 12);
             using var before = original.forward(x);
-            ModelWeights.Save(original, path);
+            using (var file = File.Create(path)) ModelWeights.Save(original, file);
             using var differs = restored.forward(x);
             Assert.False(TensorAssert.Identical(before, differs));
             ModelWeights.Load(restored, path);

@@ -1,10 +1,10 @@
-using Distill.EndToEnd.Tests.Support;
+using Distill.Stages.Tests.Support;
 using Distill.Learning.Data;
 using Distill.Runs;
 using Distill.Stages.Executors;
 using static TorchSharp.torch;
 
-namespace Distill.EndToEnd.Tests;
+namespace Distill.Stages.Tests;
 
 /// <summary>import-logits refuses files that do not fit the dataset, naming the file and the difference.</summary>
 public sealed class ExternalLogitsTests : IDisposable

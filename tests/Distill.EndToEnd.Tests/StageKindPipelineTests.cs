@@ -1,51 +1,15 @@
-using Distill.Cli.Commands;
 using Distill.EndToEnd.Tests.Support;
 using Distill.Pipelines.Catalogue;
 
 namespace Distill.EndToEnd.Tests;
 
-/// <summary>Adding a stage kind means a catalogue spec and one executor that declares it: nothing else to wire.</summary>
-public sealed class StageRegistryTests
-{
-    [Fact]
-    public void Every_catalogue_kind_has_exactly_one_executor()
-    {
-        var declared = StageRegistry.Executors().Select(e => e.Spec.Name).ToList();
-
-        Assert.Equal(declared.Distinct().Count(), declared.Count);
-        Assert.Equal(StageKinds.All.Select(k => k.Name).Order(), declared.Order());
-    }
-
-    [Fact]
-    public void Executors_receive_typed_parameters()
-    {
-        // Each executor is a StageExecutor<TParameters>: it never looks a parameter up by name.
-        Assert.All(StageRegistry.Executors(), executor =>
-            Assert.True(executor.GetType().BaseType is { IsGenericType: true } b && b.GetGenericTypeDefinition() == typeof(Distill.Stages.Engine.StageExecutor<>),
-                executor.GetType().Name));
-    }
-
-    [Fact]
-    public void Executors_declare_the_catalogue_entry_itself()
-    {
-        foreach (var executor in StageRegistry.Executors())
-            Assert.Same(StageKinds.All.Single(k => k.Name == executor.Spec.Name), executor.Spec);
-    }
-}
-
 /// <summary>A student distilled with decoupled KD, chosen by the `loss` key, beside a plain KD student.</summary>
+[Trait("Category", "Slow")]
 public sealed class DistillationLossPipelineTests : IDisposable
 {
     private readonly Support.TempFolder _temp = new();
 
     public void Dispose() => _temp.Dispose();
-
-    [Fact]
-    public void Every_catalogue_loss_has_one_implementation()
-    {
-        var catalogue = StageKinds.DistillSpec.Parameters.Single(p => p.Name == "loss").Variants.Select(v => v.Name);
-        Assert.Equal(catalogue.Order(), Distill.Stages.Distillation.DistillationLosses.Names.Order());
-    }
 
     [Fact]
     public void A_dkd_student_trains_beside_a_kd_student()
@@ -78,42 +42,8 @@ public sealed class DistillationLossPipelineTests : IDisposable
     }
 }
 
-/// <summary>A stage kind shows up in reports through one <see cref="Distill.Stages.Reporting.IStageReportSection"/>; the builder knows no kind.</summary>
-public sealed class ReportSectionTests
-{
-    [Fact]
-    public void Every_section_shows_a_catalogue_kind_and_no_kind_has_two()
-    {
-        var kinds = Distill.Stages.Reporting.StageReportSections.Default.Select(s => s.Spec.Name).ToList();
-        Assert.Equal(kinds.Distinct().Count(), kinds.Count);
-        Assert.All(Distill.Stages.Reporting.StageReportSections.Default, s => Assert.Same(StageKinds.All.Single(k => k.Name == s.Spec.Name), s.Spec));
-        // Every kind with results of its own has a section; cache-logits and import-logits (inputs for others) and report (the reader) have none.
-        Assert.Equal(StageKinds.All.Select(k => k.Name).Except([StageKinds.CacheLogits, StageKinds.ImportLogits, StageKinds.Report]).Order(), kinds.Order());
-    }
-
-    [Fact]
-    public void A_section_added_for_a_kind_is_written_under_its_heading_or_skipped_with_a_note()
-    {
-        var pipeline = Distill.Stages.Engine.PipelineRunner.Load(Support.DistillCli.TestPipeline("cache.yaml"));
-        var sections = new Distill.Stages.Reporting.IStageReportSection[] { new CountingSection(StageKinds.CacheLogitsSpec) };
-
-        var report = new Distill.Stages.Reporting.RunReportBuilder(pipeline, [], sections).Build("t", null);
-
-        var markdown = report.Document.RenderMarkdown();
-        Assert.Contains("## Cached logits", markdown);
-        Assert.Contains("No cache-logits stages among this report's inputs; section skipped.", markdown);
-        Assert.DoesNotContain("## Teachers", markdown); // only the sections given are written
-    }
-
-    private sealed class CountingSection(StageKindSpec spec) : Distill.Stages.Reporting.IStageReportSection
-    {
-        public StageKindSpec Spec => spec;
-        public string Heading => "Cached logits";
-        public void Write(Distill.Stages.Reporting.ReportContext context) => context.Document.AddParagraph("written");
-    }
-}
-
 /// <summary>A student studied like a teacher: its logits cached, its calibration measured, its clusters projected.</summary>
+[Trait("Category", "Slow")]
 public sealed class StudentSubjectPipelineTests : IDisposable
 {
     private readonly Support.TempFolder _temp = new();

@@ -1,6 +1,6 @@
 using Distill.Stages.Paper;
 
-namespace Distill.EndToEnd.Tests;
+namespace Distill.Stages.Tests;
 
 /// <summary>
 /// The fixed verdict rules on constructed numbers: every outcome of every finding (agrees, disagrees, inconclusive,

@@ -1,6 +1,6 @@
 using Distill.Stages.Reporting;
 
-namespace Distill.EndToEnd.Tests;
+namespace Distill.Stages.Tests;
 
 /// <summary>How replicates are shown: a cell's mean and interval, a curve's band, a label that says each fact once.</summary>
 public sealed class ReplicatesTests

@@ -1,0 +1,26 @@
+using Distill.Pipelines;
+using Distill.Runs;
+using Distill.Stages.Data;
+
+namespace Distill.Stages.Engine;
+
+/// <summary>
+/// Each stage's key and what it is made of (its canonical definition, its dataset's fingerprint with the hashes of the
+/// files it imports, the engine's format version, its inputs' keys), computed once per stage when first asked, as the
+/// pointer the run directory keeps for the stage.
+/// </summary>
+public sealed class StageIdentities(PipelineDefinition pipeline, DataCatalog data)
+{
+    private readonly Dictionary<string, StagePointer> _known = [];
+
+    public StagePointer Of(StageDefinition stage)
+    {
+        if (_known.TryGetValue(stage.Id, out var known)) return known;
+        string fingerprint = stage.Dataset is null ? "" : data.Get(stage.Dataset).Fingerprint;
+        if (ExternalFiles.Fingerprint(pipeline, stage) is { Length: > 0 } imported) fingerprint += "\n" + imported;
+        var definition = stage.CanonicalJson(pipeline);
+        var inputKeys = stage.Dependencies.ToDictionary(d => d, d => Of(pipeline.Stage(d)).Key);
+        var key = StageKey.Compute(definition, fingerprint, PipelineRunner.FormatVersion, stage.Dependencies.Select(d => inputKeys[d]).ToList());
+        return _known[stage.Id] = StagePointer.Create(key, stage.Kind, definition, fingerprint, inputKeys, DateTimeOffset.UtcNow);
+    }
+}

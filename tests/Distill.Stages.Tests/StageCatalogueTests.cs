@@ -1,0 +1,76 @@
+using Distill.Pipelines.Catalogue;
+using Distill.Stages.Engine;
+using Distill.Stages.Reporting;
+
+namespace Distill.Stages.Tests;
+
+/// <summary>Each catalogue kind has one executor, which declares the catalogue entry itself and receives typed parameters.</summary>
+public sealed class StageCatalogueTests
+{
+    [Fact]
+    public void Every_catalogue_kind_has_exactly_one_executor()
+    {
+        var declared = StageExecutors.Default.Select(e => e.Spec.Name).ToList();
+
+        Assert.Equal(declared.Distinct().Count(), declared.Count);
+        Assert.Equal(StageKinds.All.Select(k => k.Name).Order(), declared.Order());
+    }
+
+    [Fact]
+    public void Executors_receive_typed_parameters()
+    {
+        // Each executor is a StageExecutor<TParameters>: it never looks a parameter up by name.
+        Assert.All(StageExecutors.Default, executor =>
+            Assert.True(executor.GetType().BaseType is { IsGenericType: true } b && b.GetGenericTypeDefinition() == typeof(StageExecutor<>),
+                executor.GetType().Name));
+    }
+
+    [Fact]
+    public void Executors_declare_the_catalogue_entry_itself()
+    {
+        foreach (var executor in StageExecutors.Default)
+            Assert.Same(StageKinds.All.Single(k => k.Name == executor.Spec.Name), executor.Spec);
+    }
+
+    [Fact]
+    public void Every_catalogue_loss_has_one_implementation()
+    {
+        var catalogue = StageKinds.DistillSpec.Parameters.Single(p => p.Name == "loss").Variants.Select(v => v.Name);
+        Assert.Equal(catalogue.Order(), Distillation.DistillationLosses.Names.Order());
+    }
+}
+
+/// <summary>A stage kind shows up in reports through one <see cref="IStageReportSection"/>; the builder knows no kind.</summary>
+public sealed class ReportSectionTests
+{
+    [Fact]
+    public void Every_section_shows_a_catalogue_kind_and_no_kind_has_two()
+    {
+        var kinds = StageReportSections.Default.Select(s => s.Spec.Name).ToList();
+        Assert.Equal(kinds.Distinct().Count(), kinds.Count);
+        Assert.All(StageReportSections.Default, s => Assert.Same(StageKinds.All.Single(k => k.Name == s.Spec.Name), s.Spec));
+        // Every kind with results of its own has a section; cache-logits and import-logits (inputs for others) and report (the reader) have none.
+        Assert.Equal(StageKinds.All.Select(k => k.Name).Except([StageKinds.CacheLogits, StageKinds.ImportLogits, StageKinds.Report]).Order(), kinds.Order());
+    }
+
+    [Fact]
+    public void A_section_added_for_a_kind_is_written_under_its_heading_or_skipped_with_a_note()
+    {
+        var pipeline = PipelineRunner.Load(Path.Combine(AppContext.BaseDirectory, "Pipelines", "cache.yaml"));
+        var sections = new IStageReportSection[] { new CountingSection(StageKinds.CacheLogitsSpec) };
+
+        var report = new RunReportBuilder(pipeline, [], sections).Build("t", null);
+
+        var markdown = report.Document.RenderMarkdown();
+        Assert.Contains("## Cached logits", markdown);
+        Assert.Contains("No cache-logits stages among this report's inputs; section skipped.", markdown);
+        Assert.DoesNotContain("## Teachers", markdown); // only the sections given are written
+    }
+
+    private sealed class CountingSection(StageKindSpec spec) : IStageReportSection
+    {
+        public StageKindSpec Spec => spec;
+        public string Heading => "Cached logits";
+        public void Write(ReportContext context) => context.Document.AddParagraph("written");
+    }
+}
