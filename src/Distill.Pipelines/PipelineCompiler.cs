@@ -8,7 +8,7 @@ namespace Distill.Pipelines;
 /// <summary>Turns a YAML tree into a <see cref="PipelineDefinition"/>, one pass per concern: top-level keys,
 /// datasets and models, matrix expansion, stage parameters, inputs, cross-stage checks, order.
 /// Passes go on after errors where their input is still meaningful, so one run reports as much as it can.</summary>
-internal sealed class PipelineCompiler(ErrorSink errors, string sourcePath)
+internal sealed class PipelineCompiler(ErrorSink errors, string sourcePath, StageCatalogue catalogue)
 {
     private static readonly HashSet<string> Sections = PipelineKeys.Sections.Select(s => s.Name).ToHashSet();
 
@@ -29,7 +29,7 @@ internal sealed class PipelineCompiler(ErrorSink errors, string sourcePath)
 
         var stages = ReadStages(map, DefinitionReader.Names(map.Find("datasets")), DefinitionReader.Names(map.Find("models")));
         new InputResolver(errors, stages).ResolveAll();
-        new StageChecks(errors, stages, datasets).CheckAll();
+        new StageChecks(errors, stages, datasets, catalogue).CheckAll();
         var ordered = TopologicalOrder.Sort(stages, errors);
         if (errors.Count > 0 || ordered is null) return null;
 
@@ -38,6 +38,7 @@ internal sealed class PipelineCompiler(ErrorSink errors, string sourcePath)
             datasets, models, ordered.Select(s => ToDefinition(s)).ToList(), Path.GetFullPath(sourcePath))
         {
             Description = top.GetValueOrDefault("description") as string,
+            Catalogue = catalogue,
         };
     }
 
@@ -64,7 +65,7 @@ internal sealed class PipelineCompiler(ErrorSink errors, string sourcePath)
         }
 
         var unique = RemoveDuplicateIds(expanded);
-        var binder = new StageBinder(errors, datasets, models);
+        var binder = new StageBinder(errors, datasets, models, catalogue);
         return unique.Select((s, i) => binder.Bind(s, i)).ToList();
     }
 

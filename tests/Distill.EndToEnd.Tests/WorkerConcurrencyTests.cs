@@ -95,7 +95,7 @@ public sealed class WorkerConcurrencyTests(ITestOutputHelper output) : IDisposab
         var pipeline = DistillCli.TestPipeline("cache.yaml");
         var root = _temp.Combine("root");
         var layout = new QueueLayout(root);
-        var stageIds = PipelineLoader.Load(pipeline).Pipeline!.Stages.Select(s => s.Id).ToList();
+        var stageIds = PipelineLoader.Load(pipeline, Distill.Stages.Kinds.StageKindRegistry.Catalogue).Pipeline!.Stages.Select(s => s.Id).ToList();
         // The same pipeline twice: both workers claim a copy, both copies target one run directory.
         Submit(pipeline, root);
         Submit(pipeline, root);

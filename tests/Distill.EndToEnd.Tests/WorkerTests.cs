@@ -208,7 +208,7 @@ public sealed class WorkerTests : IDisposable
         var (code, text) = Status("smoke", _layout);
 
         Assert.Equal(0, code);
-        var ids = PipelineLoader.Load(Path.Combine(run.RootPath, PipelineRunner.PipelineCopyName)).Pipeline!.Stages.Select(s => s.Id).ToList();
+        var ids = PipelineLoader.Load(Path.Combine(run.RootPath, PipelineRunner.PipelineCopyName), Distill.Stages.Kinds.StageKindRegistry.Catalogue).Pipeline!.Stages.Select(s => s.Id).ToList();
         var positions = ids.Select(id => text.IndexOf(id + " ", StringComparison.Ordinal)).ToList();
         Assert.All(positions, p => Assert.True(p >= 0, text));
         Assert.Equal(positions.Order().ToList(), positions);
@@ -286,7 +286,7 @@ public sealed class WorkerTests : IDisposable
     }
 
     private static RunSummary Summary(RunRequest request, StageRunStatus status) =>
-        new(PipelineLoader.Load(request.PipelinePath).Pipeline!.Name, request.RunsRoot,
+        new(PipelineLoader.Load(request.PipelinePath, Distill.Stages.Kinds.StageKindRegistry.Catalogue).Pipeline!.Name, request.RunsRoot,
             [new StageOutcome("teacher-0.0", "train", status, status == StageRunStatus.Completed ? null : "scripted", TimeSpan.FromSeconds(1))]);
 
     /// <summary>Waits for the stop token the way the engine does (after its current step), then reports the stop.</summary>
@@ -321,7 +321,7 @@ public sealed class WorkerTests : IDisposable
         var good = Path.GetFileName(Queue("good"));
         var bad = Path.GetFileName(Queue("bad"));
         File.WriteAllText(Path.Combine(_layout.Queue, "broken.yaml"), "name: broken\n");
-        var runner = new ScriptedRunner((r, _) => Summary(r, PipelineLoader.Load(r.PipelinePath).Pipeline!.Name == "good" ? StageRunStatus.Completed : StageRunStatus.Failed));
+        var runner = new ScriptedRunner((r, _) => Summary(r, PipelineLoader.Load(r.PipelinePath, Distill.Stages.Kinds.StageKindRegistry.Catalogue).Pipeline!.Name == "good" ? StageRunStatus.Completed : StageRunStatus.Failed));
         var worker = Worker(runner);
 
         await worker.StartAsync(CancellationToken.None);
@@ -412,7 +412,7 @@ public sealed class WorkerProcessTests(ITestOutputHelper output) : IDisposable
         var root = _temp.Combine("root");
         var pipeline = _temp.Combine("smoke.yaml");
         File.Copy(Path.Combine(DistillCli.RepositoryRoot, "pipelines", "smoke.yaml"), pipeline);
-        var stageIds = PipelineLoader.Load(pipeline).Pipeline!.Stages.Select(s => s.Id).ToList();
+        var stageIds = PipelineLoader.Load(pipeline, Distill.Stages.Kinds.StageKindRegistry.Catalogue).Pipeline!.Stages.Select(s => s.Id).ToList();
 
         var (submitCode, submitText) = DistillCli.Run(TimeSpan.FromSeconds(60), "submit", pipeline, "--root", root);
         Assert.True(submitCode == 0, submitText);

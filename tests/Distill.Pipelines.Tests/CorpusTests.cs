@@ -35,7 +35,7 @@ public partial class CorpusTests
             .ToList();
         Assert.NotEmpty(expected);
 
-        var result = PipelineLoader.Load(path);
+        var result = PipelineLoader.Load(path, StageKindRegistry.Catalogue);
 
         Assert.Null(result.Pipeline);
         var actual = result.Errors.Select(e => e.ToString()).ToList();
@@ -52,7 +52,7 @@ public partial class CorpusTests
     [MemberData(nameof(ValidFiles))]
     public void Valid_file_loads_without_errors(string file)
     {
-        var result = PipelineLoader.Load(Path.Combine(CorpusDir("valid"), file));
+        var result = PipelineLoader.Load(Path.Combine(CorpusDir("valid"), file), StageKindRegistry.Catalogue);
 
         Assert.True(result.Succeeded, string.Join("\n", result.Errors));
         Assert.NotEmpty(result.Pipeline!.Stages);

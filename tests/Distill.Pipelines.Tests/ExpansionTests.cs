@@ -4,7 +4,7 @@ public class ExpansionTests
 {
     private static PipelineDefinition Quickstart()
     {
-        var result = PipelineLoader.Load(TestPipelines.Quickstart);
+        var result = PipelineLoader.Load(TestPipelines.Quickstart, StageKindRegistry.Catalogue);
         Assert.True(result.Succeeded, string.Join("\n", result.Errors));
         return result.Pipeline!;
     }

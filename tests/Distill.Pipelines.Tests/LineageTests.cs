@@ -9,7 +9,7 @@ public sealed class LineageTests
 
     private static PipelineDefinition Load(string name)
     {
-        var result = PipelineLoader.Load(Path.Combine(RepoFiles.Root, "pipelines", name));
+        var result = PipelineLoader.Load(Path.Combine(RepoFiles.Root, "pipelines", name), StageKindRegistry.Catalogue);
         Assert.True(result.Succeeded, string.Join("\n", result.Errors));
         return result.Pipeline!;
     }

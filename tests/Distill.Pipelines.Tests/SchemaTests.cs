@@ -11,7 +11,7 @@ public class SchemaTests
     [Fact]
     public void Committed_schema_matches_the_catalogue()
     {
-        var generated = PipelineSchema.ToJson();
+        var generated = PipelineSchema.ToJson(StageKindRegistry.Catalogue);
         if (Environment.GetEnvironmentVariable("DISTILL_UPDATE_SCHEMA") == "1")
         {
             Directory.CreateDirectory(Path.GetDirectoryName(RepoFiles.SchemaPath)!);
@@ -30,10 +30,10 @@ public class SchemaTests
 
         var stage = root.GetProperty("$defs").GetProperty("stage");
         var kinds = stage.GetProperty("properties").GetProperty("kind").GetProperty("enum").EnumerateArray().Select(e => e.GetString()).ToList();
-        Assert.Equal(StageKinds.All.Select(k => k.Name), kinds);
+        Assert.Equal(StageKindRegistry.Catalogue.All.Select(k => k.Name), kinds);
 
         var branches = stage.GetProperty("allOf").EnumerateArray().ToList();
-        foreach (var kind in StageKinds.All)
+        foreach (var kind in StageKindRegistry.Catalogue.All)
         {
             var then = branches.Single(b => b.GetProperty("if").GetProperty("properties").GetProperty("kind").GetProperty("const").GetString() == kind.Name)
                 .GetProperty("then").GetProperty("properties");
@@ -52,7 +52,7 @@ public class SchemaTests
     [Fact]
     public void Schema_lists_dataset_kinds_architectures_and_top_level_keys()
     {
-        using var doc = JsonDocument.Parse(PipelineSchema.ToJson());
+        using var doc = JsonDocument.Parse(PipelineSchema.ToJson(StageKindRegistry.Catalogue));
         var defs = doc.RootElement.GetProperty("$defs");
 
         Assert.Equal(DatasetKinds.All.Select(k => k.Name),
@@ -66,7 +66,7 @@ public class SchemaTests
     [Fact]
     public void Numeric_keys_carry_their_range_and_default()
     {
-        using var doc = JsonDocument.Parse(PipelineSchema.ToJson());
+        using var doc = JsonDocument.Parse(PipelineSchema.ToJson(StageKindRegistry.Catalogue));
         var train = doc.RootElement.GetProperty("$defs").GetProperty("stage").GetProperty("allOf")[0].GetProperty("then").GetProperty("properties");
         var alpha = train.GetProperty("alpha").GetProperty("anyOf")[0];
 

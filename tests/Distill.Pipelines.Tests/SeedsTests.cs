@@ -75,7 +75,7 @@ public sealed class SeedsTests
                 {line}
                 dataset: fm
                 model: net
-            """, "t.yaml");
+            """, "t.yaml", StageKindRegistry.Catalogue);
 
         Assert.False(result.Succeeded);
         Assert.Contains(result.Errors, e => e.ToString().Contains(message, StringComparison.Ordinal) && e.ToString().StartsWith("t.yaml:", StringComparison.Ordinal));

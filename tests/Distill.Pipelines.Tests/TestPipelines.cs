@@ -17,14 +17,14 @@ internal static class TestPipelines
 
     public static PipelineDefinition Load(string yaml, string file = "/pipelines/test.yaml")
     {
-        var result = PipelineLoader.LoadFromText(yaml, file);
+        var result = PipelineLoader.LoadFromText(yaml, file, StageKindRegistry.Catalogue);
         Assert.True(result.Succeeded, string.Join("\n", result.Errors));
         return result.Pipeline!;
     }
 
     public static IReadOnlyList<PipelineError> Errors(string yaml)
     {
-        var result = PipelineLoader.LoadFromText(yaml, "test.yaml");
+        var result = PipelineLoader.LoadFromText(yaml, "test.yaml", StageKindRegistry.Catalogue);
         Assert.Null(result.Pipeline);
         Assert.NotEmpty(result.Errors);
         return result.Errors;

@@ -43,7 +43,7 @@ public class YamlReaderTests
         File.WriteAllText(path, "name: t\n# " + new string('x', PipelineLoader.MaxFileBytes));
         try
         {
-            var e = Assert.Single(PipelineLoader.Load(path).Errors);
+            var e = Assert.Single(PipelineLoader.Load(path, StageKindRegistry.Catalogue).Errors);
             Assert.Contains("the limit is", e.Message);
         }
         finally { File.Delete(path); }
@@ -52,7 +52,7 @@ public class YamlReaderTests
     [Fact]
     public void Missing_file_is_one_error()
     {
-        var e = Assert.Single(PipelineLoader.Load("/nonexistent/pipeline.yaml").Errors);
+        var e = Assert.Single(PipelineLoader.Load("/nonexistent/pipeline.yaml", StageKindRegistry.Catalogue).Errors);
         Assert.Equal("/nonexistent/pipeline.yaml:1:1: pipeline file not found: /nonexistent/pipeline.yaml", e.ToString());
     }
 

@@ -1,7 +1,7 @@
 using Distill.Stages.Tests.Support;
 using Distill.Learning.Data;
 using Distill.Runs;
-using Distill.Stages.Executors;
+using Distill.Stages.Kinds.ImportLogits;
 using static TorchSharp.torch;
 
 namespace Distill.Stages.Tests;

@@ -1,5 +1,11 @@
 using Distill.Pipelines.Catalogue;
 using Distill.Stages.Engine;
+using Distill.Stages.Kinds;
+using Distill.Stages.Kinds.CacheLogits;
+using Distill.Stages.Kinds.Distill;
+using Distill.Stages.Kinds.Distill.Losses;
+using Distill.Stages.Kinds.ImportLogits;
+using Distill.Stages.Kinds.Report;
 using Distill.Stages.Reporting;
 
 namespace Distill.Stages.Tests;
@@ -10,17 +16,17 @@ public sealed class StageCatalogueTests
     [Fact]
     public void Every_catalogue_kind_has_exactly_one_executor()
     {
-        var declared = StageExecutors.Default.Select(e => e.Spec.Name).ToList();
+        var declared = StageKindRegistry.Executors().Select(e => e.Spec.Name).ToList();
 
         Assert.Equal(declared.Distinct().Count(), declared.Count);
-        Assert.Equal(StageKinds.All.Select(k => k.Name).Order(), declared.Order());
+        Assert.Equal(StageKindRegistry.Catalogue.All.Select(k => k.Name).Order(), declared.Order());
     }
 
     [Fact]
     public void Executors_receive_typed_parameters()
     {
         // Each executor is a StageExecutor<TParameters>: it never looks a parameter up by name.
-        Assert.All(StageExecutors.Default, executor =>
+        Assert.All(StageKindRegistry.Executors(), executor =>
             Assert.True(executor.GetType().BaseType is { IsGenericType: true } b && b.GetGenericTypeDefinition() == typeof(StageExecutor<>),
                 executor.GetType().Name));
     }
@@ -28,15 +34,15 @@ public sealed class StageCatalogueTests
     [Fact]
     public void Executors_declare_the_catalogue_entry_itself()
     {
-        foreach (var executor in StageExecutors.Default)
-            Assert.Same(StageKinds.All.Single(k => k.Name == executor.Spec.Name), executor.Spec);
+        foreach (var executor in StageKindRegistry.Executors())
+            Assert.Same(StageKindRegistry.Catalogue.All.Single(k => k.Name == executor.Spec.Name), executor.Spec);
     }
 
     [Fact]
     public void Every_catalogue_loss_has_one_implementation()
     {
-        var catalogue = StageKinds.DistillSpec.Parameters.Single(p => p.Name == "loss").Variants.Select(v => v.Name);
-        Assert.Equal(catalogue.Order(), Distillation.DistillationLosses.Names.Order());
+        var catalogue = DistillKind.Definition.Parameters.Single(p => p.Name == "loss").Variants.Select(v => v.Name);
+        Assert.Equal(catalogue.Order(), DistillationLosses.Names.Order());
     }
 }
 
@@ -46,18 +52,18 @@ public sealed class ReportSectionTests
     [Fact]
     public void Every_section_shows_a_catalogue_kind_and_no_kind_has_two()
     {
-        var kinds = StageReportSections.Default.Select(s => s.Spec.Name).ToList();
+        var kinds = StageKindRegistry.ReportSections().Select(s => s.Spec.Name).ToList();
         Assert.Equal(kinds.Distinct().Count(), kinds.Count);
-        Assert.All(StageReportSections.Default, s => Assert.Same(StageKinds.All.Single(k => k.Name == s.Spec.Name), s.Spec));
+        Assert.All(StageKindRegistry.ReportSections(), s => Assert.Same(StageKindRegistry.Catalogue.All.Single(k => k.Name == s.Spec.Name), s.Spec));
         // Every kind with results of its own has a section; cache-logits and import-logits (inputs for others) and report (the reader) have none.
-        Assert.Equal(StageKinds.All.Select(k => k.Name).Except([StageKinds.CacheLogits, StageKinds.ImportLogits, StageKinds.Report]).Order(), kinds.Order());
+        Assert.Equal(StageKindRegistry.Catalogue.All.Select(k => k.Name).Except([CacheLogitsKind.Name, ImportLogitsKind.Name, ReportKind.Name]).Order(), kinds.Order());
     }
 
     [Fact]
     public void A_section_added_for_a_kind_is_written_under_its_heading_or_skipped_with_a_note()
     {
         var pipeline = PipelineRunner.Load(Path.Combine(AppContext.BaseDirectory, "Pipelines", "cache.yaml"));
-        var sections = new IStageReportSection[] { new CountingSection(StageKinds.CacheLogitsSpec) };
+        var sections = new IStageReportSection[] { new CountingSection(CacheLogitsKind.Definition) };
 
         var report = new RunReportBuilder(pipeline, [], sections).Build("t", null);
 

@@ -68,7 +68,7 @@ internal static class Coordination
                 id: "c${alpha}"
                 inputs: { teacher: "t${alpha}" }
             """;
-        var loaded = PipelineLoader.LoadFromText(text, "bench.yaml");
+        var loaded = PipelineLoader.LoadFromText(text, "bench.yaml", Distill.Stages.Kinds.StageKindRegistry.Catalogue);
         return loaded.Pipeline ?? throw new InvalidOperationException(string.Join("; ", loaded.Errors));
     }
 }

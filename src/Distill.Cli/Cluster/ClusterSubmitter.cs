@@ -1,3 +1,4 @@
+using Distill.Stages.Kinds;
 using Distill.Pipelines;
 using Distill.Runs;
 using Distill.Stages.Data;
@@ -19,7 +20,7 @@ internal static class ClusterSubmitter
             Console.Error.WriteLine(ClusterConnection.Missing);
             return 2;
         }
-        var loaded = PipelineLoader.Load(file);
+        var loaded = PipelineLoader.Load(file, StageKindRegistry.Catalogue);
         var problems = loaded.Succeeded ? DataPreflight.Problems(loaded.Pipeline!) : loaded.Errors.Select(e => e.ToString()).ToList();
         if (problems.Count > 0)
         {

@@ -1,3 +1,4 @@
+using Distill.Stages.Kinds;
 using System.CommandLine;
 using Distill.Pipelines;
 using Distill.Stages.Data;
@@ -16,7 +17,7 @@ internal static class ValidateCommand
             int failed = 0;
             foreach (var file in parse.GetValue(files)!)
             {
-                var result = PipelineLoader.Load(file);
+                var result = PipelineLoader.Load(file, StageKindRegistry.Catalogue);
                 var errors = result.Succeeded
                     ? DataPreflight.Problems(result.Pipeline!)
                     : result.Errors.Select(e => e.ToString()).ToList();

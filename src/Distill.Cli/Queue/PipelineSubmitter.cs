@@ -1,3 +1,4 @@
+using Distill.Stages.Kinds;
 using Distill.Pipelines;
 using Distill.Runs;
 
@@ -14,7 +15,7 @@ internal sealed class PipelineSubmitter(QueueLayout layout)
 {
     public SubmitResult Submit(string file, DateTimeOffset now)
     {
-        var loaded = PipelineLoader.Load(file);
+        var loaded = PipelineLoader.Load(file, StageKindRegistry.Catalogue);
         if (!loaded.Succeeded) return new SubmitResult(null, loaded.Errors.Select(e => e.ToString()).ToList());
         var pipeline = loaded.Pipeline!;
         var text = File.ReadAllText(file);
@@ -56,7 +57,7 @@ internal sealed class PipelineSubmitter(QueueLayout layout)
     /// </summary>
     private IReadOnlyList<string> MovedDatasetPaths(PipelineDefinition original, string text, string file)
     {
-        var asQueued = PipelineLoader.LoadFromText(text, Path.Combine(layout.Claimed, Path.GetFileName(file))).Pipeline;
+        var asQueued = PipelineLoader.LoadFromText(text, Path.Combine(layout.Claimed, Path.GetFileName(file)), StageKindRegistry.Catalogue).Pipeline;
         if (asQueued is null) return [];
         return original.Datasets.Values
             .Where(d => asQueued.Datasets.TryGetValue(d.Name, out var q) && q.Path != d.Path)

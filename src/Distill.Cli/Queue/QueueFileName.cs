@@ -1,3 +1,4 @@
+using Distill.Stages.Kinds;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Distill.Pipelines;
@@ -15,7 +16,7 @@ internal static partial class QueueFileName
     /// <summary>The pipeline name a queued file was submitted under, read from the file (the truth), else from its name.</summary>
     public static string PipelineNameOf(string path)
     {
-        var loaded = PipelineLoader.Load(path);
+        var loaded = PipelineLoader.Load(path, StageKindRegistry.Catalogue);
         if (loaded.Succeeded) return loaded.Pipeline!.Name;
         var stem = Path.GetFileNameWithoutExtension(path);
         var match = SubmittedName().Match(stem);

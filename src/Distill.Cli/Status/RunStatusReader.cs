@@ -1,3 +1,4 @@
+using Distill.Stages.Kinds;
 using Distill.Cli.Queue;
 using Distill.Pipelines;
 using Distill.Runs;
@@ -48,7 +49,7 @@ internal static class RunStatusReader
         PathNames.ValidateSegment(runName, "run name");
         if (!Directory.Exists(Path.Combine(runsRoot, runName, RunDirectory.StagesFolderName))) return null;
         var run = RunDirectory.Open(runsRoot, runName); // exists already: creates nothing
-        var pipeline = PipelineLoader.Load(Path.Combine(run.RootPath, PipelineRunner.PipelineCopyName)).Pipeline;
+        var pipeline = PipelineLoader.Load(Path.Combine(run.RootPath, PipelineRunner.PipelineCopyName), StageKindRegistry.Catalogue).Pipeline;
         var existing = run.ExistingStageIds();
         var ids = pipeline is null
             ? existing

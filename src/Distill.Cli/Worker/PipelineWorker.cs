@@ -1,3 +1,4 @@
+using Distill.Stages.Kinds;
 using Distill.Cli.Queue;
 using Distill.Pipelines;
 using Distill.Runs;
@@ -58,7 +59,7 @@ internal sealed class PipelineWorker(IOptions<WorkerOptions> options, ILogger<Pi
     private async Task RunJobAsync(JobQueue queue, ClaimedJob job, CancellationToken stoppingToken)
     {
         var cancels = new CancelRequests(_layout);
-        var loaded = PipelineLoader.Load(job.Path);
+        var loaded = PipelineLoader.Load(job.Path, StageKindRegistry.Catalogue);
         if (!loaded.Succeeded)
         {
             FailInvalid(queue, job, loaded.Errors.Select(e => e.ToString()).ToList());

@@ -1,7 +1,7 @@
 namespace Distill.Pipelines.Catalogue;
 
 /// <summary>Short constructors that keep the catalogue tables readable.</summary>
-internal static class P
+public static class P
 {
     public static ParameterSpec Int(string name, int? @default, string description, double? min = null, double? max = null,
         bool affectsResult = true) =>

@@ -10,24 +10,71 @@ public sealed record InputRoleSpec(string Role, string Description, IReadOnlyLis
     public bool Required => MinStages > 0;
 }
 
-/// <summary>A stage kind: its parameters, whether it names a dataset and model, and its input roles.
-/// <see cref="AnyInputRoles"/> kinds (report) accept any role name reading any stages.
-/// <see cref="ResultNamesPipeline"/> kinds write the pipeline's name into their outputs, so their key includes it
-/// (otherwise two pipelines would share one result that names only the first).
-/// <see cref="UsesDatasetOnly"/> kinds name a dataset but no model (import-logits).</summary>
+/// <summary>Which of the pipeline's named entries a stage kind refers to.</summary>
+public enum StageReferences
+{
+    None,
+
+    /// <summary>`dataset:` (import-logits).</summary>
+    Dataset,
+
+    /// <summary>`dataset:` and `model:` (the kinds that train a model).</summary>
+    DatasetAndModel,
+}
+
+/// <summary>What a kind's stages are to <see cref="Graph.Lineage"/>, which walks from any stage back to the model behind it.</summary>
+public enum LineageRole
+{
+    /// <summary>Stands behind nothing (project, report).</summary>
+    None,
+
+    /// <summary>Where a model's outputs come from: a trained model (train) or logits brought from elsewhere (import-logits).</summary>
+    Origin,
+
+    /// <summary>A model trained from another model's outputs (distill): a model stage, whose origin is upstream.</summary>
+    Model,
+
+    /// <summary>Works on the model behind its <see cref="InputRoleSpec.LeadsToModel"/> input (cache-logits, calibrate).</summary>
+    Derived,
+}
+
+/// <summary>A stage kind: its parameters, whether it names a dataset and model, its input roles and its place in the lineage.</summary>
 public sealed record StageKindSpec(
     string Name,
     string Description,
-    bool UsesDatasetAndModel,
+    StageReferences References,
     IReadOnlyList<ParameterSpec> Parameters,
-    IReadOnlyList<InputRoleSpec> Inputs,
-    bool AnyInputRoles = false,
-    bool ResultNamesPipeline = false,
-    bool UsesDatasetOnly = false)
+    IReadOnlyList<InputRoleSpec> Inputs)
 {
+    public LineageRole Lineage { get; init; }
+
+    /// <summary>The kind accepts any role name reading any stages (report); `*` and a report without inputs never name such stages.</summary>
+    public bool AnyInputRoles { get; init; }
+
+    /// <summary>The kind writes the pipeline's name into its outputs, so its key includes it (otherwise two pipelines would share one result that names only the first).</summary>
+    public bool ResultNamesPipeline { get; init; }
+
+    /// <summary>The label smoothing alpha behind an <see cref="LineageRole.Origin"/> stage, for the report's grouping.</summary>
+    public Func<ParameterSet, double>? LabelSmoothing { get; init; }
+
+    /// <summary>The teacher temperature of a <see cref="LineageRole.Model"/> stage trained from soft targets.</summary>
+    public Func<ParameterSet, double>? Temperature { get; init; }
+
     /// <summary>The `dataset:` and `model:` keys the kind takes.</summary>
-    public IReadOnlyList<ParameterSpec> ReferenceKeys =>
-        UsesDatasetAndModel ? StageKinds.ReferenceKeys : UsesDatasetOnly ? [StageKinds.ReferenceKeys[0]] : [];
+    public IReadOnlyList<ParameterSpec> ReferenceKeys => References switch
+    {
+        StageReferences.DatasetAndModel => StageReferenceKeys.All,
+        StageReferences.Dataset => [StageReferenceKeys.Dataset],
+        _ => [],
+    };
+}
+
+/// <summary>The keys naming the dataset and model of a stage.</summary>
+public static class StageReferenceKeys
+{
+    public static readonly ParameterSpec Dataset = P.Str("dataset", "Name of an entry under 'datasets'.", required: true);
+    public static readonly ParameterSpec Model = P.Str("model", "Name of an entry under 'models'.", required: true);
+    public static readonly IReadOnlyList<ParameterSpec> All = [Dataset, Model];
 }
 
 /// <summary>A dataset kind, its keys and what the loader knows of its classes and split sizes.</summary>

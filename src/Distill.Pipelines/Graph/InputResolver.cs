@@ -20,9 +20,9 @@ internal sealed class InputResolver(ErrorSink errors, IReadOnlyList<BoundStage> 
     private void Resolve(BoundStage stage)
     {
         // A report that names no inputs reads everything: otherwise, with no dependencies, it would run first.
-        if (stage.Kind == StageKinds.Report && stage.Inputs.Count == 0)
+        if (stage.Spec is { AnyInputRoles: true } && stage.Inputs.Count == 0)
         {
-            stage.Resolved["all"] = stages.Where(s => s != stage && s.Kind != StageKinds.Report).Select(s => s.Id).ToList();
+            stage.Resolved["all"] = stages.Where(s => s != stage && !ReadsEverything(s)).Select(s => s.Id).ToList();
             return;
         }
         foreach (var role in stage.Inputs)
@@ -44,7 +44,7 @@ internal sealed class InputResolver(ErrorSink errors, IReadOnlyList<BoundStage> 
     {
         List<BoundStage> found;
         if (reference.Text == Everything)
-            found = stages.Where(s => s != stage && s.Kind != StageKinds.Report).ToList();
+            found = stages.Where(s => s != stage && !ReadsEverything(s)).ToList();
         else if (_byId.TryGetValue(reference.Text, out var exact))
             found = [exact];
         else if (_byBase.Contains(reference.Text))
@@ -61,6 +61,9 @@ internal sealed class InputResolver(ErrorSink errors, IReadOnlyList<BoundStage> 
         }
         return found;
     }
+
+    /// <summary>Report stages: `*` never names them, so two reports never read each other.</summary>
+    private static bool ReadsEverything(BoundStage stage) => stage.Spec?.AnyInputRoles == true;
 
     /// <summary>A near-miss id, or, for "base-..." references, the ids that matrix stage really has.</summary>
     private string Hint(string text)

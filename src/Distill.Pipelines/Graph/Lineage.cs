@@ -18,9 +18,9 @@ public sealed class Lineage(PipelineDefinition pipeline)
     {
         var stage = pipeline.Stage(stageId);
         // Each step goes one edge upstream; a resolved pipeline has no cycles, so this ends.
-        while (stage.Kind is not (StageKinds.Train or StageKinds.ImportLogits))
+        while (Role(stage) != LineageRole.Origin)
         {
-            var role = StageKinds.Find(stage.Kind)?.Inputs.FirstOrDefault(r => r.LeadsToModel);
+            var role = Spec(stage)?.Inputs.FirstOrDefault(r => r.LeadsToModel);
             if (role is null || !stage.Inputs.TryGetValue(role.Role, out var ids) || ids.Count == 0) return null;
             stage = pipeline.Stage(ids[0]);
         }
@@ -35,9 +35,9 @@ public sealed class Lineage(PipelineDefinition pipeline)
     public StageDefinition? ModelStage(string stageId)
     {
         var stage = pipeline.Stage(stageId);
-        while (stage.Kind is not (StageKinds.Train or StageKinds.Distill or StageKinds.ImportLogits))
+        while (Role(stage) is not (LineageRole.Origin or LineageRole.Model))
         {
-            var role = StageKinds.Find(stage.Kind)?.Inputs.FirstOrDefault(r => r.LeadsToModel);
+            var role = Spec(stage)?.Inputs.FirstOrDefault(r => r.LeadsToModel);
             if (role is null || !stage.Inputs.TryGetValue(role.Role, out var ids) || ids.Count == 0) return null;
             stage = pipeline.Stage(ids[0]);
         }
@@ -49,14 +49,18 @@ public sealed class Lineage(PipelineDefinition pipeline)
         pipeline.Stage(stageId).Inputs.TryGetValue(role, out var ids) && ids.Count > 0 ? ModelStage(ids[0]) : null;
 
     /// <summary>Label smoothing alpha of the train stage behind a stage; null when there is none.</summary>
-    public double? Alpha(string stageId) => TrainStage(stageId)?.Parameters.GetDouble("alpha");
+    public double? Alpha(string stageId) => TrainStage(stageId) is { } origin ? Spec(origin)?.LabelSmoothing?.Invoke(origin.Parameters) : null;
 
-    /// <summary>A distill stage's temperature; null for other kinds.</summary>
+    /// <summary>The teacher temperature a stage was trained at (distill); null for other kinds.</summary>
     public double? Temperature(string stageId)
     {
         var stage = pipeline.Stage(stageId);
-        return stage.Kind == StageKinds.Distill ? stage.Parameters.GetDouble("temperature") : null;
+        return Spec(stage)?.Temperature?.Invoke(stage.Parameters);
     }
+
+    private StageKindSpec? Spec(StageDefinition stage) => pipeline.Catalogue.Find(stage.Kind);
+
+    private LineageRole Role(StageDefinition stage) => Spec(stage)?.Lineage ?? LineageRole.None;
 
     /// <summary>The dataset a stage's data comes from: its own, else that of the train stage behind it.</summary>
     public string? Dataset(string stageId) => pipeline.Stage(stageId).Dataset ?? TrainStage(stageId)?.Dataset;

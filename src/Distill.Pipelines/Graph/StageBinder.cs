@@ -6,7 +6,7 @@ namespace Distill.Pipelines.Graph;
 
 /// <summary>Reads one expanded stage: its kind, its kind's parameters, dataset and model references and
 /// the inputs as written (resolved later, once every stage id is known).</summary>
-internal sealed class StageBinder(ErrorSink errors, IReadOnlySet<string> datasets, IReadOnlySet<string> models)
+internal sealed class StageBinder(ErrorSink errors, IReadOnlySet<string> datasets, IReadOnlySet<string> models, StageCatalogue catalogue)
 {
     private readonly ParameterBinder _binder = new(errors);
 
@@ -20,10 +20,9 @@ internal sealed class StageBinder(ErrorSink errors, IReadOnlySet<string> dataset
         string? dataset = null, model = null;
         if (spec is not null)
         {
-            var description = StageKinds.CommonKeys.Single(k => k.Name == "description");
-            var specs = spec.Parameters.Concat(spec.ReferenceKeys).Append(description).ToList();
-            var otherKinds = StageKinds.All.SelectMany(k => k.Parameters).Select(p => p.Name)
-                .Concat(StageKinds.ReferenceKeys.Select(k => k.Name)).ToHashSet();
+            var specs = spec.Parameters.Concat(spec.ReferenceKeys).Append(StageCatalogue.Description).ToList();
+            var otherKinds = catalogue.All.SelectMany(k => k.Parameters).Select(p => p.Name)
+                .Concat(StageReferenceKeys.All.Select(k => k.Name)).ToHashSet();
             parameters = _binder.Bind(stage.Body, specs, where, HandledHere, stage.NameKey.Start, otherKinds);
             parameters.Remove("description");
             dataset = TakeReference(parameters, stage, "dataset", datasets);
@@ -42,17 +41,17 @@ internal sealed class StageBinder(ErrorSink errors, IReadOnlySet<string> dataset
             return null;
         }
         if (entry.Value is YInvalid) return null;
-        var spec = entry.Value is YScalar s ? StageKinds.Find(s.Value) : null;
+        var spec = entry.Value is YScalar s ? catalogue.Find(s.Value) : null;
         if (spec is null)
         {
             var text = entry.Value is YScalar k ? k.Typed.Describe() : "a list or map";
-            var hint = entry.Value is YScalar k2 ? Suggest.Hint(k2.Value, StageKinds.All.Select(x => x.Name)) : "";
+            var hint = entry.Value is YScalar k2 ? Suggest.Hint(k2.Value, catalogue.All.Select(x => x.Name)) : "";
             errors.Add(entry.Value.Start, $"unknown stage kind {text}{hint}; expected one of {KindList}");
         }
         return spec;
     }
 
-    private static string KindList => string.Join(", ", StageKinds.All.Select(k => k.Name));
+    private string KindList => string.Join(", ", catalogue.All.Select(k => k.Name));
 
     private string? TakeReference(Dictionary<string, object> parameters, ExpandedStage stage, string key, IReadOnlySet<string> known)
     {

@@ -3,99 +3,76 @@ using Distill.Pipelines.Yaml;
 
 namespace Distill.Pipelines.Graph;
 
-/// <summary>Checks that need more than one stage: the teacher a distill stage reads matches its
-/// teacher-source and dataset, calibration reads splits that were cached, projected models share a dataset;
-/// and turns class names into indices against the dataset each stage works on.</summary>
-internal sealed class StageChecks(ErrorSink errors, IReadOnlyList<BoundStage> stages, IReadOnlyDictionary<string, DatasetDefinition> datasets)
+/// <summary>
+/// Checks that need more than one stage, run once every stage's inputs are resolved: each kind's own checks
+/// (<see cref="IStageKind.Check"/>) through the helpers here, which find the stages a stage reads, the train stage
+/// behind it and its dataset, turn class names into indices and report errors where the stage writes the key.
+/// </summary>
+public sealed class StageChecks
 {
-    private readonly Dictionary<string, BoundStage> _byId = stages.GroupBy(s => s.Id).ToDictionary(g => g.Key, g => g.First());
+    private readonly ErrorSink _errors;
+    private readonly IReadOnlyList<BoundStage> _stages;
+    private readonly IReadOnlyDictionary<string, DatasetDefinition> _datasets;
+    private readonly StageCatalogue _catalogue;
+    private readonly Dictionary<string, BoundStage> _byId;
 
-    public void CheckAll()
+    internal StageChecks(ErrorSink errors, IReadOnlyList<BoundStage> stages, IReadOnlyDictionary<string, DatasetDefinition> datasets, StageCatalogue catalogue)
     {
-        foreach (var stage in stages)
-        {
-            switch (stage.Kind)
-            {
-                case StageKinds.Train: CheckTrain(stage); break;
-                case StageKinds.Distill: CheckDistill(stage); break;
-                case StageKinds.Calibrate: CheckCalibrate(stage); break;
-                case StageKinds.Project: CheckProject(stage); break;
-            }
-        }
+        (_errors, _stages, _datasets, _catalogue) = (errors, stages, datasets, catalogue);
+        _byId = stages.GroupBy(s => s.Id).ToDictionary(g => g.Key, g => g.First());
     }
 
-    private void CheckTrain(BoundStage stage)
+    internal void CheckAll()
     {
-        if (stage.Parameters.GetValueOrDefault("mutual-information") is ParameterSet mi && Dataset(stage.Dataset) is { } d
-            && ResolveClasses(mi, "classes", d, stage.At("mutual-information", "classes")) is { } resolved)
-            stage.Parameters["mutual-information"] = resolved;
+        foreach (var stage in _stages) _catalogue.Kind(stage.Kind)?.Check(this, stage);
     }
 
-    private void CheckDistill(BoundStage stage)
+    /// <summary>An error at the value of <paramref name="keyPath"/> in the stage (its name when the key is absent).</summary>
+    public void Error(BoundStage stage, string message, params string[] keyPath) => _errors.Add(stage.At(keyPath), message);
+
+    /// <summary>An error at the first reference written under inputs.<paramref name="role"/>.</summary>
+    public void InputError(BoundStage stage, string role, string message) =>
+        _errors.Add(stage.Inputs.FirstOrDefault(r => r.Role == role)?.References.FirstOrDefault()?.At ?? stage.NameAt, message);
+
+    /// <summary>The one stage a role names; null when it names none or several (reported by the input resolver).</summary>
+    public BoundStage? Single(BoundStage stage, string role) =>
+        stage.Resolved.TryGetValue(role, out var ids) && ids.Count == 1 && _byId.TryGetValue(ids[0], out var s) ? s : null;
+
+    /// <summary>Every stage a role names.</summary>
+    public IReadOnlyList<BoundStage> All(BoundStage stage, string role) =>
+        stage.Resolved.TryGetValue(role, out var ids) ? ids.Where(_byId.ContainsKey).Select(id => _byId[id]).ToList() : [];
+
+    public DatasetDefinition? Dataset(string? name) => name is not null && _datasets.TryGetValue(name, out var d) ? d : null;
+
+    /// <summary>
+    /// The <see cref="LineageRole.Origin"/> stage behind a stage (a train stage, or an import standing in for one),
+    /// following each kind's model-carrying input role as <see cref="Lineage"/> does after resolution; null when a link is missing.
+    /// </summary>
+    public BoundStage? OriginBehind(BoundStage stage)
     {
-        var teacher = Single(stage, "teacher");
-        if (teacher?.Kind is null || stage.Parameters.GetValueOrDefault("teacher-source") is not string source) return;
-        string[] wanted = source == "cache" ? [StageKinds.CacheLogits, StageKinds.ImportLogits] : [StageKinds.Train];
-        if (!wanted.Contains(teacher.Kind))
+        // Bounded: these checks may run on a graph whose cycles are reported, not yet removed.
+        for (int steps = 0; steps <= _stages.Count && stage.Spec?.Lineage != LineageRole.Origin; steps++)
         {
-            errors.Add(Reference(stage, "teacher"),
-                $"stage '{stage.Id}' has teacher-source '{source}', so inputs.teacher must be a {string.Join(" or ", wanted)} stage; '{teacher.Id}' is a {teacher.Kind} stage");
-            return;
+            var role = stage.Spec?.Inputs.FirstOrDefault(r => r.LeadsToModel);
+            if (role is null || Single(stage, role.Role) is not { } upstream) return null;
+            stage = upstream;
         }
-        if (teacher.Kind == StageKinds.ImportLogits && stage.Parameters.GetValueOrDefault("views") is int many && many > 1)
-            errors.Add(stage.At("views"), $"views {many} is more than the 1 view imported by '{teacher.Id}' (imported logits are of the plain images)");
-        var trained = TrainedBehind(stage);
-        if (trained?.Dataset is { } teacherData && stage.Dataset is { } own && teacherData != own)
-            errors.Add(stage.At("dataset"),
-                $"stage '{stage.Id}' uses dataset '{own}' but its teacher '{trained.Id}' was trained on '{teacherData}'; teacher outputs are per example, so they must match");
-        if (source == "cache" && stage.Parameters.GetValueOrDefault("views") is int views
-            && teacher.Parameters.GetValueOrDefault("views") is int cached && views > cached)
-            errors.Add(stage.At("views"), $"views {views} is more than the {cached} view(s) cached by '{teacher.Id}'");
+        return stage.Spec?.Lineage == LineageRole.Origin ? stage : null;
     }
 
-    private void CheckCalibrate(BoundStage stage)
+    /// <summary>
+    /// Class names become 0-based indices when the dataset kind fixes its classes (so "dog" and 5 give the same stage
+    /// key); indices are checked against the class count. <paramref name="keyPath"/> is the class list's key, or a map
+    /// key and the list's key within it.
+    /// </summary>
+    public void ResolveClasses(BoundStage stage, DatasetDefinition dataset, params string[] keyPath)
     {
-        var cache = Single(stage, "logits");
-        if (cache?.Kind is not (StageKinds.CacheLogits or StageKinds.ImportLogits)) return;
-        var splits = cache.Parameters.GetValueOrDefault("splits") as IReadOnlyList<object> ?? [];
-        var dataset = Dataset(TrainedBehind(stage)?.Dataset);
-        foreach (var key in new[] { "fit-split", "eval-split" })
-        {
-            if (stage.Parameters.GetValueOrDefault(key) is not string split) continue;
-            if (!splits.Contains(split))
-                errors.Add(stage.At(key), $"{key} '{split}' is not among the splits {(cache.Kind == StageKinds.ImportLogits ? "imported" : "cached")} by '{cache.Id}' ({string.Join(", ", splits)})");
-            else if (split == "validation" && dataset is not null && dataset.Parameters.GetInt("validation") == 0)
-                errors.Add(stage.At(key), $"{key} is 'validation' but dataset '{dataset.Name}' has no validation split (set its 'validation' count)");
-        }
-        if (stage.Parameters.GetValueOrDefault("fit-split") is string fit && fit == stage.Parameters.GetValueOrDefault("eval-split") as string)
-            errors.Add(stage.At("eval-split"), $"eval-split must differ from fit-split ('{fit}'): fitting and measuring on the same examples flatters the result");
-    }
-
-    private void CheckProject(BoundStage stage)
-    {
-        if (!stage.Resolved.TryGetValue("models", out var ids)) return;
-        var models = ids.Select(id => _byId[id]).Where(s => s.Kind is StageKinds.Train or StageKinds.Distill).ToList();
-        var names = models.Select(m => m.Dataset).Distinct().ToList();
-        if (names.Count > 1)
-        {
-            errors.Add(stage.At("inputs", "models"), $"the models projected by '{stage.Id}' were trained on different datasets ({string.Join(", ", names)})");
-            return;
-        }
-        if (Dataset(names.FirstOrDefault()) is { } d)
-        {
-            var set = ParameterSet.From(stage.Parameters);
-            if (ResolveClasses(set, "classes", d, stage.At("classes")) is { } resolved)
-                stage.Parameters["classes"] = resolved["classes"];
-        }
-    }
-
-    /// <summary>Class names become 0-based indices when the dataset kind fixes its classes (so "dog" and 5
-    /// give the same stage key); indices are checked against the class count.</summary>
-    private ParameterSet? ResolveClasses(ParameterSet owner, string key, DatasetDefinition dataset, Position at)
-    {
-        if (!owner.ContainsKey(key)) return null;
+        if (keyPath.Length is not (1 or 2)) throw new ArgumentException("a class list is a key or a key in a map", nameof(keyPath));
+        var owner = keyPath.Length == 1 ? ParameterSet.From(stage.Parameters) : stage.Parameters.GetValueOrDefault(keyPath[0]) as ParameterSet;
+        var key = keyPath[^1];
+        if (owner is null || !owner.ContainsKey(key)) return;
         var names = dataset.ClassNames;
-        if (names is null) return owner;
+        if (names is null) return;
         var resolved = new List<object>();
         foreach (var item in owner.GetList(key))
         {
@@ -106,19 +83,20 @@ internal sealed class StageChecks(ErrorSink errors, IReadOnlyList<BoundStage> st
                 string s => FindClass(names, s) ?? Fail($"unknown class '{s}' in dataset '{dataset.Name}' ({dataset.Kind}: {Preview(names)})"),
                 _ => null,
             };
-            if (index is null) return null;
+            if (index is null) return;
             if (resolved.Contains(index.Value))
             {
                 Fail($"{key} names class {names[index.Value]} twice");
-                return null;
+                return;
             }
             resolved.Add(index.Value);
         }
-        return owner.With(key, resolved);
+        if (keyPath.Length == 1) stage.Parameters[key] = resolved;
+        else stage.Parameters[keyPath[0]] = owner.With(key, resolved);
 
         int? Fail(string message)
         {
-            errors.Add(at, message);
+            _errors.Add(stage.At(keyPath), message);
             return null;
         }
     }
@@ -132,28 +110,4 @@ internal sealed class StageChecks(ErrorSink errors, IReadOnlyList<BoundStage> st
 
     private static string Preview(IReadOnlyList<string> names) =>
         names.Count <= 12 ? string.Join(", ", names) : string.Join(", ", names.Take(10)) + $", ... {names.Count} in all";
-
-    /// <summary>
-    /// The train stage behind a stage, following each kind's model-carrying input role as
-    /// <see cref="Lineage"/> does after resolution; null when a link is missing (reported elsewhere).
-    /// </summary>
-    private BoundStage? TrainedBehind(BoundStage stage)
-    {
-        // Bounded: these checks may run on a graph whose cycles are reported, not yet removed.
-        for (int steps = 0; steps <= stages.Count && stage.Kind != StageKinds.Train; steps++)
-        {
-            var role = StageKinds.Find(stage.Kind)?.Inputs.FirstOrDefault(r => r.LeadsToModel);
-            if (role is null || Single(stage, role.Role) is not { } upstream) return null;
-            stage = upstream;
-        }
-        return stage.Kind == StageKinds.Train ? stage : null;
-    }
-
-    private BoundStage? Single(BoundStage stage, string role) =>
-        stage.Resolved.TryGetValue(role, out var ids) && ids.Count == 1 && _byId.TryGetValue(ids[0], out var s) ? s : null;
-
-    private static Position Reference(BoundStage stage, string role) =>
-        stage.Inputs.FirstOrDefault(r => r.Role == role)?.References.FirstOrDefault()?.At ?? stage.NameAt;
-
-    private DatasetDefinition? Dataset(string? name) => name is not null && datasets.TryGetValue(name, out var d) ? d : null;
 }

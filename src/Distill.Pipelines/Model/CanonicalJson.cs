@@ -17,7 +17,7 @@ public static class CanonicalJson
 
     public static string ForStage(StageDefinition stage, PipelineDefinition pipeline)
     {
-        var kind = StageKinds.Find(stage.Kind) ?? throw new InvalidOperationException($"unknown stage kind '{stage.Kind}'");
+        var kind = pipeline.Catalogue.Find(stage.Kind) ?? throw new InvalidOperationException($"unknown stage kind '{stage.Kind}'");
         var doc = new SortedDictionary<string, object>(StringComparer.Ordinal)
         {
             ["format"] = FormatVersion,

@@ -16,6 +16,9 @@ public sealed record PipelineDefinition(
 {
     public string? Description { get; init; }
 
+    /// <summary>The stage kinds the pipeline was validated against.</summary>
+    public required StageCatalogue Catalogue { get; init; }
+
     public StageDefinition Stage(string id) =>
         Stages.FirstOrDefault(s => s.Id == id) ?? throw new KeyNotFoundException($"no stage '{id}' in pipeline '{Name}'");
 }

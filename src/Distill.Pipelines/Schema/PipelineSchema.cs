@@ -14,13 +14,13 @@ public static class PipelineSchema
 
     private const string MatrixReferencePattern = @"^\$\{[A-Za-z][A-Za-z0-9_-]*\}$";
 
-    public static string ToJson()
+    public static string ToJson(StageCatalogue catalogue)
     {
-        var schema = Build();
+        var schema = Build(catalogue);
         return schema.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n";
     }
 
-    public static JsonObject Build()
+    public static JsonObject Build(StageCatalogue catalogue)
     {
         var properties = new JsonObject();
         foreach (var p in PipelineKeys.Scalars) properties[p.Name] = Value(p);
@@ -44,7 +44,7 @@ public static class PipelineSchema
             },
             ["dataset"] = Discriminated("kind", DatasetKinds.All.Select(k => (k.Name, k.Description, (IEnumerable<ParameterSpec>)k.Parameters, (JsonObject?)null))),
             ["model"] = Discriminated("architecture", Architectures.All.Select(a => (a.Name, a.Description, (IEnumerable<ParameterSpec>)a.Parameters, (JsonObject?)null))),
-            ["stage"] = Discriminated("kind", StageKinds.All.Select(k => (k.Name, k.Description, StageKeys(k), (JsonObject?)Inputs(k)))),
+            ["stage"] = Discriminated("kind", catalogue.All.Select(k => (k.Name, k.Description, StageKeys(catalogue, k), (JsonObject?)Inputs(catalogue, k)))),
         };
 
         return new JsonObject
@@ -65,14 +65,14 @@ public static class PipelineSchema
         };
     }
 
-    private static IEnumerable<ParameterSpec> StageKeys(StageKindSpec k) =>
-        StageKinds.CommonKeys.Where(c => c.Name is not ("inputs" or "kind"))
+    private static IEnumerable<ParameterSpec> StageKeys(StageCatalogue catalogue, StageKindSpec k) =>
+        catalogue.CommonKeys.Where(c => c.Name is not ("inputs" or "kind"))
             .Concat(k.ReferenceKeys)
             .Concat(k.Parameters);
 
-    private static JsonObject Inputs(StageKindSpec k)
+    private static JsonObject Inputs(StageCatalogue catalogue, StageKindSpec k)
     {
-        var description = StageKinds.CommonKeys.Single(c => c.Name == "inputs").Description;
+        var description = catalogue.CommonKeys.Single(c => c.Name == "inputs").Description;
         if (k.AnyInputRoles)
             return new JsonObject
             {

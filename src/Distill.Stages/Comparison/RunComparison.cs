@@ -75,7 +75,7 @@ public static class RunComparer
             var root = Path.GetFullPath(runFolder);
             if (!Directory.Exists(root)) throw new ArgumentException($"no run folder '{root}'");
             var copy = Path.Combine(root, PipelineRunner.PipelineCopyName);
-            var loaded = File.Exists(copy) ? PipelineLoader.Load(copy) : null;
+            var loaded = File.Exists(copy) ? PipelineLoader.Load(copy, Kinds.StageKindRegistry.Catalogue) : null;
             if (loaded is { Succeeded: false })
                 throw new ArgumentException($"{copy} no longer loads: {string.Join("; ", loaded.Errors.Take(3))}");
             var run = RunDirectory.AtPath(root);

@@ -21,7 +21,7 @@ public static class ExternalFiles
     public static string Fingerprint(PipelineDefinition pipeline, StageDefinition stage)
     {
         var lines = new List<string>();
-        foreach (var (key, path) in Paths(stage))
+        foreach (var (key, path) in Paths(pipeline, stage))
         {
             var full = Resolve(pipeline, path);
             if (File.Exists(full)) lines.Add($"{key}={FileHash.Sha256Hex(full)}");
@@ -35,15 +35,15 @@ public static class ExternalFiles
 
     /// <returns>One line per stage whose imported file or folder is missing; empty when all are there.</returns>
     public static IReadOnlyList<string> Problems(PipelineDefinition pipeline) =>
-        pipeline.Stages.SelectMany(stage => Paths(stage)
+        pipeline.Stages.SelectMany(stage => Paths(pipeline, stage)
                 .Where(p => !File.Exists(Resolve(pipeline, p.Path)) && !Directory.Exists(Resolve(pipeline, p.Path)))
                 .Select(p => $"{stage.Location}: stage '{stage.Id}': {p.Key} '{p.Path}' does not exist ({Resolve(pipeline, p.Path)})"))
             .ToList();
 
     /// <summary>The (dotted key, path as written) pairs of the stage's HashesFiles keys, nested maps included.</summary>
-    private static IEnumerable<(string Key, string Path)> Paths(StageDefinition stage)
+    private static IEnumerable<(string Key, string Path)> Paths(PipelineDefinition pipeline, StageDefinition stage)
     {
-        var spec = StageKinds.Find(stage.Kind);
+        var spec = pipeline.Catalogue.Find(stage.Kind);
         return spec is null ? [] : Walk(spec.Parameters, stage.Parameters, "");
     }
 

@@ -1,3 +1,5 @@
+using Distill.Stages.Kinds.CacheLogits;
+using Distill.Stages.Kinds.ImportLogits;
 using Distill.Learning.Data;
 using Distill.Pipelines.Catalogue;
 using Distill.Runs;
@@ -19,7 +21,7 @@ public static class VerifiedLogitCache
     {
         int views = LogitCacheLayout.ViewsFor(split, cacheViews);
         long viewSeed = LogitCacheLayout.ViewSeed(context.Pipeline.Seed, teacher.Definition.Id);
-        var weights = teacher.Definition.Kind == StageKinds.ImportLogits ? LogitCacheLayout.ImportedWeights : TeacherModel.WeightsSha256(teacher);
+        var weights = teacher.Definition.Kind == ImportLogitsKind.Name ? LogitCacheLayout.ImportedWeights : TeacherModel.WeightsSha256(teacher);
         return LogitCacheLayout.Expected(teacher.Manifest.Key, weights, dataset.Fingerprint, split,
             dataset.Prepared.Get(split).Count, dataset.Prepared.ClassNames.Count, views, LogitCacheLayout.ViewSpec(dataset.Augmentation, viewSeed, views));
     }
@@ -28,7 +30,7 @@ public static class VerifiedLogitCache
     public static NpyFile Open(StageContext context, StageInputRef teacher, StageInputRef cache, PipelineDataset dataset, DataSplit split)
     {
         var path = cache.Directory.OutputPath(LogitCacheLayout.FileName(split));
-        int views = cache.Definition.Kind == StageKinds.ImportLogits ? 1 : CacheLogitsParameters.From(cache.Definition.Parameters).Views;
+        int views = cache.Definition.Kind == ImportLogitsKind.Name ? 1 : CacheLogitsParameters.From(cache.Definition.Parameters).Views;
         var differences = LogitCacheValidator.Check(Expected(context, teacher, dataset, split, views), path);
         if (differences.Count > 0)
             throw new InvalidDataException($"logit cache {path} does not match what stage '{context.Stage.Id}' expects: {string.Join("; ", differences)}");

@@ -40,7 +40,7 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors, IStage
 
     public static PipelineDefinition Load(string path)
     {
-        var result = PipelineLoader.Load(path);
+        var result = PipelineLoader.Load(path, Kinds.StageKindRegistry.Catalogue);
         if (!result.Succeeded) throw new PipelineInvalidException(result.Errors.Select(e => e.ToString()).ToList());
         return result.Pipeline!;
     }

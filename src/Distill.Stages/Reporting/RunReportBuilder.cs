@@ -29,7 +29,7 @@ public sealed class RunReportBuilder(PipelineDefinition pipeline, IReadOnlyList<
         PaperSummary.Write(document, verdicts);
 
         var context = new ReportContext(document, results, verdicts, stages);
-        foreach (var section in sections ?? StageReportSections.Default)
+        foreach (var section in sections ?? Kinds.StageKindRegistry.ReportSections())
         {
             document.AddHeading(section.Heading);
             if (context.Has(section.Spec.Name)) section.Write(context);

@@ -1,3 +1,7 @@
+using Distill.Stages.Kinds.Project;
+using Distill.Stages.Kinds.Calibrate;
+using Distill.Stages.Kinds.Distill;
+using Distill.Stages.Kinds.Train;
 using Distill.Pipelines;
 using Distill.Pipelines.Catalogue;
 using Distill.Pipelines.Graph;
@@ -94,13 +98,13 @@ public sealed record RunResults(IReadOnlyList<TeacherResult> Teachers, IReadOnly
         string GroupOf(string id) => GroupName(pipeline.Stage(id));
         IEnumerable<StageInputRef> OfKind(string kind) => stages.Where(s => s.Definition.Kind == kind);
 
-        var teachers = OfKind(StageKinds.Train).Select(t => new TeacherResult(t.Definition.Id, ReplicateOf(t.Definition.Id), GroupOf(t.Definition.Id), AlphaOf(t.Definition.Id),
+        var teachers = OfKind(TrainKind.Name).Select(t => new TeacherResult(t.Definition.Id, ReplicateOf(t.Definition.Id), GroupOf(t.Definition.Id), AlphaOf(t.Definition.Id),
                 Metric(t, MetricNames.ValidationAccuracy), Metric(t, MetricNames.TestAccuracy), Metric(t, MetricNames.TestNll), t.Manifest.EpochMetrics.Count,
                 EpochCurve.Of(t.Manifest, MetricNames.TestAccuracy), EpochCurve.Of(t.Manifest, MetricNames.MutualInformation),
                 Metric(t, MetricNames.MutualInformationBound), t.Definition.Model))
             .OrderBy(t => t.Alpha).ThenBy(t => t.Id, StringComparer.Ordinal).ToList();
 
-        var students = OfKind(StageKinds.Distill).Select(s =>
+        var students = OfKind(DistillKind.Name).Select(s =>
             {
                 var p = DistillParameters.From(s.Definition.Parameters);
                 return new StudentResult(s.Definition.Id, ReplicateOf(s.Definition.Id), GroupOf(s.Definition.Id), lineage.TrainStage(s.Definition.Id)?.Id, AlphaOf(s.Definition.Id), lineage.Temperature(s.Definition.Id) ?? p.Temperature,
@@ -108,18 +112,18 @@ public sealed record RunResults(IReadOnlyList<TeacherResult> Teachers, IReadOnly
             })
             .OrderBy(s => s.TeacherAlpha).ThenBy(s => s.Temperature).ThenBy(s => s.Id, StringComparer.Ordinal).ToList();
 
-        var calibrations = OfKind(StageKinds.Calibrate).Select(c =>
+        var calibrations = OfKind(CalibrateKind.Name).Select(c =>
             {
                 var p = CalibrateParameters.From(c.Definition.Parameters);
                 var model = lineage.ModelStage(c.Definition.Id);
-                return new CalibrationResult(c.Definition.Id, ReplicateOf(c.Definition.Id), GroupOf(c.Definition.Id), model?.Id, model?.Kind == StageKinds.Distill, AlphaOf(c.Definition.Id),
+                return new CalibrationResult(c.Definition.Id, ReplicateOf(c.Definition.Id), GroupOf(c.Definition.Id), model?.Id, model?.Kind == DistillKind.Name, AlphaOf(c.Definition.Id),
                     Metric(c, MetricNames.Accuracy), Metric(c, MetricNames.Ece), Metric(c, MetricNames.FittedTemperature), Metric(c, MetricNames.EceScaled),
                     Metric(c, MetricNames.Nll), Metric(c, MetricNames.NllScaled), Metric(c, MetricNames.FitEce), p.Bins, p.EvalSplit, p.FitSplit);
             })
             .OrderBy(c => c.Alpha).ThenBy(c => c.Id, StringComparer.Ordinal).ToList();
 
-        var projections = OfKind(StageKinds.Project).Select(p => new ProjectionResult(p.Definition.Id, ReplicateOf(p.Definition.Id), GroupOf(p.Definition.Id),
-                (p.Definition.Inputs.GetValueOrDefault("models") ?? []).Select(m => new ProjectedModel(m, ReplicateOf(m), GroupOf(m), AlphaOf(m), ProjectedSplits(p, m), pipeline.Stage(m).Kind == StageKinds.Distill))
+        var projections = OfKind(ProjectKind.Name).Select(p => new ProjectionResult(p.Definition.Id, ReplicateOf(p.Definition.Id), GroupOf(p.Definition.Id),
+                (p.Definition.Inputs.GetValueOrDefault("models") ?? []).Select(m => new ProjectedModel(m, ReplicateOf(m), GroupOf(m), AlphaOf(m), ProjectedSplits(p, m), pipeline.Stage(m).Kind == DistillKind.Name))
                     .OrderBy(m => m.Alpha).ToList()))
             .ToList();
 

@@ -1,3 +1,4 @@
+using Distill.Stages.Kinds.Shared;
 using Distill.Learning.Data;
 using Distill.Learning.Models;
 using Distill.Learning.Training;

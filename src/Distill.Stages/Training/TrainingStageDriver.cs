@@ -1,3 +1,4 @@
+using Distill.Stages.Kinds.Shared;
 using System.Diagnostics;
 using System.Text.Json;
 using Distill.Learning.Training;

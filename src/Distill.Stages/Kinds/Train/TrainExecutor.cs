@@ -8,7 +8,7 @@ using Distill.Stages.Data;
 using Distill.Stages.Engine;
 using Distill.Stages.Training;
 
-namespace Distill.Stages.Executors;
+namespace Distill.Stages.Kinds.Train;
 
 /// <summary>
 /// `train`: a model trained with cross-entropy and label smoothing alpha, with an optional per-epoch MI probe; or, with
@@ -16,7 +16,7 @@ namespace Distill.Stages.Executors;
 /// </summary>
 public sealed class TrainExecutor : StageExecutor<TrainParameters>
 {
-    public override StageKindSpec Spec => StageKinds.TrainSpec;
+    public override StageKindSpec Spec => TrainKind.Definition;
 
     protected override StageResult Execute(StageContext context, TrainParameters p)
     {

@@ -1,9 +1,10 @@
+using Distill.Stages.Reporting;
 using Distill.Analysis.Plotting;
 using Distill.Pipelines.Catalogue;
 using Distill.Stages.Paper;
 using static Distill.Stages.Reporting.ReportFormat;
 
-namespace Distill.Stages.Reporting.Sections;
+namespace Distill.Stages.Kinds.Distill;
 
 /// <summary>
 /// Distill stages: the students' table (mean and 95 % interval over seeds), accuracy against temperature and against
@@ -11,7 +12,7 @@ namespace Distill.Stages.Reporting.Sections;
 /// </summary>
 public sealed class DistillReportSection : IStageReportSection
 {
-    public StageKindSpec Spec => StageKinds.DistillSpec;
+    public StageKindSpec Spec => DistillKind.Definition;
 
     public string Heading => "Distillation";
 

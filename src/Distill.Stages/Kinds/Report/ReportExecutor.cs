@@ -6,7 +6,7 @@ using Distill.Stages.Engine;
 using Distill.Stages.Paper;
 using Distill.Stages.Reporting;
 
-namespace Distill.Stages.Executors;
+namespace Distill.Stages.Kinds.Report;
 
 /// <summary>
 /// `report`: one self-contained HTML file (figures as data URIs) and a Markdown twin with its PNGs, built only
@@ -19,7 +19,7 @@ public sealed class ReportExecutor : StageExecutor<ReportParameters>
     public const string HtmlName = "report.html";
     public const string MarkdownName = "report.md";
 
-    public override StageKindSpec Spec => StageKinds.ReportSpec;
+    public override StageKindSpec Spec => ReportKind.Definition;
 
     protected override StageResult Execute(StageContext context, ReportParameters p)
     {
@@ -29,7 +29,7 @@ public sealed class ReportExecutor : StageExecutor<ReportParameters>
         {
             // No inputs declared: read whatever the run store holds completed (the stages may not have run yet in this pass).
             stages = context.Pipeline.Stages
-                .Where(s => s.Kind != StageKinds.Report && context.Run.Stage(s.Id)?.ReadManifest() is { Status: StageStatus.Completed })
+                .Where(s => s.Kind != ReportKind.Name && context.Run.Stage(s.Id)?.ReadManifest() is { Status: StageStatus.Completed })
                 .Select(s => context.Completed(s.Id)).ToList();
             note = "This report names no inputs, so it shows the stages that were already completed when it ran; " +
                 "give it `inputs: { all: \"*\" }` to make it wait for every stage.";
@@ -66,7 +66,7 @@ public sealed class ReportExecutor : StageExecutor<ReportParameters>
             return;
         }
         var comparisons = RunComparer.CompareRuns(earlier.RootPath, context.Run.RootPath)
-            .Where(c => context.Pipeline.Stages.FirstOrDefault(s => s.Id == c.StageB)?.Kind != StageKinds.Report)
+            .Where(c => context.Pipeline.Stages.FirstOrDefault(s => s.Id == c.StageB)?.Kind != ReportKind.Name)
             .ToList();
         if (comparisons.Count == 0)
         {

@@ -7,7 +7,7 @@ using Distill.Runs;
 using Distill.Stages.Distillation;
 using Distill.Stages.Engine;
 
-namespace Distill.Stages.Executors;
+namespace Distill.Stages.Kinds.Calibrate;
 
 /// <summary>
 /// `calibrate`: accuracy, NLL and expected calibration error of a cached model's logits on the eval split
@@ -20,7 +20,7 @@ public sealed class CalibrateExecutor : StageExecutor<CalibrateParameters>
     public const string ReliabilityAfter = "reliability-scaled.png";
     public const string CalibrationJson = "calibration.json";
 
-    public override StageKindSpec Spec => StageKinds.CalibrateSpec;
+    public override StageKindSpec Spec => CalibrateKind.Definition;
 
     protected override StageResult Execute(StageContext context, CalibrateParameters p)
     {

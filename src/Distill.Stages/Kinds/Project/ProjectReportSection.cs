@@ -1,8 +1,8 @@
+using Distill.Stages.Reporting;
 using Distill.Pipelines.Catalogue;
-using Distill.Stages.Executors;
 using static Distill.Stages.Reporting.ReportFormat;
 
-namespace Distill.Stages.Reporting.Sections;
+namespace Distill.Stages.Kinds.Project;
 
 /// <summary>
 /// Project stages: cluster tightness and centroid spread per model setting and split (mean and 95 % interval over
@@ -10,7 +10,7 @@ namespace Distill.Stages.Reporting.Sections;
 /// </summary>
 public sealed class ProjectReportSection : IStageReportSection
 {
-    public StageKindSpec Spec => StageKinds.ProjectSpec;
+    public StageKindSpec Spec => ProjectKind.Definition;
 
     public string Heading => "Penultimate-layer geometry";
 

@@ -1,9 +1,10 @@
+using Distill.Stages.Reporting;
 using Distill.Analysis.Plotting;
 using Distill.Pipelines.Catalogue;
 using Distill.Stages.Paper;
 using static Distill.Stages.Reporting.ReportFormat;
 
-namespace Distill.Stages.Reporting.Sections;
+namespace Distill.Stages.Kinds.Train;
 
 /// <summary>
 /// Train stages: the models' table (mean and 95 % interval over seeds), their mutual information per epoch
@@ -11,7 +12,7 @@ namespace Distill.Stages.Reporting.Sections;
 /// </summary>
 public sealed class TrainReportSection : IStageReportSection
 {
-    public StageKindSpec Spec => StageKinds.TrainSpec;
+    public StageKindSpec Spec => TrainKind.Definition;
 
     public string Heading => "Teachers";
 

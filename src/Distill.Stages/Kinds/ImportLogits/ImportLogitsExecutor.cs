@@ -7,7 +7,7 @@ using Distill.Stages.Data;
 using Distill.Stages.Distillation;
 using Distill.Stages.Engine;
 
-namespace Distill.Stages.Executors;
+namespace Distill.Stages.Kinds.ImportLogits;
 
 /// <summary>
 /// `import-logits`: a teacher's logits computed by another program, taken in as a logit cache after checking them
@@ -18,7 +18,7 @@ namespace Distill.Stages.Executors;
 /// </summary>
 public sealed class ImportLogitsExecutor : StageExecutor<ImportLogitsParameters>
 {
-    public override StageKindSpec Spec => StageKinds.ImportLogitsSpec;
+    public override StageKindSpec Spec => ImportLogitsKind.Definition;
 
     public override bool VerifiesOutputsOnEveryRun => true;
 

@@ -11,7 +11,7 @@ using Distill.Stages.Distillation;
 using Distill.Stages.Engine;
 using static TorchSharp.torch;
 
-namespace Distill.Stages.Executors;
+namespace Distill.Stages.Kinds.Project;
 
 /// <summary>
 /// `project`: the penultimate activations of a few examples of three classes, projected onto the plane
@@ -25,7 +25,7 @@ public sealed class ProjectExecutor : StageExecutor<ProjectParameters>
     public const string GridName = "projection-grid.png";
     private const int BatchSize = 256;
 
-    public override StageKindSpec Spec => StageKinds.ProjectSpec;
+    public override StageKindSpec Spec => ProjectKind.Definition;
 
     public static string PanelName(string modelStageId, string split) => $"projection-{modelStageId}-{split}.png";
 

@@ -1,9 +1,9 @@
+using Distill.Stages.Reporting;
 using Distill.Pipelines.Catalogue;
-using Distill.Stages.Executors;
 using Distill.Stages.Paper;
 using static Distill.Stages.Reporting.ReportFormat;
 
-namespace Distill.Stages.Reporting.Sections;
+namespace Distill.Stages.Kinds.Calibrate;
 
 /// <summary>
 /// Calibrate stages: ECE and NLL before and after temperature scaling (mean and 95 % interval over seeds), the
@@ -11,7 +11,7 @@ namespace Distill.Stages.Reporting.Sections;
 /// </summary>
 public sealed class CalibrateReportSection : IStageReportSection
 {
-    public StageKindSpec Spec => StageKinds.CalibrateSpec;
+    public StageKindSpec Spec => CalibrateKind.Definition;
 
     public string Heading => "Calibration";
 

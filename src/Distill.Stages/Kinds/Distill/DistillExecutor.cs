@@ -1,3 +1,4 @@
+using Distill.Stages.Kinds.Distill.Losses;
 using Distill.Analysis;
 using Distill.Analysis.Information;
 using Distill.Learning.Data;
@@ -8,7 +9,7 @@ using Distill.Stages.Distillation;
 using Distill.Stages.Engine;
 using Distill.Stages.Training;
 
-namespace Distill.Stages.Executors;
+namespace Distill.Stages.Kinds.Distill;
 
 /// <summary>
 /// `distill`: a student trained on a teacher's outputs at temperature T, the teacher replayed from its
@@ -17,7 +18,7 @@ namespace Distill.Stages.Executors;
 /// </summary>
 public sealed class DistillExecutor : StageExecutor<DistillParameters>
 {
-    public override StageKindSpec Spec => StageKinds.DistillSpec;
+    public override StageKindSpec Spec => DistillKind.Definition;
 
     protected override StageResult Execute(StageContext context, DistillParameters p)
     {

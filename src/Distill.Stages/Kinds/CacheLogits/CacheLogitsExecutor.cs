@@ -7,7 +7,7 @@ using Distill.Runs;
 using Distill.Stages.Distillation;
 using Distill.Stages.Engine;
 
-namespace Distill.Stages.Executors;
+namespace Distill.Stages.Kinds.CacheLogits;
 
 /// <summary>
 /// `cache-logits`: runs a trained teacher over the chosen splits (and, for the training split, V
@@ -15,7 +15,7 @@ namespace Distill.Stages.Executors;
 /// </summary>
 public sealed class CacheLogitsExecutor : StageExecutor<CacheLogitsParameters>
 {
-    public override StageKindSpec Spec => StageKinds.CacheLogitsSpec;
+    public override StageKindSpec Spec => CacheLogitsKind.Definition;
 
     public override bool VerifiesOutputsOnEveryRun => true;
 

@@ -1,0 +1,40 @@
+using Distill.Pipelines;
+using Distill.Pipelines.Catalogue;
+using Distill.Stages.Engine;
+using Distill.Stages.Kinds.Distill;
+using Distill.Stages.Kinds.Shared;
+using Distill.Stages.Kinds.Train;
+
+namespace Distill.Stages.Kinds.CacheLogits;
+
+/// <summary>`cache-logits`: a trained model run over dataset splits and views, its logits stored as .npy files.</summary>
+public sealed class CacheLogitsKind : StageKind
+{
+    public const string Name = "cache-logits";
+
+    public static readonly StageKindSpec Definition = new(Name,
+        "Runs a trained teacher over dataset splits and stores its logits.", StageReferences.None,
+        [
+            new()
+            {
+                Name = "splits", Type = ParameterType.EnumList, Values = ["train", "validation", "test"], MinItems = 1,
+                Default = new List<object> { "train", "validation", "test" }, Description = "Dataset splits to cache.",
+            },
+            TrainingKeys.Views,
+            P.Int("batch-size", 512, "Mini-batch size for inference.", min: 1, affectsResult: false),
+        ],
+        [new InputRoleSpec("teacher", "The train or distill stage whose model is run (a teacher, or a student to study).", [TrainKind.Name, DistillKind.Name], 1, 1, LeadsToModel: true)])
+    {
+        Lineage = LineageRole.Derived,
+    };
+
+    public override StageKindSpec Spec => Definition;
+
+    public override IStageExecutor CreateExecutor() => new CacheLogitsExecutor();
+}
+
+/// <summary>`cache-logits` (see <see cref="CacheLogitsKind.Definition"/>).</summary>
+public sealed record CacheLogitsParameters(IReadOnlyList<string> Splits, int Views, int BatchSize) : IStageParameters<CacheLogitsParameters>
+{
+    public static CacheLogitsParameters From(ParameterSet p) => new(p.GetStrings("splits"), p.GetInt("views"), p.GetInt("batch-size"));
+}

@@ -1,0 +1,60 @@
+using Distill.Pipelines;
+using Distill.Pipelines.Catalogue;
+using Distill.Pipelines.Graph;
+using Distill.Stages.Engine;
+using Distill.Stages.Kinds.CacheLogits;
+using Distill.Stages.Kinds.ImportLogits;
+using Distill.Stages.Reporting;
+
+namespace Distill.Stages.Kinds.Calibrate;
+
+/// <summary>`calibrate`: ECE, NLL and reliability diagrams of a model's logits, and temperature scaling.</summary>
+public sealed class CalibrateKind : StageKind
+{
+    public const string Name = "calibrate";
+
+    public static readonly StageKindSpec Definition = new(Name,
+        "Measures calibration (ECE, NLL, reliability diagram) and fits temperature scaling.", StageReferences.None,
+        [
+            P.Int("bins", 15, "Equal-width confidence bins for ECE and the reliability diagram.", min: 2),
+            P.Enum("fit-split", "validation", "Split the scaling temperature is fitted on (never test).", "train", "validation"),
+            P.Enum("eval-split", "test", "Split calibration is measured on.", "train", "validation", "test"),
+        ],
+        [new InputRoleSpec("logits", "The cache-logits or import-logits stage holding the model's logits.", [CacheLogitsKind.Name, ImportLogitsKind.Name], 1, 1, LeadsToModel: true)])
+    {
+        Lineage = LineageRole.Derived,
+    };
+
+    public override StageKindSpec Spec => Definition;
+
+    /// <summary>Calibration reads splits that were cached (or imported), and never fits and measures on the same one.</summary>
+    public override void Check(StageChecks checks, BoundStage stage)
+    {
+        var cache = checks.Single(stage, "logits");
+        if (cache?.Kind is not (CacheLogitsKind.Name or ImportLogitsKind.Name)) return;
+        var splits = cache.Parameters.GetValueOrDefault("splits") as IReadOnlyList<object> ?? [];
+        var dataset = checks.Dataset(checks.OriginBehind(stage)?.Dataset);
+        foreach (var key in new[] { "fit-split", "eval-split" })
+        {
+            if (stage.Parameters.GetValueOrDefault(key) is not string split) continue;
+            if (!splits.Contains(split))
+                checks.Error(stage, $"{key} '{split}' is not among the splits {(cache.Kind == ImportLogitsKind.Name ? "imported" : "cached")} by '{cache.Id}' ({string.Join(", ", splits)})", key);
+            else if (split == "validation" && dataset is not null && dataset.Parameters.GetInt("validation") == 0)
+                checks.Error(stage, $"{key} is 'validation' but dataset '{dataset.Name}' has no validation split (set its 'validation' count)", key);
+        }
+        if (stage.Parameters.GetValueOrDefault("fit-split") is string fit && fit == stage.Parameters.GetValueOrDefault("eval-split") as string)
+            checks.Error(stage, $"eval-split must differ from fit-split ('{fit}'): fitting and measuring on the same examples flatters the result", "eval-split");
+    }
+
+    public override IStageExecutor CreateExecutor() => new CalibrateExecutor();
+
+    public override IStageReportSection CreateReportSection() => new CalibrateReportSection();
+
+    public override int ReportOrder => 20;
+}
+
+/// <summary>`calibrate` (see <see cref="CalibrateKind.Definition"/>).</summary>
+public sealed record CalibrateParameters(int Bins, string FitSplit, string EvalSplit) : IStageParameters<CalibrateParameters>
+{
+    public static CalibrateParameters From(ParameterSet p) => new(p.GetInt("bins"), p.GetString("fit-split"), p.GetString("eval-split"));
+}

@@ -1,0 +1,35 @@
+using Distill.Learning.Training;
+using Distill.Pipelines;
+using Distill.Pipelines.Catalogue;
+
+namespace Distill.Stages.Kinds.Distill.Losses;
+
+/// <summary>
+/// A loss the distill stage's `loss` key can name: its catalogue entry (name, description, its own keys with defaults)
+/// and how to build it for a stage. A new loss is one such class and one line in <see cref="DistillationLosses.All"/>.
+/// </summary>
+public interface IDistillationMethod
+{
+    VariantSpec Spec { get; }
+
+    /// <summary>The loss for a stage: the stage's own parameters and the loss's keys (defaults filled in).</summary>
+    IDistillationLoss Create(DistillParameters stage, ParameterSet keys);
+}
+
+/// <summary>The distillation losses, by the name the `loss` key gives.</summary>
+public static class DistillationLosses
+{
+    public const string Default = KdMethod.Name;
+
+    public static IReadOnlyList<IDistillationMethod> All { get; } =
+    [
+        new KdMethod(),
+        new DkdMethod(),
+    ];
+
+    public static IReadOnlyCollection<string> Names => All.Select(m => m.Spec.Name).ToList();
+
+    /// <summary>The loss a distill stage's parameters name, with its keys.</summary>
+    public static IDistillationLoss Create(DistillParameters stage) =>
+        All.Single(m => m.Spec.Name == stage.Loss.Name).Create(stage, stage.Loss.Keys);
+}

@@ -1,0 +1,33 @@
+using Distill.Pipelines;
+using Distill.Pipelines.Catalogue;
+using Distill.Stages.Engine;
+
+namespace Distill.Stages.Kinds.Report;
+
+/// <summary>`report`: the results of the stages it reads, gathered into one HTML and Markdown report.</summary>
+public sealed class ReportKind : StageKind
+{
+    public const string Name = "report";
+
+    public static readonly StageKindSpec Definition = new(Name,
+        "Gathers the results of the stages it reads into one HTML and Markdown report.", StageReferences.None,
+        [
+            P.Str("title", "Report title; default: the pipeline name."),
+            P.Str("compare-with", "Name of an earlier run under the same runs root: the report adds a section with the stages whose settings or final metrics differ from it (as `distill compare`), read when the report is made."),
+        ],
+        [])
+    {
+        AnyInputRoles = true,
+        ResultNamesPipeline = true,
+    };
+
+    public override StageKindSpec Spec => Definition;
+
+    public override IStageExecutor CreateExecutor() => new ReportExecutor();
+}
+
+/// <summary>`report` (see <see cref="ReportKind.Definition"/>).</summary>
+public sealed record ReportParameters(string? Title, string? CompareWith) : IStageParameters<ReportParameters>
+{
+    public static ReportParameters From(ParameterSet p) => new(p.TryGetString("title"), p.TryGetString("compare-with"));
+}

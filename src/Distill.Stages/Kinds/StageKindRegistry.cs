@@ -1,0 +1,38 @@
+using Distill.Pipelines.Catalogue;
+using Distill.Stages.Engine;
+using Distill.Stages.Kinds.CacheLogits;
+using Distill.Stages.Kinds.Calibrate;
+using Distill.Stages.Kinds.Distill;
+using Distill.Stages.Kinds.ImportLogits;
+using Distill.Stages.Kinds.Project;
+using Distill.Stages.Kinds.Report;
+using Distill.Stages.Kinds.Train;
+using Distill.Stages.Reporting;
+
+namespace Distill.Stages.Kinds;
+
+/// <summary>
+/// The stage kinds of this build: one line per kind (in the order the docs and the report's sections list them), the
+/// one place a new kind is registered. Validation reads <see cref="Catalogue"/>; the engine reads the executors.
+/// </summary>
+public static class StageKindRegistry
+{
+    public static IReadOnlyList<StageKind> Kinds { get; } =
+    [
+        new TrainKind(),
+        new DistillKind(),
+        new CacheLogitsKind(),
+        new ImportLogitsKind(),
+        new CalibrateKind(),
+        new ProjectKind(),
+        new ReportKind(),
+    ];
+
+    public static StageCatalogue Catalogue { get; } = new(Kinds);
+
+    public static IReadOnlyList<IStageExecutor> Executors() => Kinds.Select(k => k.CreateExecutor()).ToList();
+
+    /// <summary>The report's sections, in reading order (<see cref="StageKind.ReportOrder"/>).</summary>
+    public static IReadOnlyList<IStageReportSection> ReportSections() =>
+        Kinds.OrderBy(k => k.ReportOrder).Select(k => k.CreateReportSection()).OfType<IStageReportSection>().ToList();
+}
