@@ -1,7 +1,7 @@
 namespace Distill.Runs;
 
 /// <summary>
-/// Names of the figures stages record (per epoch in metrics.jsonl/csv, final in the manifest), shared by the
+/// Names of the figures stages record (per epoch in metrics.json and metrics.csv, final in the manifest), shared by the
 /// stages that write them and the report, status and progress displays that read them. docs/formats.md
 /// lists them per stage kind.
 /// </summary>
@@ -32,6 +32,15 @@ public static class MetricNames
     public const string NllScaled = "nll_scaled";
     public const string EceScaled = "ece_scaled";
     public const string FitEce = "fit_ece";
+
+    // `report` (final): the verdicts of its studies, its figures and the stages it read.
+    public const string FindingsAgree = "findings_agree";
+    public const string FindingsDisagree = "findings_disagree";
+    public const string FindingsInconclusive = "findings_inconclusive";
+    public const string FindingsNotTested = "findings_not_tested";
+    public const string FindingsTotal = "findings_total";
+    public const string Figures = "figures";
+    public const string StagesRead = "stages_read";
 
     // `project` (final), per model stage and split ("" for training examples, "_test" or "_validation").
     public const string ExamplesPerClass = "examples_per_class";

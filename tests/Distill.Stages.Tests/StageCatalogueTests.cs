@@ -60,17 +60,23 @@ public sealed class ReportSectionTests
     }
 
     [Fact]
-    public void A_section_added_for_a_kind_is_written_under_its_heading_or_skipped_with_a_note()
+    public void A_section_is_written_only_for_a_kind_the_report_reads()
     {
         var pipeline = PipelineRunner.Load(Path.Combine(AppContext.BaseDirectory, "Pipelines", "cache.yaml"));
         var sections = new IStageReportSection[] { new CountingSection(CacheLogitsKind.Definition) };
 
-        var report = new RunReportBuilder(pipeline, [], sections).Build("t", null);
+        var none = new RunReportBuilder(pipeline, [], sections).Build("t", null).Document.RenderMarkdown();
+        var cache = pipeline.Stage("cache");
+        using var temp = new Support.TempFolder();
+        var read = new StageInputRef(cache, Runs.RunDirectory.Open(temp.Path, pipeline.Name).Store.Entry(new string('a', 64)),
+            Runs.StageManifest.Pending(cache.Id, cache.Kind, new string('a', 64), [], pipeline.Name));
+        var some = new RunReportBuilder(pipeline, [read], sections).Build("t", null).Document.RenderMarkdown();
 
-        var markdown = report.Document.RenderMarkdown();
-        Assert.Contains("## Cached logits", markdown);
-        Assert.Contains("No cache-logits stages among this report's inputs; section skipped.", markdown);
-        Assert.DoesNotContain("## Teachers", markdown); // only the sections given are written
+        Assert.DoesNotContain("## Cached logits", none);
+        Assert.Contains("## Cached logits", some);
+        Assert.Contains("written", some);
+        Assert.DoesNotContain("## Teachers", some); // only the sections given are written
+        Assert.Contains("(1 cache-logits)", some);
     }
 
     private sealed class CountingSection(StageKindSpec spec) : IStageReportSection

@@ -89,7 +89,7 @@ internal static class HtmlReportRenderer
         html.Append("<img src=\"data:image/png;base64,").Append(Convert.ToBase64String(figure.Png))
             .Append("\" alt=\"").Append(Escape(figure.Caption)).AppendLine("\">");
         html.Append("<figcaption>").Append(Escape(figure.Caption)).AppendLine("</figcaption>");
-        html.Append("<p class=\"finding\"><strong>Finding:</strong> ").Append(Escape(figure.Finding)).AppendLine("</p>");
+        if (figure.Finding is { } finding) html.Append("<p class=\"finding\"><strong>Finding:</strong> ").Append(Escape(finding)).AppendLine("</p>");
         html.AppendLine("</figure>");
     }
 

@@ -26,7 +26,7 @@ internal static class MarkdownReportRenderer
                 case FigureSection figure:
                     md.Append("![").Append(Escape(figure.Caption)).Append("](").Append(figure.FileName).AppendLine(")").AppendLine();
                     md.Append('*').Append(Escape(figure.Caption)).AppendLine("*").AppendLine();
-                    md.Append("**Finding:** ").AppendLine(Escape(figure.Finding)).AppendLine();
+                    if (figure.Finding is { } finding) md.Append("**Finding:** ").AppendLine(Escape(finding)).AppendLine();
                     break;
                 default:
                     throw new InvalidOperationException($"Unknown section type {section.GetType().Name}.");

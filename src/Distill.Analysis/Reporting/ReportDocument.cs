@@ -65,14 +65,15 @@ public sealed partial class ReportDocument
 
     /// <summary>
     /// Adds a figure. <paramref name="name"/> names its PNG in the Markdown twin
-    /// (letters, digits, '-' and '_' kept, ".png" appended) and must be unique in the document.
+    /// (letters, digits, '-' and '_' kept, ".png" appended) and must be unique in the document;
+    /// <paramref name="finding"/>, when given, is what the figure shows of a study's question.
     /// </summary>
-    public ReportDocument AddFigure(string name, byte[] png, string caption, string finding)
+    public ReportDocument AddFigure(string name, byte[] png, string caption, string? finding)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(png);
         ArgumentException.ThrowIfNullOrWhiteSpace(caption);
-        ArgumentException.ThrowIfNullOrWhiteSpace(finding);
+        if (finding is not null) ArgumentException.ThrowIfNullOrWhiteSpace(finding);
         if (!PngImage.HasPngSignature(png))
             throw new ArgumentException($"Figure '{name}' is not a PNG image.", nameof(png));
 

@@ -16,4 +16,4 @@ public sealed record TableSection(IReadOnlyList<string> Header, IReadOnlyList<IR
 /// A PNG figure with its caption and the one-sentence finding it supports.
 /// <paramref name="FileName"/> is where the Markdown twin expects the image, next to the .md file.
 /// </summary>
-public sealed record FigureSection(string FileName, byte[] Png, string Caption, string Finding) : ReportSection;
+public sealed record FigureSection(string FileName, byte[] Png, string Caption, string? Finding) : ReportSection;

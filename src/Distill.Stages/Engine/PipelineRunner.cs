@@ -65,7 +65,7 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors, IStage
         AtomicFile.WriteAllText(Path.Combine(run.RootPath, PipelineCopyName), File.ReadAllText(request.PipelinePath));
 
         using var data = new DataCatalog(pipeline);
-        var identities = new StageIdentities(pipeline, data);
+        var identities = new StageIdentities(pipeline, data, request.RunsRoot);
         // One stage at a time runs here; side by side, each runs in a process of its own unless the store has it already.
         StageBackend backend = request.Jobs > 1
             ? (stage, token) => Reuse(stage, identities, run) is { } reused
@@ -109,7 +109,7 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors, IStage
         var run = RunDirectory.Open(request.RunsRoot, pipeline.Name);
         using var storeUse = run.Store.Use();
         using var data = new DataCatalog(pipeline);
-        var identities = new StageIdentities(pipeline, data);
+        var identities = new StageIdentities(pipeline, data, request.RunsRoot);
         var missing = target.Dependencies.FirstOrDefault(d => run.Store.Entry(identities.Of(pipeline.Stage(d)).Key).ReadManifest() is not { Status: StageStatus.Completed });
         if (missing is not null)
             return new StageOutcome(stageId, target.Kind, StageRunStatus.Blocked, $"input stage '{missing}' has not completed", TimeSpan.Zero);
@@ -152,7 +152,7 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors, IStage
         var run = RunDirectory.Locate(request.RunsRoot, pipeline.Name);
         var estimator = new DurationEstimator(run.Store);
         using var data = new DataCatalog(pipeline);
-        var identities = new StageIdentities(pipeline, data);
+        var identities = new StageIdentities(pipeline, data, request.RunsRoot);
         var plan = new List<StagePlan>();
         foreach (var stage in pipeline.Stages)
         {

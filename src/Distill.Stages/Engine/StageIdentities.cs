@@ -1,15 +1,16 @@
 using Distill.Pipelines;
 using Distill.Runs;
 using Distill.Stages.Data;
+using Distill.Stages.Kinds;
 
 namespace Distill.Stages.Engine;
 
 /// <summary>
 /// Each stage's key and what it is made of (its canonical definition, its dataset's fingerprint with the hashes of the
-/// files it imports, the engine's format version, its inputs' keys), computed once per stage when first asked, as the
-/// pointer the run directory keeps for the stage.
+/// files it imports and whatever else its kind reads beyond its inputs, the engine's format version, its inputs' keys),
+/// computed once per stage when first asked, as the pointer the run directory keeps for the stage.
 /// </summary>
-public sealed class StageIdentities(PipelineDefinition pipeline, DataCatalog data)
+public sealed class StageIdentities(PipelineDefinition pipeline, DataCatalog data, string runsRoot)
 {
     private readonly Dictionary<string, StagePointer> _known = [];
 
@@ -18,6 +19,8 @@ public sealed class StageIdentities(PipelineDefinition pipeline, DataCatalog dat
         if (_known.TryGetValue(stage.Id, out var known)) return known;
         string fingerprint = stage.Dataset is null ? "" : data.Get(stage.Dataset).Fingerprint;
         if (ExternalFiles.Fingerprint(pipeline, stage) is { Length: > 0 } imported) fingerprint += "\n" + imported;
+        if (StageKindRegistry.Kinds.FirstOrDefault(k => k.Spec.Name == stage.Kind)?.ReadsBeyondInputs(stage, runsRoot) is { Length: > 0 } beyond)
+            fingerprint += "\n" + beyond;
         var definition = stage.CanonicalJson(pipeline);
         var inputKeys = stage.Dependencies.ToDictionary(d => d, d => Of(pipeline.Stage(d)).Key);
         var key = StageKey.Compute(definition, fingerprint, PipelineRunner.FormatVersion, stage.Dependencies.Select(d => inputKeys[d]).ToList());

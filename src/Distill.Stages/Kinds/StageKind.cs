@@ -1,3 +1,4 @@
+using Distill.Pipelines;
 using Distill.Pipelines.Catalogue;
 using Distill.Pipelines.Graph;
 using Distill.Stages.Engine;
@@ -22,6 +23,15 @@ public abstract class StageKind : IStageKind
 
     /// <summary>The kind's section in reports; null for kinds whose results other sections show (a cache, an import).</summary>
     public virtual IStageReportSection? CreateReportSection() => null;
+
+    /// <summary>
+    /// A fingerprint of what a stage reads besides its inputs, dataset and imported files (a report's earlier run), part
+    /// of its key so that a changed source is never hidden behind a reused result; empty when it reads nothing else.
+    /// </summary>
+    public virtual string ReadsBeyondInputs(StageDefinition stage, string runsRoot) => "";
+
+    /// <summary>The typed results of completed stages of this kind, for report sections and studies; none by default.</summary>
+    public virtual IEnumerable<object> ReadResults(ResultReader reader, IReadOnlyList<StageInputRef> stages) => [];
 
     /// <summary>Where the kind's section comes in the report: the models first, then what was measured on them.</summary>
     public virtual int ReportOrder => 100;

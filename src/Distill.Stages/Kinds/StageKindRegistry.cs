@@ -30,6 +30,9 @@ public static class StageKindRegistry
 
     public static StageCatalogue Catalogue { get; } = new(Kinds);
 
+    /// <summary>The studies a report runs when their results are present.</summary>
+    public static IReadOnlyList<IReportStudy> Studies { get; } = [new Paper.PaperStudy()];
+
     public static IReadOnlyList<IStageExecutor> Executors() => Kinds.Select(k => k.CreateExecutor()).ToList();
 
     /// <summary>The report's sections, in reading order (<see cref="StageKind.ReportOrder"/>).</summary>

@@ -1,3 +1,7 @@
+using Distill.Stages.Kinds.Calibrate;
+using Distill.Stages.Kinds.Distill;
+using Distill.Stages.Kinds.Project;
+using Distill.Stages.Kinds.Train;
 using Distill.Stages.Reporting;
 using static Distill.Stages.Reporting.ReportFormat;
 
@@ -21,7 +25,7 @@ public static class PaperFindings
     private static FindingVerdict Clusters(RunResults results)
     {
         var seeds = new Dictionary<int, ClusterSeed>();
-        foreach (var projection in results.Projections)
+        foreach (var projection in results.Of<ProjectionResult>())
         {
             if (projection.Models.Count != 2 || projection.Models.Any(m => m.IsStudent)) continue; // the finding is about teachers
             var (hard, smooth) = (projection.Models[0], projection.Models[1]);
@@ -54,7 +58,7 @@ public static class PaperFindings
     /// </summary>
     public static (IReadOnlyList<CalibrationResult> Hard, IReadOnlyList<CalibrationResult> Smooth, string Chosen) CalibrationPair(RunResults results)
     {
-        var teachers = results.Calibrations.Where(c => !c.OfStudent).ToList(); // the finding is about the smoothed models themselves
+        var teachers = results.Of<CalibrationResult>().Where(c => !c.OfStudent).ToList(); // the finding is about the smoothed models themselves
         var hard = teachers.Where(c => c.Alpha == 0).DistinctBy(c => SeedOf(c.Replicate)).ToList();
         var candidates = teachers.Where(c => c.Alpha > 0).GroupBy(c => c.Alpha)
             .Select(g => (Alpha: g.Key, FitEce: g.Average(c => c.FitEce), Runs: g.DistinctBy(c => SeedOf(c.Replicate)).ToList()))
@@ -71,7 +75,7 @@ public static class PaperFindings
     /// </summary>
     private static FindingVerdict Distillation(RunResults results)
     {
-        var hardStudents = results.Students.Where(s => s.TeacherAlpha == 0)
+        var hardStudents = results.Of<StudentResult>().Where(s => s.TeacherAlpha == 0)
             .Select(s => new StudentPoint(SeedOf(s.Replicate), s.TeacherGamma, s.TestAccuracy)).ToList();
         var smoothed = SmoothedAtTemperatureOne(results).GroupBy(s => s.TeacherAlpha).OrderBy(g => g.Key)
             .Select(g => new SmoothedStudents(g.Key, g.DistinctBy(s => SeedOf(s.Replicate)).Select(s => new StudentPoint(SeedOf(s.Replicate), s.TeacherGamma, s.TestAccuracy)).ToList()))
@@ -89,7 +93,7 @@ public static class PaperFindings
 
     /// <summary>Students of label-smoothed teachers whose targets are at T = 1: the paper's comparison set.</summary>
     public static IEnumerable<StudentResult> SmoothedAtTemperatureOne(RunResults results) =>
-        results.Students.Where(s => s.TeacherAlpha > 0 && s.Temperature == 1);
+        results.Of<StudentResult>().Where(s => s.TeacherAlpha > 0 && s.Temperature == 1);
 
     /// <summary>Finding 4: the probed hard-target teacher against the most smoothed probed teacher, seed by seed.</summary>
     private static FindingVerdict Information(RunResults results)
@@ -111,13 +115,13 @@ public static class PaperFindings
 
     /// <summary>Train stages of a student's architecture that teach no one: the baseline "student trained alone" of Fig. 5.</summary>
     public static IReadOnlyList<TeacherResult> StudentsTrainedAlone(RunResults results) =>
-        results.Teachers.Where(t => t.Model is { } m && results.Students.Any(s => s.Model == m) && results.Students.All(s => s.Teacher != t.Id)).ToList();
+        results.Of<TeacherResult>().Where(t => t.Model is { } m && results.Of<StudentResult>().Any(s => s.Model == m) && results.Of<StudentResult>().All(s => s.Teacher != t.Id)).ToList();
 
     /// <summary>Train stages other than students trained alone: the models the findings are about.</summary>
     public static IReadOnlyList<TeacherResult> Teachers(RunResults results)
     {
         var alone = StudentsTrainedAlone(results).Select(t => t.Id).ToHashSet();
-        return results.Teachers.Where(t => !alone.Contains(t.Id)).ToList();
+        return results.Of<TeacherResult>().Where(t => !alone.Contains(t.Id)).ToList();
     }
 
     /// <summary>The estimator's ceiling, log of the number of probe examples (the largest any teacher recorded).</summary>

@@ -6,7 +6,7 @@ using Distill.Stages.Paper;
 namespace Distill.Stages.Reporting;
 
 /// <summary>What a report section writes into and reads from: the document, the typed results, the verdicts, the stages' output files.</summary>
-public sealed class ReportContext(ReportDocument document, RunResults results, IReadOnlyList<FindingVerdict> verdicts, IReadOnlyList<StageInputRef> stages)
+public sealed class ReportContext(ReportDocument document, RunResults results, IReadOnlyList<FindingVerdict> verdicts, IReadOnlyList<StageInputRef> stages, bool studying = true)
 {
     public ReportDocument Document { get; } = document;
 
@@ -17,18 +17,19 @@ public sealed class ReportContext(ReportDocument document, RunResults results, I
     /// <summary>Whether the report reads any stage of <paramref name="kind"/>.</summary>
     public bool Has(string kind) => stages.Any(s => s.Definition.Kind == kind);
 
-    /// <summary>The finding's verdict as a sentence, or why this run does not test it.</summary>
-    public string Sentence(int finding, string needs) =>
-        Verdicts.FirstOrDefault(v => v.Finding == finding)?.Sentence
-        ?? $"Finding {finding} ({FindingVerdict.Claims[finding]}): not tested here ({needs}).";
+    /// <summary>The finding's verdict as a sentence, or why this run does not test it; null when no study is on (no finding to state).</summary>
+    public string? Sentence(int finding, string needs) =>
+        !studying ? null
+        : Verdicts.FirstOrDefault(v => v.Finding == finding)?.Sentence
+            ?? $"Finding {finding} ({FindingVerdict.Claims[finding]}): not tested here ({needs}).";
 
     /// <summary>A line chart of the given series (900 x 520).</summary>
     public void AddChart(string name, string title, string x, string y, IReadOnlyList<LineSeries> series,
-        IReadOnlyList<ReferenceLine>? references, string caption, string finding) =>
+        IReadOnlyList<ReferenceLine>? references, string caption, string? finding) =>
         Document.AddFigure(name, LineChart.Render(title, x, y, series, references, new FigureSize(900, 520)), caption, finding);
 
     /// <summary>Adds a PNG a stage recorded among its outputs; a missing one becomes a note.</summary>
-    public void AddOutputFigure(string stageId, string output, string name, string caption, string finding)
+    public void AddOutputFigure(string stageId, string output, string name, string caption, string? finding)
     {
         if (!HasOutput(stageId, output))
         {

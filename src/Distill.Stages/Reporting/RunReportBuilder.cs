@@ -1,6 +1,7 @@
 using Distill.Analysis.Reporting;
 using Distill.Pipelines;
 using Distill.Stages.Engine;
+using Distill.Stages.Kinds;
 using Distill.Stages.Paper;
 
 namespace Distill.Stages.Reporting;
@@ -10,30 +11,31 @@ public sealed record RunReport(ReportDocument Document, IReadOnlyList<FindingVer
 
 /// <summary>
 /// Builds the run report from the run store alone: the manifests (final and per-epoch metrics) and output files of
-/// completed stages, read once into typed <see cref="RunResults"/>. The paper's findings are judged first, so the
-/// summary at the top and every figure can quote them; then each stage kind writes its own section. Nothing is
-/// recomputed from models or data.
+/// completed stages, read once into typed <see cref="RunResults"/> by their kinds. The studies whose results are present
+/// (the paper's findings) are judged first, so the summary at the top and every figure can quote them; then each kind
+/// present writes its own section. Nothing is recomputed from models or data.
 /// </summary>
-public sealed class RunReportBuilder(PipelineDefinition pipeline, IReadOnlyList<StageInputRef> stages, IReadOnlyList<IStageReportSection>? sections = null)
+public sealed class RunReportBuilder(PipelineDefinition pipeline, IReadOnlyList<StageInputRef> stages,
+    IReadOnlyList<IStageReportSection>? sections = null, IReadOnlyList<IReportStudy>? studies = null)
 {
     public RunReport Build(string title, string? note)
     {
         var results = RunResults.Read(pipeline, stages);
-        var verdicts = PaperFindings.Evaluate(results);
+        var active = (studies ?? StageKindRegistry.Studies).Where(s => s.AppliesTo(results)).ToList();
+        var verdicts = active.SelectMany(s => s.Evaluate(results)).ToList();
 
         var document = new ReportDocument(title);
-        document.AddParagraph($"Pipeline '{pipeline.Name}': {stages.Count} completed stages read from the run store " +
-            $"({results.Teachers.Count} teachers, {results.Students.Count} students, {results.Calibrations.Count} calibration, {results.Projections.Count} projection). " +
-            $"Reference: {PaperFindings.Reference}.");
+        var kinds = stages.GroupBy(s => s.Definition.Kind).Select(g => $"{g.Count()} {g.Key}");
+        document.AddParagraph($"Pipeline '{pipeline.Name}': {stages.Count} completed stages read from the run store ({string.Join(", ", kinds)})." +
+            string.Concat(active.Select(s => $" Reference: {s.Reference}.")));
         if (note is not null) document.AddParagraph(note);
-        PaperSummary.Write(document, verdicts);
+        foreach (var study in active) study.WriteSummary(document, verdicts);
 
-        var context = new ReportContext(document, results, verdicts, stages);
-        foreach (var section in sections ?? Kinds.StageKindRegistry.ReportSections())
+        var context = new ReportContext(document, results, verdicts, stages, active.Count > 0);
+        foreach (var section in (sections ?? StageKindRegistry.ReportSections()).Where(s => context.Has(s.Spec.Name)))
         {
             document.AddHeading(section.Heading);
-            if (context.Has(section.Spec.Name)) section.Write(context);
-            else document.AddParagraph($"No {section.Spec.Name} stages among this report's inputs; section skipped.");
+            section.Write(context);
         }
         return new RunReport(document, verdicts, document.Sections.OfType<FigureSection>().Count());
     }

@@ -50,6 +50,8 @@ public sealed class CalibrateKind : StageKind
 
     public override IStageReportSection CreateReportSection() => new CalibrateReportSection();
 
+    public override IEnumerable<object> ReadResults(ResultReader reader, IReadOnlyList<StageInputRef> stages) => CalibrationResults.Read(reader, stages);
+
     public override int ReportOrder => 20;
 }
 

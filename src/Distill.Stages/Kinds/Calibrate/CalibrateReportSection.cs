@@ -17,7 +17,7 @@ public sealed class CalibrateReportSection : IStageReportSection
 
     public void Write(ReportContext context)
     {
-        var calibrations = context.Results.Calibrations;
+        var calibrations = context.Results.Of<CalibrationResult>();
         var groups = Replicates.Groups(calibrations);
         context.Document.AddTable(["Calibration", "alpha", "Accuracy", "ECE, T = 1", "Fitted T", "ECE, fitted T", "NLL, T = 1", "NLL, fitted T", "ECE on fit split", "n", "ECE per seed"],
             groups.Select(g => (IReadOnlyList<string>)[g[0].Group, F(g[0].Alpha), Replicates.Cell(g.Select(c => c.Accuracy), P), Replicates.Cell(g.Select(c => c.Ece), F3),

@@ -63,6 +63,8 @@ public sealed class DistillKind : StageKind
 
     public override IStageReportSection CreateReportSection() => new DistillReportSection();
 
+    public override IEnumerable<object> ReadResults(ResultReader reader, IReadOnlyList<StageInputRef> stages) => StudentResults.Read(reader, stages);
+
     public override int ReportOrder => 40;
 }
 

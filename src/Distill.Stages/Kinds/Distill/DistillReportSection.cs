@@ -18,7 +18,7 @@ public sealed class DistillReportSection : IStageReportSection
 
     public void Write(ReportContext context)
     {
-        var students = context.Results.Students;
+        var students = context.Results.Of<StudentResult>();
         var groups = Replicates.Groups(students);
         context.Document.AddTable(["Student", "Teacher alpha", "T", "Teacher gamma", "Test accuracy", "n", "Test accuracy per seed", "Loss"],
             groups.Select(g => (IReadOnlyList<string>)[g[0].Group, F(g[0].TeacherAlpha), F(g[0].Temperature), Replicates.Cell(g.Select(s => s.TeacherGamma), F3),

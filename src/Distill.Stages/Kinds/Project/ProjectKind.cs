@@ -41,6 +41,8 @@ public sealed class ProjectKind : StageKind
 
     public override IStageReportSection CreateReportSection() => new ProjectReportSection();
 
+    public override IEnumerable<object> ReadResults(ResultReader reader, IReadOnlyList<StageInputRef> stages) => ProjectionResults.Read(reader, stages);
+
     public override int ReportOrder => 30;
 }
 

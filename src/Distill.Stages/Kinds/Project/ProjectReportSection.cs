@@ -16,7 +16,7 @@ public sealed class ProjectReportSection : IStageReportSection
 
     public void Write(ReportContext context)
     {
-        var rows = context.Results.Projections.SelectMany(p => p.Models).SelectMany(m => m.Splits.Select(s => (Model: m, Split: s)))
+        var rows = context.Results.Of<ProjectionResult>().SelectMany(p => p.Models).SelectMany(m => m.Splits.Select(s => (Model: m, Split: s)))
             .GroupBy(r => (Setting: r.Model.Group, r.Split.Split))
             .Select(g => (IReadOnlyList<string>)[g.Key.Setting, F(g.First().Model.Alpha), g.Key.Split,
                 Replicates.Cell(g.Select(r => r.Split.Tightness), F3), Replicates.Cell(g.Select(r => r.Split.CentroidSpread), F3), N(g.Count())]);
@@ -25,7 +25,7 @@ public sealed class ProjectReportSection : IStageReportSection
             "centroid spread = (largest - smallest centroid distance) / mean (0 = equidistant); mean [95 % interval] over n seeds");
 
         var sentence = context.Sentence(1, "needs one projection of a hard-target and a smoothed model");
-        foreach (var projection in Replicates.Groups(context.Results.Projections).Select(g => g[0])) // one seed's figures per setting
+        foreach (var projection in Replicates.Groups(context.Results.Of<ProjectionResult>()).Select(g => g[0])) // one seed's figures per setting
         {
             if (context.HasOutput(projection.Id, ProjectExecutor.GridName))
                 context.AddOutputFigure(projection.Id, ProjectExecutor.GridName, $"{projection.Id}-grid",

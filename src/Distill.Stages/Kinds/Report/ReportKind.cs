@@ -1,5 +1,6 @@
 using Distill.Pipelines;
 using Distill.Pipelines.Catalogue;
+using Distill.Runs;
 using Distill.Stages.Engine;
 
 namespace Distill.Stages.Kinds.Report;
@@ -13,7 +14,7 @@ public sealed class ReportKind : StageKind
         "Gathers the results of the stages it reads into one HTML and Markdown report.", StageReferences.None,
         [
             P.Str("title", "Report title; default: the pipeline name."),
-            P.Str("compare-with", "Name of an earlier run under the same runs root: the report adds a section with the stages whose settings or final metrics differ from it (as `distill compare`), read when the report is made."),
+            P.Str("compare-with", "Name of an earlier run under the same runs root: the report adds a section with the stages whose settings or final metrics differ from it (as `distill compare`); that run's stage keys are part of the report's key, so a changed earlier run gives a new report.", pattern: PipelineKeys.NamePattern),
         ],
         [])
     {
@@ -24,6 +25,15 @@ public sealed class ReportKind : StageKind
     public override StageKindSpec Spec => Definition;
 
     public override IStageExecutor CreateExecutor() => new ReportExecutor();
+
+    /// <summary>`compare-with` reads another run: its stages' current keys (or its absence) are part of the report's key.</summary>
+    public override string ReadsBeyondInputs(StageDefinition stage, string runsRoot)
+    {
+        if (ReportParameters.From(stage.Parameters).CompareWith is not { } earlier) return "";
+        var run = RunDirectory.Locate(runsRoot, earlier);
+        var keys = run.ExistingStageIds().Select(id => $"{id}={run.ReadPointer(id)?.Key}");
+        return $"compare-with {earlier}: " + (Directory.Exists(run.RootPath) ? string.Join(",", keys) : "no such run");
+    }
 }
 
 /// <summary>`report` (see <see cref="ReportKind.Definition"/>).</summary>

@@ -44,6 +44,8 @@ public sealed class TrainKind : StageKind
 
     public override IStageReportSection CreateReportSection() => new TrainReportSection();
 
+    public override IEnumerable<object> ReadResults(ResultReader reader, IReadOnlyList<StageInputRef> stages) => TeacherResults.Read(reader, stages);
+
     public override int ReportOrder => 10;
 }
 

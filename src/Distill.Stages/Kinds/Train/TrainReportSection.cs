@@ -18,7 +18,7 @@ public sealed class TrainReportSection : IStageReportSection
 
     public void Write(ReportContext context)
     {
-        var groups = Replicates.Groups(context.Results.Teachers);
+        var groups = Replicates.Groups(context.Results.Of<TeacherResult>());
         context.Document.AddTable(["Model", "alpha", "Validation accuracy", "Test accuracy", "Test NLL", "Epochs", "n", "Test accuracy per seed"],
             groups.Select(g => (IReadOnlyList<string>)[g[0].Group, F(g[0].Alpha), Replicates.Cell(g.Select(t => t.ValidationAccuracy), P),
                 Replicates.Cell(g.Select(t => t.TestAccuracy), P), Replicates.Cell(g.Select(t => t.TestNll), F3), N(g[0].Epochs), N(g.Count),
@@ -51,7 +51,7 @@ public sealed class TrainReportSection : IStageReportSection
 
     private static void Curves(ReportContext context)
     {
-        var series = Replicates.Groups(context.Results.Teachers)
+        var series = Replicates.Groups(context.Results.Of<TeacherResult>())
             .Select(g => Replicates.Band(Replicates.Label(g[0].Group, ("alpha", g[0].Alpha)), g.SelectMany(t => t.TestAccuracyCurve.Points)))
             .OfType<LineSeries>().ToList();
         if (series.Count == 0) return;

@@ -1,0 +1,39 @@
+using Distill.Runs;
+using Distill.Stages.Engine;
+using Distill.Stages.Reporting;
+
+namespace Distill.Stages.Kinds.Distill;
+
+/// <summary>
+/// A distill stage's results: the train stage behind its teacher, that teacher's alpha, the temperature of its
+/// targets, and the loss's form (<see cref="Form"/>).
+/// </summary>
+public sealed record StudentResult(string Id, int? Replicate, string Group, string? Teacher, double TeacherAlpha, double Temperature, double TeacherGamma, double TestAccuracy,
+    EpochCurve TestAccuracyCurve, DistillParameters Parameters, string? Model) : IReplicated
+{
+    /// <summary>How the student learned: "kd, beta 1, student at T = 1" (the paper's form), "kd, ..., student at T, x T^2" (Hinton's), or the loss name.</summary>
+    public string Form
+    {
+        get
+        {
+            var p = Parameters;
+            if (p.Loss.Name != Losses.KdMethod.Name) return p.Loss.Name;
+            var student = p.StudentTemperature == 1 ? "student at T = 1"
+                : p.StudentTemperature == p.Temperature ? "student at T" : $"student at T = {ReportFormat.F(p.StudentTemperature)}";
+            return $"kd, beta {ReportFormat.F(p.Beta)}, {student}{(p.TSquared ? ", x T^2" : "")}";
+        }
+    }
+}
+
+/// <summary>Reads distill stages' results for reports.</summary>
+internal static class StudentResults
+{
+    public static IEnumerable<StudentResult> Read(ResultReader r, IReadOnlyList<StageInputRef> stages) =>
+        stages.Select(s =>
+            {
+                var p = DistillParameters.From(s.Definition.Parameters);
+                return new StudentResult(s.Definition.Id, r.ReplicateOf(s.Definition.Id), r.GroupOf(s.Definition.Id), r.Lineage.TrainStage(s.Definition.Id)?.Id, r.AlphaOf(s.Definition.Id), r.Lineage.Temperature(s.Definition.Id) ?? p.Temperature,
+                    ResultReader.Metric(s, MetricNames.TeacherGamma), ResultReader.Metric(s, MetricNames.TestAccuracy), EpochCurve.Of(s.Manifest, MetricNames.TestAccuracy), p, s.Definition.Model);
+            })
+            .OrderBy(s => s.TeacherAlpha).ThenBy(s => s.Temperature).ThenBy(s => s.Id, StringComparer.Ordinal);
+}

@@ -1,0 +1,21 @@
+using Distill.Analysis.Reporting;
+using Distill.Stages.Paper;
+
+namespace Distill.Stages.Reporting;
+
+/// <summary>
+/// A question a report answers across stages (the paper's four findings are one): it turns itself on when the results
+/// it needs are among the report's inputs, judges them, and writes its summary at the top of the report.
+/// </summary>
+public interface IReportStudy
+{
+    /// <summary>What the study reproduces, named in the report's opening paragraph.</summary>
+    string Reference { get; }
+
+    /// <summary>Whether the results hold what the study is about (for the paper: hard-target and label-smoothed teachers).</summary>
+    bool AppliesTo(RunResults results);
+
+    IReadOnlyList<FindingVerdict> Evaluate(RunResults results);
+
+    void WriteSummary(ReportDocument document, IReadOnlyList<FindingVerdict> verdicts);
+}

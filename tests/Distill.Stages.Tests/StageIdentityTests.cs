@@ -1,0 +1,49 @@
+using Distill.Pipelines;
+using Distill.Runs;
+using Distill.Stages.Data;
+using Distill.Stages.Engine;
+using Distill.Stages.Kinds;
+using Distill.Stages.Tests.Support;
+
+namespace Distill.Stages.Tests;
+
+/// <summary>A stage's key covers what it reads: a report comparing with an earlier run changes key when that run does.</summary>
+public sealed class StageIdentityTests : IDisposable
+{
+    private readonly TempFolder _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    private string ReportKey()
+    {
+        var result = PipelineLoader.LoadFromText("name: after\nstages:\n  report: { kind: report, compare-with: before }\n", "t.yaml", StageKindRegistry.Catalogue);
+        Assert.True(result.Succeeded, string.Join("\n", result.Errors));
+        using var data = new DataCatalog(result.Pipeline!);
+        return new StageIdentities(result.Pipeline!, data, _temp.Path).Of(result.Pipeline!.Stage("report")).Key;
+    }
+
+    private void PointEarlierRun(string stage, char key) =>
+        RunDirectory.Open(_temp.Path, "before").WritePointer(stage, StagePointer.Create(new string(key, 64), "train", "{}", "", new Dictionary<string, string>(), DateTimeOffset.UnixEpoch));
+
+    [Fact]
+    public void A_report_comparing_with_another_run_is_keyed_by_that_runs_results()
+    {
+        var missing = ReportKey();
+        PointEarlierRun("teacher", 'a');
+        var first = ReportKey();
+        Assert.Equal(first, ReportKey()); // deterministic
+        PointEarlierRun("teacher", 'b');
+        var changed = ReportKey();
+
+        Assert.NotEqual(missing, first);
+        Assert.NotEqual(first, changed);
+    }
+
+    [Fact]
+    public void A_run_name_that_is_no_pipeline_name_is_refused_at_validation()
+    {
+        var result = PipelineLoader.LoadFromText("name: after\nstages:\n  report: { kind: report, compare-with: ../elsewhere }\n", "t.yaml", StageKindRegistry.Catalogue);
+        Assert.False(result.Succeeded);
+        Assert.Contains(result.Errors, e => e.ToString().Contains("compare-with"));
+    }
+}
