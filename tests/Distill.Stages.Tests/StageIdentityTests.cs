@@ -46,4 +46,19 @@ public sealed class StageIdentityTests : IDisposable
         Assert.False(result.Succeeded);
         Assert.Contains(result.Errors, e => e.ToString().Contains("compare-with"));
     }
+
+    [Fact]
+    public void A_stage_resolved_by_its_parent_is_taken_as_given_and_a_mismatch_is_a_bug()
+    {
+        var result = PipelineLoader.LoadFromText("name: t\nstages:\n  report: { kind: report }\n", "t.yaml", StageKindRegistry.Catalogue);
+        var pipeline = result.Pipeline!;
+        using var data = new DataCatalog(pipeline);
+        var identities = new StageIdentities(pipeline, data, _temp.Path);
+        var given = StagePointer.Create(new string('c', 64), "report", "{}", "", new Dictionary<string, string>(), DateTimeOffset.UnixEpoch);
+
+        identities.Known(pipeline.Stage("report"), given);
+
+        Assert.Same(given, identities.Of(pipeline.Stage("report")));
+        Assert.Throws<InvalidOperationException>(() => identities.Known(pipeline.Stage("report"), given with { Kind = "train" }));
+    }
 }

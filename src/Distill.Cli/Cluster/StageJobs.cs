@@ -45,7 +45,7 @@ public sealed class StageJobs(IOptions<WorkerOptions> options, DevicePool device
         using var device = devices.Take();
         if (device.Name is { } gpu) logger.LogInformation("{Submission}/{Stage}: on device {Device}", submission, stageId, gpu);
         var environment = device.Name is { } name ? new Dictionary<string, string> { ["CUDA_VISIBLE_DEVICES"] = name } : null;
-        var outcome = new StageProcessLauncher(environment).Run(request, stageId, observer, stop.Token);
+        var outcome = new StageProcessLauncher(environment).Run(request, stageId, identity: null, observer, stop.Token);
         logger.LogInformation("{Submission}/{Stage}: {Status} ({Seconds:F1} s){Reason}", submission, stageId,
             outcome.Status.ToString().ToLowerInvariant(), outcome.Duration.TotalSeconds, outcome.Reason is null ? "" : " - " + outcome.Reason);
         switch (outcome.Status)

@@ -19,14 +19,15 @@ internal static class RunStageCommand
         var stage = new Option<string>("--stage") { Description = "The stage id", Required = true };
         var threads = new Option<int?>("--threads") { Description = "CPU threads (overrides the pipeline's)" };
         var parent = new Option<int?>("--parent") { Description = "Process that started this one: when it dies, checkpoint and stop" };
-        var command = new Command("run-stage", "Run one stage of a pipeline (used by `run --jobs N`)") { file, stage, RunCommand.RunsRoot, threads, parent };
+        var identity = new Option<string?>("--identity") { Description = "The stage as resolved by the parent (key, definition, inputs' keys): taken as given, not computed again" };
+        var command = new Command("run-stage", "Run one stage of a pipeline (used by `run --jobs N`)") { file, stage, RunCommand.RunsRoot, threads, parent, identity };
         command.Hidden = true;
-        command.SetAction(parse => Run(parse.GetValue(file)!, parse.GetValue(stage)!, parse.GetValue(RunCommand.RunsRoot)!, parse.GetValue(threads), parse.GetValue(parent)));
+        command.SetAction(parse => Run(parse.GetValue(file)!, parse.GetValue(stage)!, parse.GetValue(RunCommand.RunsRoot)!, parse.GetValue(threads), parse.GetValue(parent), parse.GetValue(identity)));
         return command;
     }
 
     /// <summary>The command line that runs <paramref name="stageId"/> of <paramref name="request"/>'s pipeline.</summary>
-    public static IEnumerable<string> Arguments(RunRequest request, string stageId)
+    public static IEnumerable<string> Arguments(RunRequest request, string stageId, string? identityFile)
     {
         yield return "run-stage";
         yield return Path.GetFullPath(request.PipelinePath);
@@ -38,6 +39,11 @@ internal static class RunStageCommand
         {
             yield return "--threads";
             yield return threads.ToString(CultureInfo.InvariantCulture);
+        }
+        if (identityFile is not null)
+        {
+            yield return "--identity";
+            yield return identityFile;
         }
         yield return "--parent";
         yield return Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
@@ -57,7 +63,7 @@ internal static class RunStageCommand
 
     private static readonly JsonSerializerOptions OneLine = new(RunJson.Options) { WriteIndented = false };
 
-    private static int Run(string file, string stageId, string runsRoot, int? threads, int? parent)
+    private static int Run(string file, string stageId, string runsRoot, int? threads, int? parent, string? identityFile)
     {
         using var stop = new StopSignals();
         // A parent killed outright (SIGKILL, OOM killer) cannot stop us: when we are orphaned, stop as on SIGTERM,
@@ -71,7 +77,8 @@ internal static class RunStageCommand
         try
         {
             outcome = ConsoleRunObserver.Show(observer =>
-                StageRegistry.CreateRunner().RunOneStage(new RunRequest(file, runsRoot, Threads: threads), stageId, observer, stop.Token));
+                StageRegistry.CreateRunner().RunOneStage(new RunRequest(file, runsRoot, Threads: threads), stageId,
+                    identityFile is null ? null : StagePointer.Load(identityFile), observer, stop.Token));
         }
         catch (PipelineInvalidException e)
         {

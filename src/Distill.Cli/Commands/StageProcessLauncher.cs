@@ -16,9 +16,10 @@ internal sealed class StageProcessLauncher(IReadOnlyDictionary<string, string>? 
 {
     public const string OutcomePrefix = "distill-stage-outcome: ";
 
-    public StageOutcome Run(RunRequest request, string stageId, IRunObserver observer, CancellationToken stop)
+    public StageOutcome Run(RunRequest request, string stageId, StagePointer? identity, IRunObserver observer, CancellationToken stop)
     {
         var clock = Stopwatch.StartNew();
+        using var resolved = identity is null ? null : ResolvedStageFile.Write(identity);
         var info = new ProcessStartInfo(Environment.ProcessPath!)
         {
             RedirectStandardOutput = true,
@@ -32,7 +33,7 @@ internal sealed class StageProcessLauncher(IReadOnlyDictionary<string, string>? 
         foreach (var (name, value) in environment ?? new Dictionary<string, string>()) info.Environment[name] = value;
         // Under `dotnet distill.dll` the host needs the program's path; an app host (`distill`) does not.
         if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet") info.ArgumentList.Add(Assembly.GetEntryAssembly()!.Location);
-        foreach (var argument in RunStageCommand.Arguments(request, stageId)) info.ArgumentList.Add(argument);
+        foreach (var argument in RunStageCommand.Arguments(request, stageId, resolved?.Path)) info.ArgumentList.Add(argument);
 
         StageOutcome? reported = null;
         using var child = new Process { StartInfo = info };
@@ -56,6 +57,21 @@ internal sealed class StageProcessLauncher(IReadOnlyDictionary<string, string>? 
             : new StageOutcome(stageId, "?", StageRunStatus.Failed,
                 $"its process (pid {child.Id}) ended with exit code {child.ExitCode} without reporting how the stage ended (killed, or a native crash); run again to resume it from its checkpoint",
                 clock.Elapsed);
+    }
+
+    /// <summary>The resolved stage handed to the stage process, in a temporary file removed when the process has ended.</summary>
+    private sealed class ResolvedStageFile(string path) : IDisposable
+    {
+        public string Path { get; } = path;
+
+        public static ResolvedStageFile Write(StagePointer identity)
+        {
+            var path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"distill-stage-{Guid.NewGuid():N}.json");
+            identity.Save(path);
+            return new ResolvedStageFile(path);
+        }
+
+        public void Dispose() => File.Delete(Path);
     }
 
     /// <summary>SIGTERM through kill(1): .NET's Process can only SIGKILL, which would skip the checkpoint.</summary>

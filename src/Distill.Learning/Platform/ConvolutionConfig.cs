@@ -21,8 +21,17 @@ public readonly record struct ConvolutionShape(ConvolutionConfig Config, long He
 /// <summary>Which implementation runs a convolution on the CPU.</summary>
 public enum ConvolutionKernel
 {
-    /// <summary>oneDNN (LibTorch's default for float32 on the CPU): fast, wrong for some shapes in LibTorch 2.10.</summary>
+    /// <summary>
+    /// oneDNN on NCHW tensors, LibTorch's default for float32 on the CPU: activations are reordered to and from
+    /// oneDNN's blocked layouts on every call; wrong for some shapes in LibTorch 2.10 (the "before" of the workaround).
+    /// </summary>
     OneDnn,
+
+    /// <summary>
+    /// oneDNN on channels-last strides (NCHW shape, NHWC memory): its NHWC kernels, with no activation reorders.
+    /// What the routing chooses where oneDNN is trusted.
+    /// </summary>
+    OneDnnChannelsLast,
 
     /// <summary>oneDNN on channel counts zero-padded to sizes it computes right; the padding is sliced off again.</summary>
     PaddedOneDnn,

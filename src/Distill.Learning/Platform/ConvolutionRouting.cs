@@ -11,7 +11,7 @@ public enum ConvolutionPolicy
     /// <summary>oneDNN where it is known to be right, LibTorch's native kernels elsewhere (the self-check's fallback).</summary>
     NativeWhereWrong,
 
-    /// <summary>Everything on oneDNN: LibTorch's behaviour before the workaround (for benchmarks and tests).</summary>
+    /// <summary>Everything on oneDNN with NCHW tensors: LibTorch's behaviour before the workaround (for benchmarks and tests).</summary>
     OneDnn,
 
     /// <summary>Everything on the native kernels.</summary>
@@ -68,14 +68,14 @@ public static class ConvolutionRouting
 
     public static ConvolutionKernel KernelFor(ConvolutionConfig config)
     {
-        if (!NativeAvailable) return ConvolutionKernel.OneDnn;
+        if (!NativeAvailable) return Policy == ConvolutionPolicy.OneDnn ? ConvolutionKernel.OneDnn : ConvolutionKernel.OneDnnChannelsLast;
         return Policy switch
         {
             ConvolutionPolicy.OneDnn => ConvolutionKernel.OneDnn,
             ConvolutionPolicy.Native => ConvolutionKernel.Native,
-            ConvolutionPolicy.NativeWhereWrong => TrustsOneDnn(config) ? ConvolutionKernel.OneDnn : ConvolutionKernel.Native,
+            ConvolutionPolicy.NativeWhereWrong => TrustsOneDnn(config) ? ConvolutionKernel.OneDnnChannelsLast : ConvolutionKernel.Native,
             _ => Overrides.TryGetValue(config, out var kernel) ? kernel
-                : TrustsOneDnn(config) ? ConvolutionKernel.OneDnn : ConvolutionKernel.PaddedOneDnn,
+                : TrustsOneDnn(config) ? ConvolutionKernel.OneDnnChannelsLast : ConvolutionKernel.PaddedOneDnn,
         };
     }
 

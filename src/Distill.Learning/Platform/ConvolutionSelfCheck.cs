@@ -38,7 +38,8 @@ public sealed record ConvolutionSelfCheckReport(IReadOnlyList<ConvolutionCheck> 
         {
             var kernels = new[]
                 {
-                    (ConvolutionKernel.OneDnn, "on oneDNN"),
+                    (ConvolutionKernel.OneDnnChannelsLast, "on oneDNN"),
+                    (ConvolutionKernel.OneDnn, "on oneDNN with NCHW tensors"),
                     (ConvolutionKernel.PaddedOneDnn, "on oneDNN with zero-padded channels"),
                     (ConvolutionKernel.Native, "on LibTorch's native kernels"),
                 }
@@ -164,7 +165,8 @@ public static class ConvolutionSelfCheck
 
     private static string KernelName(ConvolutionKernel kernel, ConvolutionConfig config) => kernel switch
     {
-        ConvolutionKernel.OneDnn => "oneDNN",
+        ConvolutionKernel.OneDnnChannelsLast => "oneDNN (channels-last)",
+        ConvolutionKernel.OneDnn => "oneDNN (NCHW)",
         ConvolutionKernel.PaddedOneDnn => $"oneDNN padded to {ConvolutionRouting.PaddedChannels(config).In}->{ConvolutionRouting.PaddedChannels(config).Out} channels",
         _ => "LibTorch's native kernels",
     };

@@ -15,19 +15,36 @@ public static class RoutedConvolution
         return Apply(input, weight, bias, config, ConvolutionRouting.KernelFor(config));
     }
 
-    /// <summary>The same convolution on a kernel of the caller's choice (the self-check compares them).</summary>
+    /// <summary>
+    /// The same convolution on a kernel of the caller's choice (the self-check compares them). Each kernel runs
+    /// on one memory layout whatever the caller's tensors are, so the self-check, which passes NCHW tensors
+    /// through here, measures exactly what a model runs: <see cref="ConvolutionKernel.OneDnnChannelsLast"/> and
+    /// the padded kernel on channels-last strides (NCHW shape, NHWC memory), for which LibTorch calls oneDNN's
+    /// NHWC convolutions without reordering activations to and from its blocked layout on every call (their
+    /// outputs, hence the activations of the layers after them, stay channels-last);
+    /// <see cref="ConvolutionKernel.OneDnn"/> and the native kernels on contiguous NCHW.
+    /// </summary>
     public static Tensor Apply(Tensor input, Tensor weight, Tensor? bias, ConvolutionConfig config, ConvolutionKernel kernel)
     {
         long[] stride = [config.Stride, config.Stride], padding = [config.Padding, config.Padding];
         switch (kernel)
         {
             case ConvolutionKernel.OneDnn:
-                return nn.functional.conv2d(input, weight, bias, stride, padding);
+            {
+                using var nchw = input.is_contiguous() ? null : input.contiguous();
+                return nn.functional.conv2d(nchw ?? input, weight, bias, stride, padding);
+            }
+            case ConvolutionKernel.OneDnnChannelsLast:
+            {
+                using var nhwc = ChannelsLast(input);
+                return nn.functional.conv2d(nhwc ?? input, weight, bias, stride, padding);
+            }
             case ConvolutionKernel.PaddedOneDnn:
             {
                 // Zero channels change no sum; autograd slices their gradients off again.
                 var (inChannels, outChannels) = ConvolutionRouting.PaddedChannels(config);
-                using var paddedInput = nn.functional.pad(input, [0, 0, 0, 0, 0, inChannels - config.InChannels]);
+                using var nhwc = ChannelsLast(input);
+                using var paddedInput = ChannelsLastOrSelf(nn.functional.pad(nhwc ?? input, [0, 0, 0, 0, 0, inChannels - config.InChannels]));
                 using var paddedWeight = nn.functional.pad(weight, [0, 0, 0, 0, 0, inChannels - config.InChannels, 0, outChannels - config.OutChannels]);
                 using var paddedOutput = nn.functional.conv2d(paddedInput, paddedWeight, null, stride, padding);
                 var output = paddedOutput.narrow(1, 0, config.OutChannels);
@@ -35,10 +52,42 @@ public static class RoutedConvolution
             }
             default:
             {
-                var output = NativeConvolution.Apply(input, weight, config.Stride, config.Padding);
+                using var nchw = input.is_contiguous() ? null : input.contiguous();
+                var output = NativeConvolution.Apply(nchw ?? input, weight, config.Stride, config.Padding);
                 return bias is null ? output : AddBias(output, bias);
             }
         }
+    }
+
+    /// <summary>True when a 4-D tensor has channels-last strides (dimensions of size 1 may have any stride).</summary>
+    public static bool IsChannelsLast(Tensor t)
+    {
+        if (t.dim() != 4) return false;
+        long[] shape = t.shape, strides = t.stride();
+        long expected = 1;
+        foreach (int d in (int[])[1, 3, 2, 0])
+        {
+            if (shape[d] != 1 && strides[d] != expected) return false;
+            expected *= shape[d];
+        }
+        return true;
+    }
+
+    /// <summary>A channels-last copy of the tensor, or null when it already is channels-last.</summary>
+    private static Tensor? ChannelsLast(Tensor t)
+    {
+        if (IsChannelsLast(t)) return null;
+        using var nhwc = t.permute(0, 2, 3, 1);
+        using var packed = nhwc.contiguous();
+        return packed.permute(0, 3, 1, 2);
+    }
+
+    private static Tensor ChannelsLastOrSelf(Tensor t)
+    {
+        var copy = ChannelsLast(t);
+        if (copy is null) return t;
+        t.Dispose();
+        return copy;
     }
 
     private static Tensor AddBias(Tensor output, Tensor bias)

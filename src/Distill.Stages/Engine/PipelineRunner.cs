@@ -70,7 +70,7 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors, IStage
         StageBackend backend = request.Jobs > 1
             ? (stage, token) => Reuse(stage, identities, run) is { } reused
                 ? Task.FromResult(reused)
-                : Task.Run(() => launcher!.Run(request, stage.Id, observer, token))
+                : Task.Run(() => launcher!.Run(request, stage.Id, identities.Of(stage), observer, token))
             : (stage, token) => Task.FromResult(RunStage(pipeline, stage, run, data, device, identities, observer, token));
         var outcomes = DagRunner.Run(new DagSchedule(pipeline.Stages), backend, request.Jobs, observer, stop);
         return new RunSummary(pipeline.Name, run.RootPath, outcomes);
@@ -98,7 +98,7 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors, IStage
     /// Runs one stage of the pipeline in this process, for a parallel run that started the process and holds the run's
     /// lock. The stages it reads from must have completed; otherwise it is reported blocked.
     /// </summary>
-    public StageOutcome RunOneStage(RunRequest request, string stageId, IRunObserver observer, CancellationToken stop)
+    public StageOutcome RunOneStage(RunRequest request, string stageId, StagePointer? identity, IRunObserver observer, CancellationToken stop)
     {
         var pipeline = request.Loaded ?? Load(request.PipelinePath);
         var target = pipeline.Stages.FirstOrDefault(s => s.Id == stageId)
@@ -110,7 +110,10 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors, IStage
         using var storeUse = run.Store.Use();
         using var data = new DataCatalog(pipeline);
         var identities = new StageIdentities(pipeline, data, request.RunsRoot);
-        var missing = target.Dependencies.FirstOrDefault(d => run.Store.Entry(identities.Of(pipeline.Stage(d)).Key).ReadManifest() is not { Status: StageStatus.Completed });
+        // Resolved by the process that started this one: its key and its inputs' keys are taken as given.
+        if (identity is not null) identities.Known(target, identity);
+        var inputKeys = identities.Of(target).InputKeys;
+        var missing = target.Dependencies.FirstOrDefault(d => run.Store.Entry(inputKeys[d]).ReadManifest() is not { Status: StageStatus.Completed });
         if (missing is not null)
             return new StageOutcome(stageId, target.Kind, StageRunStatus.Blocked, $"input stage '{missing}' has not completed", TimeSpan.Zero);
         return RunStage(pipeline, target, run, data, device, identities, observer, stop);

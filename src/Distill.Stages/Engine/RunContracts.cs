@@ -16,8 +16,12 @@ public sealed record RunRequest(string PipelinePath, string RunsRoot, PipelineDe
 /// </summary>
 public interface IStageLauncher
 {
-    /// <summary>Runs the stage to its end (or until <paramref name="stop"/>, which must checkpoint and stop it) and says how it ended.</summary>
-    StageOutcome Run(RunRequest request, string stageId, IRunObserver observer, CancellationToken stop);
+    /// <summary>
+    /// Runs the stage to its end (or until <paramref name="stop"/>, which must checkpoint and stop it) and says how it ended.
+    /// <paramref name="identity"/> is the stage resolved by the caller (its key, definition and inputs' keys), so the stage
+    /// process need not identify the pipeline again; null lets it work them out itself.
+    /// </summary>
+    StageOutcome Run(RunRequest request, string stageId, StagePointer? identity, IRunObserver observer, CancellationToken stop);
 }
 
 /// <summary>How one stage ended in one run of the engine.</summary>

@@ -14,6 +14,14 @@ public sealed class StageIdentities(PipelineDefinition pipeline, DataCatalog dat
 {
     private readonly Dictionary<string, StagePointer> _known = [];
 
+    /// <summary>Takes a stage's identity as resolved elsewhere (the parent of a stage process), instead of computing it.</summary>
+    public void Known(StageDefinition stage, StagePointer identity)
+    {
+        if (identity.Kind != stage.Kind || !stage.Dependencies.All(identity.InputKeys.ContainsKey))
+            throw new InvalidOperationException($"the identity given for stage '{stage.Id}' is of another stage (kind {identity.Kind}, inputs {string.Join(", ", identity.InputKeys.Keys)})");
+        _known[stage.Id] = identity;
+    }
+
     public StagePointer Of(StageDefinition stage)
     {
         if (_known.TryGetValue(stage.Id, out var known)) return known;
