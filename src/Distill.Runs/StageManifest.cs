@@ -46,8 +46,11 @@ public sealed record StageManifest(
     string? Pipeline = null,
     string? Worker = null)
 {
-    /// <summary>Who runs stages in this process: DISTILL_WORKER (a postgres-engine worker sets it for its stage processes), else host:pid.</summary>
-    public static string CurrentWorker => Environment.GetEnvironmentVariable("DISTILL_WORKER") is { Length: > 0 } name
+    /// <summary>The variable a postgres-engine worker sets for its stage processes, naming itself (host:pid).</summary>
+    public const string WorkerVariable = "DISTILL_WORKER";
+
+    /// <summary>Who runs stages in this process: <see cref="WorkerVariable"/> when a worker started it, else host:pid.</summary>
+    public static string CurrentWorker => Environment.GetEnvironmentVariable(WorkerVariable) is { Length: > 0 } name
         ? name : $"{Environment.MachineName}:{Environment.ProcessId}";
 
     /// <summary>Version of this manifest layout; readers refuse newer versions.</summary>

@@ -44,7 +44,9 @@ public sealed class StageJobs(IOptions<WorkerOptions> options, DevicePool device
             null, CancelPoll, CancelPoll);
         using var device = devices.Take();
         if (device.Name is { } gpu) logger.LogInformation("{Submission}/{Stage}: on device {Device}", submission, stageId, gpu);
-        var environment = device.Name is { } name ? new Dictionary<string, string> { ["CUDA_VISIBLE_DEVICES"] = name } : null;
+        // The stage process records this worker in its manifests (and the dashboard shows it), not its own pid.
+        var environment = new Dictionary<string, string> { [StageManifest.WorkerVariable] = $"{Environment.MachineName}:{Environment.ProcessId}" };
+        if (device.Name is { } name) environment["CUDA_VISIBLE_DEVICES"] = name;
         var outcome = new StageProcessLauncher(environment).Run(request, stageId, identity: null, observer, stop.Token);
         logger.LogInformation("{Submission}/{Stage}: {Status} ({Seconds:F1} s){Reason}", submission, stageId,
             outcome.Status.ToString().ToLowerInvariant(), outcome.Duration.TotalSeconds, outcome.Reason is null ? "" : " - " + outcome.Reason);

@@ -17,7 +17,7 @@ internal static class CancelCommand
         var command = new Command("cancel", "Cancel a queued or running pipeline of a worker") { run, root, engine, connection };
         command.SetAction(parse =>
         {
-            if (parse.GetValue(engine) == "postgres")
+            if (parse.GetValue(engine) == WorkerEngines.Postgres)
                 return CancelInCluster(parse.GetValue(run)!, parse.GetValue(root)!, ClusterConnection.Resolve(parse.GetValue(connection)));
             var layout = new QueueLayout(parse.GetValue(root)!);
             var name = parse.GetValue(run)!;

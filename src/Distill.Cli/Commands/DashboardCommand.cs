@@ -1,3 +1,4 @@
+using Distill.Cli.Worker;
 using System.CommandLine;
 using Distill.Cli.Cluster;
 using Microsoft.AspNetCore.Builder;
@@ -18,7 +19,7 @@ internal static class DashboardCommand
         command.SetAction(parse =>
         {
             var cs = ClusterConnection.Resolve(parse.GetValue(connection));
-            if (parse.GetValue(engine) != "postgres" || string.IsNullOrWhiteSpace(cs))
+            if (parse.GetValue(engine) != WorkerEngines.Postgres || string.IsNullOrWhiteSpace(cs))
             {
                 Console.Error.WriteLine("error: the dashboard serves the postgres engine: pass --engine postgres --connection \"Host=...;Database=...\"");
                 return 2;

@@ -24,7 +24,7 @@ internal static class StatusCommand
         command.SetAction(parse =>
         {
             var code = Run(parse.GetValue(run), new QueueLayout(parse.GetValue(root)!), parse.GetValue(runs), AnsiConsole.Console);
-            if (code != 0 || parse.GetValue(engine) != "postgres") return code;
+            if (code != 0 || parse.GetValue(engine) != WorkerEngines.Postgres) return code;
             var cs = ClusterConnection.Resolve(parse.GetValue(connection));
             if (string.IsNullOrWhiteSpace(cs))
             {

@@ -17,7 +17,7 @@ internal static class SubmitCommand
         var command = new Command("submit", "Validate a pipeline and queue it for a worker") { file, root, engine, connection };
         command.SetAction(parse =>
         {
-            if (parse.GetValue(engine) == "postgres")
+            if (parse.GetValue(engine) == WorkerEngines.Postgres)
                 return ClusterSubmitter.Submit(parse.GetValue(file)!, parse.GetValue(root)!,
                     ClusterConnection.Resolve(parse.GetValue(connection)), Console.Out);
             var layout = new QueueLayout(parse.GetValue(root)!);

@@ -45,7 +45,7 @@ internal static class WorkerCommand
     public static Option<string?> EngineOption()
     {
         var engine = new Option<string?>("--engine") { Description = "files (the embedded queue under --root) or postgres (Hangfire on PostgreSQL; config key Engine)" };
-        engine.AcceptOnlyFromAmong("files", "postgres");
+        engine.AcceptOnlyFromAmong(WorkerEngines.All);
         return engine;
     }
 
@@ -74,7 +74,7 @@ internal static class WorkerCommand
         }
 
         using var host = WorkerHost.Build(configuration, options);
-        if (options.Engine == "postgres")
+        if (options.Engine == WorkerEngines.Postgres)
         {
             host.Run(); // Hangfire's server: on SIGTERM, running stages checkpoint and their jobs go back to the queue
             return 0;

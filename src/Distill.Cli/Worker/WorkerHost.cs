@@ -51,12 +51,12 @@ internal static class WorkerHost
                 o.TimestampFormat = "HH:mm:ss ";
             });
 
-        builder.Services.Configure<WorkerOptions>(builder.Configuration);
+        // Bound once, from the host's configuration; checked again when the host starts.
+        builder.Services.AddOptions<WorkerOptions>().Bind(builder.Configuration).ValidateOnStart();
+        builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<WorkerOptions>, WorkerOptionsValidation>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout);
-        if (options.Engine == "postgres")
+        if (options.Engine == WorkerEngines.Postgres)
         {
-            // Stage processes inherit it, so manifests (and the dashboard) name the worker, not the stage process.
-            Environment.SetEnvironmentVariable("DISTILL_WORKER", $"{Environment.MachineName}:{Environment.ProcessId}");
             var storage = ClusterStorage.Create(options.Connection!);
             builder.Services.AddHangfire(c => ClusterStorage.Configure(c, storage));
             builder.Services.AddHangfireServer(o =>

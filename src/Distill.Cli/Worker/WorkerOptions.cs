@@ -14,7 +14,7 @@ public sealed class WorkerOptions
     /// <c>files</c>: the embedded queue of pipeline files under Root, one pipeline at a time, no server needed.
     /// <c>postgres</c>: stage jobs in Hangfire on PostgreSQL (<see cref="Connection"/>), shared by any number of workers.
     /// </summary>
-    public string Engine { get; set; } = "files";
+    public string Engine { get; set; } = WorkerEngines.Files;
 
     /// <summary>The PostgreSQL connection string of the postgres engine ("Host=...;Port=...;Username=...;Database=...").</summary>
     public string? Connection { get; set; }
@@ -60,8 +60,8 @@ public sealed class WorkerOptions
         if (LockedRetryDelay < TimeSpan.Zero) errors.Add($"LockedRetryDelay must not be negative (got {LockedRetryDelay})");
         if (StepLogInterval < TimeSpan.Zero) errors.Add($"StepLogInterval must not be negative (got {StepLogInterval})");
         if (LogFormat is not ("console" or "json")) errors.Add($"LogFormat must be 'console' or 'json' (got '{LogFormat}')");
-        if (Engine is not ("files" or "postgres")) errors.Add($"Engine must be 'files' or 'postgres' (got '{Engine}')");
-        if (Engine == "postgres" && string.IsNullOrWhiteSpace(Connection)) errors.Add("the postgres engine needs Connection: pass --connection \"Host=...;Database=...\" (or set DISTILL_CONNECTION)");
+        if (!WorkerEngines.All.Contains(Engine)) errors.Add($"Engine must be {string.Join(" or ", WorkerEngines.All.Select(e => $"'{e}'"))} (got '{Engine}')");
+        if (Engine == WorkerEngines.Postgres && string.IsNullOrWhiteSpace(Connection)) errors.Add("the postgres engine needs Connection: pass --connection \"Host=...;Database=...\" (or set DISTILL_CONNECTION)");
         if (Slots < 1) errors.Add($"Slots must be at least 1 (got {Slots})");
         if (DeviceList.Any(d => !d.All(char.IsAsciiDigit))) errors.Add($"Devices must be GPU indices separated by commas, e.g. 0,1 (got '{Devices}')");
         if (DeviceList.Distinct().Count() != DeviceList.Count) errors.Add($"Devices lists a GPU twice ('{Devices}')");
