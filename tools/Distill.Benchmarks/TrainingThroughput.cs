@@ -12,52 +12,65 @@ namespace Distill.Benchmarks;
 /// </summary>
 internal static class TrainingThroughput
 {
+    /// <summary>The two networks of the paper, as the training and versus-pytorch suites build them.</summary>
+    public static readonly (string Name, Func<ClassifierNet> Create)[] Models =
+    [
+        ("resnet56", () => new CifarResNet(56, 3, 10)),
+        ("alexnet", () => new AlexNetCifar(3, 32, 32, 10)),
+    ];
+
     public static void Run(BenchmarkOptions options)
     {
         if (options.Threads > 0) set_num_threads(options.Threads);
         Console.WriteLine($"training step, batch {options.BatchSize}, 32x32x3, {get_num_threads()} threads, median of {options.Steps} steps after {options.Warmup} warm-up steps");
         Console.WriteLine($"{"model",-10} {"params",10} {"images/s",10} {"ms/step",9} {"min-max ms",14} {"peak MiB",9}");
-        foreach (var (name, factory) in new (string, Func<ClassifierNet>)[]
-                 {
-                     ("resnet56", () => new CifarResNet(56, 3, 10)),
-                     ("alexnet", () => new AlexNetCifar(3, 32, 32, 10)),
-                 })
+        foreach (var (name, factory) in Models)
         {
-            manual_seed(0);
-            using var model = factory();
-            using var optimizer = optim.SGD(model.parameters(), 0.1, 0.9, 0, 5e-4, true);
-            using var inputs = randn(options.BatchSize, 3, 32, 32);
-            using var labels = randint(0, 10, [options.BatchSize]);
-            model.train();
             PeakMemory.ResetPeak();
-            var times = new List<double>();
-            var phases = new List<double[]>();
-            for (int i = 0; i < options.Warmup + options.Steps; i++)
-            {
-                var watch = Stopwatch.StartNew();
-                var phase = new double[4];
-                using (NewDisposeScope())
-                {
-                    optimizer.zero_grad();
-                    var logits = model.forward(inputs);
-                    phase[0] = watch.Elapsed.TotalMilliseconds;
-                    var loss = LabelSmoothing.CrossEntropy(logits, labels, 0.1);
-                    phase[1] = watch.Elapsed.TotalMilliseconds;
-                    loss.backward();
-                    phase[2] = watch.Elapsed.TotalMilliseconds;
-                    optimizer.step();
-                }
-                phase[3] = watch.Elapsed.TotalMilliseconds;
-                if (i >= options.Warmup)
-                {
-                    times.Add(phase[3]);
-                    phases.Add(phase);
-                }
-            }
+            var (parameters, steps) = Measure(factory, options);
+            var times = steps.Select(s => s.Total).ToList();
             double median = Stats.Median(times);
-            Console.WriteLine($"{name,-10} {model.ParameterCount(),10:N0} {options.BatchSize / (median / 1000),10:F0} {median,9:F1} {times.Min(),6:F0}-{times.Max(),-7:F0} {PeakMemory.PeakMiB(),9:F0}");
-            double Part(int k) => Stats.Median(phases.Select(p => p[k] - (k == 0 ? 0 : p[k - 1])).ToList());
-            Console.WriteLine($"{"",-10} median ms: forward {Part(0):F1}, loss {Part(1):F1}, backward {Part(2):F1}, optimizer {Part(3):F1}");
+            Console.WriteLine($"{name,-10} {parameters,10:N0} {options.BatchSize / (median / 1000),10:F0} {median,9:F1} {times.Min(),6:F0}-{times.Max(),-7:F0} {PeakMemory.PeakMiB(),9:F0}");
+            Console.WriteLine($"{"",-10} median ms: forward {Stats.Median(steps.Select(s => s.Forward).ToList()):F1}, loss {Stats.Median(steps.Select(s => s.Loss).ToList()):F1}, " +
+                              $"backward {Stats.Median(steps.Select(s => s.Backward).ToList()):F1}, optimizer {Stats.Median(steps.Select(s => s.Optimizer).ToList()):F1}");
         }
+    }
+
+    /// <summary>One timed step's phases, in milliseconds.</summary>
+    public sealed record StepTime(double Forward, double Loss, double Backward, double Optimizer)
+    {
+        public double Total => Forward + Loss + Backward + Optimizer;
+    }
+
+    /// <summary>Builds the model (seed 0), takes the warm-up steps, then times the rest one by one.</summary>
+    public static (long Parameters, List<StepTime> Steps) Measure(Func<ClassifierNet> factory, BenchmarkOptions options)
+    {
+        manual_seed(0);
+        using var model = factory();
+        using var optimizer = optim.SGD(model.parameters(), 0.1, 0.9, 0, 5e-4, true);
+        using var inputs = randn(options.BatchSize, 3, 32, 32);
+        using var labels = randint(0, 10, [options.BatchSize]);
+        model.train();
+        var steps = new List<StepTime>();
+        for (int i = 0; i < options.Warmup + options.Steps; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            double forward, loss, backward;
+            using (NewDisposeScope())
+            {
+                optimizer.zero_grad();
+                var logits = model.forward(inputs);
+                forward = watch.Elapsed.TotalMilliseconds;
+                var value = LabelSmoothing.CrossEntropy(logits, labels, 0.1);
+                loss = watch.Elapsed.TotalMilliseconds;
+                value.backward();
+                backward = watch.Elapsed.TotalMilliseconds;
+                optimizer.step();
+            }
+            double end = watch.Elapsed.TotalMilliseconds;
+            if (i >= options.Warmup)
+                steps.Add(new StepTime(forward, loss - forward, backward - loss, end - backward));
+        }
+        return (model.ParameterCount(), steps);
     }
 }
