@@ -56,7 +56,7 @@ internal static class KernelComparison
             }
             ConvolutionRouting.Policy = ConvolutionPolicy.Auto;
             var shapes = ConvolutionSelfCheck.ShapesOf(model, 3, 32, 32);
-            int routed = shapes.Count(s => ConvolutionRouting.KernelFor(s.Config) != ConvolutionKernel.OneDnn);
+            int routed = shapes.Count(s => ConvolutionRouting.KernelFor(s.Config) is not (ConvolutionKernel.OneDnn or ConvolutionKernel.OneDnnChannelsLast));
             double Rate(List<double> times) => options.BatchSize / (Stats.Median(times) / 1000);
             Console.WriteLine($"{name,-14} {Rate(before),13:F0} {Rate(after),12:F0} {Rate(after) / Rate(before),13:F2} {Rate(fallback),22:F0} " +
                               $"{routed + " of " + shapes.Count,13} {Stats.Median(check),14:F2}");
