@@ -19,7 +19,8 @@ namespace Distill.Stages.Engine;
 public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors, IStageLauncher? launcher = null) : IPipelineRunner
 {
     /// <summary>Bumped when stage outputs change meaning, so old results are never reused.</summary>
-    public const int FormatVersion = 3;
+    // 4: convolutions on channels-last strides give other bits than 3, so no result or checkpoint of 3 is reused or resumed.
+    public const int FormatVersion = 4;
 
     public const string PipelineCopyName = "pipeline.yaml";
 
