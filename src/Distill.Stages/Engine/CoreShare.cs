@@ -12,4 +12,8 @@ public static class CoreShare
     /// </summary>
     public static int? ThreadsPerStage(PipelineDefinition pipeline, int slots) =>
         slots > 1 && pipeline.Threads == 0 ? Math.Max(1, TorchRuntime.EffectiveThreads(0) / slots) : null;
+
+    /// <summary>The request with its thread count set for its jobs, unless it sets one itself.</summary>
+    public static RunRequest For(RunRequest request, PipelineDefinition pipeline) =>
+        request with { Threads = request.Threads ?? ThreadsPerStage(pipeline, request.Jobs) };
 }

@@ -44,8 +44,6 @@ public sealed class DagSchedule(IReadOnlyList<StageDefinition> stages)
     /// <summary>Every stage has ended (completed, up to date, failed, blocked or cancelled).</summary>
     public bool Finished => _ended.Count == stages.Count;
 
-    public bool HasRunning => _started.Any(id => !_ended.ContainsKey(id));
-
     /// <summary>A back end started the stage.</summary>
     public void Started(string stageId) => _started.Add(stageId);
 

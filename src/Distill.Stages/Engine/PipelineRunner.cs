@@ -50,7 +50,7 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors, IStage
     {
         var pipeline = request.Loaded ?? Load(request.PipelinePath);
         if (request.Jobs > 1 && launcher is null) throw new InvalidOperationException("this runner cannot start stage processes (no launcher)");
-        request = request with { Threads = request.Threads ?? CoreShare.ThreadsPerStage(pipeline, request.Jobs) };
+        request = CoreShare.For(request, pipeline);
         var missing = pipeline.Stages.Select(s => s.Kind).Distinct().Where(k => !_executors.ContainsKey(k)).ToList();
         if (missing.Count > 0)
             throw new PipelineInvalidException([$"{request.PipelinePath}:1:1: stage kind(s) {string.Join(", ", missing)} are not available in this build"]);
@@ -152,7 +152,7 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors, IStage
         var pipeline = request.Loaded ?? Load(request.PipelinePath);
         var missingData = DataPreflight.Problems(pipeline);
         if (missingData.Count > 0) throw new PipelineInvalidException(missingData);
-        (pipeline, _) = ResolveCompute(pipeline, request with { Threads = request.Threads ?? CoreShare.ThreadsPerStage(pipeline, request.Jobs) });
+        (pipeline, _) = ResolveCompute(pipeline, CoreShare.For(request, pipeline));
         var run = RunDirectory.Locate(request.RunsRoot, pipeline.Name);
         var estimator = new DurationEstimator(run.Store);
         using var data = new DataCatalog(pipeline);

@@ -27,7 +27,7 @@ public sealed class StageIdentities(PipelineDefinition pipeline, DataCatalog dat
         if (_known.TryGetValue(stage.Id, out var known)) return known;
         string fingerprint = stage.Dataset is null ? "" : data.Get(stage.Dataset).Fingerprint;
         if (ExternalFiles.Fingerprint(pipeline, stage) is { Length: > 0 } imported) fingerprint += "\n" + imported;
-        if (StageKindRegistry.Kinds.FirstOrDefault(k => k.Spec.Name == stage.Kind)?.ReadsBeyondInputs(stage, runsRoot) is { Length: > 0 } beyond)
+        if ((pipeline.Catalogue.Kind(stage.Kind) as StageKind)?.ReadsBeyondInputs(stage, runsRoot) is { Length: > 0 } beyond)
             fingerprint += "\n" + beyond;
         var definition = stage.CanonicalJson(pipeline);
         var inputKeys = stage.Dependencies.ToDictionary(d => d, d => Of(pipeline.Stage(d)).Key);

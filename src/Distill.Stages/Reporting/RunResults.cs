@@ -34,17 +34,24 @@ public interface IReplicated
 public sealed class RunResults
 {
     private readonly Dictionary<Type, List<object>> _byType;
+    private readonly Dictionary<Type, object> _typed = [];
 
     private RunResults(Dictionary<Type, List<object>> byType) => _byType = byType;
 
-    /// <summary>Every result of one record type, in the order its kind gave them.</summary>
-    public IReadOnlyList<T> Of<T>() => _byType.TryGetValue(typeof(T), out var list) ? list.Cast<T>().ToList() : [];
+    /// <summary>Every result of one record type, in the order its kind gave them (typed once, then reused).</summary>
+    public IReadOnlyList<T> Of<T>()
+    {
+        if (_typed.TryGetValue(typeof(T), out var typed)) return (IReadOnlyList<T>)typed;
+        IReadOnlyList<T> list = _byType.TryGetValue(typeof(T), out var results) ? results.Cast<T>().ToList() : [];
+        _typed[typeof(T)] = list;
+        return list;
+    }
 
     public static RunResults Read(PipelineDefinition pipeline, IReadOnlyList<StageInputRef> stages, IEnumerable<Kinds.StageKind>? kinds = null)
     {
         var reader = new ResultReader(pipeline);
         var byType = new Dictionary<Type, List<object>>();
-        foreach (var kind in kinds ?? Kinds.StageKindRegistry.Kinds)
+        foreach (var kind in kinds ?? pipeline.Catalogue.Kinds.OfType<Kinds.StageKind>())
         {
             var ofKind = stages.Where(s => s.Definition.Kind == kind.Spec.Name).ToList();
             if (ofKind.Count == 0) continue;
