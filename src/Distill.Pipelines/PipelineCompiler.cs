@@ -23,7 +23,7 @@ internal sealed class PipelineCompiler(ErrorSink errors, string sourcePath, Stag
         var extensions = map.Entries.Where(e => e.Key.Value.StartsWith(PipelineKeys.ExtensionPrefix, StringComparison.Ordinal)).Select(e => e.Key.Value);
         var top = binder.Bind(map, PipelineKeys.Scalars, "the pipeline", Sections.Concat(extensions).ToHashSet(), Position.Start);
 
-        var reader = new DefinitionReader(errors, Path.GetDirectoryName(Path.GetFullPath(sourcePath)) ?? ".");
+        var reader = new DefinitionReader(errors, catalogue, Path.GetDirectoryName(Path.GetFullPath(sourcePath)) ?? ".");
         var datasets = reader.ReadDatasets(map.Find("datasets"));
         var models = reader.ReadModels(map.Find("models"));
 

@@ -8,6 +8,7 @@ using Distill.Runs;
 using Distill.Stages.Data;
 using Distill.Stages.Distillation;
 using Distill.Stages.Engine;
+using Distill.Stages.Models;
 using Distill.Stages.Training;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
@@ -41,7 +42,7 @@ public sealed class LogitCacheTests(ITestOutputHelper output) : IDisposable
         var pipeline = PipelineRunner.Load(Pipeline);
         using var catalog = new DataCatalog(pipeline);
         var data = catalog.Get("fmnist").Prepared;
-        var spec = StageOptions.Model(pipeline.Models["tiny-resnet"]);
+        var spec = ModelSpec.Of(pipeline, "tiny-resnet");
         using var teacherModel = spec.Create(1, 28, 28, 10);
         ModelWeights.Load(teacherModel, RunResults.Output(RunDir, "teacher", Outputs.Weights));
 

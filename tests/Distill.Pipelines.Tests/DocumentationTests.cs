@@ -21,8 +21,8 @@ public class DocumentationTests
         Add("pipeline", PipelineKeys.Scalars);
         Add("stage", StageKindRegistry.Catalogue.CommonKeys.Concat(Distill.Pipelines.Catalogue.StageReferenceKeys.All));
         foreach (var k in StageKindRegistry.Catalogue.All) Add(k.Name, k.Parameters);
-        foreach (var k in DatasetKinds.All) Add(k.Name, k.Parameters);
-        foreach (var a in Architectures.All) Add(a.Name, a.Parameters);
+        foreach (var k in StageKindRegistry.Catalogue.Datasets) Add(k.Name, k.Parameters);
+        foreach (var a in StageKindRegistry.Catalogue.Architectures) Add(a.Name, a.Parameters);
         return data;
     }
 
@@ -36,7 +36,7 @@ public class DocumentationTests
     [Fact]
     public void Readme_names_every_stage_kind_dataset_kind_and_architecture()
     {
-        foreach (var name in StageKindRegistry.Catalogue.All.Select(k => k.Name).Concat(DatasetKinds.All.Select(k => k.Name)).Concat(Architectures.All.Select(a => a.Name)))
+        foreach (var name in StageKindRegistry.Catalogue.All.Select(k => k.Name).Concat(StageKindRegistry.Catalogue.Datasets.Select(k => k.Name)).Concat(StageKindRegistry.Catalogue.Architectures.Select(a => a.Name)))
             Assert.Contains($"`{name}`", Readme);
     }
 }

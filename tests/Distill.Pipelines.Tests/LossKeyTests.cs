@@ -1,3 +1,5 @@
+using Distill.Pipelines.Catalogue;
+
 namespace Distill.Pipelines.Tests;
 
 /// <summary>The distill stage's `loss` key: a name, or a map of the name and that loss's own keys.</summary>
@@ -68,10 +70,10 @@ public sealed class LossKeyTests
         var omitted = TestPipelines.Load(Pipeline(""));
         var hinton = TestPipelines.Load(Pipeline("    student-temperature: 4\n    t-squared: true"));
 
-        var p = Distill.Stages.Kinds.Distill.DistillParameters.From(omitted.Stage("student").Parameters);
+        var p = ParameterRecords.Read<Distill.Stages.Kinds.Distill.DistillParameters>(omitted.Stage("student").Parameters);
         Assert.Equal((4.0, 1.0), (p.Temperature, p.StudentTemperature));
         // In the key even at its default: students trained before it existed were read at T, so their results must not be reused.
         Assert.Contains("\"student-temperature\":1", omitted.Stage("student").CanonicalJson(omitted));
-        Assert.Equal(4.0, Distill.Stages.Kinds.Distill.DistillParameters.From(hinton.Stage("student").Parameters).StudentTemperature);
+        Assert.Equal(4.0, ParameterRecords.Read<Distill.Stages.Kinds.Distill.DistillParameters>(hinton.Stage("student").Parameters).StudentTemperature);
     }
 }

@@ -55,9 +55,9 @@ public class SchemaTests
         using var doc = JsonDocument.Parse(PipelineSchema.ToJson(StageKindRegistry.Catalogue));
         var defs = doc.RootElement.GetProperty("$defs");
 
-        Assert.Equal(DatasetKinds.All.Select(k => k.Name),
+        Assert.Equal(StageKindRegistry.Catalogue.Datasets.Select(k => k.Name),
             defs.GetProperty("dataset").GetProperty("properties").GetProperty("kind").GetProperty("enum").EnumerateArray().Select(e => e.GetString()));
-        Assert.Equal(Architectures.All.Select(k => k.Name),
+        Assert.Equal(StageKindRegistry.Catalogue.Architectures.Select(k => k.Name),
             defs.GetProperty("model").GetProperty("properties").GetProperty("architecture").GetProperty("enum").EnumerateArray().Select(e => e.GetString()));
         foreach (var key in PipelineKeys.Scalars.Select(k => k.Name).Concat(PipelineKeys.Sections.Select(s => s.Name)))
             Assert.True(doc.RootElement.GetProperty("properties").TryGetProperty(key, out _), $"schema lacks top-level '{key}'");

@@ -1,11 +1,15 @@
 using Distill.Pipelines.Catalogue;
+using Distill.Stages.Datasets;
+using Distill.Stages.Kinds.CacheLogits;
 using Distill.Stages.Kinds.Calibrate;
 using Distill.Stages.Kinds.Distill;
-using Distill.Stages.Kinds.Train;
-using Distill.Stages.Kinds.CacheLogits;
+using Distill.Stages.Kinds.Distill.Losses;
+using Distill.Stages.Kinds.ImportLogits;
 using Distill.Stages.Kinds.Project;
 using Distill.Stages.Kinds.Report;
-using Distill.Stages.Kinds.ImportLogits;
+using Distill.Stages.Kinds.Shared;
+using Distill.Stages.Kinds.Train;
+using Distill.Stages.Models;
 
 namespace Distill.Pipelines.Tests;
 
@@ -23,29 +27,51 @@ public sealed class StageParametersTests
     [Fact]
     public void Train_parameters_carry_the_training_keys_and_the_probe()
     {
-        var p = TrainParameters.From(Pipeline.Stage("teacher").Parameters);
+        var p = ParameterRecords.Read<TrainParameters>(Pipeline.Stage("teacher").Parameters);
 
-        Assert.Equal((0.1, 0.05, 128, "multistep", 5), (p.Alpha, p.Training.LearningRate, p.Training.BatchSize, p.Training.Schedule, p.Training.Epochs));
-        Assert.True(p.Training.TensorBoard);
-        Assert.Equal(2, p.MutualInformation!.Classes.Count);
+        Assert.Equal((0.1, 0.05, 128, TrainingSchedule.Multistep, 5), (p.Alpha, p.Training.LearningRate, p.Training.BatchSize, p.Training.Schedule, p.Training.Epochs));
+        Assert.Equal([0.5, 0.75], p.Training.Milestones);
+        Assert.True(p.TensorBoard);
+        Assert.True(p.MutualInformation.Enabled);
+        Assert.Equal(2, p.MutualInformation.Classes.Count);
+        Assert.Null(p.Weights);
     }
 
     [Fact]
     public void Distill_parameters_carry_their_loss_and_its_own_keys()
     {
-        var p = DistillParameters.From(Pipeline.Stage("student").Parameters);
+        var p = ParameterRecords.Read<DistillParameters>(Pipeline.Stage("student").Parameters);
 
         Assert.Equal((4.0, 1.0, false, false, 1), (p.Temperature, p.Beta, p.TSquared, p.LiveTeacher, p.Views));
-        Assert.Equal(("dkd", 1.0, 2.0, 1.0), (p.Loss.Name, p.Loss.Keys.GetDouble("alpha"), p.Loss.Keys.GetDouble("beta"), p.Loss.Keys.GetDouble("ce-weight")));
+        Assert.Equal("dkd", p.Loss.Name);
+        Assert.Equal(new DkdParameters(1.0, 2.0, 1.0), ParameterRecords.Read<DkdParameters>(p.Loss.Keys));
     }
 
     [Fact]
     public void The_other_kinds_read_their_keys()
     {
-        Assert.Equal(["train", "validation", "test"], CacheLogitsParameters.From(Pipeline.Stage("cache").Parameters).Splits);
-        Assert.Equal(new CalibrateParameters(10, "validation", "test"), CalibrateParameters.From(Pipeline.Stage("calibration").Parameters));
-        Assert.Null(ReportParameters.From(Pipeline.Stage("report").Parameters).Title);
-        Assert.Equal(new ModelParameters("resnet", 20, 16), ModelParameters.From(Pipeline.Models["res"]));
-        Assert.Equal(1000, DatasetParameters.From(Pipeline.Datasets["fm"].Parameters).Validation);
+        Assert.Equal(["train", "validation", "test"], ParameterRecords.Read<CacheLogitsParameters>(Pipeline.Stage("cache").Parameters).Splits);
+        Assert.Equal(new CalibrateParameters(10, "validation", "test"), ParameterRecords.Read<CalibrateParameters>(Pipeline.Stage("calibration").Parameters));
+        Assert.Null(ParameterRecords.Read<ReportParameters>(Pipeline.Stage("report").Parameters).Title);
+    }
+
+    [Fact]
+    public void Models_and_datasets_read_their_own_records()
+    {
+        Assert.Equal(new ResNetParameters(20, 16), ParameterRecords.Read<ResNetParameters>(Pipeline.Models["res"].Parameters));
+        var fm = ParameterRecords.Read<FashionMnistParameters>(Pipeline.Datasets["fm"].Parameters);
+        Assert.Equal((1000, 4, true), (fm.Splits.Validation, fm.Splits.Augmentation.CropPadding, fm.Splits.Augmentation.Flip));
+        Assert.Null(fm.Splits.Subset);
+    }
+
+    [Fact]
+    public void An_alexnet_has_no_resnet_keys()
+    {
+        var alexnet = StageKindRegistry.Catalogue.FindArchitecture(AlexNetArchitecture.Name)!;
+
+        Assert.Equal(["architecture"], alexnet.Parameters.Select(p => p.Name));
+        Assert.Equal(["architecture"], Pipeline.Models["net"].Parameters.Keys);
+        var errors = TestPipelines.Errors(TestPipelines.Header.Replace("{ architecture: alexnet }", "{ architecture: alexnet, depth: 20 }") + "  t: { kind: train, dataset: fm, model: net }\n");
+        Assert.Contains(errors, e => e.Message == "key 'depth' does not apply to alexnet model 'net'");
     }
 }

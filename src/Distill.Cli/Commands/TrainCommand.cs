@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text;
-using Distill.Pipelines.Catalogue;
+using Distill.Stages.Models;
+using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
+using YamlDotNet.RepresentationModel;
 
 namespace Distill.Cli.Commands;
 
@@ -91,49 +93,66 @@ internal static class TrainCommand
 
         public string ToYaml()
         {
-            var y = new StringBuilder();
-            y.AppendLine("# Written by 'distill train'; 'distill run' on this file continues it.");
-            y.AppendLine($"name: train-{Dataset}");
-            if (Seed is { } seed) y.AppendLine($"seed: {seed}");
-            if (Threads is { } threads) y.AppendLine($"threads: {threads}");
-            if (Device is { } device) y.AppendLine($"device: {device}");
-            y.AppendLine("datasets:");
-            y.AppendLine("  data:");
-            y.AppendLine($"    kind: {Dataset}");
-            if (DataDirectory is { } dir) y.AppendLine($"    path: {Quote(dir)}");
-            if (Download) y.AppendLine("    download: true");
-            if (Validation is { } validation) y.AppendLine($"    validation: {validation}");
+            var root = new YamlMappingNode { { "name", Plain($"train-{Dataset}") } };
+            if (Seed is { } seed) root.Add("seed", Plain(Invariant(seed)));
+            if (Threads is { } threads) root.Add("threads", Plain(Invariant(threads)));
+            if (Device is { } device) root.Add("device", Plain(device));
+
+            var data = new YamlMappingNode { { "kind", Plain(Dataset) } };
+            if (DataDirectory is { } dir) data.Add("path", Quoted(dir));
+            if (Download) data.Add("download", Plain("true"));
+            if (Validation is { } validation) data.Add("validation", Plain(Invariant(validation)));
             if (Subset is not null || TestSubset is not null)
-                y.AppendLine($"    subset: {{ {string.Join(", ", new[] { ("train", Subset), ("test", TestSubset) }.Where(s => s.Item2 is not null).Select(s => $"{s.Item1}: {s.Item2}"))} }}");
+                data.Add("subset", Map(("train", Subset is { } n ? Plain(Invariant(n)) : null), ("test", TestSubset is { } t ? Plain(Invariant(t)) : null)));
             if (CropPadding is not null || Flip is not null)
-                y.AppendLine($"    augmentation: {{ {string.Join(", ", new[] { CropPadding is { } c ? $"crop-padding: {c}" : null, Flip is { } f ? $"flip: {(f ? "true" : "false")}" : null }.OfType<string>())} }}");
-            y.AppendLine("models:");
-            y.AppendLine($"  net: {ModelLine(Model)}");
-            y.AppendLine("stages:");
-            y.AppendLine("  teacher:");
-            y.AppendLine("    kind: train");
-            y.AppendLine("    dataset: data");
-            y.AppendLine("    model: net");
-            y.AppendLine($"    matrix: {{ alpha: [{string.Join(", ", Alphas.Select(Number))}] }}");
-            y.AppendLine("    id: \"teacher-${alpha}\"");
-            y.AppendLine("    alpha: ${alpha}");
+                data.Add("augmentation", Map(("crop-padding", CropPadding is { } c ? Plain(Invariant(c)) : null),
+                    ("flip", Flip is { } f ? Plain(f ? "true" : "false") : null)));
+            root.Add("datasets", new YamlMappingNode { { "data", data } });
+            root.Add("models", new YamlMappingNode { { "net", ModelEntry(Model) } });
+
+            var teacher = new YamlMappingNode
+            {
+                { "kind", Plain("train") },
+                { "dataset", Plain("data") },
+                { "model", Plain("net") },
+                { "matrix", new YamlMappingNode { { "alpha", new YamlSequenceNode(Alphas.Select(a => (YamlNode)Plain(Number(a)))) { Style = SequenceStyle.Flow } } } },
+                { "id", Quoted("teacher-${alpha}") },
+                { "alpha", Plain("${alpha}") },
+            };
             foreach (var (key, value) in Keys)
-                if (value is not null) y.AppendLine($"    {key}: {(value is double d ? Number(d) : Convert.ToString(value, CultureInfo.InvariantCulture))}");
-            return y.ToString();
+                if (value is not null) teacher.Add(key, Plain(value is double d ? Number(d) : Invariant(value)));
+            root.Add("stages", new YamlMappingNode { { "teacher", teacher } });
+
+            using var text = new StringWriter(CultureInfo.InvariantCulture);
+            text.WriteLine("# Written by 'distill train'; 'distill run' on this file continues it.");
+            new YamlStream(new YamlDocument(root)).Save(text, assignAnchors: false);
+            return text.ToString();
         }
 
         /// <summary>"resnet20" -> a ResNet of depth 20; "alexnet" -> AlexNet; anything else is left for validation to name.</summary>
-        private static string ModelLine(string model) =>
-            model.StartsWith(Architectures.ResNet, StringComparison.Ordinal) && int.TryParse(model.AsSpan(Architectures.ResNet.Length), out var depth)
-                ? $"{{ architecture: {Architectures.ResNet}, depth: {depth} }}"
-                : $"{{ architecture: {model} }}";
+        private static YamlMappingNode ModelEntry(string model) =>
+            model.StartsWith(ResNetArchitecture.Name, StringComparison.Ordinal) && int.TryParse(model.AsSpan(ResNetArchitecture.Name.Length), out var depth)
+                ? new YamlMappingNode { { "architecture", Plain(ResNetArchitecture.Name) }, { "depth", Plain(Invariant(depth)) } }
+                : new YamlMappingNode { { "architecture", Plain(model) } };
+
+        private static YamlMappingNode Map(params (string Key, YamlNode? Value)[] entries)
+        {
+            var map = new YamlMappingNode { Style = MappingStyle.Flow };
+            foreach (var (key, value) in entries)
+                if (value is not null) map.Add(key, value);
+            return map;
+        }
+
+        private static YamlScalarNode Plain(string text) => new(text) { Style = ScalarStyle.Plain };
+
+        private static YamlScalarNode Quoted(string text) => new(text) { Style = ScalarStyle.DoubleQuoted };
+
+        private static string Invariant(object value) => Convert.ToString(value, CultureInfo.InvariantCulture)!;
 
         private static string Number(double value)
         {
             var text = value.ToString("R", CultureInfo.InvariantCulture);
             return text.Contains('.') || text.Contains('E') ? text : text + ".0";
         }
-
-        private static string Quote(string text) => "\"" + text.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
     }
 }

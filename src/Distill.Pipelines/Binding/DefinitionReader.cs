@@ -5,7 +5,7 @@ using Distill.Pipelines.Yaml;
 namespace Distill.Pipelines.Binding;
 
 /// <summary>Reads the <c>datasets:</c> and <c>models:</c> sections into definitions.</summary>
-internal sealed class DefinitionReader(ErrorSink errors, string baseDirectory)
+internal sealed class DefinitionReader(ErrorSink errors, StageCatalogue catalogue, string baseDirectory)
 {
     private readonly ParameterBinder _binder = new(errors);
 
@@ -44,17 +44,18 @@ internal sealed class DefinitionReader(ErrorSink errors, string baseDirectory)
 
     private DatasetDefinition? ReadDataset(YScalar key, YMapping map)
     {
-        var kind = ReadKind(map, key, DatasetKinds.KindKey, $"dataset '{key.Value}'");
-        var spec = DatasetKinds.Find(kind);
+        var kind = ReadKind(map, key, catalogue.DatasetKindKey, $"dataset '{key.Value}'");
+        var spec = catalogue.FindDataset(kind);
         if (spec is null) return null;
         var before = errors.Count;
-        var values = _binder.Bind(map, spec.Parameters, $"{spec.Name} dataset '{key.Value}'", null, key.Start, DatasetKinds.AllKeys);
+        var values = _binder.Bind(map, spec.Parameters, $"{spec.Name} dataset '{key.Value}'", null, key.Start, catalogue.DatasetKeys);
         if (errors.Count > before) return null;
         CheckSizes(spec, map, values);
         var path = (string)values["path"];
         var absolute = Path.GetFullPath(Path.Combine(baseDirectory, path));
         values["path"] = absolute;
-        return new DatasetDefinition(key.Value, spec.Name, absolute, ParameterSet.From(values), Location(key));
+        var parameters = ParameterSet.From(values);
+        return new DatasetDefinition(key.Value, spec.Name, absolute, parameters, Location(key)) { ClassNames = spec.ClassNames(parameters) };
     }
 
     /// <summary>Where a kind fixes its split sizes, the validation and subset counts must fit in them.</summary>
@@ -74,11 +75,11 @@ internal sealed class DefinitionReader(ErrorSink errors, string baseDirectory)
 
     private ModelDefinition? ReadModel(YScalar key, YMapping map)
     {
-        var arch = ReadKind(map, key, Architectures.ArchitectureKey, $"model '{key.Value}'");
-        var spec = Architectures.Find(arch);
+        var arch = ReadKind(map, key, catalogue.ArchitectureKey, $"model '{key.Value}'");
+        var spec = catalogue.FindArchitecture(arch);
         if (spec is null) return null;
         var before = errors.Count;
-        var values = _binder.Bind(map, spec.Parameters, $"{spec.Name} model '{key.Value}'", null, key.Start, Architectures.AllKeys);
+        var values = _binder.Bind(map, spec.Parameters, $"{spec.Name} model '{key.Value}'", null, key.Start, catalogue.ArchitectureKeys);
         return errors.Count > before ? null : new ModelDefinition(key.Value, spec.Name, ParameterSet.From(values), Location(key));
     }
 

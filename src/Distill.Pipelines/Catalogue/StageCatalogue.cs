@@ -14,13 +14,26 @@ public interface IStageKind
     void Check(StageChecks checks, BoundStage stage) { }
 }
 
-/// <summary>The stage kinds a build knows: the single source for loader, schema and docs.</summary>
+/// <summary>The stage kinds, dataset kinds and architectures a build knows: the single source for loader, schema and docs.</summary>
 public sealed class StageCatalogue
 {
     private readonly Dictionary<string, IStageKind> _byName;
+    private readonly Dictionary<string, IDatasetKind> _datasets;
+    private readonly Dictionary<string, IArchitecture> _architectures;
 
-    public StageCatalogue(IEnumerable<IStageKind> kinds)
+    public StageCatalogue(IEnumerable<IStageKind> kinds, IEnumerable<IDatasetKind> datasets, IEnumerable<IArchitecture> architectures)
     {
+        _datasets = datasets.ToDictionary(d => d.Spec.Name, StringComparer.Ordinal);
+        _architectures = architectures.ToDictionary(a => a.Spec.Name, StringComparer.Ordinal);
+        var datasetSpecs = _datasets.Values.Select(d => d.Spec).ToList();
+        DatasetKindKey = P.Enum("kind", null, "Which dataset reader to use.", [.. datasetSpecs.Select(d => d.Name)]) with { Required = true };
+        Datasets = datasetSpecs.Select(d => d with { Parameters = [DatasetKindKey, .. d.Parameters] }).ToList();
+        DatasetKeys = Datasets.SelectMany(k => k.Parameters).Select(p => p.Name).ToHashSet();
+        var architectureSpecs = _architectures.Values.Select(a => a.Spec).ToList();
+        ArchitectureKey = P.Enum("architecture", null, "Network family.", [.. architectureSpecs.Select(a => a.Name)]) with { Required = true };
+        Architectures = architectureSpecs.Select(a => a with { Parameters = [ArchitectureKey, .. a.Parameters] }).ToList();
+        ArchitectureKeys = Architectures.SelectMany(k => k.Parameters).Select(p => p.Name).ToHashSet();
+
         Kinds = kinds.ToList();
         _byName = Kinds.ToDictionary(k => k.Spec.Name, StringComparer.Ordinal);
         All = Kinds.Select(k => k.Spec).ToList();
@@ -43,6 +56,28 @@ public sealed class StageCatalogue
 
     /// <summary>Keys every stage may have besides its kind's parameters.</summary>
     public IReadOnlyList<ParameterSpec> CommonKeys { get; }
+
+    /// <summary>The dataset kinds, each with the `kind:` key first.</summary>
+    public IReadOnlyList<DatasetKindSpec> Datasets { get; }
+    public ParameterSpec DatasetKindKey { get; }
+    /// <summary>Every key any dataset kind accepts (for "does not apply to this kind" messages).</summary>
+    public IReadOnlySet<string> DatasetKeys { get; }
+
+    /// <summary>The architectures, each with the `architecture:` key first.</summary>
+    public IReadOnlyList<ArchitectureSpec> Architectures { get; }
+    public ParameterSpec ArchitectureKey { get; }
+    /// <summary>Every key any architecture accepts.</summary>
+    public IReadOnlySet<string> ArchitectureKeys { get; }
+
+    public DatasetKindSpec? FindDataset(string? name) => Datasets.FirstOrDefault(d => d.Name == name);
+
+    public ArchitectureSpec? FindArchitecture(string? name) => Architectures.FirstOrDefault(a => a.Name == name);
+
+    /// <summary>The registered dataset kind (the engine casts it to its own type to open the data).</summary>
+    public IDatasetKind? DatasetKind(string? name) => name is not null && _datasets.TryGetValue(name, out var kind) ? kind : null;
+
+    /// <summary>The registered architecture (the engine casts it to its own type to build the network).</summary>
+    public IArchitecture? Architecture(string? name) => name is not null && _architectures.TryGetValue(name, out var a) ? a : null;
 
     public StageKindSpec? Find(string? name) => name is not null && _byName.TryGetValue(name, out var kind) ? kind.Spec : null;
 

@@ -78,6 +78,7 @@ public static class StageReferenceKeys
 }
 
 /// <summary>A dataset kind, its keys and what the loader knows of its classes and split sizes.</summary>
+/// <param name="Parameters">Its keys; in a catalogue, led by the `kind:` key that selects it.</param>
 public sealed record DatasetKindSpec(
     string Name,
     string Description,
@@ -86,5 +87,19 @@ public sealed record DatasetKindSpec(
     int? TestSize,
     Func<ParameterSet, IReadOnlyList<string>?> ClassNames);
 
-/// <summary>A model architecture and its keys.</summary>
+/// <summary>A model architecture and its keys (in a catalogue, led by the `architecture:` key that selects it).</summary>
 public sealed record ArchitectureSpec(string Name, string Description, IReadOnlyList<ParameterSpec> Parameters);
+
+/// <summary>A dataset kind as validation sees it (the reader that opens it lives beside it in Distill.Stages).</summary>
+public interface IDatasetKind
+{
+    /// <summary>Its catalogue entry; its keys without the `kind:` key.</summary>
+    DatasetKindSpec Spec { get; }
+}
+
+/// <summary>An architecture as validation sees it (the network it builds lives beside it in Distill.Stages).</summary>
+public interface IArchitecture
+{
+    /// <summary>Its catalogue entry; its keys without the `architecture:` key.</summary>
+    ArchitectureSpec Spec { get; }
+}

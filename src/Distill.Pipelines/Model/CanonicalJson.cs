@@ -38,13 +38,13 @@ public static class CanonicalJson
         if (stage.Dataset is { } d)
         {
             var dataset = pipeline.Datasets[d];
-            var spec = DatasetKinds.Find(dataset.Kind)!;
+            var spec = pipeline.Catalogue.FindDataset(dataset.Kind)!;
             doc["dataset"] = Filter(dataset.Parameters, spec.Parameters);
         }
         if (stage.Model is { } m)
         {
             var model = pipeline.Models[m];
-            doc["model"] = Filter(model.Parameters, Architectures.Find(model.Architecture)!.Parameters);
+            doc["model"] = Filter(model.Parameters, pipeline.Catalogue.FindArchitecture(model.Architecture)!.Parameters);
         }
         return Write(doc);
     }

@@ -28,7 +28,7 @@ public sealed record PipelineDefinition(
 public sealed record DatasetDefinition(string Name, string Kind, string Path, ParameterSet Parameters, SourceLocation Location)
 {
     /// <summary>Class names when the kind fixes them (null for image-folder, whose folders name them).</summary>
-    public IReadOnlyList<string>? ClassNames => DatasetKinds.Find(Kind)?.ClassNames(Parameters);
+    public IReadOnlyList<string>? ClassNames { get; init; }
 }
 
 /// <summary>A named model; <see cref="Parameters"/> hold its architecture's keys with defaults applied.</summary>

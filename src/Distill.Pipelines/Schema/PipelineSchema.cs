@@ -42,8 +42,8 @@ public static class PipelineSchema
                 ["anyOf"] = new JsonArray(new JsonObject { ["type"] = "string" },
                     new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["type"] = "string" } }),
             },
-            ["dataset"] = Discriminated("kind", DatasetKinds.All.Select(k => (k.Name, k.Description, (IEnumerable<ParameterSpec>)k.Parameters, (JsonObject?)null))),
-            ["model"] = Discriminated("architecture", Architectures.All.Select(a => (a.Name, a.Description, (IEnumerable<ParameterSpec>)a.Parameters, (JsonObject?)null))),
+            ["dataset"] = Discriminated("kind", catalogue.Datasets.Select(k => (k.Name, k.Description, (IEnumerable<ParameterSpec>)k.Parameters, (JsonObject?)null))),
+            ["model"] = Discriminated("architecture", catalogue.Architectures.Select(a => (a.Name, a.Description, (IEnumerable<ParameterSpec>)a.Parameters, (JsonObject?)null))),
             ["stage"] = Discriminated("kind", catalogue.All.Select(k => (k.Name, k.Description, StageKeys(catalogue, k), (JsonObject?)Inputs(catalogue, k)))),
         };
 

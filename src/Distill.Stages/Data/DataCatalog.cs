@@ -1,6 +1,6 @@
 using Distill.Learning.Data;
 using Distill.Pipelines;
-using Distill.Pipelines.Catalogue;
+using Distill.Stages.Datasets;
 
 namespace Distill.Stages.Data;
 
@@ -30,26 +30,19 @@ public sealed class DataCatalog(PipelineDefinition pipeline) : IDisposable
     {
         if (_open.TryGetValue(name, out var dataset)) return dataset;
         var definition = pipeline.Datasets[name];
-        var p = DatasetParameters.From(definition.Parameters);
-        var split = new SplitOptions
-        {
-            ValidationSize = p.Validation,
-            TrainSubset = p.TrainSubset,
-            TestSubset = p.TestSubset,
-            SubsetMode = p.StratifiedSubset ? SubsetMode.Stratified : SubsetMode.FirstPerClass,
-            Seed = pipeline.Seed,
-        };
-        dataset = new PipelineDataset(definition, Open(definition, p), split, new AugmentationSpec(p.CropPadding, p.Flip));
+        var kind = KindOf(pipeline, definition);
+        var splits = kind.Splits(definition.Parameters);
+        dataset = new PipelineDataset(definition, kind.Open(definition), splits.ToOptions(pipeline.Seed), splits.Augmentation.ToSpec());
         _open[name] = dataset;
         return dataset;
     }
 
-    internal static IImageDataset Open(DatasetDefinition d) => Open(d, DatasetParameters.From(d.Parameters));
+    /// <summary>The reader of a dataset entry, unopened (for checks that need no data loaded).</summary>
+    internal static IImageDataset Open(PipelineDefinition pipeline, DatasetDefinition d) => KindOf(pipeline, d).Open(d);
 
-    private static IImageDataset Open(DatasetDefinition d, DatasetParameters p)
-    {
-        return new DatasetSource(d.Kind, d.Path, p.Download, p.Labels ?? "fine", p.ImageSize ?? ImageFolderDataset.DefaultImageSize).Open();
-    }
+    private static DatasetKind KindOf(PipelineDefinition pipeline, DatasetDefinition d) =>
+        pipeline.Catalogue.DatasetKind(d.Kind) as DatasetKind
+        ?? throw new InvalidOperationException($"dataset kind '{d.Kind}' has no reader in this build");
 
     public void Dispose()
     {

@@ -18,7 +18,7 @@ public static class DataPreflight
         {
             try
             {
-                DataCatalog.Open(dataset).CheckPresent();
+                DataCatalog.Open(pipeline, dataset).CheckPresent();
             }
             catch (DatasetException e)
             {

@@ -1,9 +1,10 @@
 using Distill.Learning.Models;
 using Distill.Runs;
-using TorchSharp;
 using Distill.Stages.Data;
 using Distill.Stages.Engine;
+using Distill.Stages.Models;
 using Distill.Stages.Training;
+using TorchSharp;
 
 namespace Distill.Stages.Distillation;
 
@@ -12,7 +13,7 @@ public static class TeacherModel
 {
     public static ClassifierNet Load(StageContext context, StageInputRef teacher, PipelineDataset dataset)
     {
-        var spec = StageOptions.Model(context.Pipeline.Models[teacher.Definition.Model!]);
+        var spec = ModelSpec.Of(context.Pipeline, teacher.Definition.Model!);
         var data = dataset.Prepared;
         var model = spec.Create(data.Train.Channels, data.Train.Height, data.Train.Width, data.ClassNames.Count);
         ModelWeights.Load(model, WeightsPath(teacher));

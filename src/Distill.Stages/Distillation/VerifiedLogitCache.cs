@@ -30,7 +30,7 @@ public static class VerifiedLogitCache
     public static NpyFile Open(StageContext context, StageInputRef teacher, StageInputRef cache, PipelineDataset dataset, DataSplit split)
     {
         var path = cache.Directory.OutputPath(LogitCacheLayout.FileName(split));
-        int views = cache.Definition.Kind == ImportLogitsKind.Name ? 1 : CacheLogitsParameters.From(cache.Definition.Parameters).Views;
+        int views = cache.Definition.Kind == ImportLogitsKind.Name ? 1 : ParameterRecords.Read<CacheLogitsParameters>(cache.Definition.Parameters).Views;
         var differences = LogitCacheValidator.Check(Expected(context, teacher, dataset, split, views), path);
         if (differences.Count > 0)
             throw new InvalidDataException($"logit cache {path} does not match what stage '{context.Stage.Id}' expects: {string.Join("; ", differences)}");

@@ -96,13 +96,13 @@ public interface IStageExecutor
 }
 
 /// <summary>An executor that receives its kind's parameters as one typed record, read once from the stage.</summary>
-public abstract class StageExecutor<TParameters> : IStageExecutor where TParameters : IStageParameters<TParameters>
+public abstract class StageExecutor<TParameters> : IStageExecutor
 {
     public abstract StageKindSpec Spec { get; }
 
     public virtual bool VerifiesOutputsOnEveryRun => false;
 
-    public StageResult Execute(StageContext context) => Execute(context, TParameters.From(context.Stage.Parameters));
+    public StageResult Execute(StageContext context) => Execute(context, ParameterRecords.Read<TParameters>(context.Stage.Parameters));
 
     protected abstract StageResult Execute(StageContext context, TParameters parameters);
 }

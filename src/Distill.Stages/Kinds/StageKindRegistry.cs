@@ -1,4 +1,5 @@
 using Distill.Pipelines.Catalogue;
+using Distill.Stages.Datasets;
 using Distill.Stages.Engine;
 using Distill.Stages.Kinds.CacheLogits;
 using Distill.Stages.Kinds.Calibrate;
@@ -7,12 +8,13 @@ using Distill.Stages.Kinds.ImportLogits;
 using Distill.Stages.Kinds.Project;
 using Distill.Stages.Kinds.Report;
 using Distill.Stages.Kinds.Train;
+using Distill.Stages.Models;
 using Distill.Stages.Reporting;
 
 namespace Distill.Stages.Kinds;
 
 /// <summary>
-/// The stage kinds of this build: one line per kind (in the order the docs and the report's sections list them), the
+/// The stage kinds, dataset kinds and architectures of this build: one line each (in the order the docs and the report's sections list them), the
 /// one place a new kind is registered. Validation reads <see cref="Catalogue"/>; the engine reads the executors.
 /// </summary>
 public static class StageKindRegistry
@@ -28,7 +30,23 @@ public static class StageKindRegistry
         new ReportKind(),
     ];
 
-    public static StageCatalogue Catalogue { get; } = new(Kinds);
+    /// <summary>The dataset kinds, one line each (the order the docs list them).</summary>
+    public static IReadOnlyList<DatasetKind> Datasets { get; } =
+    [
+        new FashionMnistKind(),
+        new Cifar10Kind(),
+        new Cifar100Kind(),
+        new ImageFolderKind(),
+    ];
+
+    /// <summary>The architectures, one line each.</summary>
+    public static IReadOnlyList<Architecture> Architectures { get; } =
+    [
+        new ResNetArchitecture(),
+        new AlexNetArchitecture(),
+    ];
+
+    public static StageCatalogue Catalogue { get; } = new(Kinds, Datasets, Architectures);
 
     /// <summary>The studies a report runs when their results are present.</summary>
     public static IReadOnlyList<IReportStudy> Studies { get; } = [new Paper.PaperStudy()];

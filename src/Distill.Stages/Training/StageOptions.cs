@@ -21,9 +21,10 @@ public static class StageOptions
         WeightDecay = p.WeightDecay,
         Schedule = p.Schedule switch
         {
-            "cosine" => ScheduleKind.Cosine,
-            "constant" => ScheduleKind.Constant,
-            _ => ScheduleKind.MultiStep,
+            TrainingSchedule.Multistep => ScheduleKind.MultiStep,
+            TrainingSchedule.Cosine => ScheduleKind.Cosine,
+            TrainingSchedule.Constant => ScheduleKind.Constant,
+            _ => throw new ArgumentOutOfRangeException(nameof(p), p.Schedule, "unknown schedule"),
         },
         Milestones = p.Milestones,
         LearningRateDecay = p.LearningRateDecay,
@@ -32,10 +33,5 @@ public static class StageOptions
         Seed = seed,
     };
 
-    public static ModelSpec Model(ModelDefinition model)
-    {
-        var p = ModelParameters.From(model);
-        return new ModelSpec(p.Architecture, p.Depth, p.Width);
-    }
 
 }

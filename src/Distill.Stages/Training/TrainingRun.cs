@@ -1,9 +1,10 @@
-using Distill.Learning.Platform;
 using System.Diagnostics;
 using Distill.Learning.Data;
 using Distill.Learning.Models;
+using Distill.Learning.Platform;
 using Distill.Learning.Training;
 using Distill.Runs;
+using Distill.Stages.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 

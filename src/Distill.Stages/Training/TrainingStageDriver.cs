@@ -18,7 +18,7 @@ public static class TrainingStageDriver
     private const string HistoryKey = "history";
     private const int CheckpointsKept = 2;
 
-    public static StageResult Run(StageContext context, TrainingRun run, TrainingParameters training)
+    public static StageResult Run(StageContext context, TrainingRun run, TrainingParameters training, bool tensorBoardEvents = true)
     {
         var stage = context.Directory;
         if (context.Decision is { Action: StageAction.Resume, Checkpoint: { } checkpoint })
@@ -44,7 +44,7 @@ public static class TrainingStageDriver
             sinceCheckpoint.Restart();
         }
 
-        using var tensorBoard = training.TensorBoard ? new TensorBoardLog(context.Directory.TensorBoardPath) : null;
+        using var tensorBoard = tensorBoardEvents ? new TensorBoardLog(context.Directory.TensorBoardPath) : null;
         run.Trainer.StepCompleted = report =>
         {
             context.Observer.Step(context.Stage.Id, report);

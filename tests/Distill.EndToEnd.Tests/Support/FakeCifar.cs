@@ -1,5 +1,5 @@
 using System.Text;
-using Distill.Pipelines.Catalogue;
+using Distill.Stages.Datasets;
 
 namespace Distill.EndToEnd.Tests.Support;
 
@@ -24,7 +24,7 @@ public static class FakeCifar
             File.WriteAllBytes(Path.Combine(folder, $"data_batch_{f}.bin"),
                 Batch(perTrainFile, r => [(byte)(((f - 1) * perTrainFile + r) % 10)], 10, random));
         File.WriteAllBytes(Path.Combine(folder, "test_batch.bin"), Batch(testRecords, r => [(byte)(r % 10)], 10, random));
-        File.WriteAllText(Path.Combine(folder, "batches.meta.txt"), Names(DatasetKinds.Cifar10Classes));
+        File.WriteAllText(Path.Combine(folder, "batches.meta.txt"), Names(Cifar10Kind.Cifar10Classes));
     }
 
     /// <summary>Writes CIFAR-100 files; fine labels cycle through the 100 classes, coarse labels are fine / 5.</summary>
@@ -34,8 +34,8 @@ public static class FakeCifar
         var random = new Random(seed);
         File.WriteAllBytes(Path.Combine(folder, "train.bin"), Batch(trainRecords, r => [(byte)(r % 100 / 5), (byte)(r % 100)], 100, random));
         File.WriteAllBytes(Path.Combine(folder, "test.bin"), Batch(testRecords, r => [(byte)(r % 100 / 5), (byte)(r % 100)], 100, random));
-        File.WriteAllText(Path.Combine(folder, "fine_label_names.txt"), Names(DatasetKinds.Cifar100FineClasses));
-        File.WriteAllText(Path.Combine(folder, "coarse_label_names.txt"), Names(DatasetKinds.Cifar100CoarseClasses));
+        File.WriteAllText(Path.Combine(folder, "fine_label_names.txt"), Names(Cifar100Kind.Cifar100FineClasses));
+        File.WriteAllText(Path.Combine(folder, "coarse_label_names.txt"), Names(Cifar100Kind.Cifar100CoarseClasses));
     }
 
     private static byte[] Batch(int records, Func<int, byte[]> labels, int classes, Random random)

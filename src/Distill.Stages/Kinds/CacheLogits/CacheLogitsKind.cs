@@ -14,15 +14,7 @@ public sealed class CacheLogitsKind : StageKind
 
     public static readonly StageKindSpec Definition = new(Name,
         "Runs a trained teacher over dataset splits and stores its logits.", StageReferences.None,
-        [
-            new()
-            {
-                Name = "splits", Type = ParameterType.EnumList, Values = ["train", "validation", "test"], MinItems = 1,
-                Default = new List<object> { "train", "validation", "test" }, Description = "Dataset splits to cache.",
-            },
-            TrainingKeys.Views,
-            P.Int("batch-size", 512, "Mini-batch size for inference.", min: 1, affectsResult: false),
-        ],
+        ParameterRecords.Specs<CacheLogitsParameters>(),
         [new InputRoleSpec("teacher", "The train or distill stage whose model is run (a teacher, or a student to study).", [TrainKind.Name, DistillKind.Name], 1, 1, LeadsToModel: true)])
     {
         Lineage = LineageRole.Derived,
@@ -34,7 +26,8 @@ public sealed class CacheLogitsKind : StageKind
 }
 
 /// <summary>`cache-logits` (see <see cref="CacheLogitsKind.Definition"/>).</summary>
-public sealed record CacheLogitsParameters(IReadOnlyList<string> Splits, int Views, int BatchSize) : IStageParameters<CacheLogitsParameters>
-{
-    public static CacheLogitsParameters From(ParameterSet p) => new(p.GetStrings("splits"), p.GetInt("views"), p.GetInt("batch-size"));
-}
+public sealed record CacheLogitsParameters(
+    [Key("splits", "Dataset splits to cache.", Values = ["train", "validation", "test"], MinItems = 1, DefaultValues = ["train", "validation", "test"])]
+    IReadOnlyList<string> Splits = null!,
+    [Key("views", TrainingParameters.ViewsDescription, Min = 1)] int Views = 1,
+    [Key("batch-size", "Mini-batch size for inference.", Min = 1, AffectsResult = false)] int BatchSize = 512);

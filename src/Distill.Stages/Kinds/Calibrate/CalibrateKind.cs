@@ -15,11 +15,7 @@ public sealed class CalibrateKind : StageKind
 
     public static readonly StageKindSpec Definition = new(Name,
         "Measures calibration (ECE, NLL, reliability diagram) and fits temperature scaling.", StageReferences.None,
-        [
-            P.Int("bins", 15, "Equal-width confidence bins for ECE and the reliability diagram.", min: 2),
-            P.Enum("fit-split", "validation", "Split the scaling temperature is fitted on (never test).", "train", "validation"),
-            P.Enum("eval-split", "test", "Split calibration is measured on.", "train", "validation", "test"),
-        ],
+        ParameterRecords.Specs<CalibrateParameters>(),
         [new InputRoleSpec("logits", "The cache-logits or import-logits stage holding the model's logits.", [CacheLogitsKind.Name, ImportLogitsKind.Name], 1, 1, LeadsToModel: true)])
     {
         Lineage = LineageRole.Derived,
@@ -56,7 +52,7 @@ public sealed class CalibrateKind : StageKind
 }
 
 /// <summary>`calibrate` (see <see cref="CalibrateKind.Definition"/>).</summary>
-public sealed record CalibrateParameters(int Bins, string FitSplit, string EvalSplit) : IStageParameters<CalibrateParameters>
-{
-    public static CalibrateParameters From(ParameterSet p) => new(p.GetInt("bins"), p.GetString("fit-split"), p.GetString("eval-split"));
-}
+public sealed record CalibrateParameters(
+    [Key("bins", "Equal-width confidence bins for ECE and the reliability diagram.", Min = 2)] int Bins = 15,
+    [Key("fit-split", "Split the scaling temperature is fitted on (never test).", Values = ["train", "validation"])] string FitSplit = "validation",
+    [Key("eval-split", "Split calibration is measured on.", Values = ["train", "validation", "test"])] string EvalSplit = "test");

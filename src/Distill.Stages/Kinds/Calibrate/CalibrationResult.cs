@@ -1,3 +1,4 @@
+using Distill.Pipelines.Catalogue;
 using Distill.Runs;
 using Distill.Stages.Engine;
 using Distill.Stages.Reporting;
@@ -19,7 +20,7 @@ internal static class CalibrationResults
     public static IEnumerable<CalibrationResult> Read(ResultReader r, IReadOnlyList<StageInputRef> stages) =>
         stages.Select(c =>
             {
-                var p = CalibrateParameters.From(c.Definition.Parameters);
+                var p = ParameterRecords.Read<CalibrateParameters>(c.Definition.Parameters);
                 var model = r.Lineage.ModelStage(c.Definition.Id);
                 return new CalibrationResult(c.Definition.Id, r.ReplicateOf(c.Definition.Id), r.GroupOf(c.Definition.Id), model?.Id, model?.Kind == Distill.DistillKind.Name, r.AlphaOf(c.Definition.Id),
                     ResultReader.Metric(c, MetricNames.Accuracy), ResultReader.Metric(c, MetricNames.Ece), ResultReader.Metric(c, MetricNames.FittedTemperature), ResultReader.Metric(c, MetricNames.EceScaled),

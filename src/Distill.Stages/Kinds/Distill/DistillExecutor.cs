@@ -1,4 +1,3 @@
-using Distill.Stages.Kinds.Distill.Losses;
 using Distill.Analysis;
 using Distill.Analysis.Information;
 using Distill.Learning.Data;
@@ -7,6 +6,8 @@ using Distill.Pipelines.Catalogue;
 using Distill.Runs;
 using Distill.Stages.Distillation;
 using Distill.Stages.Engine;
+using Distill.Stages.Kinds.Distill.Losses;
+using Distill.Stages.Models;
 using Distill.Stages.Training;
 
 namespace Distill.Stages.Kinds.Distill;
@@ -36,7 +37,7 @@ public sealed class DistillExecutor : StageExecutor<DistillParameters>
         var batches = new ViewReplayBatches(new BatchMaker(data.Train, data.Statistics, context.Device), dataset.Augmentation, viewSeed, views, context.Seed);
         var objective = new DistillationObjective(teacher.Logits, DistillationLosses.Create(p));
 
-        using var student = TrainingRun.CreateModel(StageOptions.Model(context.Pipeline.Models[context.Stage.Model!]), data, context.Seed, context.Device, message => context.Observer.Info($"{context.Stage.Id}: {message}"));
+        using var student = TrainingRun.CreateModel(ModelSpec.Of(context.Pipeline, context.Stage.Model!), data, context.Seed, context.Device, message => context.Observer.Info($"{context.Stage.Id}: {message}"));
         using var run = new TrainingRun(student, data, options, objective, context.Device, batches);
         var result = TrainingStageDriver.Run(context, run, p.Training);
         if (!result.Completed) return result;

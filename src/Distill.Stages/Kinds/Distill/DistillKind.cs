@@ -18,21 +18,11 @@ public sealed class DistillKind : StageKind
 
     public static readonly StageKindSpec Definition = new(Name,
         "Trains a student on a teacher's temperature-softened outputs.", StageReferences.DatasetAndModel,
-        [
-            .. TrainingKeys.All,
-            P.Num("temperature", 1, "Teacher temperature T: targets are softmax(z / T).", min: 0, exMin: true),
-            P.Num("student-temperature", 1, "Student temperature T_s in the teacher term H(p_t(T), softmax(z_s / T_s)): 1 as in the paper; Hinton et al.'s form sets it to T (`${temperature}` in a matrix), usually with `t-squared`. `kd` only.", min: 0, exMin: true),
-            P.Num("beta", 1, "Weight of the teacher term; (1 - beta) weighs the hard-label term.", min: 0, max: 1),
-            P.Bool("t-squared", false, "Multiply the teacher term by T^2 (Hinton et al.)."),
-            P.Variant("loss", DistillationLosses.Default, "The distillation loss, by name; a map `{ name: ..., <its keys> }` sets its own keys.",
-                [.. DistillationLosses.All.Select(m => m.Spec)]),
-            P.Enum("teacher-source", "cache", "Read the teacher's logits from a cache-logits stage, or run a train stage live.", "cache", "live"),
-            TrainingKeys.Views,
-        ],
+        ParameterRecords.Specs<DistillParameters>(),
         [new InputRoleSpec("teacher", "A cache-logits or import-logits stage (teacher-source: cache) or a train stage (teacher-source: live).", [CacheLogitsKind.Name, ImportLogitsKind.Name, TrainKind.Name], 1, 1, LeadsToModel: true)])
     {
         Lineage = LineageRole.Model,
-        Temperature = p => p.GetDouble("temperature"),
+        Temperature = p => ParameterRecords.Read<DistillParameters>(p).Temperature,
     };
 
     public override StageKindSpec Spec => Definition;
@@ -68,18 +58,21 @@ public sealed class DistillKind : StageKind
     public override int ReportOrder => 40;
 }
 
-/// <summary>A distill stage's loss: its name and its own keys (the catalogue's variant fields, defaults filled in).</summary>
-public sealed record LossParameters(string Name, ParameterSet Keys);
+/// <summary>Where a distill stage's teacher outputs come from.</summary>
+public enum TeacherSource { Cache, Live }
 
-/// <summary>`distill` (see <see cref="DistillKind.Definition"/>).</summary>
+/// <summary>`distill`: its keys, declared once (the catalogue's specs are read from this record).</summary>
 public sealed record DistillParameters(
-    TrainingParameters Training, double Temperature, double StudentTemperature, double Beta, bool TSquared, LossParameters Loss, bool LiveTeacher, int Views)
-    : IStageParameters<DistillParameters>
+    TrainingParameters Training,
+    [Key("temperature", "Teacher temperature T: targets are softmax(z / T).", Min = 0, ExclusiveMin = true)] double Temperature = 1,
+    [Key("student-temperature", "Student temperature T_s in the teacher term H(p_t(T), softmax(z_s / T_s)): 1 as in the paper; Hinton et al.'s form sets it to T (`${temperature}` in a matrix), usually with `t-squared`. `kd` only.", Min = 0, ExclusiveMin = true)]
+    double StudentTemperature = 1,
+    [Key("beta", "Weight of the teacher term; (1 - beta) weighs the hard-label term.", Min = 0, Max = 1)] double Beta = 1,
+    [Key("t-squared", "Multiply the teacher term by T^2 (Hinton et al.).")] bool TSquared = false,
+    [Key("loss", "The distillation loss, by name; a map `{ name: ..., <its keys> }` sets its own keys.", Variants = typeof(DistillationLosses), KeyOmitsDefault = true)]
+    Choice Loss = null!,
+    [Key("teacher-source", "Read the teacher's logits from a cache-logits stage, or run a train stage live.")] TeacherSource TeacherSource = TeacherSource.Cache,
+    [Key("views", TrainingParameters.ViewsDescription, Min = 1)] int Views = 1)
 {
-    public static DistillParameters From(ParameterSet p)
-    {
-        var loss = p.GetMap("loss");
-        return new(TrainingParameters.From(p), p.GetDouble("temperature"), p.GetDouble("student-temperature"), p.GetDouble("beta"), p.GetBool("t-squared"),
-            new LossParameters(loss.GetString("name"), loss), p.GetString("teacher-source") == "live", p.GetInt("views"));
-    }
+    public bool LiveTeacher => TeacherSource == TeacherSource.Live;
 }

@@ -1,3 +1,4 @@
+using Distill.Pipelines.Catalogue;
 using Distill.Runs;
 using Distill.Stages.Engine;
 using Distill.Stages.Reporting;
@@ -31,7 +32,7 @@ internal static class StudentResults
     public static IEnumerable<StudentResult> Read(ResultReader r, IReadOnlyList<StageInputRef> stages) =>
         stages.Select(s =>
             {
-                var p = DistillParameters.From(s.Definition.Parameters);
+                var p = ParameterRecords.Read<DistillParameters>(s.Definition.Parameters);
                 return new StudentResult(s.Definition.Id, r.ReplicateOf(s.Definition.Id), r.GroupOf(s.Definition.Id), r.Lineage.TrainStage(s.Definition.Id)?.Id, r.AlphaOf(s.Definition.Id), r.Lineage.Temperature(s.Definition.Id) ?? p.Temperature,
                     ResultReader.Metric(s, MetricNames.TeacherGamma), ResultReader.Metric(s, MetricNames.TestAccuracy), EpochCurve.Of(s.Manifest, MetricNames.TestAccuracy), p, s.Definition.Model);
             })

@@ -1,6 +1,7 @@
 using Distill.Pipelines;
 using Distill.Pipelines.Catalogue;
 using Distill.Stages.Engine;
+using Distill.Stages.Kinds.Shared;
 
 namespace Distill.Stages.Kinds.ImportLogits;
 
@@ -12,20 +13,12 @@ public sealed class ImportLogitsKind : StageKind
     public static readonly StageKindSpec Definition = new(Name,
         "Takes a teacher's logits computed elsewhere (.npy files, e.g. from a large PyTorch model) and checks them against the dataset, for distill and calibrate stages to read like a cache.",
         StageReferences.Dataset,
-        [
-            P.Str("path", "Folder holding logits-<split>.npy (float32, examples x classes), labels-<split>.npy and indices-<split>.npy (integers, one per example: its label and its index in the published split; the training split for train and validation) for every split; relative paths are relative to the pipeline file. Its files' SHA-256 are part of the stage key.", required: true) with { HashesFiles = true },
-            new()
-            {
-                Name = "splits", Type = ParameterType.EnumList, Values = ["train", "validation", "test"], MinItems = 1,
-                Default = new List<object> { "train", "validation", "test" }, Description = "Splits to import (a distill stage reads train; calibrate reads its fit and eval splits).",
-            },
-            P.Num("alpha", 0, "Label smoothing the external teacher was trained with, for the report's grouping.", min: 0, max: 1, exMax: true),
-        ],
+        ParameterRecords.Specs<ImportLogitsParameters>(),
         [])
     {
         // Stands in for a train stage: the logits' origin.
         Lineage = LineageRole.Origin,
-        LabelSmoothing = p => p.GetDouble("alpha"),
+        LabelSmoothing = p => ParameterRecords.Read<ImportLogitsParameters>(p).Alpha,
     };
 
     public override StageKindSpec Spec => Definition;
@@ -34,7 +27,10 @@ public sealed class ImportLogitsKind : StageKind
 }
 
 /// <summary>`import-logits` (see <see cref="ImportLogitsKind.Definition"/>).</summary>
-public sealed record ImportLogitsParameters(string Path, IReadOnlyList<string> Splits, double Alpha) : IStageParameters<ImportLogitsParameters>
-{
-    public static ImportLogitsParameters From(ParameterSet p) => new(p.GetString("path"), p.GetStrings("splits"), p.GetDouble("alpha"));
-}
+public sealed record ImportLogitsParameters(
+    [Key("path", "Folder holding logits-<split>.npy (float32, examples x classes), labels-<split>.npy and indices-<split>.npy (integers, one per example: its label and its index in the published split; the training split for train and validation) for every split; relative paths are relative to the pipeline file. Its files' SHA-256 are part of the stage key.", HashesFiles = true)]
+    string Path,
+    [Key("splits", "Splits to import (a distill stage reads train; calibrate reads its fit and eval splits).", Values = ["train", "validation", "test"], MinItems = 1, DefaultValues = ["train", "validation", "test"])]
+    IReadOnlyList<string> Splits = null!,
+    [Key("alpha", "Label smoothing the external teacher was trained with, for the report's grouping.", Min = 0, Max = 1, ExclusiveMax = true)]
+    double Alpha = 0);

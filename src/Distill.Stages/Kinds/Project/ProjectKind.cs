@@ -15,10 +15,7 @@ public sealed class ProjectKind : StageKind
 
     public static readonly StageKindSpec Definition = new(Name,
         "Projects penultimate-layer activations onto the plane of three class templates.", StageReferences.None,
-        [
-            P.Classes("classes", 3, "The three classes (names or 0-based indices) whose templates span the plane.", 0, 1, 2),
-            P.Int("examples-per-class", 100, "Examples drawn from each class per split.", min: 1),
-        ],
+        ParameterRecords.Specs<ProjectParameters>(),
         [new InputRoleSpec("models", "One or two train or distill stages (e.g. without / with label smoothing) on the same dataset.", [TrainKind.Name, DistillKind.Name], 1, 2)]);
 
     public override StageKindSpec Spec => Definition;
@@ -47,7 +44,7 @@ public sealed class ProjectKind : StageKind
 }
 
 /// <summary>`project` (see <see cref="ProjectKind.Definition"/>).</summary>
-public sealed record ProjectParameters(IReadOnlyList<object> Classes, int ExamplesPerClass) : IStageParameters<ProjectParameters>
-{
-    public static ProjectParameters From(ParameterSet p) => new(p.GetList("classes"), p.GetInt("examples-per-class"));
-}
+public sealed record ProjectParameters(
+    [Key("classes", "The three classes (names or 0-based indices) whose templates span the plane.", DefaultClasses = [0, 1, 2])]
+    IReadOnlyList<object> Classes = null!,
+    [Key("examples-per-class", "Examples drawn from each class per split.", Min = 1)] int ExamplesPerClass = 100);

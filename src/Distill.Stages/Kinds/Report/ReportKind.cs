@@ -12,10 +12,7 @@ public sealed class ReportKind : StageKind
 
     public static readonly StageKindSpec Definition = new(Name,
         "Gathers the results of the stages it reads into one HTML and Markdown report.", StageReferences.None,
-        [
-            P.Str("title", "Report title; default: the pipeline name."),
-            P.Str("compare-with", "Name of an earlier run under the same runs root: the report adds a section with the stages whose settings or final metrics differ from it (as `distill compare`); that run's stage keys are part of the report's key, so a changed earlier run gives a new report.", pattern: PipelineKeys.NamePattern),
-        ],
+        ParameterRecords.Specs<ReportParameters>(),
         [])
     {
         AnyInputRoles = true,
@@ -29,7 +26,7 @@ public sealed class ReportKind : StageKind
     /// <summary>`compare-with` reads another run: its stages' current keys (or its absence) are part of the report's key.</summary>
     public override string ReadsBeyondInputs(StageDefinition stage, string runsRoot)
     {
-        if (ReportParameters.From(stage.Parameters).CompareWith is not { } earlier) return "";
+        if (ParameterRecords.Read<ReportParameters>(stage.Parameters).CompareWith is not { } earlier) return "";
         var run = RunDirectory.Locate(runsRoot, earlier);
         var keys = run.ExistingStageIds().Select(id => $"{id}={run.ReadPointer(id)?.Key}");
         return $"compare-with {earlier}: " + (Directory.Exists(run.RootPath) ? string.Join(",", keys) : "no such run");
@@ -37,7 +34,7 @@ public sealed class ReportKind : StageKind
 }
 
 /// <summary>`report` (see <see cref="ReportKind.Definition"/>).</summary>
-public sealed record ReportParameters(string? Title, string? CompareWith) : IStageParameters<ReportParameters>
-{
-    public static ReportParameters From(ParameterSet p) => new(p.TryGetString("title"), p.TryGetString("compare-with"));
-}
+public sealed record ReportParameters(
+    [Key("title", "Report title; default: the pipeline name.")] string? Title = null,
+    [Key("compare-with", "Name of an earlier run under the same runs root: the report adds a section with the stages whose settings or final metrics differ from it (as `distill compare`); that run's stage keys are part of the report's key, so a changed earlier run gives a new report.", Pattern = PipelineKeys.NamePattern)]
+    string? CompareWith = null);

@@ -6,6 +6,7 @@ using Distill.Pipelines.Catalogue;
 using Distill.Runs;
 using Distill.Stages.Data;
 using Distill.Stages.Engine;
+using Distill.Stages.Models;
 using Distill.Stages.Training;
 
 namespace Distill.Stages.Kinds.Train;
@@ -24,10 +25,10 @@ public sealed class TrainExecutor : StageExecutor<TrainParameters>
         var data = dataset.Prepared;
         if (p.Weights is { } imported) return Import(context, p, imported, dataset);
         var options = StageOptions.Trainer(p.Training, dataset.Augmentation, context.Seed);
-        using var model = TrainingRun.CreateModel(StageOptions.Model(context.Pipeline.Models[context.Stage.Model!]), data, context.Seed, context.Device, message => context.Observer.Info($"{context.Stage.Id}: {message}"));
+        using var model = TrainingRun.CreateModel(ModelSpec.Of(context.Pipeline, context.Stage.Model!), data, context.Seed, context.Device, message => context.Observer.Info($"{context.Stage.Id}: {message}"));
         using var run = new TrainingRun(model, data, options, new LabelSmoothingObjective(p.Alpha), context.Device);
 
-        if (p.MutualInformation is { } mi)
+        if (p.MutualInformation is { Enabled: true } mi)
         {
             var classes = ClassList.Resolve(mi.Classes, data.ClassNames, context.Stage.Id);
             // One augmentation seed for every teacher of the pipeline, so their curves are comparable.
@@ -46,7 +47,7 @@ public sealed class TrainExecutor : StageExecutor<TrainParameters>
                 };
             });
         }
-        return TrainingStageDriver.Run(context, run, p.Training);
+        return TrainingStageDriver.Run(context, run, p.Training, p.TensorBoard);
     }
 
     /// <summary>Loads the weights file (a mismatch names every missing, extra and misshapen tensor), evaluates, exports.</summary>
@@ -54,8 +55,8 @@ public sealed class TrainExecutor : StageExecutor<TrainParameters>
     {
         var data = dataset.Prepared;
         var path = ExternalFiles.Resolve(context.Pipeline, imported.Path);
-        using var model = TrainingRun.CreateModel(StageOptions.Model(context.Pipeline.Models[context.Stage.Model!]), data, context.Seed, context.Device, message => context.Observer.Info($"{context.Stage.Id}: {message}"));
-        ModelWeights.LoadExternal(model, path, imported.Format == "safetensors" ? WeightsFormat.Safetensors : WeightsFormat.PyTorch);
+        using var model = TrainingRun.CreateModel(ModelSpec.Of(context.Pipeline, context.Stage.Model!), data, context.Seed, context.Device, message => context.Observer.Info($"{context.Stage.Id}: {message}"));
+        ModelWeights.LoadExternal(model, path, imported.Format switch { ImportFormat.Pytorch => WeightsFormat.PyTorch, ImportFormat.Safetensors => WeightsFormat.Safetensors, _ => throw new ArgumentOutOfRangeException(nameof(imported)) });
         model.eval();
         var metrics = new Dictionary<string, double>();
         foreach (var (split, accuracy, nll) in new[] { (DataSplit.Validation, MetricNames.ValidationAccuracy, MetricNames.ValidationNll), (DataSplit.Test, MetricNames.TestAccuracy, MetricNames.TestNll) })

@@ -14,23 +14,10 @@ public sealed class TrainKind : StageKind
 
     public static readonly StageKindSpec Definition = new(Name,
         "Trains a model with cross-entropy against label-smoothed targets.", StageReferences.DatasetAndModel,
-        [
-            .. TrainingKeys.All,
-            P.Num("alpha", 0, "Label smoothing: target (1 - alpha) on the true class plus alpha / K on every class.", min: 0, max: 1, exMax: true),
-            P.Map("mutual-information", "Per-epoch estimate of the mutual information between input index and logit difference.", optional: false,
-                P.Bool("enabled", false, "Run the probe at the end of every epoch."),
-                P.Classes("classes", 2, "The two classes (names or 0-based indices) whose logit difference is measured.", 0, 1),
-                P.Int("examples-per-class", 300, "Training examples taken from each of the two classes.", min: 2),
-                P.Int("augmentations", 5, "Random augmentations per example.", min: 2)),
-            P.Bool("tensorboard", true, "Also write TensorBoard event files.", affectsResult: false),
-            P.Map("weights", "Import the model instead of training it: a state_dict saved by PyTorch (`format: pytorch`, torch.save) or a `.safetensors` file, with the parameter names of tools/pytorch-reference/distill_models.py. The stage evaluates and exports it like a trained one; the training keys are then unused. The file's SHA-256 is part of the stage key.", optional: true,
-                P.Enum("format", null, "pytorch (a torch.save state_dict) or safetensors.", "pytorch", "safetensors") with { Required = true },
-                P.Str("path", "The weights file; relative paths are relative to the pipeline file.", required: true) with { HashesFiles = true }),
-        ],
-        [])
+        ParameterRecords.Specs<TrainParameters>(), [])
     {
         Lineage = LineageRole.Origin,
-        LabelSmoothing = p => p.GetDouble("alpha"),
+        LabelSmoothing = p => ParameterRecords.Read<TrainParameters>(p).Alpha,
     };
 
     public override StageKindSpec Spec => Definition;
@@ -50,19 +37,28 @@ public sealed class TrainKind : StageKind
 }
 
 /// <summary>The per-epoch mutual-information probe of a `train` stage.</summary>
-public sealed record MutualInformationParameters(IReadOnlyList<object> Classes, int ExamplesPerClass, int Augmentations);
+public sealed record MutualInformationParameters(
+    [Key("enabled", "Run the probe at the end of every epoch.")] bool Enabled = false,
+    [Key("classes", "The two classes (names or 0-based indices) whose logit difference is measured.", DefaultClasses = [0, 1])]
+    IReadOnlyList<object> Classes = null!,
+    [Key("examples-per-class", "Training examples taken from each of the two classes.", Min = 2)] int ExamplesPerClass = 300,
+    [Key("augmentations", "Random augmentations per example.", Min = 2)] int Augmentations = 5);
+
+/// <summary>The formats a train stage imports weights from.</summary>
+public enum ImportFormat { Pytorch, Safetensors }
 
 /// <summary>A train stage's `weights:`: a model file from another program to import instead of training (path as written).</summary>
-public sealed record ImportedWeights(string Format, string Path);
+public sealed record ImportedWeights(
+    [Key("format", "pytorch (a torch.save state_dict) or safetensors.")] ImportFormat Format,
+    [Key("path", "The weights file; relative paths are relative to the pipeline file.", HashesFiles = true)] string Path);
 
-/// <summary>`train` (see <see cref="TrainKind.Definition"/>).</summary>
-public sealed record TrainParameters(TrainingParameters Training, double Alpha, MutualInformationParameters? MutualInformation, ImportedWeights? Weights = null)
-    : IStageParameters<TrainParameters>
-{
-    public static TrainParameters From(ParameterSet p) => new(
-        TrainingParameters.From(p), p.GetDouble("alpha"),
-        p.TryGetMap("mutual-information") is { } mi && mi.GetBool("enabled")
-            ? new MutualInformationParameters(mi.GetList("classes"), mi.GetInt("examples-per-class"), mi.GetInt("augmentations"))
-            : null,
-        p.TryGetMap("weights") is { } w ? new ImportedWeights(w.GetString("format"), w.GetString("path")) : null);
-}
+/// <summary>`train`: its keys, declared once (the catalogue's specs are read from this record).</summary>
+public sealed record TrainParameters(
+    TrainingParameters Training,
+    [Key("alpha", "Label smoothing: target (1 - alpha) on the true class plus alpha / K on every class.", Min = 0, Max = 1, ExclusiveMax = true)]
+    double Alpha = 0,
+    [Key("mutual-information", "Per-epoch estimate of the mutual information between input index and logit difference.")]
+    MutualInformationParameters MutualInformation = null!,
+    [Key("tensorboard", "Also write TensorBoard event files.", AffectsResult = false)] bool TensorBoard = true,
+    [Key("weights", "Import the model instead of training it: a state_dict saved by PyTorch (`format: pytorch`, torch.save) or a `.safetensors` file, with the parameter names of tools/pytorch-reference/distill_models.py. The stage evaluates and exports it like a trained one; the training keys are then unused. The file's SHA-256 is part of the stage key.")]
+    ImportedWeights? Weights = null);

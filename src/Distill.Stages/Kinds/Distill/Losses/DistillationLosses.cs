@@ -29,6 +29,9 @@ public static class DistillationLosses
 
     public static IReadOnlyCollection<string> Names => All.Select(m => m.Spec.Name).ToList();
 
+    /// <summary>The choices of the distill kind's `loss` key (read by <see cref="ParameterRecords"/>).</summary>
+    public static IReadOnlyList<VariantSpec> Variants => All.Select(m => m.Spec).ToList();
+
     /// <summary>The loss a distill stage's parameters name, with its keys.</summary>
     public static IDistillationLoss Create(DistillParameters stage) =>
         All.Single(m => m.Spec.Name == stage.Loss.Name).Create(stage, stage.Loss.Keys);

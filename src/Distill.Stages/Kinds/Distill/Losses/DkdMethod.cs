@@ -9,12 +9,17 @@ public sealed class DkdMethod : IDistillationMethod
 {
     public VariantSpec Spec { get; } = new("dkd",
         "Decoupled KD (Zhao et al. 2022): T^2 (alpha TCKD + beta NCKD) at `temperature`, plus ce-weight times the cross-entropy with the labels (the stage's own `beta`, `t-squared` and `student-temperature` do not apply).",
-        [
-            P.Num("alpha", 1, "Weight of the target-class term (TCKD).", min: 0),
-            P.Num("beta", 8, "Weight of the non-target-class term (NCKD); the paper uses 8 on CIFAR-100.", min: 0),
-            P.Num("ce-weight", 1, "Weight of the cross-entropy with the labels.", min: 0),
-        ]);
+        ParameterRecords.Specs<DkdParameters>());
 
-    public IDistillationLoss Create(DistillParameters stage, ParameterSet keys) =>
-        new DecoupledLoss(stage.Temperature, keys.GetDouble("alpha"), keys.GetDouble("beta"), keys.GetDouble("ce-weight"));
+    public IDistillationLoss Create(DistillParameters stage, ParameterSet keys)
+    {
+        var p = ParameterRecords.Read<DkdParameters>(keys);
+        return new DecoupledLoss(stage.Temperature, p.Alpha, p.Beta, p.CeWeight);
+    }
 }
+
+/// <summary>`loss: { name: dkd, ... }`.</summary>
+public sealed record DkdParameters(
+    [Key("alpha", "Weight of the target-class term (TCKD).", Min = 0)] double Alpha = 1,
+    [Key("beta", "Weight of the non-target-class term (NCKD); the paper uses 8 on CIFAR-100.", Min = 0)] double Beta = 8,
+    [Key("ce-weight", "Weight of the cross-entropy with the labels.", Min = 0)] double CeWeight = 1);

@@ -1,0 +1,31 @@
+using Distill.Learning.Data;
+using Distill.Pipelines.Catalogue;
+
+namespace Distill.Stages.Datasets;
+
+/// <summary>`cifar10`: the binary version (<see cref="CifarDataset"/>).</summary>
+public sealed class Cifar10Kind() : DatasetKind<Cifar10Parameters>(Name,
+    "CIFAR-10: 50k/10k 32x32 colour images, 10 classes (binary version).", 50_000, 10_000)
+{
+    public const string Name = "cifar10";
+
+    public static readonly IReadOnlyList<string> Cifar10Classes =
+        ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"];
+
+    protected override IReadOnlyList<string> ClassNames(Cifar10Parameters p) => Cifar10Classes;
+
+    protected override IImageDataset Open(string path, Cifar10Parameters p) =>
+        new CifarDataset(new CifarOptions { Variant = CifarVariant.Cifar10, DataDirectory = path, Download = p.Download });
+}
+
+/// <summary>A `cifar10` dataset's keys.</summary>
+public sealed record Cifar10Parameters(
+    [Key("path", "Folder holding the data; default 'data/cifar-10'. Relative paths are relative to the pipeline file.", AffectsResult = false)] string Path = "data/cifar-10",
+    [Key("download", CifarKeys.DownloadDescription, AffectsResult = false)] bool Download = false,
+    DatasetSplitParameters Splits = null!) : IDatasetParameters;
+
+/// <summary>Text the two CIFAR kinds share.</summary>
+internal static class CifarKeys
+{
+    public const string DownloadDescription = "Download the official archive (checksum-verified) when it is missing.";
+}

@@ -1,0 +1,81 @@
+using Distill.Learning.Data;
+using Distill.Pipelines;
+using Distill.Pipelines.Catalogue;
+
+namespace Distill.Stages.Datasets;
+
+/// <summary>
+/// A dataset kind a pipeline's `datasets:` entry can name: its catalogue entry (keys read from its parameter record,
+/// the split keys every kind shares inlined) and the reader it opens. A new kind is one such class, its reader in
+/// Distill.Learning (an <see cref="IImageDataset"/>) and one line in <see cref="Kinds.StageKindRegistry.Datasets"/>.
+/// </summary>
+public abstract class DatasetKind : IDatasetKind
+{
+    public abstract DatasetKindSpec Spec { get; }
+
+    /// <summary>The reader of a dataset entry (its path already absolute).</summary>
+    public abstract IImageDataset Open(DatasetDefinition definition);
+
+    /// <summary>The keys every kind shares: validation split, subset and augmentation.</summary>
+    public abstract DatasetSplitParameters Splits(ParameterSet keys);
+}
+
+/// <summary>A dataset kind whose keys are the record <typeparamref name="TParameters"/>.</summary>
+public abstract class DatasetKind<TParameters> : DatasetKind where TParameters : IDatasetParameters
+{
+    protected DatasetKind(string name, string description, int? trainSize = null, int? testSize = null) =>
+        Spec = new(name, description, ParameterRecords.Specs<TParameters>(), trainSize, testSize,
+            keys => ClassNames(ParameterRecords.Read<TParameters>(keys)));
+
+    public override DatasetKindSpec Spec { get; }
+
+    public sealed override IImageDataset Open(DatasetDefinition definition) =>
+        Open(definition.Path, ParameterRecords.Read<TParameters>(definition.Parameters));
+
+    public sealed override DatasetSplitParameters Splits(ParameterSet keys) => ParameterRecords.Read<TParameters>(keys).Splits;
+
+    /// <summary>The class names when the kind fixes them (null when the data names them, as image folders do).</summary>
+    protected abstract IReadOnlyList<string>? ClassNames(TParameters p);
+
+    protected abstract IImageDataset Open(string path, TParameters p);
+}
+
+/// <summary>A dataset kind's record: its own keys and the shared split keys.</summary>
+public interface IDatasetParameters
+{
+    DatasetSplitParameters Splits { get; }
+}
+
+/// <summary>How <c>subset</c> picks its examples.</summary>
+public enum SubsetDraw { FirstPerClass, Stratified }
+
+/// <summary>`subset:` of a dataset.</summary>
+public sealed record SubsetParameters(
+    [Key("train", "Total training examples kept (after the validation split is carved off); absent: all.", Min = 1)] int? Train = null,
+    [Key("test", "Total test examples kept; absent: all.", Min = 1)] int? Test = null,
+    [Key("mode", "first-per-class: the first examples of each class in file order; stratified: a seeded draw keeping class proportions.")]
+    SubsetDraw Mode = SubsetDraw.FirstPerClass);
+
+/// <summary>`augmentation:` of a dataset.</summary>
+public sealed record AugmentationParameters(
+    [Key("crop-padding", "Zero padding before the random crop back to the input size; 0 turns cropping off.", Min = 0)] int CropPadding = 4,
+    [Key("flip", "Random horizontal flip.")] bool Flip = true)
+{
+    public AugmentationSpec ToSpec() => new(CropPadding, Flip);
+}
+
+/// <summary>The keys every dataset kind shares.</summary>
+public sealed record DatasetSplitParameters(
+    [Key("validation", "Training examples carved off (deterministically, from the seed) into a validation split.", Min = 0)] int Validation = 0,
+    [Key("subset", "Use only part of the data (quick runs); absent means all of it.")] SubsetParameters? Subset = null,
+    [Key("augmentation", "Training-time augmentation; per-channel standardisation is always on.")] AugmentationParameters Augmentation = null!)
+{
+    public SplitOptions ToOptions(int seed) => new()
+    {
+        ValidationSize = Validation,
+        TrainSubset = Subset?.Train,
+        TestSubset = Subset?.Test,
+        SubsetMode = Subset?.Mode == SubsetDraw.Stratified ? SubsetMode.Stratified : SubsetMode.FirstPerClass,
+        Seed = seed,
+    };
+}

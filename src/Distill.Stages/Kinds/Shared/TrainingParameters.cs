@@ -1,0 +1,27 @@
+using Distill.Pipelines.Catalogue;
+
+namespace Distill.Stages.Kinds.Shared;
+
+/// <summary>The learning-rate schedules a training stage can follow.</summary>
+public enum TrainingSchedule { Multistep, Cosine, Constant }
+
+/// <summary>The keys the kinds that train a model (train, distill) share, inlined into their records.</summary>
+public sealed record TrainingParameters(
+    [Key("epochs", "Training epochs.", Min = 1)] int Epochs = 5,
+    [Key("batch-size", "Training mini-batch size.", Min = 1)] int BatchSize = 128,
+    [Key("lr", "Initial learning rate (SGD).", Min = 0, ExclusiveMin = true)] double LearningRate = 0.1,
+    [Key("momentum", "SGD momentum.", Min = 0, Max = 1, ExclusiveMax = true)] double Momentum = 0.9,
+    [Key("nesterov", "Nesterov momentum.")] bool Nesterov = true,
+    [Key("weight-decay", "L2 weight decay.", Min = 0)] double WeightDecay = 5e-4,
+    [Key("schedule", "Learning-rate schedule.")] TrainingSchedule Schedule = TrainingSchedule.Multistep,
+    [Key("milestones", "Multistep schedule: fractions of training at which the rate is multiplied by lr-decay.",
+        Min = 0, ExclusiveMin = true, Max = 1, ExclusiveMax = true, Ascending = true, DefaultNumbers = [0.5, 0.75])]
+    IReadOnlyList<double> Milestones = null!,
+    [Key("lr-decay", "Multistep schedule: factor applied at each milestone.", Min = 0, ExclusiveMin = true, Max = 1)] double LearningRateDecay = 0.1,
+    [Key("clip-grad-norm", "Clip the gradient's global norm to this value; 0 turns clipping off.", Min = 0)] double ClipGradNorm = 0,
+    [Key("checkpoint-minutes", "Minutes of work between mid-epoch checkpoints.", Min = 0, ExclusiveMin = true, AffectsResult = false)] double CheckpointMinutes = 5,
+    [Key("eval-batch-size", "Mini-batch size for evaluation.", Min = 1, AffectsResult = false)] int EvalBatchSize = 512)
+{
+    /// <summary>Description of the `views` key, which distill (reads them) and cache-logits (writes them) share.</summary>
+    public const string ViewsDescription = "Deterministic augmented views per training example (1 = the plain image only).";
+}
