@@ -1,59 +1,52 @@
-using Distill.Pipelines.Catalogue;
+using Distill.Pipelines.Schema;
 
 namespace Distill.Pipelines.Tests;
 
-/// <summary>pipelines/README.md documents every key the loader knows.</summary>
+/// <summary>pipelines/README.md's key tables are the catalogue's: type, default, constraint and meaning of every key.</summary>
 public class DocumentationTests
 {
-    private static readonly string Readme = File.ReadAllText(RepoFiles.ReadmePath);
-
-    public static TheoryData<string, string> Keys()
+    /// <summary>To refresh the tables after changing the catalogue, run the tests once with DISTILL_UPDATE_SCHEMA=1.</summary>
+    [Fact]
+    public void Readme_key_tables_are_generated_from_the_catalogue()
     {
-        var data = new TheoryData<string, string>();
-        void Add(string where, IEnumerable<ParameterSpec> specs)
-        {
-            foreach (var p in specs)
-            {
-                data.Add(where, p.Name);
-                foreach (var f in p.Fields) data.Add(where, $"{p.Name}.{f.Name}");
-            }
-        }
-        Add("pipeline", PipelineKeys.Scalars);
-        Add("stage", StageKindRegistry.Catalogue.CommonKeys.Concat(Distill.Pipelines.Catalogue.StageReferenceKeys.All));
-        foreach (var k in StageKindRegistry.Catalogue.All) Add(k.Name, k.Parameters);
-        foreach (var k in StageKindRegistry.Catalogue.Datasets) Add(k.Name, k.Parameters);
-        foreach (var a in StageKindRegistry.Catalogue.Architectures) Add(a.Name, a.Parameters);
-        return data;
+        var committed = File.ReadAllText(RepoFiles.ReadmePath);
+        var generated = ReferenceDocs.Update(committed, StageKindRegistry.Catalogue, StageKindRegistry.KeyGroups);
+        if (Environment.GetEnvironmentVariable("DISTILL_UPDATE_SCHEMA") == "1") File.WriteAllText(RepoFiles.ReadmePath, generated);
+
+        Assert.Equal(generated, File.ReadAllText(RepoFiles.ReadmePath));
     }
 
-    [Theory]
-    [MemberData(nameof(Keys))]
-    public void Readme_documents_key(string where, string key)
+    [Fact]
+    public void Every_key_has_a_row_in_its_table()
     {
-        Assert.True(Readme.Contains($"`{key}`", StringComparison.Ordinal), $"pipelines/README.md does not document `{key}` ({where})");
+        var tables = ReferenceDocs.Tables(StageKindRegistry.Catalogue, StageKindRegistry.KeyGroups);
+        var training = StageKindRegistry.KeyGroups["training"].Select(k => k.Name).ToHashSet();
+
+        foreach (var kind in StageKindRegistry.Catalogue.All)
+            foreach (var key in kind.Parameters.Where(p => !training.Contains(p.Name)))
+                Assert.Contains($"| `{key.Name}` |", tables[kind.Name]);
+        foreach (var key in StageKindRegistry.Catalogue.Datasets.SelectMany(d => d.Parameters))
+            Assert.Contains($"| `{key.Name}` |", tables["datasets"]);
+        Assert.Contains("| `depth` | resnet | int | 56 | >= 8, 6n+2 |", tables["models"]);
+        Assert.Contains("| `milestones` | list of floats | [0.5, 0.75] | each in (0, 1), strictly ascending |", tables["training"]);
+        Assert.Contains("| `schedule` | multistep \\| cosine \\| constant | `multistep` |", tables["training"]);
+    }
+
+    [Fact]
+    public void A_table_name_the_catalogue_does_not_know_is_an_error()
+    {
+        var error = Assert.Throws<ArgumentException>(() =>
+            ReferenceDocs.Update(File.ReadAllText(RepoFiles.ReadmePath) + "\n<!-- keys: nonsense -->\n<!-- /keys -->\n",
+                StageKindRegistry.Catalogue, StageKindRegistry.KeyGroups));
+        Assert.Contains("nonsense", error.Message);
     }
 
     [Fact]
     public void Readme_names_every_stage_kind_dataset_kind_and_architecture()
     {
-        foreach (var name in StageKindRegistry.Catalogue.All.Select(k => k.Name).Concat(StageKindRegistry.Catalogue.Datasets.Select(k => k.Name)).Concat(StageKindRegistry.Catalogue.Architectures.Select(a => a.Name)))
-            Assert.Contains($"`{name}`", Readme);
-    }
-}
-
-public class ReadmeExampleTests
-{
-    [Fact]
-    public void Readme_example_pipeline_is_valid_and_expands_as_described()
-    {
         var readme = File.ReadAllText(RepoFiles.ReadmePath);
-        var start = readme.IndexOf("```yaml\n", StringComparison.Ordinal) + "```yaml\n".Length;
-        var yaml = readme[start..readme.IndexOf("```", start, StringComparison.Ordinal)];
-
-        var p = TestPipelines.Load(yaml);
-
-        Assert.Equal(["teacher-0.0", "teacher-0.1"], p.Stages.Where(s => s.BaseName == "teacher").Select(s => s.Id));
-        Assert.Contains(p.Stages, s => s.Id == "student-temperature1-alpha0.0");
-        Assert.Equal(8, p.Stage("report").Inputs["students"].Count);
+        var catalogue = StageKindRegistry.Catalogue;
+        foreach (var name in catalogue.All.Select(k => k.Name).Concat(catalogue.Datasets.Select(k => k.Name)).Concat(catalogue.Architectures.Select(a => a.Name)))
+            Assert.Contains($"`{name}`", readme);
     }
 }

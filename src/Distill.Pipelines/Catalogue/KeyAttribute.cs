@@ -51,6 +51,9 @@ public sealed class KeyAttribute(string name, string description) : Attribute
     /// <summary>The rule in words, for the schema and docs.</summary>
     public string? RuleText { get; set; }
 
+    /// <summary>See <see cref="ParameterSpec.CheckedText"/>.</summary>
+    public string? Checked { get; set; }
+
     /// <summary>
     /// For a <see cref="Choice"/>: a type with public static members <c>IReadOnlyList&lt;VariantSpec&gt; Variants</c>
     /// and <c>string Default</c>, the choices the key offers.

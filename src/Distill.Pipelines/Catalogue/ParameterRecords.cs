@@ -96,6 +96,7 @@ public static class ParameterRecords
             KeyOmitsDefault = key.KeyOmitsDefault,
             Pattern = key.Pattern,
             RuleText = key.RuleText,
+            CheckedText = key.Checked,
             Rule = key.Rule is { } rule ? RuleOf(owner, rule) : null,
         };
         object? Default() => hasDefault ? parameter.DefaultValue : null;

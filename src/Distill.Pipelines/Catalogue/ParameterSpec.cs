@@ -87,6 +87,9 @@ public sealed record ParameterSpec
     /// <summary>The extra check in words, for documentation and the schema.</summary>
     public string? RuleText { get; init; }
 
+    /// <summary>Checks made elsewhere (against the dataset or other stages), in words for the reference docs.</summary>
+    public string? CheckedText { get; init; }
+
     /// <summary>"[0, 1)", "&gt;= 1", "&gt; 0" or null: the numeric range in the usual notation.</summary>
     public string? RangeText()
     {

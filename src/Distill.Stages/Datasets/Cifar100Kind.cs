@@ -45,7 +45,7 @@ public sealed class Cifar100Kind() : DatasetKind<Cifar100Parameters>(Name,
 
 /// <summary>A `cifar100` dataset's keys.</summary>
 public sealed record Cifar100Parameters(
-    [Key("path", "Folder holding the data; default 'data/cifar-100'. Relative paths are relative to the pipeline file.", AffectsResult = false)] string Path = "data/cifar-100",
+    [Key("path", "Folder holding the data. Relative paths are relative to the pipeline file; the run store fingerprints the data itself.", AffectsResult = false)] string Path = "data/cifar-100",
     [Key("download", CifarKeys.DownloadDescription, AffectsResult = false)] bool Download = false,
     [Key("labels", "Which labels to learn: the 100 fine or the 20 coarse classes.")] CifarLabels Labels = CifarLabels.Fine,
     DatasetSplitParameters Splits = null!) : IDatasetParameters;

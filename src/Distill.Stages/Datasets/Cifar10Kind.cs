@@ -20,7 +20,7 @@ public sealed class Cifar10Kind() : DatasetKind<Cifar10Parameters>(Name,
 
 /// <summary>A `cifar10` dataset's keys.</summary>
 public sealed record Cifar10Parameters(
-    [Key("path", "Folder holding the data; default 'data/cifar-10'. Relative paths are relative to the pipeline file.", AffectsResult = false)] string Path = "data/cifar-10",
+    [Key("path", "Folder holding the data. Relative paths are relative to the pipeline file; the run store fingerprints the data itself.", AffectsResult = false)] string Path = "data/cifar-10",
     [Key("download", CifarKeys.DownloadDescription, AffectsResult = false)] bool Download = false,
     DatasetSplitParameters Splits = null!) : IDatasetParameters;
 

@@ -51,8 +51,8 @@ public enum SubsetDraw { FirstPerClass, Stratified }
 
 /// <summary>`subset:` of a dataset.</summary>
 public sealed record SubsetParameters(
-    [Key("train", "Total training examples kept (after the validation split is carved off); absent: all.", Min = 1)] int? Train = null,
-    [Key("test", "Total test examples kept; absent: all.", Min = 1)] int? Test = null,
+    [Key("train", "Total training examples kept (after the validation split is carved off); absent: all.", Min = 1, Checked = "at most what is left after validation")] int? Train = null,
+    [Key("test", "Total test examples kept; absent: all.", Min = 1, Checked = "at most the test split")] int? Test = null,
     [Key("mode", "first-per-class: the first examples of each class in file order; stratified: a seeded draw keeping class proportions.")]
     SubsetDraw Mode = SubsetDraw.FirstPerClass);
 
@@ -66,7 +66,7 @@ public sealed record AugmentationParameters(
 
 /// <summary>The keys every dataset kind shares.</summary>
 public sealed record DatasetSplitParameters(
-    [Key("validation", "Training examples carved off (deterministically, from the seed) into a validation split.", Min = 0)] int Validation = 0,
+    [Key("validation", "Training examples carved off (deterministically, from the seed) into a validation split.", Min = 0, Checked = "less than the training split")] int Validation = 0,
     [Key("subset", "Use only part of the data (quick runs); absent means all of it.")] SubsetParameters? Subset = null,
     [Key("augmentation", "Training-time augmentation; per-channel standardisation is always on.")] AugmentationParameters Augmentation = null!)
 {

@@ -19,6 +19,6 @@ public sealed class FashionMnistKind() : DatasetKind<FashionMnistParameters>(Nam
 
 /// <summary>A `fashion-mnist` dataset's keys.</summary>
 public sealed record FashionMnistParameters(
-    [Key("path", "Folder holding the data; default '/usr/share/datasets/fashion-mnist'. Relative paths are relative to the pipeline file.", AffectsResult = false)]
+    [Key("path", "Folder holding the data. Relative paths are relative to the pipeline file; the run store fingerprints the data itself.", AffectsResult = false)]
     string Path = "/usr/share/datasets/fashion-mnist",
     DatasetSplitParameters Splits = null!) : IDatasetParameters;

@@ -48,6 +48,10 @@ public static class StageKindRegistry
 
     public static StageCatalogue Catalogue { get; } = new(Kinds, Datasets, Architectures);
 
+    /// <summary>Keys several kinds share, documented once in pipelines/README.md.</summary>
+    public static IReadOnlyDictionary<string, IReadOnlyList<ParameterSpec>> KeyGroups { get; } =
+        new Dictionary<string, IReadOnlyList<ParameterSpec>> { ["training"] = ParameterRecords.Specs<Shared.TrainingParameters>() };
+
     /// <summary>The studies a report runs when their results are present.</summary>
     public static IReadOnlyList<IReportStudy> Studies { get; } = [new Paper.PaperStudy()];
 

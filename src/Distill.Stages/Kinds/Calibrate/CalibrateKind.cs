@@ -54,5 +54,5 @@ public sealed class CalibrateKind : StageKind
 /// <summary>`calibrate` (see <see cref="CalibrateKind.Definition"/>).</summary>
 public sealed record CalibrateParameters(
     [Key("bins", "Equal-width confidence bins for ECE and the reliability diagram.", Min = 2)] int Bins = 15,
-    [Key("fit-split", "Split the scaling temperature is fitted on (never test).", Values = ["train", "validation"])] string FitSplit = "validation",
-    [Key("eval-split", "Split calibration is measured on.", Values = ["train", "validation", "test"])] string EvalSplit = "test");
+    [Key("fit-split", "Split the scaling temperature is fitted on (never test).", Values = ["train", "validation"], Checked = "cached by the input; validation needs the dataset's `validation` > 0")] string FitSplit = "validation",
+    [Key("eval-split", "Split calibration is measured on.", Values = ["train", "validation", "test"], Checked = "cached by the input; differs from `fit-split`")] string EvalSplit = "test");

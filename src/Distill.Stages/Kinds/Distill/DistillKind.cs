@@ -72,7 +72,7 @@ public sealed record DistillParameters(
     [Key("loss", "The distillation loss, by name; a map `{ name: ..., <its keys> }` sets its own keys.", Variants = typeof(DistillationLosses), KeyOmitsDefault = true)]
     Choice Loss = null!,
     [Key("teacher-source", "Read the teacher's logits from a cache-logits stage, or run a train stage live.")] TeacherSource TeacherSource = TeacherSource.Cache,
-    [Key("views", TrainingParameters.ViewsDescription, Min = 1)] int Views = 1)
+    [Key("views", TrainingParameters.ViewsDescription, Min = 1, Checked = "at most the teacher cache's `views` (1 for imported logits)")] int Views = 1)
 {
     public bool LiveTeacher => TeacherSource == TeacherSource.Live;
 }

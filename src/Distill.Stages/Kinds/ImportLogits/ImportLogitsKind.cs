@@ -28,7 +28,7 @@ public sealed class ImportLogitsKind : StageKind
 
 /// <summary>`import-logits` (see <see cref="ImportLogitsKind.Definition"/>).</summary>
 public sealed record ImportLogitsParameters(
-    [Key("path", "Folder holding logits-<split>.npy (float32, examples x classes), labels-<split>.npy and indices-<split>.npy (integers, one per example: its label and its index in the published split; the training split for train and validation) for every split; relative paths are relative to the pipeline file. Its files' SHA-256 are part of the stage key.", HashesFiles = true)]
+    [Key("path", "Folder holding logits-<split>.npy (float32, examples x classes), labels-<split>.npy and indices-<split>.npy (integers, one per example: its label and its index in the published split; the training split for train and validation) for every split; relative paths are relative to the pipeline file. Its files' SHA-256 are part of the stage key.", HashesFiles = true, Checked = "must exist")]
     string Path,
     [Key("splits", "Splits to import (a distill stage reads train; calibrate reads its fit and eval splits).", Values = ["train", "validation", "test"], MinItems = 1, DefaultValues = ["train", "validation", "test"])]
     IReadOnlyList<string> Splits = null!,

@@ -45,6 +45,6 @@ public sealed class ProjectKind : StageKind
 
 /// <summary>`project` (see <see cref="ProjectKind.Definition"/>).</summary>
 public sealed record ProjectParameters(
-    [Key("classes", "The three classes (names or 0-based indices) whose templates span the plane.", DefaultClasses = [0, 1, 2])]
+    [Key("classes", "The three classes (names or 0-based indices) whose templates span the plane.", DefaultClasses = [0, 1, 2], Checked = "known to the dataset")]
     IReadOnlyList<object> Classes = null!,
     [Key("examples-per-class", "Examples drawn from each class per split.", Min = 1)] int ExamplesPerClass = 100);

@@ -39,7 +39,7 @@ public sealed class TrainKind : StageKind
 /// <summary>The per-epoch mutual-information probe of a `train` stage.</summary>
 public sealed record MutualInformationParameters(
     [Key("enabled", "Run the probe at the end of every epoch.")] bool Enabled = false,
-    [Key("classes", "The two classes (names or 0-based indices) whose logit difference is measured.", DefaultClasses = [0, 1])]
+    [Key("classes", "The two classes (names or 0-based indices) whose logit difference is measured.", DefaultClasses = [0, 1], Checked = "known to the dataset")]
     IReadOnlyList<object> Classes = null!,
     [Key("examples-per-class", "Training examples taken from each of the two classes.", Min = 2)] int ExamplesPerClass = 300,
     [Key("augmentations", "Random augmentations per example.", Min = 2)] int Augmentations = 5);
@@ -50,7 +50,7 @@ public enum ImportFormat { Pytorch, Safetensors }
 /// <summary>A train stage's `weights:`: a model file from another program to import instead of training (path as written).</summary>
 public sealed record ImportedWeights(
     [Key("format", "pytorch (a torch.save state_dict) or safetensors.")] ImportFormat Format,
-    [Key("path", "The weights file; relative paths are relative to the pipeline file.", HashesFiles = true)] string Path);
+    [Key("path", "The weights file; relative paths are relative to the pipeline file.", HashesFiles = true, Checked = "must exist")] string Path);
 
 /// <summary>`train`: its keys, declared once (the catalogue's specs are read from this record).</summary>
 public sealed record TrainParameters(
