@@ -6,6 +6,7 @@ using Distill.EndToEnd.Tests.Support;
 using Distill.Pipelines;
 using Distill.Runs;
 using Distill.Stages.Engine;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Spectre.Console;
@@ -42,6 +43,39 @@ public sealed class WorkerTests : IDisposable
         ?? throw new InvalidOperationException("submit failed");
 
     private static IReadOnlyList<string> Names(string folder) => QueueLayout.PipelineFiles(folder).Select(Path.GetFileName).ToList()!;
+
+    // ---- host -----------------------------------------------------------------------------------
+
+    [Fact]
+    public void HostBindsTheCommandLineOverItsSourcesOnce()
+    {
+        using var host = WorkerHost.Build(new Dictionary<string, string?> { ["Root"] = _temp.Path, ["PollInterval"] = "00:00:05", ["Slots"] = "3" });
+
+        var options = host.Services.GetRequiredService<IOptions<WorkerOptions>>().Value;
+
+        Assert.Equal((_temp.Path, TimeSpan.FromSeconds(5), 3), (options.Root, options.PollInterval, options.Slots));
+        Assert.Same(options, host.Services.GetRequiredService<IOptions<WorkerOptions>>().Value);
+        Assert.Equal(options.ShutdownTimeout, host.Services.GetRequiredService<IOptions<Microsoft.Extensions.Hosting.HostOptions>>().Value.ShutdownTimeout);
+    }
+
+    [Fact]
+    public void HostRejectsBadSettingsWithEveryProblem()
+    {
+        var error = Assert.Throws<OptionsValidationException>(() => WorkerHost.Build(new Dictionary<string, string?> { ["Slots"] = "0", ["Engine"] = "postgres" }));
+
+        Assert.Contains(error.Failures, f => f.Contains("Slots must be at least 1", StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.Contains("the postgres engine needs Connection", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void AWorkerWithAnUnreadableSettingExitsTwoWithOneLine()
+    {
+        var (code, output) = DistillCli.Run(TimeSpan.FromSeconds(60), "worker", "--root", _temp.Path, "--poll-interval", "soon");
+
+        Assert.Equal(2, code);
+        Assert.Contains("error: worker settings:", output);
+        Assert.Contains("PollInterval", output);
+    }
 
     // ---- queue ----------------------------------------------------------------------------------
 

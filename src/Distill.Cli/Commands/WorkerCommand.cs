@@ -1,8 +1,8 @@
 using System.CommandLine;
 using Distill.Cli.Worker;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace Distill.Cli.Commands;
 
@@ -55,25 +55,26 @@ internal static class WorkerCommand
 
     private static int Run(IReadOnlyDictionary<string, string?> commandLine)
     {
-        var configuration = WorkerHost.AddWorkerSources(new ConfigurationBuilder(), commandLine).Build();
-        var options = new WorkerOptions();
+        IHost built;
+        WorkerOptions options;
         try
         {
-            configuration.Bind(options);
+            // Building reads the options (the host's lifetime needs the shutdown timeout), which binds and validates them.
+            built = WorkerHost.Build(commandLine);
+            options = built.Services.GetRequiredService<IOptions<WorkerOptions>>().Value;
+        }
+        catch (OptionsValidationException e)
+        {
+            foreach (var failure in e.Failures) Console.Error.WriteLine($"error: worker settings: {failure}");
+            return 2;
         }
         catch (InvalidOperationException e)
         {
             Console.Error.WriteLine($"error: worker settings: {e.Message} (time spans look like 00:00:30)");
             return 2;
         }
-        var errors = options.Validate();
-        if (errors.Count > 0)
-        {
-            foreach (var error in errors) Console.Error.WriteLine($"error: worker settings: {error}");
-            return 2;
-        }
 
-        using var host = WorkerHost.Build(configuration, options);
+        using var host = built;
         if (options.Engine == WorkerEngines.Postgres)
         {
             host.Run(); // Hangfire's server: on SIGTERM, running stages checkpoint and their jobs go back to the queue

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Distill.Cli.Worker;
 
@@ -26,19 +27,24 @@ internal static class WorkerHost
             .AddEnvironmentVariables(EnvironmentPrefix)
             .AddInMemoryCollection(commandLine);
 
-    public static IHost Build(IConfiguration configuration, WorkerOptions options, Func<IPipelineRunner>? runnerFactory = null)
+    /// <summary>
+    /// The host of `distill worker`: our configuration sources instead of the defaults (which would read every
+    /// unprefixed environment variable), <see cref="WorkerOptions"/> bound once from them and validated on start,
+    /// and the engine's services. Bad settings throw here, since building reads the options: an
+    /// <see cref="OptionsValidationException"/> with every problem, or an InvalidOperationException for a value that does not bind.
+    /// </summary>
+    public static IHost Build(IReadOnlyDictionary<string, string?> commandLine, Func<IPipelineRunner>? runnerFactory = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
+            DisableDefaults = true,
             ContentRootPath = Directory.GetCurrentDirectory(),
         });
-        // Our sources replace the defaults (which would read every unprefixed environment variable).
-        builder.Configuration.Sources.Clear();
-        builder.Configuration.AddConfiguration(configuration);
+        AddWorkerSources(builder.Configuration, commandLine);
 
-        builder.Logging.ClearProviders();
         builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
-        if (options.LogFormat == "json")
+        // The format decides which provider is registered, so it is read before the options exist.
+        if (builder.Configuration[nameof(WorkerOptions.LogFormat)] == "json")
             builder.Logging.AddJsonConsole(o =>
             {
                 o.UseUtcTimestamp = true;
@@ -51,28 +57,42 @@ internal static class WorkerHost
                 o.TimestampFormat = "HH:mm:ss ";
             });
 
-        // Bound once, from the host's configuration; checked again when the host starts.
         builder.Services.AddOptions<WorkerOptions>().Bind(builder.Configuration).ValidateOnStart();
-        builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<WorkerOptions>, WorkerOptionsValidation>();
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout);
-        if (options.Engine == WorkerEngines.Postgres)
+        builder.Services.AddSingleton<IValidateOptions<WorkerOptions>, WorkerOptionsValidation>();
+        builder.Services.AddOptions<HostOptions>().Configure<IOptions<WorkerOptions>>((host, worker) => host.ShutdownTimeout = worker.Value.ShutdownTimeout);
+        // The engine decides which services exist, so it too is read before the options.
+        switch (builder.Configuration[nameof(WorkerOptions.Engine)] ?? WorkerEngines.Files)
         {
-            var storage = ClusterStorage.Create(options.Connection!);
-            builder.Services.AddHangfire(c => ClusterStorage.Configure(c, storage));
-            builder.Services.AddHangfireServer(o =>
-            {
-                o.WorkerCount = options.EffectiveSlots;
-                o.Queues = [ClusterStorage.Queue];
-                o.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}";
-                o.ShutdownTimeout = options.ShutdownTimeout;
-            });
-            builder.Services.AddSingleton(new DevicePool(options.DeviceList));
-            builder.Services.AddTransient<StageJobs>();
-            return builder.Build();
+            case WorkerEngines.Postgres: AddPostgresEngine(builder.Services); break;
+            default: AddFilesEngine(builder.Services, runnerFactory); break; // an unknown engine fails validation on start
         }
-        builder.Services.AddSingleton(runnerFactory ?? (() => StageRegistry.CreateRunner()));
-        builder.Services.AddSingleton<PipelineWorker>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<PipelineWorker>());
         return builder.Build();
     }
+
+    /// <summary>Hangfire's server on PostgreSQL, running stage jobs in child processes, one per slot.</summary>
+    private static void AddPostgresEngine(IServiceCollection services)
+    {
+        services.AddSingleton(sp => ClusterStorage.Create(Options(sp).Connection!));
+        services.AddHangfire((sp, c) => ClusterStorage.Configure(c, sp.GetRequiredService<Hangfire.PostgreSql.PostgreSqlStorage>()));
+        services.AddHangfireServer((sp, o) =>
+        {
+            var options = Options(sp);
+            o.WorkerCount = options.EffectiveSlots;
+            o.Queues = [ClusterStorage.Queue];
+            o.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}";
+            o.ShutdownTimeout = options.ShutdownTimeout;
+        });
+        services.AddSingleton(sp => new DevicePool(Options(sp).DeviceList));
+        services.AddTransient<StageJobs>();
+    }
+
+    /// <summary>The embedded queue of pipeline files under the root, one pipeline at a time.</summary>
+    private static void AddFilesEngine(IServiceCollection services, Func<IPipelineRunner>? runnerFactory)
+    {
+        services.AddSingleton(runnerFactory ?? (() => StageRegistry.CreateRunner()));
+        services.AddSingleton<PipelineWorker>();
+        services.AddHostedService(sp => sp.GetRequiredService<PipelineWorker>());
+    }
+
+    private static WorkerOptions Options(IServiceProvider services) => services.GetRequiredService<IOptions<WorkerOptions>>().Value;
 }
