@@ -16,6 +16,12 @@ public static class MetricNames
     public const string TestAccuracy = "test_accuracy";
     public const string TestNll = "test_nll";
 
+    /// <summary>Accuracy on a split (lowercase split name): per epoch of train and distill, final of cache-logits and import-logits.</summary>
+    public static string SplitAccuracy(string split) => $"{split}_accuracy";
+
+    /// <summary>Mean negative log-likelihood on a split (per epoch of train and distill).</summary>
+    public static string SplitNll(string split) => $"{split}_nll";
+
     // `train` with the mutual-information probe.
     public const string MutualInformation = "mutual_information";
     public const string MutualInformationBound = "mutual_information_bound";
@@ -32,6 +38,10 @@ public static class MetricNames
     public const string NllScaled = "nll_scaled";
     public const string EceScaled = "ece_scaled";
     public const string FitEce = "fit_ece";
+    public const string AccuracyScaled = "accuracy_scaled";
+    public const string FitNll = "fit_nll";
+    public const string FitNllScaled = "fit_nll_scaled";
+    public const string EvalExamples = "eval_examples";
 
     // `report` (final): the verdicts of its studies, its figures and the stages it read.
     public const string FindingsAgree = "findings_agree";

@@ -91,8 +91,8 @@ public sealed class TrainingRun : IDisposable
         {
             if (_data.Get(split).Count == 0) continue;
             var evaluation = Evaluate(split);
-            values[$"{name}_accuracy"] = evaluation.Accuracy;
-            values[$"{name}_nll"] = evaluation.Nll;
+            values[MetricNames.SplitAccuracy(name)] = evaluation.Accuracy;
+            values[MetricNames.SplitNll(name)] = evaluation.Nll;
         }
         foreach (var probe in EpochProbes)
             foreach (var (name, value) in probe(epoch))

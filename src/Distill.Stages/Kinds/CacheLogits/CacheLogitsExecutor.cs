@@ -54,7 +54,7 @@ public sealed class CacheLogitsExecutor : StageExecutor<CacheLogitsParameters>
                     .Save(LogitCacheSidecar.PathFor(path));
             }
             if (images.Count > 0)
-                metrics[$"{split.ToString().ToLowerInvariant()}_accuracy"] =
+                metrics[MetricNames.SplitAccuracy(split.ToString().ToLowerInvariant())] =
                     CalibrationMetrics.Accuracy(LogitMatrix.FromFloats(plain!, classes), images.Labels.Select(l => (int)l).ToArray());
             context.Observer.Info($"{context.Stage.Id}: cached {splitViews} x {images.Count} {split.ToString().ToLowerInvariant()} logits");
         }

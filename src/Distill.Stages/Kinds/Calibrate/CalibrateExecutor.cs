@@ -63,14 +63,14 @@ public sealed class CalibrateExecutor : StageExecutor<CalibrateParameters>
             [MetricNames.Nll] = before.NegativeLogLikelihood,
             [MetricNames.Ece] = before.ExpectedCalibrationError,
             [MetricNames.FittedTemperature] = fit.Temperature,
-            ["accuracy_scaled"] = after.Accuracy,
+            [MetricNames.AccuracyScaled] = after.Accuracy,
             [MetricNames.NllScaled] = after.NegativeLogLikelihood,
             [MetricNames.EceScaled] = after.ExpectedCalibrationError,
-            ["fit_nll"] = fit.NegativeLogLikelihoodAtOne,
-            ["fit_nll_scaled"] = fit.NegativeLogLikelihood,
+            [MetricNames.FitNll] = fit.NegativeLogLikelihoodAtOne,
+            [MetricNames.FitNllScaled] = fit.NegativeLogLikelihood,
             // Held-out ECE at T = 1: what the report chooses the best smoothed alpha by (never the eval split's, which may be test).
             [MetricNames.FitEce] = CalibrationMetrics.Summarize(fitLogits, fitLabels, 1.0, bins).ExpectedCalibrationError,
-            ["eval_examples"] = evalLabels.Length,
+            [MetricNames.EvalExamples] = evalLabels.Length,
         };
         context.Observer.Info($"{context.Stage.Id}: ECE {before.ExpectedCalibrationError:0.0000} at T = 1, " +
             $"{after.ExpectedCalibrationError:0.0000} at T = {fit.Temperature:0.000} (fitted on {Name(fitSplit)})");

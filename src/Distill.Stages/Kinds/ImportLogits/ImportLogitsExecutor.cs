@@ -40,7 +40,7 @@ public sealed class ImportLogitsExecutor : StageExecutor<ImportLogitsParameters>
                 images.Count, classes, 1, LogitCacheLayout.ViewSpec(dataset.Augmentation, 0, 1)) with { Labels = labels, Indices = indices };
             sidecar.Save(LogitCacheSidecar.PathFor(path));
             if (images.Count > 0)
-                metrics[$"{split.ToString().ToLowerInvariant()}_accuracy"] =
+                metrics[MetricNames.SplitAccuracy(split.ToString().ToLowerInvariant())] =
                     CalibrationMetrics.Accuracy(LogitMatrix.FromFloats(rows, classes), images.Labels.Select(l => (int)l).ToArray());
             context.Observer.Info($"{context.Stage.Id}: imported {images.Count} {split.ToString().ToLowerInvariant()} logits from {folder}");
         }
