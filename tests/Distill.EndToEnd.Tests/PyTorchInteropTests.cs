@@ -28,6 +28,7 @@ public sealed class PyTorchInteropTests(ITestOutputHelper output) : IDisposable
         models:
           tiny: { architecture: resnet, depth: 8, width: 8 }
           alex: { architecture: alexnet }
+          wide: { architecture: wrn, depth: 10, widen-factor: 1 }
         stages:
         """;
 
@@ -45,10 +46,10 @@ public sealed class PyTorchInteropTests(ITestOutputHelper output) : IDisposable
     private string Outputs(string run, string stage) => RunResults.Stage(Path.Combine(Runs, run), stage).OutputsPath;
 
     /// <summary>The largest absolute difference between PyTorch's logits and the first rows of a Distill cache.</summary>
-    private double LargestDifference(string weights, string cache, string architecture = "resnet")
+    private double LargestDifference(string weights, string cache, params string[] architecture)
     {
         var theirs = _temp.Combine($"torch-{Path.GetFileName(Path.GetDirectoryName(cache))}.npy");
-        PyTorchReference.Run("logits", "--weights", weights, "--cache", cache, "--split", "test", "--rows", "100", "--out", theirs, "--arch", architecture);
+        PyTorchReference.Run(["logits", "--weights", weights, "--cache", cache, "--split", "test", "--rows", "100", "--out", theirs, .. architecture]);
         using var torch = NpyFile.Open(theirs);
         using var ours = NpyFile.Open(Path.Combine(cache, "logits-test.npy"));
         Assert.Equal(100, torch.Rows);
@@ -86,16 +87,26 @@ public sealed class PyTorchInteropTests(ITestOutputHelper output) : IDisposable
                 batch-size: 32
                 inputs: { teacher: teacher-cache }
               alex-cache: { kind: cache-logits, splits: [train, test], inputs: { teacher: alex-student } }
+              wide-student:
+                kind: distill
+                dataset: fmnist
+                model: wide
+                epochs: 1
+                batch-size: 32
+                inputs: { teacher: teacher-cache }
+              wide-cache: { kind: cache-logits, splits: [train, test], inputs: { teacher: wide-student } }
             """);
 
         var teacherGap = LargestDifference(teacherFile, Outputs("interop", "teacher-cache"));
         var student = Outputs("interop", "student");
         var studentGap = LargestDifference(Path.Combine(student, "weights.pt"), Outputs("interop", "student-cache"));
-        var alexGap = LargestDifference(Path.Combine(Outputs("interop", "alex-student"), "weights.pt"), Outputs("interop", "alex-cache"), "alexnet");
-        output.WriteLine($"largest |PyTorch - Distill| on 100 test logits: imported ResNet teacher {teacherGap:E2}, exported ResNet student {studentGap:E2}, exported AlexNet student {alexGap:E2}");
+        var alexGap = LargestDifference(Path.Combine(Outputs("interop", "alex-student"), "weights.pt"), Outputs("interop", "alex-cache"), "--arch", "alexnet");
+        var wideGap = LargestDifference(Path.Combine(Outputs("interop", "wide-student"), "weights.pt"), Outputs("interop", "wide-cache"), "--arch", "wrn", "--depth", "10", "--width", "1");
+        output.WriteLine($"largest |PyTorch - Distill| on 100 test logits: imported ResNet teacher {teacherGap:E2}, exported ResNet student {studentGap:E2}, exported AlexNet student {alexGap:E2}, exported WRN-10-1 student {wideGap:E2}");
         Assert.True(teacherGap <= Tolerance, $"imported teacher's logits differ from PyTorch's by {teacherGap}");
         Assert.True(studentGap <= Tolerance, $"exported student's logits differ from PyTorch's by {studentGap}");
         Assert.True(alexGap <= Tolerance, $"exported AlexNet student's logits differ from PyTorch's by {alexGap}");
+        Assert.True(wideGap <= Tolerance, $"exported WRN student's logits differ from PyTorch's by {wideGap}");
         Assert.True(File.Exists(Path.Combine(student, "weights.safetensors")));
 
         // numpy alone scores a cache the way the calibrate stage does (labels from the cache, no Distill).

@@ -74,4 +74,16 @@ public sealed class StageParametersTests
         var errors = TestPipelines.Errors(TestPipelines.Header.Replace("{ architecture: alexnet }", "{ architecture: alexnet, depth: 20 }") + "  t: { kind: train, dataset: fm, model: net }\n");
         Assert.Contains(errors, e => e.Message == "key 'depth' does not apply to alexnet model 'net'");
     }
+
+    [Fact]
+    public void A_wide_resnet_takes_its_own_keys_and_rule()
+    {
+        var header = TestPipelines.Header.Replace("  res: { architecture: resnet, depth: 20 }", "  res: { architecture: resnet, depth: 20 }\n  wide: { architecture: wrn, depth: 40 }");
+        var pipeline = TestPipelines.Load(header + "  t: { kind: train, dataset: fm, model: wide }\n");
+        Assert.Equal(new WideResNetParameters(40, 2), ParameterRecords.Read<WideResNetParameters>(pipeline.Models["wide"].Parameters));
+
+        var errors = TestPipelines.Errors(header.Replace("depth: 40", "depth: 12, width: 4") + "  t: { kind: train, dataset: fm, model: wide }\n");
+        Assert.Contains(errors, e => e.Message == "depth must be 6n+4 (10, 16, 22, 28, 40 ...), got 12");
+        Assert.Contains(errors, e => e.Message == "key 'width' does not apply to wrn model 'wide'");
+    }
 }

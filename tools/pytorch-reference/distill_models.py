@@ -1,4 +1,4 @@
-"""PyTorch definitions of Distill's two networks, with the same parameter names as Distill's TorchSharp modules, so
+"""PyTorch definitions of Distill's networks, with the same parameter names as Distill's TorchSharp modules, so
 that a state_dict moves between them unchanged (Distill imports it with `weights:`, and exports every trained model
 as weights.pt and weights.safetensors). Keep in step with src/Distill.Learning/Models.
 
@@ -80,3 +80,44 @@ class AlexNetCifar(nn.Module):
 
     def forward(self, x):
         return self._classifier(self.features(x))
+
+
+class PreActivationBlock(nn.Module):
+    """BN-ReLU-conv twice; a block that changes shape takes a 1x1 convolution of its pre-activated input as shortcut."""
+
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.bn1 = nn.BatchNorm2d(cin)
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+        self.shortcut = None if cin == cout and stride == 1 else nn.Conv2d(cin, cout, 1, stride, 0, bias=False)
+
+    def forward(self, x):
+        a = F.relu(self.bn1(x))
+        y = self.conv2(F.relu(self.bn2(self.conv1(a))))
+        return y + (x if self.shortcut is None else self.shortcut(a))
+
+
+class WideResNet(nn.Module):
+    """Zagoruyko and Komodakis' WRN-depth-widen_factor, depth 6n+4, no dropout (Distill's `wrn`)."""
+
+    def __init__(self, depth=16, widen_factor=2, classes=10, channels=3):
+        super().__init__()
+        n = (depth - 4) // 6
+        layers = [("stem", nn.Conv2d(channels, 16, 3, 1, 1, bias=False))]
+        cin = 16
+        for stage in range(3):
+            cout = (16 << stage) * widen_factor
+            for b in range(n):
+                layers.append((f"stage{stage + 1}_block{b + 1}", PreActivationBlock(cin, cout, 2 if stage > 0 and b == 0 else 1)))
+                cin = cout
+        layers += [("bn", nn.BatchNorm2d(cin)), ("relu", nn.ReLU()), ("pool", nn.AdaptiveAvgPool2d(1)), ("flatten", nn.Flatten())]
+        self._body = nn.Sequential(OrderedDict(layers))
+        self._classifier = nn.Linear(cin, classes)
+
+    def features(self, x):
+        return self._body(x)
+
+    def forward(self, x):
+        return self._classifier(self._body(x))

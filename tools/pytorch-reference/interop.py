@@ -20,7 +20,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from distill_models import AlexNetCifar, CifarResNet
+from distill_models import AlexNetCifar, CifarResNet, WideResNet
 
 FASHION_MNIST = "/usr/share/datasets/fashion-mnist"
 
@@ -46,6 +46,8 @@ def labels(split):
 def model(args):
     if args.arch == "alexnet":
         return AlexNetCifar(classes=10, channels=1, height=28, width=28)
+    if args.arch == "wrn":
+        return WideResNet(depth=args.depth, widen_factor=args.width, classes=10, channels=1)
     return CifarResNet(depth=args.depth, classes=10, channels=1, width=args.width)
 
 
@@ -102,9 +104,9 @@ def score(args):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("command", choices=["train", "logits", "score"])
-    parser.add_argument("--arch", default="resnet", choices=["resnet", "alexnet"])
+    parser.add_argument("--arch", default="resnet", choices=["resnet", "alexnet", "wrn"])
     parser.add_argument("--depth", type=int, default=8)
-    parser.add_argument("--width", type=int, default=8)
+    parser.add_argument("--width", type=int, default=8, help="resnet: width; wrn: widen factor")
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--weights")

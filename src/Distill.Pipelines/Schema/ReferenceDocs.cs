@@ -80,17 +80,23 @@ public static partial class ReferenceDocs
             : $"| key | {ownerColumn} | type | default | constraint | meaning |\n| --- | --- | --- | --- | --- | --- |\n");
         foreach (var (key, uses) in rows)
         {
-            var spec = uses[0].Spec;
             var cells = new List<string> { $"`{key}`" };
             if (ownerColumn is not null) cells.Add(uses.Count == owners.Count ? "all" : string.Join(", ", uses.Select(u => u.Owner)));
-            var defaults = uses.Select(u => DefaultText(u.Spec)).Distinct().ToList();
-            var defaultText = defaults.Count == 1 ? defaults[0] : string.Join("; ", uses.Select(u => $"{u.Owner}: {DefaultText(u.Spec)}"));
-            var meanings = uses.Select(u => Meaning(u.Spec)).Distinct().ToList();
-            var meaning = meanings.Count == 1 ? meanings[0] : string.Join("<br>", uses.GroupBy(u => Meaning(u.Spec)).Select(g => $"{string.Join(", ", g.Select(u => u.Owner))}: {g.Key}"));
-            cells.AddRange([Cell(TypeText(spec)), defaultText, Cell(ConstraintText(spec)), meaning]);
+            cells.Add(PerOwner(uses, p => Cell(TypeText(p)), "; "));
+            cells.Add(PerOwner(uses, DefaultText, "; "));
+            cells.Add(PerOwner(uses, p => Cell(ConstraintText(p)), "; "));
+            cells.Add(PerOwner(uses, Meaning, "<br>"));
             text.Append(Row(cells));
         }
         return text.ToString();
+    }
+
+    /// <summary>One text when every owner's key reads the same, else "owner: text" per group of owners.</summary>
+    private static string PerOwner(List<(string Owner, ParameterSpec Spec)> uses, Func<ParameterSpec, string> text, string separator)
+    {
+        var groups = uses.GroupBy(u => text(u.Spec)).ToList();
+        return groups.Count == 1 ? groups[0].Key
+            : string.Join(separator, groups.Select(g => $"{string.Join(", ", g.Select(u => u.Owner))}: {(g.Key.Length == 0 ? "—" : g.Key)}"));
     }
 
     private static string Row(IEnumerable<string> cells) => "|" + string.Concat(cells.Select(c => c.Length == 0 ? " |" : $" {c} |")) + "\n";

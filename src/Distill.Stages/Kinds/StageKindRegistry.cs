@@ -44,6 +44,7 @@ public static class StageKindRegistry
     [
         new ResNetArchitecture(),
         new AlexNetArchitecture(),
+        new WideResNetArchitecture(),
     ];
 
     public static StageCatalogue Catalogue { get; } = new(Kinds, Datasets, Architectures);

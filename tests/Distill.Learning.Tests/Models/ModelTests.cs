@@ -41,6 +41,34 @@ public class ModelTests
         Assert.Contains("6n+2", error.Message);
     }
 
+    // Zagoruyko and Komodakis' WRN on CIFAR-100 as the distillation benchmarks count it (RepDistiller: wrn_16_2 0.70 M,
+    // wrn_40_2 2.26 M); exact counts from the PyTorch twin (tools/pytorch-reference/distill_models.WideResNet).
+    [Theory]
+    [InlineData(16, 2, 703_284)]
+    [InlineData(40, 2, 2_255_156)]
+    public void WideResNetMatchesItsTwinsParameterCount(int depth, int widen, long parameters)
+    {
+        using var model = new WideResNet(depth, widen, 3, 100);
+        Assert.Equal(parameters, model.ParameterCount());
+    }
+
+    [Fact]
+    public void WideResNetNamesItsParametersAsItsTwinDoes()
+    {
+        using var model = new WideResNet(10, 1, 1, 10);
+        var names = model.state_dict().Keys.ToHashSet();
+        using var x = randn(2, 1, 28, 28);
+        using var logits = model.forward(x);
+
+        Assert.Equal(new long[] { 2, 10 }, logits.shape);
+        Assert.Contains("_body.stage1_block1.bn1.running_mean", names);
+        Assert.Contains("_body.stage2_block1.shortcut.weight", names);
+        Assert.DoesNotContain("_body.stage1_block1.shortcut.weight", names); // same shape in and out: identity shortcut
+        Assert.Contains("_body.bn.weight", names);
+        Assert.Equal(64, model.Classifier.weight!.shape[1]);
+        Assert.Throws<ArgumentException>(() => new WideResNet(12, 1, 3, 10));
+    }
+
     [Theory]
     [InlineData(3, 32, 8)]
     [InlineData(1, 28, 7)]
