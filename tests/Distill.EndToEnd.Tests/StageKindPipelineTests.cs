@@ -7,7 +7,7 @@ namespace Distill.EndToEnd.Tests;
 [Trait("Category", "Slow")]
 public sealed class DistillationLossPipelineTests : IDisposable
 {
-    private readonly Support.TempFolder _temp = new();
+    private readonly TempFolder _temp = new();
 
     public void Dispose() => _temp.Dispose();
 
@@ -46,7 +46,7 @@ public sealed class DistillationLossPipelineTests : IDisposable
 [Trait("Category", "Slow")]
 public sealed class StudentSubjectPipelineTests : IDisposable
 {
-    private readonly Support.TempFolder _temp = new();
+    private readonly TempFolder _temp = new();
 
     public void Dispose() => _temp.Dispose();
 

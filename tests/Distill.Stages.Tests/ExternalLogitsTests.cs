@@ -1,4 +1,3 @@
-using Distill.Stages.Tests.Support;
 using Distill.Learning.Data;
 using Distill.Runs;
 using Distill.Stages.Kinds.ImportLogits;

@@ -3,7 +3,6 @@ using Distill.Runs;
 using Distill.Stages.Engine;
 using Distill.Stages.Kinds;
 using Distill.Stages.Reporting;
-using Distill.Stages.Tests.Support;
 
 namespace Distill.Stages.Tests;
 

@@ -67,7 +67,7 @@ public sealed class ReportSectionTests
 
         var none = new RunReportBuilder(pipeline, [], sections).Build("t", null).Document.RenderMarkdown();
         var cache = pipeline.Stage("cache");
-        using var temp = new Support.TempFolder();
+        using var temp = new TempFolder();
         var read = new StageInputRef(cache, Runs.RunDirectory.Open(temp.Path, pipeline.Name).Store.Entry(new string('a', 64)),
             Runs.StageManifest.Pending(cache.Id, cache.Kind, new string('a', 64), [], pipeline.Name));
         var some = new RunReportBuilder(pipeline, [read], sections).Build("t", null).Document.RenderMarkdown();
