@@ -34,7 +34,17 @@ class BasicBlock(nn.Module):
         return F.relu(y + s)
 
 
-class CifarResNet(nn.Module):
+class _BodyAndClassifier(nn.Module):
+    """A body (`_body`, ending at the penultimate layer) and a linear classifier (`_classifier`), Distill's names."""
+
+    def features(self, x):
+        return self._body(x)
+
+    def forward(self, x):
+        return self._classifier(self._body(x))
+
+
+class CifarResNet(_BodyAndClassifier):
     """He et al.'s CIFAR ResNet, depth 6n+2, channels width, 2 x width, 4 x width (Distill's `resnet`)."""
 
     def __init__(self, depth=56, classes=10, channels=3, width=16):
@@ -50,12 +60,6 @@ class CifarResNet(nn.Module):
         layers += [("pool", nn.AdaptiveAvgPool2d(1)), ("flatten", nn.Flatten())]
         self._body = nn.Sequential(OrderedDict(layers))
         self._classifier = nn.Linear(cin, classes)
-
-    def features(self, x):
-        return self._body(x)
-
-    def forward(self, x):
-        return self._classifier(self._body(x))
 
 
 class AlexNetCifar(nn.Module):
@@ -99,7 +103,7 @@ class PreActivationBlock(nn.Module):
         return y + (x if self.shortcut is None else self.shortcut(a))
 
 
-class WideResNet(nn.Module):
+class WideResNet(_BodyAndClassifier):
     """Zagoruyko and Komodakis' WRN-depth-widen_factor, depth 6n+4, no dropout (Distill's `wrn`)."""
 
     def __init__(self, depth=16, widen_factor=2, classes=10, channels=3):
@@ -115,9 +119,3 @@ class WideResNet(nn.Module):
         layers += [("bn", nn.BatchNorm2d(cin)), ("relu", nn.ReLU()), ("pool", nn.AdaptiveAvgPool2d(1)), ("flatten", nn.Flatten())]
         self._body = nn.Sequential(OrderedDict(layers))
         self._classifier = nn.Linear(cin, classes)
-
-    def features(self, x):
-        return self._body(x)
-
-    def forward(self, x):
-        return self._classifier(self._body(x))
