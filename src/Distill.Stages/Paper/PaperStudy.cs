@@ -21,5 +21,10 @@ public sealed class PaperStudy : IReportStudy
 
     public IReadOnlyList<FindingVerdict> Evaluate(RunResults results) => PaperFindings.Evaluate(results);
 
-    public void WriteSummary(ReportDocument document, IReadOnlyList<FindingVerdict> verdicts) => PaperSummary.Write(document, verdicts);
+    public void WriteSummary(ReportDocument document, RunResults results, IReadOnlyList<FindingVerdict> verdicts)
+    {
+        var regime = PaperRegime.Measure(results);
+        PaperRegime.Write(document, regime);
+        PaperSummary.Write(document, verdicts, regime);
+    }
 }

@@ -17,5 +17,6 @@ public interface IReportStudy
 
     IReadOnlyList<FindingVerdict> Evaluate(RunResults results);
 
-    void WriteSummary(ReportDocument document, IReadOnlyList<FindingVerdict> verdicts);
+    /// <summary>Writes the study's opening tables (for the paper: its regime, then its verdicts) from the results it judged.</summary>
+    void WriteSummary(ReportDocument document, RunResults results, IReadOnlyList<FindingVerdict> verdicts);
 }

@@ -29,7 +29,7 @@ public sealed class RunReportBuilder(PipelineDefinition pipeline, IReadOnlyList<
         document.AddParagraph($"Pipeline '{pipeline.Name}': {stages.Count} completed stages read from the run store ({string.Join(", ", kinds)})." +
             string.Concat(active.Select(s => $" Reference: {s.Reference}.")));
         if (note is not null) document.AddParagraph(note);
-        foreach (var study in active) study.WriteSummary(document, verdicts);
+        foreach (var study in active) study.WriteSummary(document, results, verdicts);
 
         var context = new ReportContext(document, results, verdicts, stages, active.Count > 0);
         foreach (var section in (sections ?? StageKindRegistry.ReportSections()).Where(s => context.Has(s.Spec.Name)))

@@ -47,6 +47,10 @@ public sealed class RunResults
         return list;
     }
 
+    /// <summary>Results given as they are (a study judged on constructed numbers, or results read elsewhere).</summary>
+    public static RunResults From(IEnumerable<object> results) =>
+        new(results.GroupBy(r => r.GetType()).ToDictionary(g => g.Key, g => g.ToList()));
+
     public static RunResults Read(PipelineDefinition pipeline, IReadOnlyList<StageInputRef> stages, IEnumerable<Kinds.StageKind>? kinds = null)
     {
         var reader = new ResultReader(pipeline);

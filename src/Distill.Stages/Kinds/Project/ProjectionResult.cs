@@ -17,7 +17,7 @@ public sealed record ProjectedModel(string StageId, int? Replicate, string Group
 }
 
 /// <summary>A project stage's results, models in order of alpha.</summary>
-public sealed record ProjectionResult(string Id, int? Replicate, string Group, IReadOnlyList<ProjectedModel> Models) : IReplicated
+public sealed record ProjectionResult(string Id, int? Replicate, string Group, IReadOnlyList<ProjectedModel> Models, double ExamplesPerClass = double.NaN) : IReplicated
 {
     public const string TrainingSplit = "training";
 }
@@ -28,7 +28,7 @@ internal static class ProjectionResults
     public static IEnumerable<ProjectionResult> Read(ResultReader r, IReadOnlyList<StageInputRef> stages) =>
         stages.Select(p => new ProjectionResult(p.Definition.Id, r.ReplicateOf(p.Definition.Id), r.GroupOf(p.Definition.Id),
             (p.Definition.Inputs.GetValueOrDefault("models") ?? []).Select(m => new ProjectedModel(m, r.ReplicateOf(m), r.GroupOf(m), r.AlphaOf(m), ProjectedSplits(p, m), r.Pipeline.Stage(m).Kind == Distill.DistillKind.Name))
-                .OrderBy(m => m.Alpha).ToList()));
+                .OrderBy(m => m.Alpha).ToList(), ResultReader.Metric(p, MetricNames.ExamplesPerClass)));
 
     /// <summary>The splits a project stage measured for one model: training examples, then the held-out split it used.</summary>
     private static List<ProjectionSplit> ProjectedSplits(StageInputRef projection, string model) =>

@@ -33,7 +33,7 @@ public sealed class TrainExecutor : StageExecutor<TrainParameters>
             var classes = ClassList.Resolve(mi.Classes, data.ClassNames, context.Stage.Id);
             // One augmentation seed for every teacher of the pipeline, so their curves are comparable.
             long probeSeed = (long)DeterministicRandom.Hash(context.Pipeline.Seed, DeterministicRandom.HashText("mutual-information-probe"));
-            var probe = new MutualInformationProbe(model, data, context.Device, dataset.Augmentation.IsIdentity ? new() : dataset.Augmentation,
+            var probe = new MutualInformationProbe(model, data, context.Device, mi.ProbeAugmentation(dataset.Augmentation),
                 classes[0], classes[1], mi.ExamplesPerClass, mi.Augmentations, probeSeed);
             run.EpochProbes.Add(_ =>
             {

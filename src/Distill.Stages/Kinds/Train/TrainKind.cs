@@ -1,6 +1,8 @@
+using Distill.Learning.Data;
 using Distill.Pipelines;
 using Distill.Pipelines.Catalogue;
 using Distill.Pipelines.Graph;
+using Distill.Stages.Datasets;
 using Distill.Stages.Engine;
 using Distill.Stages.Kinds.Shared;
 using Distill.Stages.Reporting;
@@ -24,7 +26,12 @@ public sealed class TrainKind : StageKind
 
     public override void Check(StageChecks checks, BoundStage stage)
     {
-        if (checks.Dataset(stage.Dataset) is { } dataset) checks.ResolveClasses(stage, dataset, "mutual-information", "classes");
+        if (checks.Dataset(stage.Dataset) is not { } dataset) return;
+        checks.ResolveClasses(stage, dataset, "mutual-information", "classes");
+        if (stage.Parameters.GetValueOrDefault("mutual-information") is ParameterSet { } probe && probe.TryGetString("augmentation") == "training"
+            && ParameterRecords.Read<AugmentationParameters>(dataset.Parameters.GetMap("augmentation")).ToSpec().IsIdentity)
+            checks.Error(stage, $"mutual-information.augmentation 'training' needs views that differ, but dataset '{dataset.Name}' trains without augmentation (every probe view would be the same image, and the estimate log N); use crop-flip, or give the dataset an augmentation",
+                "mutual-information", "augmentation");
     }
 
     public override IStageExecutor CreateExecutor() => new TrainExecutor();
@@ -42,7 +49,25 @@ public sealed record MutualInformationParameters(
     [Key("classes", "The two classes (names or 0-based indices) whose logit difference is measured.", DefaultClasses = [0, 1], Checked = "known to the dataset")]
     IReadOnlyList<object> Classes = null!,
     [Key("examples-per-class", "Training examples taken from each of the two classes.", Min = 2)] int ExamplesPerClass = 300,
-    [Key("augmentations", "Random augmentations per example.", Min = 2)] int Augmentations = 5);
+    [Key("augmentations", "Random augmentations per example.", Min = 2)] int Augmentations = 5,
+    [Key("augmentation", "Views the probe measures through. auto: the dataset's training augmentation, or crop-flip when it has none; training: exactly the training augmentation (the teacher knows these views; needs a dataset with augmentation, since identical views would make every example distinct and the estimate log N); crop-flip: a random crop after 4-pixel padding and a horizontal flip, the paper's, whatever the teacher trained with.", KeyOmitsDefault = true, Checked = "training needs a dataset with augmentation")]
+    ProbeViews Augmentation = ProbeViews.Auto)
+{
+    /// <summary>The paper's probe views: random crop after 4-pixel zero padding, and a horizontal flip.</summary>
+    public static readonly AugmentationSpec CropFlip = new(4, true);
+
+    /// <summary>The views the probe draws, given the dataset's training augmentation.</summary>
+    public AugmentationSpec ProbeAugmentation(AugmentationSpec training) => Augmentation switch
+    {
+        ProbeViews.Auto => training.IsIdentity ? CropFlip : training,
+        ProbeViews.Training => training,
+        ProbeViews.CropFlip => CropFlip,
+        _ => throw new ArgumentOutOfRangeException(nameof(Augmentation), Augmentation, null),
+    };
+}
+
+/// <summary>What the mutual-information probe measures through (see <see cref="MutualInformationParameters.Augmentation"/>).</summary>
+public enum ProbeViews { Auto, Training, CropFlip }
 
 /// <summary>The formats a train stage imports weights from.</summary>
 public enum ImportFormat { Pytorch, Safetensors }
