@@ -87,4 +87,17 @@ public sealed class PlotTests : IDisposable
         Assert.Throws<ArgumentException>(() => LineChart.Render("t", "x", "y", [new LineSeries("bad", [1, 2], [1])]));
         Assert.Throws<ArgumentException>(() => LineChart.Render("t", "x", "y", []));
     }
+
+    [Fact]
+    public void A_fitted_axis_spans_the_curves_and_bands_not_far_reference_lines()
+    {
+        var series = new[] { new LineSeries("mi", [1, 2, 3], [0.80, 0.75, 0.72]) { Lower = [0.70, 0.68, 0.66], Upper = [0.90, 0.82, 0.78] } };
+
+        var (low, high) = LineChart.DataRange(series);
+
+        Assert.Equal(0.66 - 0.05, low, 12);  // padding: at least 0.05
+        Assert.Equal(0.90 + 0.05, high, 12);
+        Assert.True(high < Math.Log(600), "log N would flatten the curves");
+        Assert.Equal((0.0, 1.0), LineChart.DataRange([]));
+    }
 }

@@ -26,6 +26,18 @@ public sealed class ReplicatesTests
     }
 
     [Fact]
+    public void An_accuracy_band_is_clipped_to_what_an_accuracy_can_be()
+    {
+        // Three seeds far apart: the t-interval runs from about -0.36 to 1.69.
+        var band = Replicates.Band("acc", [(1.0, 0.2), (1.0, 0.7), (1.0, 1.0)], Replicates.AccuracyRange)!;
+        var open = Replicates.Band("acc", [(1.0, 0.2), (1.0, 0.7), (1.0, 1.0)])!;
+
+        Assert.True(open.Lower![0] < 0 && open.Upper![0] > 1);
+        Assert.Equal((0.0, 1.0), (band.Lower![0], band.Upper![0]));
+        Assert.Equal(open.Y, band.Y); // the mean itself is not moved
+    }
+
+    [Fact]
     public void A_label_adds_only_the_facts_the_group_name_does_not_state()
     {
         Assert.Equal("teacher (alpha 0.1)", Replicates.Label("teacher (alpha 0.1)", ("alpha", 0.1)));

@@ -34,13 +34,18 @@ public sealed record ReferenceLine(string Name, double Y);
 public static class LineChart
 {
     /// <summary>Renders the series as lines with markers and a legend; returns PNG bytes.</summary>
+    /// <param name="fitToData">
+    /// The y axis spans the data (curves and bands), not the reference lines: a line off the axis stays in the legend,
+    /// marked as such (mutual information near log 2 would otherwise be flat under a log N far above it).
+    /// </param>
     public static byte[] Render(
         string title,
         string xLabel,
         string yLabel,
         IReadOnlyList<LineSeries> series,
         IReadOnlyList<ReferenceLine>? referenceLines = null,
-        FigureSize? size = null)
+        FigureSize? size = null,
+        bool fitToData = false)
     {
         ArgumentNullException.ThrowIfNull(series);
         if (series.Count == 0)
@@ -63,6 +68,7 @@ public static class LineChart
             scatter.MarkerSize = 7;
         }
 
+        (double Low, double High)? limits = fitToData ? DataRange(series) : null;
         if (referenceLines is not null)
         {
             // Grey shades and patterns keep reference lines apart from each other and from the data colours.
@@ -72,16 +78,29 @@ public static class LineChart
             {
                 ReferenceLine reference = referenceLines[r];
                 var h = plot.Add.HorizontalLine(reference.Y, 1.5f, shades[r % shades.Length], patterns[r % patterns.Length]);
-                h.LegendText = reference.Name;
+                h.LegendText = limits is { } l && (reference.Y < l.Low || reference.Y > l.High)
+                    ? $"{reference.Name} ({(reference.Y > l.High ? "above" : "below")} the axis)"
+                    : reference.Name;
             }
         }
 
         PlotStyle.Decorate(plot, title, xLabel, yLabel);
+        if (limits is { } range) plot.Axes.SetLimitsY(range.Low, range.High);
         // Epochs and temperatures are whole numbers: no ticks at 1.2, 1.4...
         if (series.All(l => l.X.All(x => x == Math.Round(x))))
             plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
         // Outside the data area: a legend inside would hide the end of some curve.
         plot.ShowLegend(Edge.Right);
         return PlotStyle.ToPng(plot, size ?? FigureSize.Default);
+    }
+
+    /// <summary>The span of every finite y, band ends included, with 8 % padding (at least 0.05 either side).</summary>
+    public static (double Low, double High) DataRange(IReadOnlyList<LineSeries> series)
+    {
+        var values = series.SelectMany(s => s.Y.Concat(s.HasBand ? s.Lower!.Concat(s.Upper!) : [])).Where(double.IsFinite).ToList();
+        if (values.Count == 0) return (0, 1);
+        double low = values.Min(), high = values.Max();
+        double pad = Math.Max(0.05, 0.08 * (high - low));
+        return (low - pad, high + pad);
     }
 }

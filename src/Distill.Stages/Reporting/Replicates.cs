@@ -35,23 +35,27 @@ public static class Replicates
     public static string PerSeed<T>(IReadOnlyList<T> group, Func<T, double> metric, Func<double, string> format) where T : IReplicated =>
         group.Count == 1 && group[0].Replicate is null ? "" : string.Join(", ", group.Select(r => $"{r.Replicate}: {format(metric(r))}"));
 
+    /// <summary>What an accuracy can be: bands are clipped to it (a t-interval over 3 seeds easily leaves it).</summary>
+    public static readonly (double Min, double Max) AccuracyRange = (0, 1);
+
     /// <summary>
     /// A curve through the mean of the points sharing a key (an epoch, a temperature), at the mean x of those points, with
-    /// the 95 % interval of y as its band where two or more seeds contribute; null when no point is finite.
+    /// the 95 % interval of y as its band where two or more seeds contribute; null when no point is finite. With
+    /// <paramref name="range"/>, the band is clipped to the values y can take.
     /// </summary>
-    public static LineSeries? Band(string name, IEnumerable<(double Key, double X, double Y)> points)
+    public static LineSeries? Band(string name, IEnumerable<(double Key, double X, double Y)> points, (double Min, double Max)? range = null)
     {
         var groups = points.Where(p => double.IsFinite(p.X) && double.IsFinite(p.Y)).GroupBy(p => p.Key)
             .Select(g => (X: g.Average(p => p.X), Y: MeanInterval.Of(g.Select(p => p.Y))))
             .OrderBy(g => g.X).ToList();
         if (groups.Count == 0) return null;
         var series = new LineSeries(name, groups.Select(g => g.X).ToList(), groups.Select(g => g.Y.Mean).ToList());
-        return groups.All(g => g.Y.N >= 2)
-            ? series with { Lower = groups.Select(g => g.Y.Lower).ToList(), Upper = groups.Select(g => g.Y.Upper).ToList() }
-            : series;
+        if (!groups.All(g => g.Y.N >= 2)) return series;
+        double Clip(double v) => range is { } r ? Math.Clamp(v, r.Min, r.Max) : v;
+        return series with { Lower = groups.Select(g => Clip(g.Y.Lower)).ToList(), Upper = groups.Select(g => Clip(g.Y.Upper)).ToList() };
     }
 
     /// <summary>A band over points keyed by their own x (epochs, temperatures).</summary>
-    public static LineSeries? Band(string name, IEnumerable<(double X, double Y)> points) =>
-        Band(name, points.Select(p => (p.X, p.X, p.Y)));
+    public static LineSeries? Band(string name, IEnumerable<(double X, double Y)> points, (double Min, double Max)? range = null) =>
+        Band(name, points.Select(p => (p.X, p.X, p.Y)), range);
 }

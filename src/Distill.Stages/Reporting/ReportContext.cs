@@ -25,8 +25,8 @@ public sealed class ReportContext(ReportDocument document, RunResults results, I
 
     /// <summary>A line chart of the given series (900 x 520).</summary>
     public void AddChart(string name, string title, string x, string y, IReadOnlyList<LineSeries> series,
-        IReadOnlyList<ReferenceLine>? references, string caption, string? finding) =>
-        Document.AddFigure(name, LineChart.Render(title, x, y, series, references, new FigureSize(900, 520)), caption, finding);
+        IReadOnlyList<ReferenceLine>? references, string caption, string? finding, bool fitToData = false) =>
+        Document.AddFigure(name, LineChart.Render(title, x, y, series, references, new FigureSize(900, 520), fitToData), caption, finding);
 
     /// <summary>Adds a PNG a stage recorded among its outputs; a missing one becomes a note.</summary>
     public void AddOutputFigure(string stageId, string output, string name, string caption, string? finding)

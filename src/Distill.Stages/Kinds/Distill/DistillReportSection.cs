@@ -28,7 +28,7 @@ public sealed class DistillReportSection : IStageReportSection
 
         var sentence = context.Sentence(3, "needs a hard and a smoothed teacher");
         var vsTemperature = students.GroupBy(s => s.TeacherAlpha).OrderBy(g => g.Key)
-            .Select(g => Replicates.Band($"teacher alpha = {F(g.Key)}", g.Select(s => (s.Temperature, s.TestAccuracy))))
+            .Select(g => Replicates.Band($"teacher alpha = {F(g.Key)}", g.Select(s => (s.Temperature, s.TestAccuracy)), Replicates.AccuracyRange))
             .OfType<LineSeries>().ToList();
         if (vsTemperature.Count > 0)
             context.AddChart("student-accuracy-vs-temperature", "Student accuracy vs teacher temperature", "Teacher temperature T", "Student test accuracy",
@@ -37,9 +37,9 @@ public sealed class DistillReportSection : IStageReportSection
         var alone = PaperFindings.StudentsTrainedAlone(context.Results);
         var vsGamma = new[]
         {
-            Replicates.Band("hard-target teacher (alpha = 0), T varied", students.Where(s => s.TeacherAlpha == 0).Select(s => (s.Temperature, s.TeacherGamma, s.TestAccuracy))),
-            Replicates.Band("label-smoothed teachers at T = 1", PaperFindings.SmoothedAtTemperatureOne(context.Results).Select(s => (s.TeacherAlpha, s.TeacherGamma, s.TestAccuracy))),
-            Replicates.Band("student alone with label smoothing (gamma = alpha)", alone.Select(t => (t.Alpha, t.Alpha, t.TestAccuracy))),
+            Replicates.Band("hard-target teacher (alpha = 0), T varied", students.Where(s => s.TeacherAlpha == 0).Select(s => (s.Temperature, s.TeacherGamma, s.TestAccuracy)), Replicates.AccuracyRange),
+            Replicates.Band("label-smoothed teachers at T = 1", PaperFindings.SmoothedAtTemperatureOne(context.Results).Select(s => (s.TeacherAlpha, s.TeacherGamma, s.TestAccuracy)), Replicates.AccuracyRange),
+            Replicates.Band("student alone with label smoothing (gamma = alpha)", alone.Select(t => (t.Alpha, t.Alpha, t.TestAccuracy)), Replicates.AccuracyRange),
         }.OfType<LineSeries>().ToList();
         if (vsGamma.Count > 0)
             context.AddChart("student-accuracy-vs-gamma", "Student accuracy vs teacher smoothness", "Smoothness index gamma", "Student test accuracy",
@@ -47,7 +47,7 @@ public sealed class DistillReportSection : IStageReportSection
                 "and the student architecture trained alone with label smoothing (its targets' gamma is alpha); bands: 95 % interval over seeds. At equal gamma, the paper finds the smoothed teacher's student worse.", sentence);
 
         var curves = Replicates.Groups(students)
-            .Select(g => Replicates.Band(Replicates.Label(g[0].Group, ("teacher alpha", g[0].TeacherAlpha), ("temperature", g[0].Temperature)), g.SelectMany(s => s.TestAccuracyCurve.Points)))
+            .Select(g => Replicates.Band(Replicates.Label(g[0].Group, ("teacher alpha", g[0].TeacherAlpha), ("temperature", g[0].Temperature)), g.SelectMany(s => s.TestAccuracyCurve.Points), Replicates.AccuracyRange))
             .OfType<LineSeries>().ToList();
         if (curves.Count == 0) return;
         context.Document.AddHeading("Training curves", 3);

@@ -7,8 +7,9 @@ using static Distill.Stages.Reporting.ReportFormat;
 namespace Distill.Stages.Kinds.Train;
 
 /// <summary>
-/// Train stages: the models' table (mean and 95 % interval over seeds), their mutual information per epoch
-/// (paper Fig. 6) and their test-accuracy curves, each with a band over seeds.
+/// Train stages: the teachers' table (mean and 95 % interval over seeds), their mutual information per epoch
+/// (paper Fig. 6) and their test-accuracy curves, each with a band over seeds; students trained alone get a table
+/// and curves of their own.
 /// </summary>
 public sealed class TrainReportSection : IStageReportSection
 {
@@ -18,14 +19,28 @@ public sealed class TrainReportSection : IStageReportSection
 
     public void Write(ReportContext context)
     {
-        var groups = Replicates.Groups(context.Results.Of<TeacherResult>());
+        var teachers = PaperFindings.Teachers(context.Results);
+        var alone = PaperFindings.StudentsTrainedAlone(context.Results);
+        if (teachers.Count > 0)
+            Table(context, teachers, "Models trained with cross-entropy against label-smoothed targets (alpha = 0: hard targets); final epoch; mean [95 % interval] over n seeds");
+        MutualInformation(context);
+        Curves(context, teachers, "Training curves", "teacher-curves", "Teachers: test accuracy per epoch",
+            "Test accuracy of every teacher at the end of each epoch; bands: 95 % interval over seeds, clipped to [0, 1].", context.Sentence(3, "needs a hard and a smoothed teacher"));
+        if (alone.Count == 0) return;
+        context.Document.AddHeading("Students trained alone", 3);
+        Table(context, alone, "Train stages of a student's architecture that teach no one: the baseline a distilled student is compared with (paper Fig. 5); final epoch; mean [95 % interval] over n seeds");
+        Curves(context, alone, null, "students-alone-curves", "Students trained alone: test accuracy per epoch",
+            "Test accuracy of the students trained without a teacher at the end of each epoch; bands: 95 % interval over seeds, clipped to [0, 1].", null);
+    }
+
+    private static void Table(ReportContext context, IReadOnlyList<TeacherResult> models, string caption)
+    {
+        var groups = Replicates.Groups(models);
         context.Document.AddTable(["Model", "alpha", "Validation accuracy", "Test accuracy", "Test NLL", "Epochs", "n", "Test accuracy per seed"],
             groups.Select(g => (IReadOnlyList<string>)[g[0].Group, F(g[0].Alpha), Replicates.Cell(g.Select(t => t.ValidationAccuracy), P),
                 Replicates.Cell(g.Select(t => t.TestAccuracy), P), Replicates.Cell(g.Select(t => t.TestNll), F3), N(g[0].Epochs), N(g.Count),
                 Replicates.PerSeed(g, t => t.TestAccuracy, P)]),
-            "Models trained with cross-entropy against label-smoothed targets (alpha = 0: hard targets); final epoch; mean [95 % interval] over n seeds");
-        MutualInformation(context);
-        Curves(context);
+            caption);
     }
 
     private static void MutualInformation(ReportContext context)
@@ -46,17 +61,16 @@ public sealed class TrainReportSection : IStageReportSection
         references.Add(new ReferenceLine($"log 2 = {F3(Math.Log(2))}", Math.Log(2)));
         context.AddChart("mutual-information", "Mutual information between input and logit difference", "Epoch", "I(X; Y) estimate (nats)",
             series, references, "Estimated mutual information between the example index and the difference of two classes' logits, per epoch (paper Fig. 6); bands: 95 % interval over seeds.",
-            context.Sentence(4, "needs the probe on a hard and a smoothed teacher"));
+            context.Sentence(4, "needs the probe on a hard and a smoothed teacher"), fitToData: true);
     }
 
-    private static void Curves(ReportContext context)
+    private static void Curves(ReportContext context, IReadOnlyList<TeacherResult> models, string? heading, string name, string title, string caption, string? finding)
     {
-        var series = Replicates.Groups(context.Results.Of<TeacherResult>())
-            .Select(g => Replicates.Band(Replicates.Label(g[0].Group, ("alpha", g[0].Alpha)), g.SelectMany(t => t.TestAccuracyCurve.Points)))
+        var series = Replicates.Groups(models)
+            .Select(g => Replicates.Band(Replicates.Label(g[0].Group, ("alpha", g[0].Alpha)), g.SelectMany(t => t.TestAccuracyCurve.Points), Replicates.AccuracyRange))
             .OfType<LineSeries>().ToList();
         if (series.Count == 0) return;
-        context.Document.AddHeading("Training curves", 3);
-        context.AddChart("teacher-curves", "Teachers: test accuracy per epoch", "Epoch", "Test accuracy", series, null,
-            "Test accuracy of every teacher at the end of each epoch; bands: 95 % interval over seeds.", context.Sentence(3, "needs a hard and a smoothed teacher"));
+        if (heading is not null) context.Document.AddHeading(heading, 3);
+        context.AddChart(name, title, "Epoch", "Test accuracy", series, null, caption, finding);
     }
 }
