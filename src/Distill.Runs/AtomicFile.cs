@@ -123,7 +123,10 @@ public sealed class AtomicFileWriter : IDisposable
     private void Abort()
     {
         _done = true;
-        _stream.Dispose();
+        // Closing flushes what is buffered, which fails again on a full disk: the content is being thrown away, so
+        // that failure must not keep the temporary file from being deleted (nor hide the write's own exception).
+        try { _stream.Dispose(); }
+        catch (IOException) { }
         try { File.Delete(TempPath); }
         catch (IOException) { /* best effort: a leftover temp is recognisable and cleaned later */ }
         catch (UnauthorizedAccessException) { }

@@ -4,7 +4,8 @@ namespace Distill.Runs;
 public sealed record StoreEntryInfo(string Key, string Kind, string Origin, long Bytes, DateTimeOffset LastWritten, IReadOnlyList<string> UsedBy);
 
 /// <summary>What gc removed (or, in a dry run, would remove) and what it kept.</summary>
-public sealed record CollectionResult(IReadOnlyList<StoreEntryInfo> Removed, IReadOnlyList<StoreEntryInfo> Kept)
+/// <param name="TempFiles">Temporary files of interrupted writes found under the runs root (deleted unless a dry run).</param>
+public sealed record CollectionResult(IReadOnlyList<StoreEntryInfo> Removed, IReadOnlyList<StoreEntryInfo> Kept, int TempFiles = 0)
 {
     public long FreedBytes => Removed.Sum(e => e.Bytes);
     public long KeptBytes => Kept.Sum(e => e.Bytes);
@@ -41,7 +42,19 @@ public static class StoreCollector
             }
         }
         if (!dryRun) foreach (var entry in removed) Delete(store, entry.Key);
-        return new CollectionResult(removed, entries.Except(removed).ToList());
+        return new CollectionResult(removed, entries.Except(removed).ToList(), SweepTempFiles(runsRoot, dryRun));
+    }
+
+    /// <summary>
+    /// Temporary files left by writes that died (a killed process, a full disk before the cleanup fix): with the store
+    /// used exclusively no writer is running, so every one under the root is stale.
+    /// </summary>
+    private static int SweepTempFiles(string runsRoot, bool dryRun)
+    {
+        if (!Directory.Exists(runsRoot)) return 0;
+        var stale = Directory.EnumerateFiles(runsRoot, "*", SearchOption.AllDirectories).Where(AtomicFile.IsTempFile).ToList();
+        if (!dryRun) foreach (var file in stale) File.Delete(file);
+        return stale.Count;
     }
 
     /// <summary>Every key some run's pointer names, with the "run/stage" ids pointing to it.</summary>

@@ -49,6 +49,8 @@ internal static class GcCommand
         var verb = dryRun ? "would remove" : "removed";
         foreach (var entry in result.Removed)
             output.WriteLine($"{verb} {StageKey.Short(entry.Key)}  {entry.Kind,-12} {Bytes(entry.Bytes),9}  last written {entry.LastWritten:yyyy-MM-dd HH:mm}  made by {entry.Origin}");
+        if (result.TempFiles > 0)
+            output.WriteLine($"{verb} {result.TempFiles} temporary file{(result.TempFiles == 1 ? "" : "s")} left by interrupted writes");
         int inUse = result.Kept.Count(e => e.UsedBy.Count > 0);
         output.WriteLine($"{(dryRun ? "Would remove" : "Removed")} {result.Removed.Count} entr{(result.Removed.Count == 1 ? "y" : "ies")} ({Bytes(result.FreedBytes)}); " +
             $"kept {result.Kept.Count} ({Bytes(result.KeptBytes)}), {inUse} of them in use by a run.");

@@ -26,12 +26,16 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors, IStage
 
     private readonly Dictionary<string, IStageExecutor> _executors = executors.ToDictionary(e => e.Spec.Name);
 
-    /// <summary>Transient I/O faults (a full disk, a flaky network mount) are retried; malformed files are not.</summary>
+    /// <summary>
+    /// Transient I/O faults (a flaky network mount, a file briefly held) are retried; malformed files are not, nor faults
+    /// waiting cannot fix (no space, read-only, no permission: <see cref="IoFaults.IsPermanent"/>).
+    /// </summary>
     private static readonly ResiliencePipeline TransientRetry = new ResiliencePipelineBuilder()
         .AddRetry(new RetryStrategyOptions
         {
             ShouldHandle = new PredicateBuilder().Handle<IOException>(e =>
-                e is not (RunFormatException or RunLockedException or FileNotFoundException or DirectoryNotFoundException or EndOfStreamException)),
+                e is not (RunFormatException or RunLockedException or FileNotFoundException or DirectoryNotFoundException or EndOfStreamException)
+                && !IoFaults.IsPermanent(e)),
             MaxRetryAttempts = 3,
             BackoffType = DelayBackoffType.Exponential,
             UseJitter = true,

@@ -18,7 +18,7 @@ public static class StageFailure
 {
     public static bool IsStageFailure(Exception e) =>
         e is StageInputException or DatasetException or TrainingDivergedException or PlatformDefectException
-            or IOException or InvalidDataException or FormatException;
+            or IOException or UnauthorizedAccessException or InvalidDataException or FormatException;
 
     public static string Reason(Exception e) => e.Message.ReplaceLineEndings(" ");
 }
