@@ -310,6 +310,13 @@ public sealed class ClusterTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("Distill report", await http.GetStringAsync("/runs/cluster/report"));
         Assert.Contains("cluster", await http.GetStringAsync("/runs"));
 
+        // A second dashboard on the same port: one line, exit 1.
+        var (busyCode, busy) = DistillCli.Run(TimeSpan.FromSeconds(60), "dashboard", "--engine", "postgres", "--connection", server.ConnectionString, "--root", root, "--urls", url);
+        output.WriteLine(busy);
+        Assert.Equal(1, busyCode);
+        Assert.StartsWith($"error: cannot serve the dashboard on {url}:", busy.Trim());
+        Assert.Single(busy.Trim().Split('\n'));
+
         // Hangfire's own pages: read-only (no buttons) without the token, with buttons once the token was given.
         var readOnly = await http.GetStringAsync("/hangfire/jobs/succeeded");
         Assert.Contains("Distill", readOnly);

@@ -12,6 +12,39 @@ internal static class ClusterConnection
 {
     public const string Missing = "error: --engine postgres needs --connection \"Host=...;Database=...\" (or Connection in appsettings.json, or DISTILL_CONNECTION)";
 
+    /// <summary>How long a client command waits for the server before saying it cannot connect.</summary>
+    public const int ConnectTimeoutSeconds = 5;
+
+    /// <summary>
+    /// Opens the connection once, briefly: the one line a client command prints when the server cannot be reached (or
+    /// the string is not a connection string), or null when it can. Workers instead retry at start-up.
+    /// </summary>
+    public static string? Unreachable(string connection)
+    {
+        try
+        {
+            var builder = new Npgsql.NpgsqlConnectionStringBuilder(connection) { Timeout = ConnectTimeoutSeconds };
+            using var probe = new Npgsql.NpgsqlConnection(builder.ConnectionString);
+            probe.Open();
+            return null;
+        }
+        catch (Exception e) when (e is Npgsql.NpgsqlException or ArgumentException or InvalidOperationException or TimeoutException)
+        {
+            return $"error: cannot connect to PostgreSQL ({Where(connection)}): {e.Message.ReplaceLineEndings(" ")}";
+        }
+    }
+
+    /// <summary>Host, port and database of a connection string, never its password.</summary>
+    private static string Where(string connection)
+    {
+        try
+        {
+            var b = new Npgsql.NpgsqlConnectionStringBuilder(connection);
+            return $"host {b.Host ?? "?"}, port {b.Port}, database {b.Database ?? "?"}";
+        }
+        catch (ArgumentException) { return "an unreadable connection string"; }
+    }
+
     public static string? Resolve(string? commandLine)
     {
         var overrides = new Dictionary<string, string?>();

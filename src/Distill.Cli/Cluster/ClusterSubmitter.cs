@@ -20,6 +20,11 @@ internal static class ClusterSubmitter
             Console.Error.WriteLine(ClusterConnection.Missing);
             return 2;
         }
+        if (ClusterConnection.Unreachable(connection) is { } unreachable)
+        {
+            Console.Error.WriteLine(unreachable);
+            return 1;
+        }
         var loaded = PipelineLoader.Load(file, StageKindRegistry.Catalogue);
         var problems = loaded.Succeeded ? DataPreflight.Problems(loaded.Pipeline!) : loaded.Errors.Select(e => e.ToString()).ToList();
         if (problems.Count > 0)

@@ -3,12 +3,13 @@ using System.Net;
 using System.Text;
 using Distill.Cli.Commands;
 using Distill.Cli.Status;
-using Hangfire;
 using Hangfire.Dashboard;
+using Hangfire;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Distill.Cli.Cluster;
 
@@ -27,6 +28,8 @@ public static class Dashboard
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls(url);
+        // A start-up failure (the port in use) is the command's one line, not the host's stack trace.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         var storage = ClusterStorage.Create(connection);
         builder.Services.AddHangfire(c => ClusterStorage.Configure(c, storage));
         var app = builder.Build();

@@ -46,6 +46,11 @@ internal static class CancelCommand
             Console.Error.WriteLine(ClusterConnection.Missing);
             return 2;
         }
+        if (ClusterConnection.Unreachable(connection) is { } unreachable)
+        {
+            Console.Error.WriteLine(unreachable);
+            return 1;
+        }
         var layout = new ClusterLayout(root);
         IReadOnlyList<string> submissions;
         try { submissions = ClusterCancellation.Cancel(ClusterStorage.Create(connection), layout, run); }

@@ -1,7 +1,8 @@
-using Distill.Cli.Worker;
 using System.CommandLine;
 using Distill.Cli.Cluster;
+using Distill.Cli.Worker;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Hosting;
 
 namespace Distill.Cli.Commands;
 
@@ -24,10 +25,24 @@ internal static class DashboardCommand
                 Console.Error.WriteLine("error: the dashboard serves the postgres engine: pass --engine postgres --connection \"Host=...;Database=...\"");
                 return 2;
             }
+            if (ClusterConnection.Unreachable(cs) is { } unreachable)
+            {
+                Console.Error.WriteLine(unreachable);
+                return 1;
+            }
             var app = Dashboard.Build(cs, parse.GetValue(root)!, parse.GetValue(urls)!,
                 parse.GetValue(token) ?? Environment.GetEnvironmentVariable("DISTILL_DASHBOARD_TOKEN"));
+            try
+            {
+                app.Start();
+            }
+            catch (IOException e) // Kestrel: the address is in use, or cannot be bound
+            {
+                Console.Error.WriteLine($"error: cannot serve the dashboard on {parse.GetValue(urls)}: {e.Message.ReplaceLineEndings(" ")}");
+                return 1;
+            }
             Console.WriteLine($"Dashboard on {parse.GetValue(urls)} (/runs, /hangfire)");
-            app.Run();
+            app.WaitForShutdown();
             return 0;
         });
         return command;

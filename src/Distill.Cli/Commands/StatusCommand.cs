@@ -23,15 +23,25 @@ internal static class StatusCommand
         var command = new Command("status", "Show runs, their stages and the worker queue") { run, root, runs, engine, connection };
         command.SetAction(parse =>
         {
-            var code = Run(parse.GetValue(run), new QueueLayout(parse.GetValue(root)!), parse.GetValue(runs), AnsiConsole.Console);
-            if (code != 0 || parse.GetValue(engine) != WorkerEngines.Postgres) return code;
-            var cs = ClusterConnection.Resolve(parse.GetValue(connection));
-            if (string.IsNullOrWhiteSpace(cs))
+            string? cluster = null;
+            if (parse.GetValue(engine) == WorkerEngines.Postgres)
             {
-                Console.Error.WriteLine(ClusterConnection.Missing);
-                return 2;
+                // Checked first, so a bad connection is the one line printed.
+                cluster = ClusterConnection.Resolve(parse.GetValue(connection));
+                if (string.IsNullOrWhiteSpace(cluster))
+                {
+                    Console.Error.WriteLine(ClusterConnection.Missing);
+                    return 2;
+                }
+                if (ClusterConnection.Unreachable(cluster) is { } unreachable)
+                {
+                    Console.Error.WriteLine(unreachable);
+                    return 1;
+                }
             }
-            ClusterStatus.Write(ClusterStorage.Create(cs), AnsiConsole.Console);
+            var code = Run(parse.GetValue(run), new QueueLayout(parse.GetValue(root)!), parse.GetValue(runs), AnsiConsole.Console);
+            if (code != 0 || cluster is null) return code;
+            ClusterStatus.Write(ClusterStorage.Create(cluster), AnsiConsole.Console);
             return 0;
         });
         return command;

@@ -73,7 +73,14 @@ public static class RunComparer
         public static RunSnapshot Open(string runFolder)
         {
             var root = Path.GetFullPath(runFolder);
-            if (!Directory.Exists(root)) throw new ArgumentException($"no run folder '{root}'");
+            if (!Directory.Exists(root))
+            {
+                var parent = Path.GetDirectoryName(root)!;
+                var runs = Directory.Exists(parent)
+                    ? Directory.EnumerateDirectories(parent).Where(d => File.Exists(Path.Combine(d, PipelineRunner.PipelineCopyName))).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList()
+                    : [];
+                throw new ArgumentException($"no run '{Path.GetFileName(root)}' in {parent} (runs there: {(runs.Count == 0 ? "none" : string.Join(", ", runs))})");
+            }
             var copy = Path.Combine(root, PipelineRunner.PipelineCopyName);
             var loaded = File.Exists(copy) ? PipelineLoader.Load(copy, Kinds.StageKindRegistry.Catalogue) : null;
             if (loaded is { Succeeded: false })
