@@ -34,6 +34,8 @@ public sealed class Cifar100Kind() : DatasetKind<Cifar100Parameters>(Name,
     protected override IReadOnlyList<string> ClassNames(Cifar100Parameters p) =>
         p.Labels == CifarLabels.Coarse ? Cifar100CoarseClasses : Cifar100FineClasses;
 
+    protected override (int Channels, int Height, int Width) ImageShape(Cifar100Parameters p) => (3, 32, 32);
+
     protected override IImageDataset Open(string path, Cifar100Parameters p) => new CifarDataset(new CifarOptions
     {
         Variant = CifarVariant.Cifar100,

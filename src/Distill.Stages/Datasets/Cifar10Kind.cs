@@ -14,6 +14,8 @@ public sealed class Cifar10Kind() : DatasetKind<Cifar10Parameters>(Name,
 
     protected override IReadOnlyList<string> ClassNames(Cifar10Parameters p) => Cifar10Classes;
 
+    protected override (int Channels, int Height, int Width) ImageShape(Cifar10Parameters p) => (3, 32, 32);
+
     protected override IImageDataset Open(string path, Cifar10Parameters p) =>
         new CifarDataset(new CifarOptions { Variant = CifarVariant.Cifar10, DataDirectory = path, Download = p.Download });
 }

@@ -18,6 +18,9 @@ public abstract class DatasetKind : IDatasetKind
 
     /// <summary>The keys every kind shares: validation split, subset and augmentation.</summary>
     public abstract DatasetSplitParameters Splits(ParameterSet keys);
+
+    /// <summary>Channels, height and width of the images the kind delivers (what the models see).</summary>
+    public abstract (int Channels, int Height, int Width) ImageShape(ParameterSet keys);
 }
 
 /// <summary>A dataset kind whose keys are the record <typeparamref name="TParameters"/>.</summary>
@@ -33,6 +36,10 @@ public abstract class DatasetKind<TParameters> : DatasetKind where TParameters :
         Open(definition.Path, ParameterRecords.Read<TParameters>(definition.Parameters));
 
     public sealed override DatasetSplitParameters Splits(ParameterSet keys) => ParameterRecords.Read<TParameters>(keys).Splits;
+
+    public sealed override (int Channels, int Height, int Width) ImageShape(ParameterSet keys) => ImageShape(ParameterRecords.Read<TParameters>(keys));
+
+    protected abstract (int Channels, int Height, int Width) ImageShape(TParameters p);
 
     /// <summary>The class names when the kind fixes them (null when the data names them, as image folders do).</summary>
     protected abstract IReadOnlyList<string>? ClassNames(TParameters p);

@@ -15,6 +15,8 @@ public sealed class FashionMnistKind() : DatasetKind<FashionMnistParameters>(Nam
     protected override IReadOnlyList<string> ClassNames(FashionMnistParameters p) => FashionMnistClasses;
 
     protected override IImageDataset Open(string path, FashionMnistParameters p) => new FashionMnistDataset(path);
+
+    protected override (int Channels, int Height, int Width) ImageShape(FashionMnistParameters p) => (1, 28, 28);
 }
 
 /// <summary>A `fashion-mnist` dataset's keys.</summary>

@@ -12,6 +12,8 @@ public sealed class ImageFolderKind() : DatasetKind<ImageFolderParameters>(Name,
     protected override IReadOnlyList<string>? ClassNames(ImageFolderParameters p) => null;
 
     protected override IImageDataset Open(string path, ImageFolderParameters p) => new ImageFolderDataset(path, p.ImageSize);
+
+    protected override (int Channels, int Height, int Width) ImageShape(ImageFolderParameters p) => (3, p.ImageSize, p.ImageSize);
 }
 
 /// <summary>An `image-folder` dataset's keys.</summary>

@@ -158,7 +158,7 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors, IStage
         if (missingData.Count > 0) throw new PipelineInvalidException(missingData);
         (pipeline, _) = ResolveCompute(pipeline, CoreShare.For(request, pipeline));
         var run = RunDirectory.Locate(request.RunsRoot, pipeline.Name);
-        var estimator = new DurationEstimator(run.Store);
+        var estimator = new DurationEstimator(run.Store, new StageWork(pipeline.Catalogue));
         using var data = new DataCatalog(pipeline);
         var identities = new StageIdentities(pipeline, data, request.RunsRoot);
         var plan = new List<StagePlan>();

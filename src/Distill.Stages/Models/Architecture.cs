@@ -15,6 +15,9 @@ public abstract class Architecture : IArchitecture
 
     /// <summary>The network for images of this shape, from the model entry's resolved keys.</summary>
     public abstract ClassifierNet Create(ParameterSet keys, int inputChannels, int height, int width, int classes);
+
+    /// <summary>Multiply-adds of one forward pass of one image (convolutions and linear layers, approximately): the model's share of a stage's work.</summary>
+    public abstract double ForwardMacs(ParameterSet keys, int inputChannels, int height, int width);
 }
 
 /// <summary>An architecture whose keys are the record <typeparamref name="TParameters"/>.</summary>
@@ -26,6 +29,11 @@ public abstract class Architecture<TParameters>(string name, string description)
         Create(ParameterRecords.Read<TParameters>(keys), inputChannels, height, width, classes);
 
     protected abstract ClassifierNet Create(TParameters p, int inputChannels, int height, int width, int classes);
+
+    public sealed override double ForwardMacs(ParameterSet keys, int inputChannels, int height, int width) =>
+        ForwardMacs(ParameterRecords.Read<TParameters>(keys), inputChannels, height, width);
+
+    protected abstract double ForwardMacs(TParameters p, int inputChannels, int height, int width);
 }
 
 /// <summary>A pipeline's model entry, resolved: the architecture and its keys.</summary>

@@ -11,6 +11,10 @@ public sealed class ResNetArchitecture() : Architecture<ResNetParameters>(Name,
 
     protected override ClassifierNet Create(ResNetParameters p, int inputChannels, int height, int width, int classes) =>
         new CifarResNet(p.Depth, inputChannels, classes, p.Width);
+
+    // Three stages of n blocks of two 3x3 convolutions; channels double as the area quarters, so each stage costs the same.
+    protected override double ForwardMacs(ResNetParameters p, int inputChannels, int height, int width) =>
+        (double)height * width * (9.0 * inputChannels * p.Width + 3 * ((p.Depth - 2) / 6) * 2 * 9.0 * p.Width * p.Width);
 }
 
 /// <summary>A `resnet` model's keys.</summary>

@@ -11,6 +11,13 @@ public sealed class WideResNetArchitecture() : Architecture<WideResNetParameters
 
     protected override ClassifierNet Create(WideResNetParameters p, int inputChannels, int height, int width, int classes) =>
         new WideResNet(p.Depth, p.WidenFactor, inputChannels, classes);
+
+    // As ResNet's: each of the three stages costs n blocks of two 3x3 convolutions at 16k channels and full area.
+    protected override double ForwardMacs(WideResNetParameters p, int inputChannels, int height, int width)
+    {
+        double channels = 16.0 * p.WidenFactor;
+        return (double)height * width * (9.0 * inputChannels * 16 + 3 * ((p.Depth - 4) / 6) * 2 * 9.0 * channels * channels);
+    }
 }
 
 /// <summary>A `wrn` model's keys.</summary>

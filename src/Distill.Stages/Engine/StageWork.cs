@@ -1,0 +1,48 @@
+using System.Text.Json;
+using Distill.Pipelines;
+using Distill.Pipelines.Catalogue;
+using Distill.Stages.Datasets;
+using Distill.Stages.Models;
+
+namespace Distill.Stages.Engine;
+
+/// <summary>
+/// How much work a stage's definition asks for, in multiply-adds, so that a stored duration can be scaled to another
+/// stage of the same kind: examples x passes x the model's forward cost. A training epoch is three forward passes per
+/// training example (forward, backward) plus one per validation and test example (its evaluation); a cache is one per
+/// cached view. Null where the definition does not say (kinds without a model, unknown architectures).
+/// </summary>
+public sealed class StageWork(StageCatalogue catalogue)
+{
+    public double? Of(JsonElement definition)
+    {
+        if (definition.ValueKind != JsonValueKind.Object
+            || !definition.TryGetProperty("dataset", out var datasetJson) || Read(datasetJson) is not ParameterSet dataset
+            || catalogue.DatasetKind(dataset.TryGetString("kind")) is not DatasetKind kind
+            || catalogue.FindDataset(kind.Spec.Name) is not { } spec) return null;
+        var splits = kind.Splits(dataset);
+        double train = splits.Subset?.Train ?? (spec.TrainSize is { } size ? size - splits.Validation : double.NaN);
+        double evaluated = splits.Validation + (splits.Subset?.Test ?? spec.TestSize ?? double.NaN);
+        if (!double.IsFinite(train) || !double.IsFinite(evaluated)) return null;
+        var parameters = definition.TryGetProperty("parameters", out var p) && Read(p) is ParameterSet set ? set : ParameterSet.Empty;
+        if (!definition.TryGetProperty("model", out var modelJson) || Read(modelJson) is not ParameterSet model
+            || catalogue.Architecture(model.TryGetString("architecture")) is not Architecture architecture) return null;
+        var (channels, height, width) = kind.ImageShape(dataset);
+        double macs = architecture.ForwardMacs(model, channels, height, width);
+        double epochs = parameters.TryGetInt("epochs") ?? 1;
+        return epochs * (3 * train + evaluated) * macs;
+    }
+
+    /// <summary>Canonical JSON back to resolved values (integers stay integers, so the records read them).</summary>
+    private static object? Read(JsonElement json) => json.ValueKind switch
+    {
+        JsonValueKind.Object => ParameterSet.From(json.EnumerateObject().Select(p => (p.Name, Value: Read(p.Value))).Where(p => p.Value is not null)
+            .Select(p => new KeyValuePair<string, object>(p.Name, p.Value!))),
+        JsonValueKind.Array => json.EnumerateArray().Select(Read).OfType<object>().ToList(),
+        JsonValueKind.Number => json.TryGetInt32(out var i) ? (object)i : json.GetDouble(),
+        JsonValueKind.String => json.GetString(),
+        JsonValueKind.True => true,
+        JsonValueKind.False => false,
+        _ => null,
+    };
+}
