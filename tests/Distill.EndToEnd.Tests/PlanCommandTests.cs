@@ -50,4 +50,60 @@ public sealed class PlanCommandTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("stored distill stage", student);
         Assert.Contains("5 reused, 0 to resume, 2 to run: about ", plan);
     }
+
+    /// <summary>Keys by content: renaming every stage and input computes nothing, and a second stage with a stored stage's content reuses it.</summary>
+    [Fact]
+    public void Renamed_stages_and_a_twin_of_a_stored_stage_compute_nothing()
+    {
+        var file = _temp.Combine("smoke.yaml");
+        var smoke = File.ReadAllText(Path.Combine(DistillCli.RepositoryRoot, "pipelines", "smoke.yaml"));
+        File.WriteAllText(file, smoke);
+        var runs = _temp.Combine("runs");
+        var (code, first) = DistillCli.Run(TimeSpan.FromMinutes(3), "run", file, "--runs", runs);
+        Assert.True(code == 0, first);
+
+        var renamed = smoke.Replace("teacher-${alpha}", "master-${alpha}").Replace("\n  cache:\n", "\n  logits:\n").Replace("\"cache-${alpha}\"", "\"logits-${alpha}\"")
+            .Replace("id: \"cache-", "id: \"logits-").Replace("cache-0.1", "logits-0.1").Replace("\n  student-smooth:\n", "\n  pupil-smooth:\n")
+            .Replace("\n  student:\n", "\n  pupil:\n").Replace("id: \"student-T", "id: \"pupil-T");
+        Assert.DoesNotContain("teacher-", renamed);
+        // A stage with the content of the stored hard teacher under a third name.
+        renamed += "\n  twin:\n    <<: *training\n    kind: train\n    alpha: 0.0\n    mutual-information: { enabled: true, classes: [T-shirt/top, Trouser], examples-per-class: 20, augmentations: 3 }\n";
+        File.WriteAllText(file, renamed);
+
+        var (_, plan) = DistillCli.Run(TimeSpan.FromMinutes(1), "plan", file, "--runs", runs);
+        output.WriteLine(plan);
+        Assert.Contains("8 reused, 0 to resume, 0 to run", plan);
+        var (again, run) = DistillCli.Run(TimeSpan.FromMinutes(3), "run", file, "--runs", runs);
+        output.WriteLine(run);
+        Assert.True(again == 0, run);
+        Assert.DoesNotContain("starting", run);
+        Assert.Equal(RunResults.Manifest(Path.Combine(runs, "smoke"), "master-0.0").Key, RunResults.Manifest(Path.Combine(runs, "smoke"), "twin").Key);
+    }
+
+    /// <summary>Two stages of one pipeline with the same content are one result: computed once, the other waits for it and reuses it.</summary>
+    [Fact]
+    public void Twin_stages_in_one_pipeline_are_computed_once_even_in_parallel()
+    {
+        var file = _temp.Combine("twins.yaml");
+        File.WriteAllText(file, """
+            name: twins
+            seed: 1
+            threads: 1
+            datasets:
+              fm: { kind: fashion-mnist, validation: 50, subset: { train: 200, test: 100 } }
+            models:
+              net: { architecture: resnet, depth: 8, width: 4 }
+            stages:
+              a: { kind: train, dataset: fm, model: net, epochs: 1, batch-size: 50 }
+              b: { kind: train, dataset: fm, model: net, epochs: 1, batch-size: 50 }
+            """);
+        var runs = _temp.Combine("runs");
+
+        var (code, log) = DistillCli.Run(TimeSpan.FromMinutes(3), "run", file, "--runs", runs, "--jobs", "2");
+
+        output.WriteLine(log);
+        Assert.True(code == 0, log);
+        Assert.Single(log.Split('\n'), l => l.Contains("starting", StringComparison.Ordinal));
+        Assert.Equal(RunResults.Manifest(Path.Combine(runs, "twins"), "a").Key, RunResults.Manifest(Path.Combine(runs, "twins"), "b").Key);
+    }
 }

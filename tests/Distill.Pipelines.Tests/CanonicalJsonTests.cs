@@ -79,13 +79,39 @@ public class CanonicalJsonTests
     }
 
     [Fact]
+    public void Names_are_not_content_except_for_kinds_whose_outputs_name_stages()
+    {
+        const string yaml = """
+            name: t
+            datasets:
+              fm: { kind: fashion-mnist, validation: 100 }
+            models:
+              net: { architecture: alexnet }
+            stages:
+              teacher: { kind: train, dataset: fm, model: net }
+              cache: { kind: cache-logits, inputs: { teacher: teacher } }
+              calibration: { kind: calibrate, inputs: { logits: cache } }
+            """;
+        var before = TestPipelines.Load(yaml);
+        var after = TestPipelines.Load(yaml.Replace("teacher: { kind", "master: { kind").Replace("teacher: teacher", "teacher: master")
+            .Replace("cache: { kind", "logits: { kind").Replace("logits: cache", "logits: logits"));
+
+        Assert.Equal(before.Stage("teacher").CanonicalJson(before), after.Stage("master").CanonicalJson(after));
+        Assert.Equal(before.Stage("cache").CanonicalJson(before), after.Stage("logits").CanonicalJson(after));
+        Assert.Contains("\"inputs\":{\"teacher\":1}", before.Stage("cache").CanonicalJson(before));
+        // calibration.json names its stages, so its key does too.
+        Assert.NotEqual(before.Stage("calibration").CanonicalJson(before), after.Stage("calibration").CanonicalJson(after));
+    }
+
+    [Fact]
     public void Json_is_sorted_compact_and_inlines_dataset_and_model()
     {
         var json = Json(Plain);
         using var doc = System.Text.Json.JsonDocument.Parse(json);
         var root = doc.RootElement;
 
-        Assert.Equal(["compute", "dataset", "format", "id", "inputs", "kind", "model", "parameters", "seed"], root.EnumerateObject().Select(p => p.Name));
+        // No id: a stage is keyed by what it computes, so renaming it keeps its result.
+        Assert.Equal(["compute", "dataset", "format", "inputs", "kind", "model", "parameters", "seed"], root.EnumerateObject().Select(p => p.Name));
         // The device and thread count as the pipeline states them; the engine resolves auto and 0 before keying.
         Assert.Equal("""{"device":"auto","threads":0}""", root.GetProperty("compute").GetRawText());
         var names = root.GetProperty("parameters").EnumerateObject().Select(p => p.Name).ToList();

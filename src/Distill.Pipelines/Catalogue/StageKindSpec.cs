@@ -54,6 +54,12 @@ public sealed record StageKindSpec(
     /// <summary>The kind writes the pipeline's name into its outputs, so its key includes it (otherwise two pipelines would share one result that names only the first).</summary>
     public bool ResultNamesPipeline { get; init; }
 
+    /// <summary>
+    /// The kind writes stage ids into its outputs (a projection's metrics, a calibration's document, a report), so its key
+    /// includes its id and its inputs' ids. Every other kind is keyed by content alone: renaming it, or its inputs, keeps it.
+    /// </summary>
+    public bool ResultNamesStages { get; init; }
+
     /// <summary>The label smoothing alpha behind an <see cref="LineageRole.Origin"/> stage, for the report's grouping.</summary>
     public Func<ParameterSet, double>? LabelSmoothing { get; init; }
 

@@ -11,17 +11,18 @@ public static class CanonicalJson
 {
     /// <summary>Version of the resolved-definition format; bump it when the meaning of a key changes so that
     /// old stage keys stop matching.</summary>
-    public const int FormatVersion = 1;
+    public const int FormatVersion = 2;
 
     private static readonly JsonWriterOptions Options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, Indented = false };
 
-    public static string ForStage(StageDefinition stage, PipelineDefinition pipeline)
+    /// <param name="inputKeys">The input stages' keys by id: inputs are written as each role's keys (content, not names).
+    /// Without them, each role's count (the shape alone, for uses that do not know the keys, such as seeding).</param>
+    public static string ForStage(StageDefinition stage, PipelineDefinition pipeline, IReadOnlyDictionary<string, string>? inputKeys = null)
     {
         var kind = pipeline.Catalogue.Find(stage.Kind) ?? throw new InvalidOperationException($"unknown stage kind '{stage.Kind}'");
         var doc = new SortedDictionary<string, object>(StringComparer.Ordinal)
         {
             ["format"] = FormatVersion,
-            ["id"] = stage.Id,
             ["kind"] = stage.Kind,
             // The seed feeds every random stream of the stage, so it is part of what the stage computes.
             ["seed"] = pipeline.Seed,
@@ -29,8 +30,15 @@ public static class CanonicalJson
             // give different bits); the engine resolves `auto` and 0 to what this machine uses before keying.
             ["compute"] = new SortedDictionary<string, object>(StringComparer.Ordinal) { ["device"] = pipeline.Device, ["threads"] = pipeline.Threads },
             ["parameters"] = Filter(stage.Parameters, kind.Parameters),
-            ["inputs"] = stage.Inputs.ToDictionary(kv => kv.Key, kv => (object)kv.Value.Cast<object>().ToList()),
+            // By content: the keys of the stages each role reads, in order (or only how many, without the keys).
+            ["inputs"] = stage.Inputs.ToDictionary(kv => kv.Key,
+                kv => inputKeys is null ? (object)kv.Value.Count : kv.Value.Select(id => (object)inputKeys[id]).ToList()),
         };
+        if (kind.ResultNamesStages)
+        {
+            doc["id"] = stage.Id;
+            doc["inputs"] = stage.Inputs.ToDictionary(kv => kv.Key, kv => (object)kv.Value.Cast<object>().ToList());
+        }
         // Only for replicated stages, so the keys of every other stage stay as they were.
         if (stage.Replicate is { } replicate) doc["replicate"] = replicate;
         // Only for kinds whose outputs name the pipeline (the report's title), so other stages are shared across pipelines.

@@ -59,5 +59,6 @@ public sealed record StageDefinition(
     /// <summary>The stage's identity as canonical JSON (sorted keys, invariant numbers, defaults applied, its
     /// dataset and model inlined, settings that do not change results left out). The run store hashes it,
     /// with the keys of the input stages, into the stage key.</summary>
-    public string CanonicalJson(PipelineDefinition pipeline) => Distill.Pipelines.CanonicalJson.ForStage(this, pipeline);
+    public string CanonicalJson(PipelineDefinition pipeline, IReadOnlyDictionary<string, string>? inputKeys = null) =>
+        Distill.Pipelines.CanonicalJson.ForStage(this, pipeline, inputKeys);
 }

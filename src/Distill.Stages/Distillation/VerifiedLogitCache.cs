@@ -20,7 +20,7 @@ public static class VerifiedLogitCache
     public static LogitCacheSidecar Expected(StageContext context, StageInputRef teacher, PipelineDataset dataset, DataSplit split, int cacheViews)
     {
         int views = LogitCacheLayout.ViewsFor(split, cacheViews);
-        long viewSeed = LogitCacheLayout.ViewSeed(context.Pipeline.Seed, teacher.Definition.Id);
+        long viewSeed = LogitCacheLayout.ViewSeed(context.Pipeline.Seed, teacher.Manifest.Key);
         var weights = teacher.Definition.Kind == ImportLogitsKind.Name ? LogitCacheLayout.ImportedWeights : TeacherModel.WeightsSha256(teacher);
         return LogitCacheLayout.Expected(teacher.Manifest.Key, weights, dataset.Fingerprint, split,
             dataset.Prepared.Get(split).Count, dataset.Prepared.ClassNames.Count, views, LogitCacheLayout.ViewSpec(dataset.Augmentation, viewSeed, views));

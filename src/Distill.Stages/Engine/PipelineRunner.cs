@@ -20,7 +20,8 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors, IStage
 {
     /// <summary>Bumped when stage outputs change meaning, so old results are never reused.</summary>
     // 4: convolutions on channels-last strides give other bits than 3, so no result or checkpoint of 3 is reused or resumed.
-    public const int FormatVersion = 4;
+    // 5: keys and randomness by content (no stage ids, inputs by their keys), so results of 4 are neither reused nor resumed.
+    public const int FormatVersion = 5;
 
     public const string PipelineCopyName = "pipeline.yaml";
 
@@ -204,7 +205,7 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors, IStage
                     return new StageOutcome(stage.Id, stage.Kind, StageRunStatus.UpToDate, decision.Reason, clock.Elapsed);
 
                 observer.StageStarting(stage.Id, stage.Kind, decision.Action, decision.Reason);
-                directory.WriteDefinition(stage.CanonicalJson(pipeline));
+                directory.WriteDefinition(current.Definition.GetRawText());
                 manifest = (decision.Action == StageAction.Resume ? decision.Previous! : StageManifest.Pending(stage.Id, stage.Kind, key,
                     stage.Dependencies.Select(d => new StageInput(d, current.InputKeys[d])), pipeline.Name)).StartAttempt(DateTimeOffset.UtcNow);
                 directory.WriteManifest(manifest);

@@ -29,8 +29,8 @@ public sealed class StageIdentities(PipelineDefinition pipeline, DataCatalog dat
         if (ExternalFiles.Fingerprint(pipeline, stage) is { Length: > 0 } imported) fingerprint += "\n" + imported;
         if ((pipeline.Catalogue.Kind(stage.Kind) as StageKind)?.ReadsBeyondInputs(stage, runsRoot) is { Length: > 0 } beyond)
             fingerprint += "\n" + beyond;
-        var definition = stage.CanonicalJson(pipeline);
         var inputKeys = stage.Dependencies.ToDictionary(d => d, d => Of(pipeline.Stage(d)).Key);
+        var definition = stage.CanonicalJson(pipeline, inputKeys);
         var key = StageKey.Compute(definition, fingerprint, PipelineRunner.FormatVersion, stage.Dependencies.Select(d => inputKeys[d]).ToList());
         return _known[stage.Id] = StagePointer.Create(key, stage.Kind, definition, fingerprint, inputKeys, DateTimeOffset.UtcNow);
     }

@@ -19,6 +19,8 @@ public sealed class CalibrateKind : StageKind
         [new InputRoleSpec("logits", "The cache-logits or import-logits stage holding the model's logits.", [CacheLogitsKind.Name, ImportLogitsKind.Name], 1, 1, LeadsToModel: true)])
     {
         Lineage = LineageRole.Derived,
+        // calibration.json and the diagrams' titles name the stages.
+        ResultNamesStages = true,
     };
 
     public override StageKindSpec Spec => Definition;

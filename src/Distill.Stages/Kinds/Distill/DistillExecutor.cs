@@ -31,7 +31,7 @@ public sealed class DistillExecutor : StageExecutor<DistillParameters>
         var input = context.Input("teacher");
         bool live = p.LiveTeacher;
         var teacherStage = context.Completed(context.Lineage.ModelStageOfInput(context.Stage.Id, "teacher")!.Id);
-        long viewSeed = LogitCacheLayout.ViewSeed(context.Pipeline.Seed, teacherStage.Definition.Id);
+        long viewSeed = LogitCacheLayout.ViewSeed(context.Pipeline.Seed, teacherStage.Manifest.Key);
 
         using var teacher = live ? LiveSource(context, input, dataset) : CachedSource(context, input, teacherStage, dataset);
         var batches = new ViewReplayBatches(new BatchMaker(data.Train, data.Statistics, context.Device), dataset.Augmentation, viewSeed, views, context.Seed);

@@ -16,7 +16,11 @@ public sealed class ProjectKind : StageKind
     public static readonly StageKindSpec Definition = new(Name,
         "Projects penultimate-layer activations onto the plane of three class templates.", StageReferences.None,
         ParameterRecords.Specs<ProjectParameters>(),
-        [new InputRoleSpec("models", "One or two train or distill stages (e.g. without / with label smoothing) on the same dataset.", [TrainKind.Name, DistillKind.Name], 1, 2)]);
+        [new InputRoleSpec("models", "One or two train or distill stages (e.g. without / with label smoothing) on the same dataset.", [TrainKind.Name, DistillKind.Name], 1, 2)])
+    {
+        // Its metrics, table and panels are named after the model stages.
+        ResultNamesStages = true,
+    };
 
     public override StageKindSpec Spec => Definition;
 

@@ -17,6 +17,7 @@ public sealed class ReportKind : StageKind
     {
         AnyInputRoles = true,
         ResultNamesPipeline = true,
+        ResultNamesStages = true,
     };
 
     public override StageKindSpec Spec => Definition;
