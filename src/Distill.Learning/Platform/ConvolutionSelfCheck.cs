@@ -133,6 +133,10 @@ public static class ConvolutionSelfCheck
         }
     }
 
+    /// <summary>True when the shape passed on the kernel that now runs it, earlier in this process.</summary>
+    public static bool IsVerified(ConvolutionShape shape) =>
+        Verified.TryGetValue(shape, out var known) && known.Kernel == ConvolutionRouting.KernelFor(shape.Config);
+
     public static ConvolutionCheck Verify(ConvolutionShape shape, Action<string>? warn = null)
     {
         var kernel = ConvolutionRouting.KernelFor(shape.Config);
