@@ -11,7 +11,7 @@ public enum Precision
     /// rounded to bfloat16, products summed in float32 by oneDNN, the result rounded to bfloat16 and widened
     /// back to float32); everything else, weights, gradients, optimizer state, batch-norm statistics, the
     /// classifier, softmax and loss, stays float32. Needs a CPU with bfloat16 instructions
-    /// (<see cref="PrecisionSupport"/>).
+    /// (<see cref="PrecisionSupport"/>). A CPU mode: on a CUDA device the layers compute in float32.
     /// </summary>
     Bf16,
 }
