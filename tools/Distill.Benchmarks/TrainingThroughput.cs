@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Distill.Learning.Models;
+using Distill.Learning.Platform;
 using Distill.Learning.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -25,12 +26,14 @@ internal static class TrainingThroughput
         Console.WriteLine($"training step, batch {options.BatchSize}, 32x32x3, {get_num_threads()} threads, median of {options.Steps} steps after {options.Warmup} warm-up steps");
         Console.WriteLine($"{"model",-10} {"params",10} {"images/s",10} {"ms/step",9} {"min-max ms",14} {"peak MiB",9}");
         foreach (var (name, factory) in Models)
+        foreach (var precision in options.DistillPrecisions)
         {
             PeakMemory.ResetPeak();
-            var (parameters, steps) = Measure(factory, options);
+            var (parameters, steps) = Measure(factory, options, precision);
             var times = steps.Select(s => s.Total).ToList();
             double median = Stats.Median(times);
-            Console.WriteLine($"{name,-10} {parameters,10:N0} {options.BatchSize / (median / 1000),10:F0} {median,9:F1} {times.Min(),6:F0}-{times.Max(),-7:F0} {PeakMemory.PeakMiB(),9:F0}");
+            string label = precision == Precision.Fp32 ? name : $"{name} {precision.Name()}";
+            Console.WriteLine($"{label,-10} {parameters,10:N0} {options.BatchSize / (median / 1000),10:F0} {median,9:F1} {times.Min(),6:F0}-{times.Max(),-7:F0} {PeakMemory.PeakMiB(),9:F0}");
             Console.WriteLine($"{"",-10} median ms: forward {Stats.Median(steps.Select(s => s.Forward).ToList()):F1}, loss {Stats.Median(steps.Select(s => s.Loss).ToList()):F1}, " +
                               $"backward {Stats.Median(steps.Select(s => s.Backward).ToList()):F1}, optimizer {Stats.Median(steps.Select(s => s.Optimizer).ToList()):F1}");
         }
@@ -42,11 +45,12 @@ internal static class TrainingThroughput
         public double Total => Forward + Loss + Backward + Optimizer;
     }
 
-    /// <summary>Builds the model (seed 0), takes the warm-up steps, then times the rest one by one.</summary>
-    public static (long Parameters, List<StepTime> Steps) Measure(Func<ClassifierNet> factory, BenchmarkOptions options)
+    /// <summary>Builds the model (seed 0) in a precision, takes the warm-up steps, then times the rest one by one.</summary>
+    public static (long Parameters, List<StepTime> Steps) Measure(Func<ClassifierNet> factory, BenchmarkOptions options, Precision precision = Precision.Fp32)
     {
         manual_seed(0);
         using var model = factory();
+        model.Precision = precision; // throws CpuFeatureMissingException where the CPU lacks bf16
         using var optimizer = optim.SGD(model.parameters(), 0.1, 0.9, 0, 5e-4, true);
         using var inputs = randn(options.BatchSize, 3, 32, 32);
         using var labels = randint(0, 10, [options.BatchSize]);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Distill.Learning.Platform;
 using static TorchSharp.torch;
 
 namespace Distill.Benchmarks;
@@ -26,29 +27,49 @@ internal static class VersusPyTorch
                 : "versus-pytorch: skipped, no python3 with torch found (apt-get install python3-torch, or --python PATH / DISTILL_PYTHON)");
             return;
         }
+        var precisions = options.DistillPrecisions;
+        if (precisions.Select(PrecisionSupport.Unavailable).OfType<string>().FirstOrDefault() is { } missing)
+        {
+            Console.WriteLine($"versus-pytorch: skipped, {missing}");
+            return;
+        }
         int rounds = Math.Max(1, options.Repeats);
-        Console.WriteLine($"versus PyTorch ({python.Value.Path}, torch {python.Value.Version}): training step, batch {options.BatchSize}, 32x32x3, {threads} threads, " +
-                          $"{rounds} rounds of {options.Steps} timed steps after {options.Warmup} warm-up, per side and model; odd rounds Distill first, even rounds PyTorch first");
-        Console.WriteLine($"{"round",5}  {"model",-9} {"Distill img/s",14} {"PyTorch img/s",14} {"Distill/PyTorch",16}");
-        var results = TrainingThroughput.Models.ToDictionary(m => m.Name, _ => new List<(Side Distill, Side PyTorch)>());
+        string sides = string.Join(", ", precisions.Select(p => $"Distill {p.Name()}"));
+        Console.WriteLine($"versus PyTorch ({python.Value.Path}, torch {python.Value.Version}, fp32): training step, batch {options.BatchSize}, 32x32x3, {threads} threads, " +
+                          $"{rounds} rounds of {options.Steps} timed steps after {options.Warmup} warm-up, per side and model; sides {sides}, PyTorch fp32; " +
+                          "odd rounds Distill first, even rounds PyTorch first (and Distill's precisions reversed)");
+        Console.WriteLine($"{"round",5}  {"model",-9} {"precision",9} {"Distill img/s",14} {"PyTorch img/s",14} {"Distill/PyTorch",16}");
+        var results = TrainingThroughput.Models.ToDictionary(m => m.Name, _ => precisions.ToDictionary(p => p, _ => new List<(Side Distill, Side PyTorch)>()));
         for (int round = 1; round <= rounds; round++)
         {
             foreach (var (name, factory) in TrainingThroughput.Models)
             {
-                Side RunDistill() => Side.Of(options.BatchSize, TrainingThroughput.Measure(factory, options).Steps);
-                Side RunPyTorch() => RunReference(python.Value.Path, script, name, threads, options);
-                Side distill, pytorch;
-                if (round % 2 == 1) { distill = RunDistill(); pytorch = RunPyTorch(); }
-                else { pytorch = RunPyTorch(); distill = RunDistill(); }
-                results[name].Add((distill, pytorch));
-                Console.WriteLine($"{round,5}  {name,-9} {distill.ImagesPerSecond,14:F0} {pytorch.ImagesPerSecond,14:F0} {distill.ImagesPerSecond / pytorch.ImagesPerSecond,15:F2}x");
+                Side RunDistill(Precision precision) => Side.Of(options.BatchSize, TrainingThroughput.Measure(factory, options, precision).Steps);
+                var distill = new Dictionary<Precision, Side>();
+                Side pytorch;
+                if (round % 2 == 1)
+                {
+                    foreach (var p in precisions) distill[p] = RunDistill(p);
+                    pytorch = RunReference(python.Value.Path, script, name, threads, options);
+                }
+                else
+                {
+                    pytorch = RunReference(python.Value.Path, script, name, threads, options);
+                    foreach (var p in precisions.Reverse()) distill[p] = RunDistill(p);
+                }
+                foreach (var p in precisions)
+                {
+                    results[name][p].Add((distill[p], pytorch));
+                    Console.WriteLine($"{round,5}  {name,-9} {p.Name(),9} {distill[p].ImagesPerSecond,14:F0} {pytorch.ImagesPerSecond,14:F0} {distill[p].ImagesPerSecond / pytorch.ImagesPerSecond,15:F2}x");
+                }
             }
         }
-        foreach (var (name, pairs) in results)
+        foreach (var (name, byPrecision) in results)
+        foreach (var (precision, pairs) in byPrecision)
         {
             double Median(Func<Side, double> of, bool distill) => Stats.Median(pairs.Select(p => of(distill ? p.Distill : p.PyTorch)).ToList());
             double ratio = Stats.Median(pairs.Select(p => p.Distill.ImagesPerSecond / p.PyTorch.ImagesPerSecond).ToList());
-            Console.WriteLine($"{name}: median ratio Distill/PyTorch {ratio:F2}x; medians Distill {Median(s => s.ImagesPerSecond, true):F0} img/s " +
+            Console.WriteLine($"{name} {precision.Name()}: median ratio Distill {precision.Name()}/PyTorch fp32 {ratio:F2}x; medians Distill {Median(s => s.ImagesPerSecond, true):F0} img/s " +
                               $"(forward {Median(s => s.Forward, true):F0}, backward {Median(s => s.Backward, true):F0}, optimizer {Median(s => s.Optimizer, true):F1} ms), " +
                               $"PyTorch {Median(s => s.ImagesPerSecond, false):F0} img/s " +
                               $"(forward {Median(s => s.Forward, false):F0}, backward {Median(s => s.Backward, false):F0}, optimizer {Median(s => s.Optimizer, false):F1} ms)");

@@ -34,9 +34,9 @@ public sealed class AlexNetCifar : ClassifierNet
             ("flatten", Flatten()));
         long flat = 64 * PooledSize(PooledSize(height)) * PooledSize(PooledSize(width));
         _fullyConnected = Sequential(
-            ("fc1", Linear(flat, 384)),
+            ("fc1", new RoutedLinear(flat, 384)),
             ("relu3", ReLU()),
-            ("fc2", Linear(384, PenultimateWidth)),
+            ("fc2", new RoutedLinear(384, PenultimateWidth)),
             ("relu4", ReLU()));
         _classifier = Linear(PenultimateWidth, classes);
         RegisterComponents();

@@ -1,3 +1,4 @@
+using Distill.Learning.Platform;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -23,4 +24,23 @@ public abstract class ClassifierNet(string name) : nn.Module<Tensor, Tensor>(nam
     }
 
     public long ParameterCount() => parameters().Sum(p => p.numel());
+
+    private Precision _precision;
+
+    /// <summary>
+    /// What the model's convolutions and hidden linear layers multiply in, from the next forward pass on (training,
+    /// evaluation, logits alike); float32 by default. Weights, gradients and buffers stay float32 in every precision,
+    /// and so do batch norm, the classifier layer (it feeds softmax and the loss, and costs nothing) and the loss.
+    /// Setting <see cref="Precision.Bf16"/> throws <see cref="CpuFeatureMissingException"/> where the CPU lacks it.
+    /// </summary>
+    public Precision Precision
+    {
+        get => _precision;
+        set
+        {
+            PrecisionSupport.EnsureSupported(value);
+            foreach (var layer in modules().OfType<IPrecisionLayer>()) layer.Precision = value;
+            _precision = value;
+        }
+    }
 }

@@ -7,9 +7,10 @@ namespace Distill.Learning.Models;
 /// <summary>
 /// A square 2-D convolution with the parameters, names and initialisation of TorchSharp's Conv2d,
 /// whose CPU kernel is chosen by <see cref="ConvolutionRouting"/>, so channel counts that oneDNN
-/// gets wrong still train on correct gradients.
+/// gets wrong still train on correct gradients. In <see cref="Platform.Precision.Bf16"/> it multiplies in bfloat16
+/// on its float32 weights (see <see cref="RoutedConvolution.Apply(Tensor, Tensor, Tensor?, ConvolutionConfig, ConvolutionKernel)"/>).
 /// </summary>
-public sealed class RoutedConv2d : nn.Module<Tensor, Tensor>
+public sealed class RoutedConv2d : nn.Module<Tensor, Tensor>, IPrecisionLayer
 {
     // Field names are the state_dict keys, the same as Conv2d's.
     private readonly Parameter weight;
@@ -29,5 +30,8 @@ public sealed class RoutedConv2d : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor input) => RoutedConvolution.Apply(input, weight, bias, _stride, _padding);
+    /// <summary>The precision of the next forward passes (float32 by default); set through <see cref="ClassifierNet.Precision"/>.</summary>
+    public Precision Precision { get; set; }
+
+    public override Tensor forward(Tensor input) => RoutedConvolution.Apply(input, weight, bias, _stride, _padding, Precision);
 }

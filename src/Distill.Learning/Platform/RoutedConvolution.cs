@@ -6,11 +6,11 @@ namespace Distill.Learning.Platform;
 /// <summary>A 2-D convolution run on the kernel <see cref="ConvolutionRouting"/> chooses for it.</summary>
 public static class RoutedConvolution
 {
-    public static Tensor Apply(Tensor input, Tensor weight, Tensor? bias, long stride, long padding)
+    public static Tensor Apply(Tensor input, Tensor weight, Tensor? bias, long stride, long padding, Precision precision = Precision.Fp32)
     {
         if (input.device_type != DeviceType.CPU || input.dtype != ScalarType.Float32)
             return nn.functional.conv2d(input, weight, bias, [stride, stride], [padding, padding]);
-        var config = new ConvolutionConfig(weight.shape[1], weight.shape[0], weight.shape[2], stride, padding, input.requires_grad && is_grad_enabled());
+        var config = new ConvolutionConfig(weight.shape[1], weight.shape[0], weight.shape[2], stride, padding, input.requires_grad && is_grad_enabled(), precision);
         ConvolutionShapeRecorder.Notice(new ConvolutionShape(config, input.shape[2], input.shape[3]));
         return Apply(input, weight, bias, config, ConvolutionRouting.KernelFor(config));
     }
@@ -23,8 +23,25 @@ public static class RoutedConvolution
     /// NHWC convolutions without reordering activations to and from its blocked layout on every call (their
     /// outputs, hence the activations of the layers after them, stay channels-last);
     /// <see cref="ConvolutionKernel.OneDnn"/> and the native kernels on contiguous NCHW.
+    /// In <see cref="Precision.Bf16"/> the oneDNN kernels take input, weight and bias rounded to bfloat16 (autograd
+    /// widens their gradients back to float32 for the float32 weights) and return float32; the native kernels
+    /// stay float32. Input and output are float32 in both precisions.
     /// </summary>
     public static Tensor Apply(Tensor input, Tensor weight, Tensor? bias, ConvolutionConfig config, ConvolutionKernel kernel)
+    {
+        if (config.Precision == Precision.Bf16 && kernel != ConvolutionKernel.Native)
+        {
+            // Rounded before the layout copy, which then moves half the bytes; .to keeps a tensor's strides.
+            using var input16 = input.to(ScalarType.BFloat16);
+            using var weight16 = weight.to(ScalarType.BFloat16);
+            using var bias16 = bias?.to(ScalarType.BFloat16);
+            using var output16 = OnKernel(input16, weight16, bias16, config, kernel);
+            return output16.to(ScalarType.Float32);
+        }
+        return OnKernel(input, weight, bias, config, kernel);
+    }
+
+    private static Tensor OnKernel(Tensor input, Tensor weight, Tensor? bias, ConvolutionConfig config, ConvolutionKernel kernel)
     {
         long[] stride = [config.Stride, config.Stride], padding = [config.Padding, config.Padding];
         switch (kernel)

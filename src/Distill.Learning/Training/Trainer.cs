@@ -1,5 +1,6 @@
 using Distill.Learning.Data;
 using Distill.Learning.Models;
+using Distill.Learning.Platform;
 using Distill.Learning.Randomness;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -23,6 +24,8 @@ public enum TrainingOutcome
 /// Mini-batch SGD over a prepared training split. Data order and augmentation are pure functions of
 /// (seed, epoch, position), the learning rate of (epoch, step), so a run restored from a checkpoint
 /// takes exactly the steps an uninterrupted run takes. Every step runs inside a dispose scope.
+/// The options' precision is set on the model; in bfloat16 the trainer also makes sure, before its first step,
+/// that the convolution self-check has passed the model's bfloat16 kernels (free when the caller checked them).
 /// </summary>
 public sealed class Trainer : IDisposable
 {
@@ -39,6 +42,7 @@ public sealed class Trainer : IDisposable
         _trainBatches = trainBatches;
         _options = options;
         _objective = objective;
+        model.Precision = options.Precision; // throws CpuFeatureMissingException where the CPU lacks it
         _optimizer = optim.SGD(model.parameters(), options.LearningRate, options.Momentum, 0, options.WeightDecay, options.Nesterov && options.Momentum > 0);
         StepsPerEpoch = (trainBatches.Count + options.BatchSize - 1) / options.BatchSize;
         _schedule = options.CreateSchedule(StepsPerEpoch);
@@ -67,6 +71,11 @@ public sealed class Trainer : IDisposable
 
     /// <summary>Called when a checkpoint should be written (see <see cref="SaveCheckpoint"/>).</summary>
     public Action? CheckpointRequested { get; set; }
+
+    /// <summary>Lines about kernels the trainer's own self-check moved (bfloat16 only; see the class summary).</summary>
+    public Action<string>? KernelWarning { get; set; }
+
+    private bool _kernelsVerified;
 
     /// <summary>Trains until the last epoch ends or the token asks to stop (after finishing the current step).</summary>
     public TrainingOutcome Run(CancellationToken stop)
@@ -104,6 +113,12 @@ public sealed class Trainer : IDisposable
         using var scope = NewDisposeScope();
         foreach (var group in _optimizer.ParamGroups) group.LearningRate = _schedule.At(epoch, step);
         var batch = _trainBatches.Make(indices, epoch);
+        if (!_kernelsVerified)
+        {
+            if (_options.Precision != Precision.Fp32)
+                ConvolutionSelfCheck.VerifyModel(_model, batch.Inputs.shape[1], batch.Inputs.shape[2], batch.Inputs.shape[3], KernelWarning);
+            _kernelsVerified = true;
+        }
         _optimizer.zero_grad();
         var logits = _model.forward(batch.Inputs);
         var loss = _objective.Loss(logits, batch);
@@ -142,7 +157,7 @@ public sealed class Trainer : IDisposable
     public void SaveCheckpoint(Stream stream)
     {
         using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
-        writer.Write(CheckpointMagic);
+        writer.Write(CheckpointMagic(_options.Precision));
         writer.Write(Position.Epoch);
         writer.Write(Position.Step);
         writer.Write(_epochLossSum);
@@ -156,8 +171,14 @@ public sealed class Trainer : IDisposable
     public void LoadCheckpoint(Stream stream)
     {
         using var reader = new BinaryReader(stream, System.Text.Encoding.UTF8, leaveOpen: true);
-        if (reader.ReadString() != CheckpointMagic)
-            throw new InvalidDataException("not a Distill training checkpoint");
+        string magic = reader.ReadString();
+        if (magic != CheckpointMagic(_options.Precision))
+        {
+            var writtenBy = Enum.GetValues<Precision>().Where(p => CheckpointMagic(p) == magic).Cast<Precision?>().FirstOrDefault();
+            throw new InvalidDataException(writtenBy is { } other
+                ? $"the checkpoint was written by a {other.Name()} run and cannot resume a {_options.Precision.Name()} run"
+                : "not a Distill training checkpoint");
+        }
         int epoch = reader.ReadInt32();
         int step = reader.ReadInt32();
         _epochLossSum = reader.ReadDouble();
@@ -168,7 +189,9 @@ public sealed class Trainer : IDisposable
         Position = new TrainingPosition(epoch, step);
     }
 
-    private const string CheckpointMagic = "distill-checkpoint-v2";
+    /// <summary>Float32 checkpoints are those of earlier versions; other precisions are marked, so none resumes another.</summary>
+    private static string CheckpointMagic(Precision precision) =>
+        precision == Precision.Fp32 ? "distill-checkpoint-v2" : $"distill-checkpoint-v2-{precision.Name()}";
 
     public void Dispose() => _optimizer.Dispose();
 }

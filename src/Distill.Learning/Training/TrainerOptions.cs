@@ -1,4 +1,5 @@
 using Distill.Learning.Data;
+using Distill.Learning.Platform;
 
 namespace Distill.Learning.Training;
 
@@ -31,6 +32,13 @@ public sealed record TrainerOptions
 
     /// <summary>Root of every random choice of this run (data order, augmentation, initialisation).</summary>
     public long Seed { get; init; }
+
+    /// <summary>
+    /// What the model's convolutions and hidden linear layers multiply in (see <see cref="Models.ClassifierNet.Precision"/>);
+    /// the trainer sets it on the model. Float32 by default; <see cref="Precision.Bf16"/> keeps float32 master weights,
+    /// gradients and optimizer state, and throws <see cref="CpuFeatureMissingException"/> where the CPU lacks bfloat16.
+    /// </summary>
+    public Precision Precision { get; init; } = Precision.Fp32;
 
     public LearningRateSchedule CreateSchedule(int stepsPerEpoch) =>
         new(Schedule, LearningRate, Milestones, LearningRateDecay, Epochs, stepsPerEpoch);
