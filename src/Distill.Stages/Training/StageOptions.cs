@@ -30,6 +30,7 @@ public static class StageOptions
         LearningRateDecay = p.LearningRateDecay,
         ClipGradNorm = p.ClipGradNorm,
         Augmentation = augmentation,
+        Precision = p.Precision,
         Seed = seed,
     };
 

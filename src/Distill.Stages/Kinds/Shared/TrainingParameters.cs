@@ -1,3 +1,4 @@
+using Distill.Learning.Platform;
 using Distill.Pipelines.Catalogue;
 
 namespace Distill.Stages.Kinds.Shared;
@@ -20,7 +21,9 @@ public sealed record TrainingParameters(
     [Key("lr-decay", "Multistep schedule: factor applied at each milestone.", Min = 0, ExclusiveMin = true, Max = 1)] double LearningRateDecay = 0.1,
     [Key("clip-grad-norm", "Clip the gradient's global norm to this value; 0 turns clipping off.", Min = 0)] double ClipGradNorm = 0,
     [Key("checkpoint-minutes", "Minutes of work between mid-epoch checkpoints.", Min = 0, ExclusiveMin = true, AffectsResult = false)] double CheckpointMinutes = 5,
-    [Key("eval-batch-size", "Mini-batch size for evaluation.", Min = 1, AffectsResult = false)] int EvalBatchSize = 512)
+    [Key("eval-batch-size", "Mini-batch size for evaluation.", Min = 1, AffectsResult = false)] int EvalBatchSize = 512,
+    [Key("precision", "What convolutions and hidden linear layers multiply in while training and evaluating: fp32, or bf16 (float32 master weights, optimizer state, batch norm, softmax and loss; needs a CPU with bfloat16 instructions, else the stage fails naming the missing flag). Caches and calibration of the model compute in fp32.", KeyOmitsDefault = true)]
+    Precision Precision = Precision.Fp32)
 {
     /// <summary>Description of the `views` key, which distill (reads them) and cache-logits (writes them) share.</summary>
     public const string ViewsDescription = "Deterministic augmented views per training example (1 = the plain image only).";
