@@ -54,6 +54,6 @@ public sealed class CompareCommandTests(ITestOutputHelper output) : IDisposable
 
         var (missing, error) = DistillCli.Run(TimeSpan.FromMinutes(1), "compare", "before", "nowhere", "--runs", runs);
         Assert.Equal(2, missing);
-        Assert.Contains("no run folder", error);
+        Assert.Contains("no run 'nowhere'", error);
     }
 }

@@ -25,12 +25,12 @@ public sealed class TrainReportSection : IStageReportSection
             Table(context, teachers, "Models trained with cross-entropy against label-smoothed targets (alpha = 0: hard targets); final epoch; mean [95 % interval] over n seeds");
         MutualInformation(context);
         Curves(context, teachers, "Training curves", "teacher-curves", "Teachers: test accuracy per epoch",
-            "Test accuracy of every teacher at the end of each epoch; bands: 95 % interval over seeds, clipped to [0, 1].", context.Sentence(3, "needs a hard and a smoothed teacher"));
+            "Test accuracy of every teacher at the end of each epoch; bands: 95 % interval over seeds, clipped to 0-1.", context.Sentence(3, "needs a hard and a smoothed teacher"));
         if (alone.Count == 0) return;
         context.Document.AddHeading("Students trained alone", 3);
         Table(context, alone, "Train stages of a student's architecture that teach no one: the baseline a distilled student is compared with (paper Fig. 5); final epoch; mean [95 % interval] over n seeds");
         Curves(context, alone, null, "students-alone-curves", "Students trained alone: test accuracy per epoch",
-            "Test accuracy of the students trained without a teacher at the end of each epoch; bands: 95 % interval over seeds, clipped to [0, 1].", null);
+            "Test accuracy of the students trained without a teacher at the end of each epoch; bands: 95 % interval over seeds, clipped to 0-1.", null);
     }
 
     private static void Table(ReportContext context, IReadOnlyList<TeacherResult> models, string caption)
