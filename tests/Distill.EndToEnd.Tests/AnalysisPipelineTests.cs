@@ -100,6 +100,18 @@ public sealed class AnalysisPipelineTests(AnalysisRun run, ITestOutputHelper out
         return total / logits.Length;
     }
 
+    [Fact]
+    public void A_teacher_evaluated_every_second_epoch_has_held_out_figures_at_epochs_2_and_3_and_its_probe_at_every_epoch()
+    {
+        AssertRunSucceeded();
+        var epochs = run.Manifest("teacher-0.0").EpochMetrics;
+        Assert.Equal([1, 2, 3], epochs.Select(e => e.Epoch));
+        Assert.Equal([2, 3], epochs.Where(e => e.Values.ContainsKey(MetricNames.TestAccuracy)).Select(e => e.Epoch));
+        Assert.Equal([2, 3], epochs.Where(e => e.Values.ContainsKey(MetricNames.ValidationAccuracy)).Select(e => e.Epoch));
+        Assert.All(epochs, e => Assert.True(e.Values.ContainsKey(MetricNames.MutualInformation)));
+        Assert.Equal(epochs[^1].Values[MetricNames.TestAccuracy], run.Manifest("teacher-0.0").Metrics[MetricNames.TestAccuracy]);
+    }
+
     [Theory]
     [InlineData("calibrate-0.0", "cache-0.0")]
     [InlineData("calibrate-0.1", "cache-0.1")]

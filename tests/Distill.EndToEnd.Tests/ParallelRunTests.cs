@@ -41,6 +41,28 @@ public sealed class ParallelRunTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void A_stage_process_takes_the_stage_as_resolved_and_refuses_a_pipeline_edited_since()
+    {
+        var file = _temp.Combine("resolved.yaml");
+        File.WriteAllText(file, File.ReadAllText(Smoke).Replace("name: smoke", "name: resolved"));
+        var root = _temp.Combine("runs");
+        Assert.Equal(0, DistillCli.Run(TimeSpan.FromMinutes(3), "run", file, "--runs", root).ExitCode);
+        // The run's pointer is the identity a parent hands its stage process.
+        var identity = Path.Combine(root, "resolved", "stages", "teacher-0.0.json");
+
+        var (code, log) = DistillCli.Run(TimeSpan.FromMinutes(1), "run-stage", file, "--stage", "teacher-0.0", "--runs", root, "--identity", identity);
+        Assert.True(code == 0, log);
+        Assert.Contains("\"status\":\"uptodate\"", log.Replace(" ", "").ToLowerInvariant());
+
+        // Edited after the parent resolved the stage: the process refuses it rather than run it under the old key.
+        File.WriteAllText(file, File.ReadAllText(file).Replace("epochs: 2", "epochs: 3"));
+        (code, log) = DistillCli.Run(TimeSpan.FromMinutes(1), "run-stage", file, "--stage", "teacher-0.0", "--runs", root, "--identity", identity);
+        output.WriteLine(log);
+        Assert.Equal(1, code);
+        Assert.Contains("resolved.yaml changed since the run resolved stage", log);
+    }
+
+    [Fact]
     public void A_stage_process_that_dies_fails_its_stage_and_blocks_its_dependants_only()
     {
         var file = _temp.Combine("killed.yaml");

@@ -47,7 +47,14 @@ public sealed class StageJobs(IOptions<WorkerOptions> options, DevicePool device
         // The stage process records this worker in its manifests (and the dashboard shows it), not its own pid.
         var environment = new Dictionary<string, string> { [StageManifest.WorkerVariable] = $"{Environment.MachineName}:{Environment.ProcessId}" };
         if (device.Name is { } name) environment["CUDA_VISIBLE_DEVICES"] = name;
-        var outcome = new StageProcessLauncher(environment).Run(request, stageId, identity: null, observer, stop.Token);
+        // The stage process takes the stage as resolved here and does not identify the pipeline again.
+        StagePointer identity;
+        try { identity = PipelineRunner.Resolve(request with { Loaded = pipeline }, stageId); }
+        catch (Exception e) when (StageFailure.IsStageFailure(e) || e is PipelineInvalidException)
+        {
+            throw new StageFailedException($"stage '{stageId}' cannot be resolved: {(e is PipelineInvalidException invalid ? string.Join("; ", invalid.Errors) : StageFailure.Reason(e))}");
+        }
+        var outcome = new StageProcessLauncher(environment).Run(request, stageId, identity, observer, stop.Token);
         logger.LogInformation("{Submission}/{Stage}: {Status} ({Seconds:F1} s){Reason}", submission, stageId,
             outcome.Status.ToString().ToLowerInvariant(), outcome.Duration.TotalSeconds, outcome.Reason is null ? "" : " - " + outcome.Reason);
         switch (outcome.Status)

@@ -16,6 +16,9 @@ public sealed record TrainerOptions
     public int Epochs { get; init; } = 5;
     public int BatchSize { get; init; } = 128;
     public int EvalBatchSize { get; init; } = 512;
+
+    /// <summary>Epochs between evaluations of the held-out splits; the last epoch is always evaluated.</summary>
+    public int EvaluateEvery { get; init; } = 1;
     public double LearningRate { get; init; } = 0.1;
     public double Momentum { get; init; } = 0.9;
     public bool Nesterov { get; init; } = true;

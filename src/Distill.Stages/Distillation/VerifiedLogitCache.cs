@@ -1,7 +1,4 @@
-using Distill.Stages.Kinds.CacheLogits;
-using Distill.Stages.Kinds.ImportLogits;
 using Distill.Learning.Data;
-using Distill.Pipelines.Catalogue;
 using Distill.Runs;
 using Distill.Stages.Data;
 using Distill.Stages.Engine;
@@ -16,12 +13,13 @@ namespace Distill.Stages.Distillation;
 public static class VerifiedLogitCache
 {
     /// <summary>The sidecar the writer records and readers expect.</summary>
-    /// <param name="cacheViews">The cache stage's `views` parameter.</param>
-    public static LogitCacheSidecar Expected(StageContext context, StageInputRef teacher, PipelineDataset dataset, DataSplit split, int cacheViews)
+    /// <param name="cacheKind">The kind of the stage that writes the cache.</param>
+    /// <param name="cacheViews">The cache stage's views per training example.</param>
+    public static LogitCacheSidecar Expected(StageContext context, ILogitCacheKind cacheKind, StageInputRef teacher, PipelineDataset dataset, DataSplit split, int cacheViews)
     {
         int views = LogitCacheLayout.ViewsFor(split, cacheViews);
         long viewSeed = LogitCacheLayout.ViewSeed(context.Pipeline.Seed, teacher.Manifest.Key);
-        var weights = teacher.Definition.Kind == ImportLogitsKind.Name ? LogitCacheLayout.ImportedWeights : TeacherModel.WeightsSha256(teacher);
+        var weights = cacheKind.TeacherWeights(teacher);
         return LogitCacheLayout.Expected(teacher.Manifest.Key, weights, dataset.Fingerprint, split,
             dataset.Prepared.Get(split).Count, dataset.Prepared.ClassNames.Count, views, LogitCacheLayout.ViewSpec(dataset.Augmentation, viewSeed, views));
     }
@@ -30,8 +28,8 @@ public static class VerifiedLogitCache
     public static NpyFile Open(StageContext context, StageInputRef teacher, StageInputRef cache, PipelineDataset dataset, DataSplit split)
     {
         var path = cache.Directory.OutputPath(LogitCacheLayout.FileName(split));
-        int views = cache.Definition.Kind == ImportLogitsKind.Name ? 1 : ParameterRecords.Read<CacheLogitsParameters>(cache.Definition.Parameters).Views;
-        var differences = LogitCacheValidator.Check(Expected(context, teacher, dataset, split, views), path);
+        var kind = (ILogitCacheKind)context.Pipeline.Catalogue.Kind(cache.Definition.Kind)!;
+        var differences = LogitCacheValidator.Check(Expected(context, kind, teacher, dataset, split, kind.CachedViews(cache.Definition.Parameters)), path);
         if (differences.Count > 0)
             throw new InvalidDataException($"logit cache {path} does not match what stage '{context.Stage.Id}' expects: {string.Join("; ", differences)}");
         return NpyFile.Open(path);

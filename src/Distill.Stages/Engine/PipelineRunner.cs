@@ -116,13 +116,34 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors, IStage
         using var storeUse = run.Store.Use();
         using var data = new DataCatalog(pipeline);
         var identities = new StageIdentities(pipeline, data, request.RunsRoot);
-        // Resolved by the process that started this one: its key and its inputs' keys are taken as given.
-        if (identity is not null) identities.Known(target, identity);
+        // Resolved by the process that started this one: its key and its inputs' keys are taken as given, once the
+        // definition read here is shown to be the one the key was made of (the file may have been edited since).
+        if (identity is not null)
+        {
+            if (!identities.Matches(target, identity))
+                return new StageOutcome(stageId, target.Kind, StageRunStatus.Failed,
+                    $"{request.PipelinePath} changed since the run resolved stage '{stageId}'; run the pipeline again", TimeSpan.Zero);
+            identities.Known(target, identity);
+        }
         var inputKeys = identities.Of(target).InputKeys;
         var missing = target.Dependencies.FirstOrDefault(d => run.Store.Entry(inputKeys[d]).ReadManifest() is not { Status: StageStatus.Completed });
         if (missing is not null)
             return new StageOutcome(stageId, target.Kind, StageRunStatus.Blocked, $"input stage '{missing}' has not completed", TimeSpan.Zero);
         return RunStage(pipeline, target, run, data, device, identities, observer, stop);
+    }
+
+    /// <summary>
+    /// The identity of one stage of the pipeline as this process would run it (its key, definition and inputs' keys),
+    /// for a process that hands the stage to another (a cluster worker starting a stage process).
+    /// </summary>
+    public static StagePointer Resolve(RunRequest request, string stageId)
+    {
+        var pipeline = request.Loaded ?? Load(request.PipelinePath);
+        var target = pipeline.Stages.FirstOrDefault(s => s.Id == stageId)
+            ?? throw new PipelineInvalidException([$"{request.PipelinePath}:1:1: no stage '{stageId}'"]);
+        (pipeline, _) = ResolveCompute(pipeline, request);
+        using var data = new DataCatalog(pipeline);
+        return new StageIdentities(pipeline, data, request.RunsRoot).Of(target);
     }
 
     /// <summary>

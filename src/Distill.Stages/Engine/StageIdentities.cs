@@ -22,6 +22,18 @@ public sealed class StageIdentities(PipelineDefinition pipeline, DataCatalog dat
         _known[stage.Id] = identity;
     }
 
+    /// <summary>
+    /// Whether <paramref name="identity"/>'s key is made of this stage's definition as read here, with the fingerprint
+    /// and inputs' keys it names (which are not computed again).
+    /// </summary>
+    public bool Matches(StageDefinition stage, StagePointer identity)
+    {
+        if (identity.Kind != stage.Kind || !stage.Dependencies.All(identity.InputKeys.ContainsKey)) return false;
+        var definition = stage.CanonicalJson(pipeline, identity.InputKeys);
+        var key = StageKey.Compute(definition, identity.DatasetFingerprint, PipelineRunner.FormatVersion, stage.Dependencies.Select(d => identity.InputKeys[d]).ToList());
+        return string.Equals(key, identity.Key, StringComparison.OrdinalIgnoreCase);
+    }
+
     public StagePointer Of(StageDefinition stage)
     {
         if (_known.TryGetValue(stage.Id, out var known)) return known;

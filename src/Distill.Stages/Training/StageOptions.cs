@@ -15,6 +15,7 @@ public static class StageOptions
         Epochs = p.Epochs,
         BatchSize = p.BatchSize,
         EvalBatchSize = p.EvalBatchSize,
+        EvaluateEvery = p.EvaluateEvery,
         LearningRate = p.LearningRate,
         Momentum = p.Momentum,
         Nesterov = p.Nesterov,

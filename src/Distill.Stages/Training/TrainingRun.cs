@@ -87,9 +87,10 @@ public sealed class TrainingRun : IDisposable
             [MetricNames.LearningRate] = _options.CreateSchedule(Trainer.StepsPerEpoch).At(epoch, 0),
             [MetricNames.TrainLoss] = Trainer.LastEpochMeanLoss,
         };
+        bool evaluated = (epoch + 1) % _options.EvaluateEvery == 0 || epoch + 1 == _options.Epochs;
         foreach (var (name, split) in new[] { ("validation", DataSplit.Validation), ("test", DataSplit.Test) })
         {
-            if (_data.Get(split).Count == 0) continue;
+            if (!evaluated || _data.Get(split).Count == 0) continue;
             var evaluation = Evaluate(split);
             values[MetricNames.SplitAccuracy(name)] = evaluation.Accuracy;
             values[MetricNames.SplitNll(name)] = evaluation.Nll;

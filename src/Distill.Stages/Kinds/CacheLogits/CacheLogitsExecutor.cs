@@ -50,7 +50,7 @@ public sealed class CacheLogitsExecutor : StageExecutor<CacheLogitsParameters>
                 }
                 writer.Commit();
                 var (labels, indices) = LogitCacheLayout.WriteLabelsAndIndices(context.Directory, split, images.Labels, images.SourceIndices);
-                (VerifiedLogitCache.Expected(context, teacher, dataset, split, views) with { Labels = labels, Indices = indices })
+                (VerifiedLogitCache.Expected(context, (ILogitCacheKind)context.Pipeline.Catalogue.Kind(context.Stage.Kind)!, teacher, dataset, split, views) with { Labels = labels, Indices = indices })
                     .Save(LogitCacheSidecar.PathFor(path));
             }
             if (images.Count > 0)

@@ -1,5 +1,6 @@
 using Distill.Pipelines;
 using Distill.Pipelines.Catalogue;
+using Distill.Stages.Distillation;
 using Distill.Stages.Engine;
 using Distill.Stages.Kinds.Distill;
 using Distill.Stages.Kinds.Shared;
@@ -8,7 +9,7 @@ using Distill.Stages.Kinds.Train;
 namespace Distill.Stages.Kinds.CacheLogits;
 
 /// <summary>`cache-logits`: a trained model run over dataset splits and views, its logits stored as .npy files.</summary>
-public sealed class CacheLogitsKind : StageKind
+public sealed class CacheLogitsKind : StageKind, ILogitCacheKind
 {
     public const string Name = "cache-logits";
 
@@ -23,6 +24,10 @@ public sealed class CacheLogitsKind : StageKind
     public override StageKindSpec Spec => Definition;
 
     public override IStageExecutor CreateExecutor() => new CacheLogitsExecutor();
+
+    public int CachedViews(ParameterSet parameters) => ParameterRecords.Read<CacheLogitsParameters>(parameters).Views;
+
+    public string TeacherWeights(StageInputRef teacher) => TeacherModel.WeightsSha256(teacher);
 }
 
 /// <summary>`cache-logits` (see <see cref="CacheLogitsKind.Definition"/>).</summary>

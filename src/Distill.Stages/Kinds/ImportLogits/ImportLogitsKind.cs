@@ -1,12 +1,13 @@
 using Distill.Pipelines;
 using Distill.Pipelines.Catalogue;
+using Distill.Stages.Distillation;
 using Distill.Stages.Engine;
 using Distill.Stages.Kinds.Shared;
 
 namespace Distill.Stages.Kinds.ImportLogits;
 
 /// <summary>`import-logits`: a teacher's logits computed elsewhere, checked against the dataset and read like a cache.</summary>
-public sealed class ImportLogitsKind : StageKind
+public sealed class ImportLogitsKind : StageKind, ILogitCacheKind
 {
     public const string Name = "import-logits";
 
@@ -24,6 +25,12 @@ public sealed class ImportLogitsKind : StageKind
     public override StageKindSpec Spec => Definition;
 
     public override IStageExecutor CreateExecutor() => new ImportLogitsExecutor();
+
+    /// <summary>Imported logits are one view: the external model's own.</summary>
+    public int CachedViews(ParameterSet parameters) => 1;
+
+    /// <summary>The weights are not here: the imported files' hashes are in the key instead.</summary>
+    public string TeacherWeights(StageInputRef teacher) => LogitCacheLayout.ImportedWeights;
 }
 
 /// <summary>`import-logits` (see <see cref="ImportLogitsKind.Definition"/>).</summary>

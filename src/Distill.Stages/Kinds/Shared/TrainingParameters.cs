@@ -21,6 +21,8 @@ public sealed record TrainingParameters(
     [Key("lr-decay", "Multistep schedule: factor applied at each milestone.", Min = 0, ExclusiveMin = true, Max = 1)] double LearningRateDecay = 0.1,
     [Key("clip-grad-norm", "Clip the gradient's global norm to this value; 0 turns clipping off.", Min = 0)] double ClipGradNorm = 0,
     [Key("checkpoint-minutes", "Minutes of work between mid-epoch checkpoints.", Min = 0, ExclusiveMin = true, AffectsResult = false)] double CheckpointMinutes = 5,
+    [Key("evaluate-every", "Epochs between evaluations of the validation and test splits (curves get a point each time; the last epoch is always evaluated). Above 1 it saves the evaluation's time on short epochs.", Min = 1, KeyOmitsDefault = true)]
+    int EvaluateEvery = 1,
     [Key("eval-batch-size", "Mini-batch size for evaluation.", Min = 1, AffectsResult = false)] int EvalBatchSize = 512,
     [Key("precision", "What convolutions and hidden linear layers multiply in while training and evaluating: fp32, or bf16 (float32 master weights, optimizer state, batch norm, softmax and loss; needs a CPU with bfloat16 instructions, else the stage fails naming the missing flag). Caches and calibration of the model compute in fp32.", KeyOmitsDefault = true)]
     Precision Precision = Precision.Fp32)
