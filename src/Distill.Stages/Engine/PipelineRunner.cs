@@ -107,8 +107,7 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors, IStage
     public StageOutcome RunOneStage(RunRequest request, string stageId, StagePointer? identity, IRunObserver observer, CancellationToken stop)
     {
         var pipeline = request.Loaded ?? Load(request.PipelinePath);
-        var target = pipeline.Stages.FirstOrDefault(s => s.Id == stageId)
-            ?? throw new PipelineInvalidException([$"{request.PipelinePath}:1:1: no stage '{stageId}'"]);
+        var target = StageNamed(pipeline, request, stageId);
         TorchSharp.torch.Device device;
         (pipeline, device) = ResolveCompute(pipeline, request);
         TorchRuntime.SetThreads(pipeline.Threads);
@@ -132,6 +131,10 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors, IStage
         return RunStage(pipeline, target, run, data, device, identities, observer, stop);
     }
 
+    private static StageDefinition StageNamed(PipelineDefinition pipeline, RunRequest request, string stageId) =>
+        pipeline.Stages.FirstOrDefault(s => s.Id == stageId)
+            ?? throw new PipelineInvalidException([$"{request.PipelinePath}:1:1: no stage '{stageId}'"]);
+
     /// <summary>
     /// The identity of one stage of the pipeline as this process would run it (its key, definition and inputs' keys),
     /// for a process that hands the stage to another (a cluster worker starting a stage process).
@@ -139,8 +142,7 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors, IStage
     public static StagePointer Resolve(RunRequest request, string stageId)
     {
         var pipeline = request.Loaded ?? Load(request.PipelinePath);
-        var target = pipeline.Stages.FirstOrDefault(s => s.Id == stageId)
-            ?? throw new PipelineInvalidException([$"{request.PipelinePath}:1:1: no stage '{stageId}'"]);
+        var target = StageNamed(pipeline, request, stageId);
         (pipeline, _) = ResolveCompute(pipeline, request);
         using var data = new DataCatalog(pipeline);
         return new StageIdentities(pipeline, data, request.RunsRoot).Of(target);
