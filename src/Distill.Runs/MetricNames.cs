@@ -27,6 +27,9 @@ public static class MetricNames
     public const string MutualInformationBound = "mutual_information_bound";
     public const string MutualInformationSeconds = "mutual_information_seconds";
 
+    /// <summary>Wall-clock figures, which differ between identical runs: kept out of anything hashed as an output.</summary>
+    public static bool IsTiming(string name) => name == Seconds || name.EndsWith("_" + Seconds, StringComparison.Ordinal);
+
     // `distill` (final).
     public const string TeacherGamma = "teacher_gamma";
 

@@ -45,17 +45,24 @@ public sealed class PyTorchInteropTests(ITestOutputHelper output) : IDisposable
 
     private string Outputs(string run, string stage) => RunResults.Stage(Path.Combine(Runs, run), stage).OutputsPath;
 
-    /// <summary>The largest absolute difference between PyTorch's logits and the first rows of a Distill cache.</summary>
-    private double LargestDifference(string weights, string cache, params string[] architecture)
+    /// <summary>The largest absolute difference between the logits an interop.py <paramref name="command"/> writes and the first rows of a Distill cache.</summary>
+    private double LargestDifference(string cache, params string[] command)
     {
-        var theirs = _temp.Combine($"torch-{Path.GetFileName(Path.GetDirectoryName(cache))}.npy");
-        PyTorchReference.Run(["logits", "--weights", weights, "--cache", cache, "--split", "test", "--rows", "100", "--out", theirs, .. architecture]);
+        var theirs = _temp.Combine($"torch-{Guid.NewGuid():N}.npy");
+        PyTorchReference.Run([.. command, "--cache", cache, "--split", "test", "--rows", "100", "--out", theirs]);
         using var torch = NpyFile.Open(theirs);
         using var ours = NpyFile.Open(Path.Combine(cache, "logits-test.npy"));
         Assert.Equal(100, torch.Rows);
         var (a, b) = (torch.GetRows(0, 100).ToArray(), ours.GetRows(0, 100).ToArray());
         return a.Zip(b, (x, y) => Math.Abs((double)x - y)).Max();
     }
+
+    /// <summary>PyTorch told the architecture, loading a weights file, standardising as the cache's training rows say.</summary>
+    private double FromWeights(string weights, string cache, params string[] architecture) =>
+        LargestDifference(cache, ["logits", "--weights", weights, .. architecture]);
+
+    /// <summary>PyTorch given an exported outputs/ folder and nothing else (distill_models.load), on raw images.</summary>
+    private double FromExport(string outputs, string cache) => LargestDifference(cache, "exported", "--model", outputs);
 
     [Fact]
     public void A_PyTorch_teacher_is_imported_and_matched_teaches_a_student_and_the_student_goes_back_to_PyTorch()
@@ -97,17 +104,29 @@ public sealed class PyTorchInteropTests(ITestOutputHelper output) : IDisposable
               wide-cache: { kind: cache-logits, splits: [train, test], inputs: { teacher: wide-student } }
             """);
 
-        var teacherGap = LargestDifference(teacherFile, Outputs("interop", "teacher-cache"));
+        var teacherGap = FromWeights(teacherFile, Outputs("interop", "teacher-cache"));
         var student = Outputs("interop", "student");
-        var studentGap = LargestDifference(Path.Combine(student, "weights.pt"), Outputs("interop", "student-cache"));
-        var alexGap = LargestDifference(Path.Combine(Outputs("interop", "alex-student"), "weights.pt"), Outputs("interop", "alex-cache"), "--arch", "alexnet");
-        var wideGap = LargestDifference(Path.Combine(Outputs("interop", "wide-student"), "weights.pt"), Outputs("interop", "wide-cache"), "--arch", "wrn", "--depth", "10", "--width", "1");
+        var studentGap = FromWeights(Path.Combine(student, "weights.pt"), Outputs("interop", "student-cache"));
+        var alexGap = FromWeights(Path.Combine(Outputs("interop", "alex-student"), "weights.pt"), Outputs("interop", "alex-cache"), "--arch", "alexnet");
+        var wideGap = FromWeights(Path.Combine(Outputs("interop", "wide-student"), "weights.pt"), Outputs("interop", "wide-cache"), "--arch", "wrn", "--depth", "10", "--width", "1");
         output.WriteLine($"largest |PyTorch - Distill| on 100 test logits: imported ResNet teacher {teacherGap:E2}, exported ResNet student {studentGap:E2}, exported AlexNet student {alexGap:E2}, exported WRN-10-1 student {wideGap:E2}");
         Assert.True(teacherGap <= Tolerance, $"imported teacher's logits differ from PyTorch's by {teacherGap}");
         Assert.True(studentGap <= Tolerance, $"exported student's logits differ from PyTorch's by {studentGap}");
         Assert.True(alexGap <= Tolerance, $"exported AlexNet student's logits differ from PyTorch's by {alexGap}");
         Assert.True(wideGap <= Tolerance, $"exported WRN student's logits differ from PyTorch's by {wideGap}");
         Assert.True(File.Exists(Path.Combine(student, "weights.safetensors")));
+
+        // Every exported folder is usable alone: model.json says what to build and how to standardise raw pixels.
+        foreach (var (model, cache) in new[] { ("teacher", "teacher-cache"), ("student", "student-cache"), ("alex-student", "alex-cache"), ("wide-student", "wide-cache") })
+        {
+            var gap = FromExport(Outputs("interop", model), Outputs("interop", cache));
+            output.WriteLine($"{model} from its exported folder alone: largest |PyTorch - Distill| on 100 test logits {gap:E2}");
+            Assert.True(gap <= Tolerance, $"{model}'s exported folder gives logits {gap} away from Distill's");
+        }
+        var card = JsonDocument.Parse(File.ReadAllText(Path.Combine(student, "model.json"))).RootElement;
+        Assert.Equal(RunResults.Stage(Path.Combine(Runs, "interop"), "student").Key, card.GetProperty("origin").GetProperty("key").GetString());
+        Assert.Equal("Ankle boot", card.GetProperty("classes")[9].GetString());
+        Assert.StartsWith("fashion-mnist:", card.GetProperty("origin").GetProperty("datasetFingerprint").GetString());
 
         // numpy alone scores a cache the way the calibrate stage does (labels from the cache, no Distill).
         var score = JsonDocument.Parse(PyTorchReference.Run("score", "--cache", Outputs("interop", "teacher-cache"), "--split", "test")).RootElement;

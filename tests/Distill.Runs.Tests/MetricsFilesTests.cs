@@ -24,6 +24,14 @@ public class MetricsFilesTests
             csv);
     }
 
+    [Theory]
+    [InlineData("seconds", true)]
+    [InlineData("mutual_information_seconds", true)]
+    [InlineData("test_accuracy", false)]
+    [InlineData("secondsish", false)]
+    public void Wall_clock_figures_are_told_from_results(string name, bool timing) =>
+        Assert.Equal(timing, MetricNames.IsTiming(name));
+
     [Fact]
     public void Both_files_land_in_the_stage_folder()
     {

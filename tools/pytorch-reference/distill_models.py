@@ -1,17 +1,21 @@
 """PyTorch definitions of Distill's networks, with the same parameter names as Distill's TorchSharp modules, so
 that a state_dict moves between them unchanged (Distill imports it with `weights:`, and exports every trained model
-as weights.pt and weights.safetensors). Keep in step with src/Distill.Learning/Models.
+as weights.pt and weights.safetensors, described by model.json). Keep in step with src/Distill.Learning/Models.
 
-    import torch
-    from distill_models import CifarResNet
-    model = CifarResNet(depth=56, classes=10, channels=3)
-    model.load_state_dict(torch.load("runs/store/<key>/outputs/weights.pt"))
-    model.eval()
+    from distill_models import load
+    model = load("runs/store/<key>/outputs")      # built from model.json, weights.pt loaded, in eval mode
+    logits = model(images_uint8.float() / 255)    # N x C x H x W in [0, 1]; standardisation is inside
+    model.card["classes"]                          # the class names, in logit order
 """
+import json
+import os
 from collections import OrderedDict
 
+import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+MODEL_CARD_FORMAT = 1
 
 
 class BasicBlock(nn.Module):
@@ -119,3 +123,45 @@ class WideResNet(_BodyAndClassifier):
         layers += [("bn", nn.BatchNorm2d(cin)), ("relu", nn.ReLU()), ("pool", nn.AdaptiveAvgPool2d(1)), ("flatten", nn.Flatten())]
         self._body = nn.Sequential(OrderedDict(layers))
         self._classifier = nn.Linear(cin, classes)
+
+
+class Standardised(nn.Module):
+    """A network behind the per-channel standardisation of its training split: takes images scaled to [0, 1]."""
+
+    def __init__(self, net, mean, std):
+        super().__init__()
+        self.net = net
+        self.register_buffer("mean", torch.tensor(mean, dtype=torch.float32).view(1, -1, 1, 1))
+        self.register_buffer("std", torch.tensor(std, dtype=torch.float32).view(1, -1, 1, 1))
+
+    def forward(self, x):
+        return self.net((x - self.mean) / self.std)
+
+
+def build(card):
+    """The untrained network model.json describes (its `model`, `classes` and `input`)."""
+    arch, keys = card["model"]["architecture"], card["model"]["parameters"]
+    classes, shape = len(card["classes"]), card["input"]
+    if arch == "resnet":
+        return CifarResNet(depth=keys.get("depth", 56), classes=classes, channels=shape["channels"], width=keys.get("width", 16))
+    if arch == "alexnet":
+        return AlexNetCifar(classes=classes, channels=shape["channels"], height=shape["height"], width=shape["width"])
+    if arch == "wrn":
+        return WideResNet(depth=keys.get("depth", 16), widen_factor=keys.get("widen-factor", 2), classes=classes, channels=shape["channels"])
+    raise ValueError(f"model.json names architecture '{arch}', which distill_models.py does not define")
+
+
+def load(folder, standardise=True):
+    """The model a Distill stage exported to `folder` (its outputs/), from model.json and weights.pt, in eval mode.
+    With `standardise` (the default) it takes images scaled to [0, 1] and standardises them itself; without, it is the
+    bare network, which expects standardised inputs. Either way `model.card` is the parsed model.json."""
+    with open(os.path.join(folder, "model.json")) as f:
+        card = json.load(f)
+    if card.get("format") != MODEL_CARD_FORMAT:
+        raise ValueError(f"{folder}/model.json has format {card.get('format')}; this distill_models.py reads {MODEL_CARD_FORMAT}")
+    net = build(card)
+    net.load_state_dict(torch.load(os.path.join(folder, card["weights"]["pytorch"])))
+    s = card["standardisation"]
+    model = Standardised(net, s["mean"], s["std"]) if standardise else net
+    model.card = card
+    return model.eval()

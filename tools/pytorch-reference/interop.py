@@ -10,6 +10,9 @@ worked example for users. Needs Debian's python3-torch and python3-numpy. Subcom
           recomputes a Distill logit cache's first rows in PyTorch: the images are found through the cache's
           indices-<split>.npy, and standardised with the mean and std of the training images the cache's
           indices-train.npy names, as Distill does
+  exported --model DIR --cache DIR --split test --rows 100 --out logits.npy
+          the same from an exported outputs/ folder alone (distill_models.load reads its model.json): raw images
+          scaled to [0, 1]; the cache only says which images its first rows are
 """
 import argparse
 import gzip
@@ -20,7 +23,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from distill_models import AlexNetCifar, CifarResNet, WideResNet
+from distill_models import AlexNetCifar, CifarResNet, WideResNet, load
 
 FASHION_MNIST = "/usr/share/datasets/fashion-mnist"
 
@@ -90,6 +93,16 @@ def logits(args):
     print(f"wrote {out.shape[0]} x {out.shape[1]} logits to {args.out}")
 
 
+def exported(args):
+    net = load(args.model)
+    rows = np.load(os.path.join(args.cache, f"indices-{args.split}.npy"))[:args.rows]
+    raw = images("test" if args.split == "test" else "train")[rows]
+    with torch.no_grad():
+        out = net(torch.from_numpy(raw.astype(np.float32)).div_(255.0)).numpy().astype(np.float32)
+    np.save(args.out, out)
+    print(f"wrote {out.shape[0]} x {out.shape[1]} logits of {net.card['origin']['stage']} ({net.card['model']['architecture']}) to {args.out}")
+
+
 def score(args):
     y = np.load(os.path.join(args.cache, f"labels-{args.split}.npy"))
     z = np.load(os.path.join(args.cache, f"logits-{args.split}.npy"))[: len(y)].astype(np.float64)
@@ -103,20 +116,21 @@ def score(args):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["train", "logits", "score"])
+    parser.add_argument("command", choices=["train", "logits", "exported", "score"])
     parser.add_argument("--arch", default="resnet", choices=["resnet", "alexnet", "wrn"])
     parser.add_argument("--depth", type=int, default=8)
     parser.add_argument("--width", type=int, default=8, help="resnet: width; wrn: widen factor")
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--weights")
+    parser.add_argument("--model", help="an exported outputs/ folder (model.json beside weights.pt)")
     parser.add_argument("--cache")
     parser.add_argument("--split", default="test")
     parser.add_argument("--rows", type=int, default=100)
     parser.add_argument("--out")
     args = parser.parse_args()
     torch.set_num_threads(1)
-    {"train": train, "logits": logits, "score": score}[args.command](args)
+    {"train": train, "logits": logits, "exported": exported, "score": score}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -70,11 +70,11 @@ public static class TrainingStageDriver
             return StageResult.Stopped;
         }
 
-        Outputs.WriteWeights(stage, run.Model);
-        MetricsFiles.Write(stage, run.History);
         var final = run.History.Count > 0
             ? run.History[^1].Values.Where(kv => kv.Key != MetricNames.Seconds).ToDictionary(kv => kv.Key, kv => kv.Value)
             : new Dictionary<string, double>();
+        Outputs.WriteModel(context, context.Data.Get(context.Stage.Dataset!), run.Model, final);
+        MetricsFiles.Write(stage, run.History);
         return new StageResult(true, final);
     }
 }
@@ -91,8 +91,14 @@ public static class Outputs
     /// <summary>The same tensors as safetensors: no pickle, readable by the Hugging Face ecosystem and other languages.</summary>
     public const string SafetensorsWeights = "weights.safetensors";
 
-    /// <summary>A trained or imported model's weights in all three formats.</summary>
-    public static void WriteWeights(StageDirectory stage, Learning.Models.ClassifierNet model)
+    /// <summary>A trained or imported model: its weights in all three formats and the <see cref="ModelCard"/> that describes them.</summary>
+    public static void WriteModel(StageContext context, Data.PipelineDataset dataset, Learning.Models.ClassifierNet model, IReadOnlyDictionary<string, double> metrics)
+    {
+        WriteWeights(context.Directory, model);
+        ModelCard.Describe(context, dataset, metrics).Write(context.Directory);
+    }
+
+    private static void WriteWeights(StageDirectory stage, Learning.Models.ClassifierNet model)
     {
         AtomicFile.WriteStream(stage.OutputPath(Weights), stream => Learning.Models.ModelWeights.Save(model, stream));
         AtomicFile.WriteStream(stage.OutputPath(PyTorchWeights), stream => Learning.Models.ModelWeights.SavePyTorch(model, stream));

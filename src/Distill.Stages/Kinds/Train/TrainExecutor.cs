@@ -35,6 +35,8 @@ public sealed class TrainExecutor : StageExecutor<TrainParameters>
             long probeSeed = (long)DeterministicRandom.Hash(context.Pipeline.Seed, DeterministicRandom.HashText("mutual-information-probe"));
             var probe = new MutualInformationProbe(model, data, context.Device, mi.ProbeAugmentation(dataset.Augmentation),
                 classes[0], classes[1], mi.ExamplesPerClass, mi.Augmentations, probeSeed);
+            if (probe.Examples < 2 * mi.ExamplesPerClass)
+                context.Observer.Info($"{context.Stage.Id}: the mutual-information probe asks for {mi.ExamplesPerClass} examples per class; the training split has {probe.Examples} of the two classes, so it uses those (N = {probe.Examples})");
             run.EpochProbes.Add(_ =>
             {
                 var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -66,7 +68,7 @@ public sealed class TrainExecutor : StageExecutor<TrainParameters>
             metrics[accuracy] = evaluation.Accuracy;
             metrics[nll] = evaluation.Nll;
         }
-        Outputs.WriteWeights(context.Directory, model);
+        Outputs.WriteModel(context, dataset, model, metrics);
         context.Observer.Info($"{context.Stage.Id}: imported {Path.GetFileName(path)}; test accuracy {metrics.GetValueOrDefault(MetricNames.TestAccuracy):P2}");
         return new StageResult(true, metrics);
     }
