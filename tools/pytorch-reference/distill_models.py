@@ -139,15 +139,15 @@ class Standardised(nn.Module):
 
 
 def build(card):
-    """The untrained network model.json describes (its `model`, `classes` and `input`)."""
+    """The untrained network model.json describes (its `model`, `classes` and `input`; every key is written, defaults included)."""
     arch, keys = card["model"]["architecture"], card["model"]["parameters"]
     classes, shape = len(card["classes"]), card["input"]
     if arch == "resnet":
-        return CifarResNet(depth=keys.get("depth", 56), classes=classes, channels=shape["channels"], width=keys.get("width", 16))
+        return CifarResNet(depth=keys["depth"], classes=classes, channels=shape["channels"], width=keys["width"])
     if arch == "alexnet":
         return AlexNetCifar(classes=classes, channels=shape["channels"], height=shape["height"], width=shape["width"])
     if arch == "wrn":
-        return WideResNet(depth=keys.get("depth", 16), widen_factor=keys.get("widen-factor", 2), classes=classes, channels=shape["channels"])
+        return WideResNet(depth=keys["depth"], widen_factor=keys["widen-factor"], classes=classes, channels=shape["channels"])
     raise ValueError(f"model.json names architecture '{arch}', which distill_models.py does not define")
 
 

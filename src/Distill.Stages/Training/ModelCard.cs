@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Distill.Learning.Data;
 using Distill.Pipelines;
 using Distill.Runs;
 using Distill.Stages.Data;
@@ -36,7 +35,7 @@ public sealed record ModelCard(
         var statistics = dataset.Prepared.Statistics;
         return new ModelCard(
             CurrentFormat,
-            new ModelCardArchitecture(spec.Architecture.Spec.Name, JsonNode.Parse(CanonicalJson.Write(spec.Keys))!.AsObject()),
+            new ModelCardArchitecture(spec.Architecture.Spec.Name, JsonNode.Parse(CanonicalJson.Write(OwnKeys(spec)))!.AsObject()),
             dataset.Prepared.ClassNames,
             new ModelCardInput(train.Channels, train.Height, train.Width, "NCHW float32, pixels divided by 255 (values in [0, 1])"),
             new ModelCardStandardisation(statistics.Mean, statistics.Std,
@@ -50,6 +49,10 @@ public sealed record ModelCard(
                 ["safetensors"] = Outputs.SafetensorsWeights,
             });
     }
+
+    /// <summary>The architecture's own keys, defaults filled in by the binder (the entry's `architecture:` itself is the card's name field).</summary>
+    private static Dictionary<string, object> OwnKeys(ModelSpec spec) =>
+        spec.Architecture.Spec.Parameters.Where(p => spec.Keys.ContainsKey(p.Name)).ToDictionary(p => p.Name, p => spec.Keys[p.Name]);
 
     public void Write(StageDirectory stage) => AtomicFile.WriteJson(stage.OutputPath(FileName), this);
 }
