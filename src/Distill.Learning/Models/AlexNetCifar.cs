@@ -1,3 +1,4 @@
+using Distill.Learning.Export;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -48,6 +49,12 @@ public sealed class AlexNetCifar : ClassifierNet
     {
         using var conv = _convolutions.call(x);
         return _fullyConnected.call(conv);
+    }
+
+    public override string ExportOnnx(OnnxGraphBuilder graph, string input, string path)
+    {
+        var features = graph.Apply(_fullyConnected, graph.Apply(_convolutions, input, "_convolutions"), "_fullyConnected");
+        return graph.Apply(_classifier, features, "_classifier");
     }
 
     /// <summary>Output size of a 3x3 stride-2 max-pool with padding 1.</summary>

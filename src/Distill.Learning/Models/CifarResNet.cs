@@ -1,3 +1,4 @@
+using Distill.Learning.Export;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -53,7 +54,10 @@ public sealed class CifarResNet : ClassifierNet
 
     public override Tensor Features(Tensor x) => _body.call(x);
 
-    private sealed class BasicBlock : Module<Tensor, Tensor>
+    public override string ExportOnnx(OnnxGraphBuilder graph, string input, string path) =>
+        graph.Apply(_classifier, graph.Apply(_body, input, "_body"), "_classifier");
+
+    private sealed class BasicBlock : Module<Tensor, Tensor>, IOnnxExportable
     {
         private readonly RoutedConv2d conv1, conv2;
         private readonly BatchNorm2d bn1, bn2;
@@ -85,6 +89,16 @@ public sealed class CifarResNet : ClassifierNet
                 shortcut = functional.pad(shortcut, [0, 0, 0, 0, half, _padChannels - half]);
             }
             return functional.relu(y.add_(shortcut)).MoveToOuterDisposeScope();
+        }
+
+        public string ExportOnnx(OnnxGraphBuilder graph, string input, string path)
+        {
+            var y = graph.Relu(graph.Apply(bn1, graph.Apply(conv1, input, $"{path}.conv1"), $"{path}.bn1"), $"{path}.bn1");
+            y = graph.Apply(bn2, graph.Apply(conv2, y, $"{path}.conv2"), $"{path}.bn2");
+            var shortcut = input;
+            if (_stride != 1) shortcut = graph.Subsample(shortcut, _stride, path);
+            if (_padChannels > 0) shortcut = graph.PadChannels(shortcut, _padChannels / 2, _padChannels - _padChannels / 2, path);
+            return graph.Relu(graph.Add(y, shortcut, path), path);
         }
     }
 }

@@ -1,3 +1,4 @@
+using Distill.Learning.Export;
 using Distill.Learning.Platform;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -9,7 +10,7 @@ namespace Distill.Learning.Models;
 /// A classifier split at its penultimate layer: Features(x) is the input of the final linear layer,
 /// whose weight rows are the class templates the projection analysis uses.
 /// </summary>
-public abstract class ClassifierNet(string name) : nn.Module<Tensor, Tensor>(name)
+public abstract class ClassifierNet(string name) : nn.Module<Tensor, Tensor>(name), IOnnxExportable
 {
     /// <summary>The penultimate activation, N x D.</summary>
     public abstract Tensor Features(Tensor x);
@@ -22,6 +23,9 @@ public abstract class ClassifierNet(string name) : nn.Module<Tensor, Tensor>(nam
         using var features = Features(x);
         return Classifier.call(features); // call, not forward: runs module hooks (NonFiniteLocator)
     }
+
+    /// <summary>The forward pass as ONNX operators, in float32 whatever <see cref="Precision"/> says: input NCHW, output the logits.</summary>
+    public abstract string ExportOnnx(OnnxGraphBuilder graph, string input, string path);
 
     public long ParameterCount() => parameters().Sum(p => p.numel());
 

@@ -1,3 +1,4 @@
+using Distill.Learning.Export;
 using Distill.Learning.Platform;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -10,7 +11,7 @@ namespace Distill.Learning.Models;
 /// gets wrong still train on correct gradients. In <see cref="Platform.Precision.Bf16"/> it multiplies in bfloat16
 /// on its float32 weights (see <see cref="RoutedConvolution.Apply(Tensor, Tensor, Tensor?, ConvolutionConfig, ConvolutionKernel)"/>).
 /// </summary>
-public sealed class RoutedConv2d : nn.Module<Tensor, Tensor>, IPrecisionLayer
+public sealed class RoutedConv2d : nn.Module<Tensor, Tensor>, IPrecisionLayer, IOnnxExportable
 {
     // Field names are the state_dict keys, the same as Conv2d's.
     private readonly Parameter weight;
@@ -34,4 +35,6 @@ public sealed class RoutedConv2d : nn.Module<Tensor, Tensor>, IPrecisionLayer
     public Precision Precision { get; set; }
 
     public override Tensor forward(Tensor input) => RoutedConvolution.Apply(input, weight, bias, _stride, _padding, Precision);
+
+    public string ExportOnnx(OnnxGraphBuilder graph, string input, string path) => graph.Conv(input, weight, bias, _stride, _padding, path);
 }

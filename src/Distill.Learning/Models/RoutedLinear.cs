@@ -1,3 +1,4 @@
+using Distill.Learning.Export;
 using Distill.Learning.Platform;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -16,7 +17,7 @@ public interface IPrecisionLayer
 /// that multiplies in bfloat16 in <see cref="Platform.Precision.Bf16"/>: input, weight and bias rounded to bfloat16,
 /// oneDNN's bfloat16 matrix product (float32 sums), the result widened to float32. In float32 it is exactly Linear.
 /// </summary>
-public sealed class RoutedLinear : nn.Module<Tensor, Tensor>, IPrecisionLayer
+public sealed class RoutedLinear : nn.Module<Tensor, Tensor>, IPrecisionLayer, IOnnxExportable
 {
     // Field names are the state_dict keys, the same as Linear's.
     private readonly Parameter weight;
@@ -33,6 +34,8 @@ public sealed class RoutedLinear : nn.Module<Tensor, Tensor>, IPrecisionLayer
 
     /// <summary>The precision of the next forward passes (float32 by default); set through <see cref="ClassifierNet.Precision"/>.</summary>
     public Precision Precision { get; set; }
+
+    public string ExportOnnx(OnnxGraphBuilder graph, string input, string path) => graph.Gemm(input, weight, bias, path);
 
     public override Tensor forward(Tensor input)
     {

@@ -1,3 +1,4 @@
+using Distill.Learning.Export;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -47,7 +48,10 @@ public sealed class WideResNet : ClassifierNet
 
     public override Tensor Features(Tensor x) => _body.call(x);
 
-    private sealed class PreActivationBlock : Module<Tensor, Tensor>
+    public override string ExportOnnx(OnnxGraphBuilder graph, string input, string path) =>
+        graph.Apply(_classifier, graph.Apply(_body, input, "_body"), "_classifier");
+
+    private sealed class PreActivationBlock : Module<Tensor, Tensor>, IOnnxExportable
     {
         private readonly BatchNorm2d bn1, bn2;
         private readonly RoutedConv2d conv1, conv2;
@@ -72,6 +76,15 @@ public sealed class WideResNet : ClassifierNet
             y = conv2.call(functional.relu(bn2.call(y)));
             var identity = shortcut is null ? x : shortcut.call(activated);
             return y.add_(identity).MoveToOuterDisposeScope();
+        }
+
+        public string ExportOnnx(OnnxGraphBuilder graph, string input, string path)
+        {
+            var activated = graph.Relu(graph.Apply(bn1, input, $"{path}.bn1"), $"{path}.bn1");
+            var y = graph.Apply(conv1, activated, $"{path}.conv1");
+            y = graph.Apply(conv2, graph.Relu(graph.Apply(bn2, y, $"{path}.bn2"), $"{path}.bn2"), $"{path}.conv2");
+            var identity = shortcut is null ? input : graph.Apply(shortcut, activated, $"{path}.shortcut");
+            return graph.Add(y, identity, path);
         }
     }
 }

@@ -68,6 +68,8 @@ public sealed class NonFiniteLocatorTests
 
         public override Linear Classifier => output;
 
+        public override string ExportOnnx(Learning.Export.OnnxGraphBuilder graph, string input, string path) => throw new NotSupportedException();
+
         public override Tensor Features(Tensor x)
         {
             using var hidden = input.call(x);
