@@ -64,6 +64,27 @@ public sealed class PyTorchInteropTests(ITestOutputHelper output) : IDisposable
     /// <summary>PyTorch given an exported outputs/ folder and nothing else (distill_models.load), on raw images.</summary>
     private double FromExport(string outputs, string cache) => LargestDifference(cache, "exported", "--model", outputs);
 
+    /// <summary>
+    /// The folder's model.onnx checked by python3-onnx, then served as the README shows on the raw images of the cache's
+    /// first 100 rows: the largest logit difference from the cache, and how often the predicted classes agree.
+    /// </summary>
+    private (double Gap, double Agreement) FromOnnx(string outputs, string cache)
+    {
+        var pixelsFile = _temp.Combine($"pixels-{Guid.NewGuid():N}.npy");
+        output.WriteLine(PyTorchReference.Run("onnx", "--model", outputs, "--cache", cache, "--split", "test", "--rows", "100", "--out", pixelsFile));
+        float[] pixels;
+        using (var file = NpyFile.Open(pixelsFile)) pixels = file.GetRows(0, 100).ToArray();
+        var (logits, predicted) = OnnxServing.Serve(Path.Combine(outputs, "model.onnx"), pixels, 100);
+        using var ours = NpyFile.Open(Path.Combine(cache, "logits-test.npy"));
+        var expected = ours.GetRows(0, 100).ToArray();
+        var gap = expected.Zip(logits.ToArray(), (x, y) => Math.Abs((double)x - y)).Max();
+        var card = JsonDocument.Parse(File.ReadAllText(Path.Combine(outputs, "model.json"))).RootElement;
+        var classes = card.GetProperty("classes").EnumerateArray().Select(c => c.GetString()!).ToArray();
+        int columns = ours.Columns;
+        var ourPredictions = Enumerable.Range(0, 100).Select(i => classes[Enumerable.Range(0, columns).MaxBy(k => expected[i * columns + k])]);
+        return (gap, ourPredictions.Zip(predicted, (a, b) => a == b ? 1.0 : 0.0).Average());
+    }
+
     [Fact]
     public void A_PyTorch_teacher_is_imported_and_matched_teaches_a_student_and_the_student_goes_back_to_PyTorch()
     {
@@ -123,6 +144,16 @@ public sealed class PyTorchInteropTests(ITestOutputHelper output) : IDisposable
             output.WriteLine($"{model} from its exported folder alone: largest |PyTorch - Distill| on 100 test logits {gap:E2}");
             Assert.True(gap <= Tolerance, $"{model}'s exported folder gives logits {gap} away from Distill's");
         }
+
+        // Every exported folder's model.onnx passes ONNX's checker, and ONNX Runtime turns raw pixels into Distill's logits.
+        foreach (var (model, cache) in new[] { ("teacher", "teacher-cache"), ("student", "student-cache"), ("alex-student", "alex-cache"), ("wide-student", "wide-cache") })
+        {
+            var (gap, agreement) = FromOnnx(Outputs("interop", model), Outputs("interop", cache));
+            output.WriteLine($"{model}'s model.onnx in ONNX Runtime: largest |ONNX Runtime - Distill| on 100 test logits {gap:E2}, same predicted class {agreement:P0}");
+            Assert.True(gap <= Tolerance, $"{model}'s model.onnx gives logits {gap} away from Distill's");
+            Assert.Equal(1.0, agreement);
+        }
+
         var card = JsonDocument.Parse(File.ReadAllText(Path.Combine(student, "model.json"))).RootElement;
         Assert.Equal(RunResults.Stage(Path.Combine(Runs, "interop"), "student").Key, card.GetProperty("origin").GetProperty("key").GetString());
         Assert.Equal("""{"depth":8,"width":8}""", card.GetProperty("model").GetProperty("parameters").GetRawText().Replace(" ", "").Replace("\n", "").Replace("\r", ""));

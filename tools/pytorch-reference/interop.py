@@ -13,6 +13,10 @@ worked example for users. Needs Debian's python3-torch and python3-numpy. Subcom
   exported --model DIR --cache DIR --split test --rows 100 --out logits.npy
           the same from an exported outputs/ folder alone (distill_models.load reads its model.json): raw images
           scaled to [0, 1]; the cache only says which images its first rows are
+  onnx    --model DIR --cache DIR --split test --rows 100 --out pixels.npy
+          checks the folder's model.onnx with Debian's python3-onnx (onnx.checker, full check with shape inference)
+          and writes the raw images of the cache's first rows, scaled to [0, 1], as N x (C*H*W) float32 for an ONNX
+          Runtime to run
 """
 import argparse
 import gzip
@@ -103,6 +107,19 @@ def exported(args):
     print(f"wrote {out.shape[0]} x {out.shape[1]} logits of {net.card['origin']['stage']} ({net.card['model']['architecture']}) to {args.out}")
 
 
+def onnx_check(args):
+    import onnx  # only this command needs python3-onnx
+
+    model = onnx.load(os.path.join(args.model, "model.onnx"))
+    onnx.checker.check_model(model, full_check=True)
+    rows = np.load(os.path.join(args.cache, f"indices-{args.split}.npy"))[:args.rows]
+    raw = images("test" if args.split == "test" else "train")[rows]
+    pixels = (raw.astype(np.float32) / 255.0).reshape(len(rows), -1)
+    np.save(args.out, pixels)
+    opset = {o.domain: o.version for o in model.opset_import}[""]
+    print(f"model.onnx passes onnx {onnx.__version__}'s checker (IR {model.ir_version}, opset {opset}); wrote {pixels.shape[0]} raw images to {args.out}")
+
+
 def score(args):
     y = np.load(os.path.join(args.cache, f"labels-{args.split}.npy"))
     z = np.load(os.path.join(args.cache, f"logits-{args.split}.npy"))[: len(y)].astype(np.float64)
@@ -116,7 +133,7 @@ def score(args):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["train", "logits", "exported", "score"])
+    parser.add_argument("command", choices=["train", "logits", "exported", "onnx", "score"])
     parser.add_argument("--arch", default="resnet", choices=["resnet", "alexnet", "wrn"])
     parser.add_argument("--depth", type=int, default=8)
     parser.add_argument("--width", type=int, default=8, help="resnet: width; wrn: widen factor")
@@ -130,7 +147,7 @@ def main():
     parser.add_argument("--out")
     args = parser.parse_args()
     torch.set_num_threads(1)
-    {"train": train, "logits": logits, "exported": exported, "score": score}[args.command](args)
+    {"train": train, "logits": logits, "exported": exported, "onnx": onnx_check, "score": score}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,6 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using Distill.Learning.Export;
 using Distill.Pipelines;
 using Distill.Runs;
 using Distill.Stages.Data;
@@ -47,8 +49,22 @@ public sealed record ModelCard(
                 ["torchsharp"] = Outputs.Weights,
                 ["pytorch"] = Outputs.PyTorchWeights,
                 ["safetensors"] = Outputs.SafetensorsWeights,
+                ["onnx"] = Outputs.Onnx,
             });
     }
+
+    /// <summary>The input <see cref="Outputs.Onnx"/> takes: this card's image shape, classes and standardisation.</summary>
+    public OnnxInput ToOnnxInput() => new(Input.Channels, Input.Height, Input.Width, Classes.Count, Standardisation.Mean, Standardisation.Std);
+
+    /// <summary>What an ONNX consumer reads from the model itself (InferenceSession.ModelMetadata.CustomMetadataMap): classes as a JSON array, origin.</summary>
+    public IReadOnlyDictionary<string, string> OnnxMetadata() => new Dictionary<string, string>
+    {
+        ["classes"] = JsonSerializer.Serialize(Classes),
+        ["architecture"] = Model.Architecture,
+        ["stage"] = Origin.Stage,
+        ["key"] = Origin.Key,
+        ["dataset-fingerprint"] = Origin.DatasetFingerprint,
+    };
 
     /// <summary>The architecture's own keys, defaults filled in by the binder (the entry's `architecture:` itself is the card's name field).</summary>
     private static Dictionary<string, object> OwnKeys(ModelSpec spec) =>

@@ -1,3 +1,4 @@
+using Distill.Learning.Export;
 using Distill.Stages.Kinds.Shared;
 using System.Diagnostics;
 using System.Text.Json;
@@ -91,11 +92,16 @@ public static class Outputs
     /// <summary>The same tensors as safetensors: no pickle, readable by the Hugging Face ecosystem and other languages.</summary>
     public const string SafetensorsWeights = "weights.safetensors";
 
-    /// <summary>A trained or imported model: its weights in all three formats and the <see cref="ModelCard"/> that describes them.</summary>
+    /// <summary>The model as ONNX, standardisation inside, for ONNX Runtime and every other ONNX consumer.</summary>
+    public const string Onnx = "model.onnx";
+
+    /// <summary>A trained or imported model: its weights in all three formats, as ONNX, and the <see cref="ModelCard"/> that describes them.</summary>
     public static void WriteModel(StageContext context, Data.PipelineDataset dataset, Learning.Models.ClassifierNet model, IReadOnlyDictionary<string, double> metrics)
     {
         WriteWeights(context.Directory, model);
-        ModelCard.Describe(context, dataset, metrics).Write(context.Directory);
+        var card = ModelCard.Describe(context, dataset, metrics);
+        AtomicFile.WriteStream(context.Directory.OutputPath(Onnx), stream => OnnxModel.Write(model, card.ToOnnxInput(), card.OnnxMetadata(), stream));
+        card.Write(context.Directory);
     }
 
     private static void WriteWeights(StageDirectory stage, Learning.Models.ClassifierNet model)
