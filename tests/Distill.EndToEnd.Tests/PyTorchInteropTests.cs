@@ -85,6 +85,10 @@ public sealed class PyTorchInteropTests(ITestOutputHelper output) : IDisposable
         return (gap, ourPredictions.Zip(predicted, (a, b) => a == b ? 1.0 : 0.0).Average());
     }
 
+    /// <summary>The interop pipeline's models, each with the cache of its logits.</summary>
+    private static readonly (string Model, string Cache)[] ExportedModels =
+        [("teacher", "teacher-cache"), ("student", "student-cache"), ("alex-student", "alex-cache"), ("wide-student", "wide-cache")];
+
     [Fact]
     public void A_PyTorch_teacher_is_imported_and_matched_teaches_a_student_and_the_student_goes_back_to_PyTorch()
     {
@@ -138,7 +142,7 @@ public sealed class PyTorchInteropTests(ITestOutputHelper output) : IDisposable
         Assert.True(File.Exists(Path.Combine(student, "weights.safetensors")));
 
         // Every exported folder is usable alone: model.json says what to build and how to standardise raw pixels.
-        foreach (var (model, cache) in new[] { ("teacher", "teacher-cache"), ("student", "student-cache"), ("alex-student", "alex-cache"), ("wide-student", "wide-cache") })
+        foreach (var (model, cache) in ExportedModels)
         {
             var gap = FromExport(Outputs("interop", model), Outputs("interop", cache));
             output.WriteLine($"{model} from its exported folder alone: largest |PyTorch - Distill| on 100 test logits {gap:E2}");
@@ -146,7 +150,7 @@ public sealed class PyTorchInteropTests(ITestOutputHelper output) : IDisposable
         }
 
         // Every exported folder's model.onnx passes ONNX's checker, and ONNX Runtime turns raw pixels into Distill's logits.
-        foreach (var (model, cache) in new[] { ("teacher", "teacher-cache"), ("student", "student-cache"), ("alex-student", "alex-cache"), ("wide-student", "wide-cache") })
+        foreach (var (model, cache) in ExportedModels)
         {
             var (gap, agreement) = FromOnnx(Outputs("interop", model), Outputs("interop", cache));
             output.WriteLine($"{model}'s model.onnx in ONNX Runtime: largest |ONNX Runtime - Distill| on 100 test logits {gap:E2}, same predicted class {agreement:P0}");
