@@ -33,7 +33,7 @@ public sealed class Trainer : IDisposable
     private readonly ITrainingBatches _trainBatches;
     private readonly TrainerOptions _options;
     private readonly ITrainingObjective _objective;
-    private readonly TorchSharp.Modules.SGD _optimizer;
+    private readonly SGD _optimizer;
     private readonly LearningRateSchedule _schedule;
 
     public Trainer(ClassifierNet model, ITrainingBatches trainBatches, TrainerOptions options, ITrainingObjective objective)
@@ -43,7 +43,7 @@ public sealed class Trainer : IDisposable
         _options = options;
         _objective = objective;
         model.Precision = options.Precision; // throws CpuFeatureMissingException where the CPU lacks it
-        _optimizer = optim.SGD(model.parameters(), options.LearningRate, options.Momentum, 0, options.WeightDecay, options.Nesterov && options.Momentum > 0);
+        _optimizer = new SGD(model.parameters(), options.LearningRate, options.Momentum, options.WeightDecay, options.Nesterov && options.Momentum > 0);
         StepsPerEpoch = (trainBatches.Count + options.BatchSize - 1) / options.BatchSize;
         _schedule = options.CreateSchedule(StepsPerEpoch);
     }
