@@ -57,7 +57,7 @@ public sealed class LogitCacheTests(ITestOutputHelper output) : IDisposable
     }
 
     /// <summary>Trains a fresh student (same seed each time) for a few steps and returns its losses.</summary>
-    private static List<double> FirstLosses(PreparedData data, ModelSpec spec, ITeacherLogits teacher, int steps)
+    private static List<double> FirstLosses(PreparedData data, ModelSpec spec, ITeacherOutputs teacher, int steps)
     {
         var options = new TrainerOptions { Epochs = 3, BatchSize = 16, LearningRate = 0.05, Seed = 3 };
         manual_seed(3);

@@ -36,6 +36,20 @@ public sealed class StageWorkTests
     }
 
     [Fact]
+    public void Held_out_splits_cost_only_the_epochs_that_evaluate_them_and_the_probe_costs_every_epoch()
+    {
+        double baseline = Work(Small, Resnet, "{ kind: train, dataset: d, model: m, epochs: 10 }");
+
+        // 10 epochs evaluated every 4: epochs 4, 8 and the last, 3 evaluations of 3,000 examples instead of 10.
+        Assert.Equal((10 * 3 * 2000 + 3 * 3000) / (10 * (3.0 * 2000 + 3000)),
+            Work(Small, Resnet, "{ kind: train, dataset: d, model: m, epochs: 10, evaluate-every: 4 }") / baseline, 9);
+        // The probe: 2 classes x 100 examples x 5 augmentations, one pass each, every epoch.
+        Assert.Equal((10 * (3 * 2000 + 2 * 100 * 5) + 10 * 3000) / (10 * (3.0 * 2000 + 3000)),
+            Work(Small, Resnet, "{ kind: train, dataset: d, model: m, epochs: 10, mutual-information: { enabled: true, examples-per-class: 100 } }") / baseline, 9);
+        Assert.Equal(1.0, Work(Small, Resnet, "{ kind: train, dataset: d, model: m, epochs: 10, mutual-information: { enabled: false } }") / baseline, 9);
+    }
+
+    [Fact]
     public void A_stored_duration_scales_by_the_ratio_of_work_or_else_of_epochs()
     {
         var settings = new SortedDictionary<string, string> { ["parameters.epochs"] = "20" };

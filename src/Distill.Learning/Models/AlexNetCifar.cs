@@ -51,6 +51,11 @@ public sealed class AlexNetCifar : ClassifierNet
         return _fullyConnected.call(conv);
     }
 
+    /// <summary>conv1 (after its pool and LRN), conv2 (after its LRN and pool), fc1, then the embedding (fc2).</summary>
+    protected override IEnumerable<(string Point, Module<Tensor, Tensor> Layer)> FeatureLayers() =>
+        Tagged(_convolutions, layer => layer.EndsWith('1') ? "conv1" : layer == "flatten" ? "fc1" : "conv2")
+            .Concat(Tagged(_fullyConnected, layer => layer.EndsWith('3') || layer == "fc1" ? "fc1" : FeaturePoints.Embedding));
+
     public override string ExportOnnx(OnnxGraphBuilder graph, string input, string path)
     {
         var features = graph.Apply(_fullyConnected, graph.Apply(_convolutions, input, "_convolutions"), "_fullyConnected");

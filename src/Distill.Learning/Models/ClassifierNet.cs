@@ -24,6 +24,67 @@ public abstract class ClassifierNet(string name) : nn.Module<Tensor, Tensor>(nam
         return Classifier.call(features); // call, not forward: runs module hooks (NonFiniteLocator)
     }
 
+    /// <summary>
+    /// The layers <see cref="Features"/> runs, in order, each tagged with its feature point: a point's value is the
+    /// output of the last layer tagged with it. The last point is <see cref="FeaturePoints.Embedding"/>.
+    /// </summary>
+    protected abstract IEnumerable<(string Point, nn.Module<Tensor, Tensor> Layer)> FeatureLayers();
+
+    /// <summary>The feature points a forward pass can return, in the order it computes them, logits last.</summary>
+    public IReadOnlyList<string> FeaturePointNames => [.. FeatureLayers().Select(l => l.Point).Distinct(), FeaturePoints.Logits];
+
+    /// <summary>
+    /// A forward pass that also returns the feature points named in <paramref name="points"/> (the same values as
+    /// <see cref="forward"/>: the layers run once, in the same order). No points: just the logits.
+    /// </summary>
+    public ModelOutputs Forward(Tensor x, IReadOnlyCollection<string> points)
+    {
+        if (points.Count == 0) return new ModelOutputs(forward(x));
+        var unknown = points.Except(FeaturePointNames).ToList();
+        if (unknown.Count > 0)
+            throw new ArgumentException($"{GetName()} has no feature point {string.Join(", ", unknown.Select(u => $"'{u}'"))}; it has {string.Join(", ", FeaturePointNames)}");
+        var features = new Dictionary<string, Tensor>();
+        var y = x;
+        string? point = null;
+        foreach (var (next, layer) in FeatureLayers())
+        {
+            if (point is not null && next != point && points.Contains(point)) features[point] = y;
+            y = layer.call(y);
+            point = next;
+        }
+        if (points.Contains(point!)) features[point!] = y;
+        var logits = Classifier.call(y);
+        return new ModelOutputs(logits, features);
+    }
+
+    /// <summary>Each feature point's shape for one example of C x H x W (a forward pass on zeros, in eval mode).</summary>
+    public IReadOnlyDictionary<string, long[]> FeatureShapes(long channels, long height, long width)
+    {
+        bool training = this.training;
+        eval();
+        try
+        {
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            using var outputs = Forward(zeros(1, channels, height, width), FeaturePointNames);
+            return FeaturePointNames.ToDictionary(p => p, p => outputs[p].shape[1..]);
+        }
+        finally
+        {
+            train(training);
+        }
+    }
+
+    /// <summary>A Sequential's layers tagged by <paramref name="pointOf"/> (given each layer's name).</summary>
+    protected static IEnumerable<(string, nn.Module<Tensor, Tensor>)> Tagged(Sequential body, Func<string, string> pointOf) =>
+        body.named_children().Select(c => (pointOf(c.name), (nn.Module<Tensor, Tensor>)c.module));
+
+    /// <summary>ResNet-style layer names: "stem..." is the stem, "stageN_blockM" stage N, anything after the stages the embedding.</summary>
+    protected static string StagePoint(string layer) =>
+        layer.StartsWith("stem", StringComparison.Ordinal) ? "stem"
+        : layer.StartsWith("stage", StringComparison.Ordinal) ? layer[..layer.IndexOf('_')]
+        : FeaturePoints.Embedding;
+
     /// <summary>The forward pass as ONNX operators, in float32 whatever <see cref="Precision"/> says: input NCHW, output the logits.</summary>
     public abstract string ExportOnnx(OnnxGraphBuilder graph, string input, string path);
 

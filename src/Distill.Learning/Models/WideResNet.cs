@@ -48,6 +48,8 @@ public sealed class WideResNet : ClassifierNet
 
     public override Tensor Features(Tensor x) => _body.call(x);
 
+    protected override IEnumerable<(string Point, Module<Tensor, Tensor> Layer)> FeatureLayers() => Tagged(_body, StagePoint);
+
     public override string ExportOnnx(OnnxGraphBuilder graph, string input, string path) =>
         graph.Apply(_classifier, graph.Apply(_body, input, "_body"), "_classifier");
 

@@ -3,14 +3,17 @@ using static TorchSharp.torch;
 
 namespace Distill.Learning.Training;
 
-/// <summary>A teacher's raw logits (before any temperature) for the examples of a batch, N x K, on the batch's device.</summary>
-public interface ITeacherLogits
+/// <summary>A teacher's outputs for the examples of a batch, on the batch's device: raw logits N x K (before any temperature) and the feature points asked for.</summary>
+public interface ITeacherOutputs
 {
-    Tensor For(TrainingBatch batch);
+    /// <summary>Which feature points this source can give besides the logits (a cache only what it stored).</summary>
+    bool Offers(string point);
+
+    ModelOutputs For(TrainingBatch batch, IReadOnlyCollection<string> points);
 }
 
 /// <summary>The teacher run on the fly on the student's exact inputs (eval mode, no gradients).</summary>
-public sealed class LiveTeacher : ITeacherLogits
+public sealed class LiveTeacher : ITeacherOutputs
 {
     private readonly ClassifierNet _teacher;
 
@@ -20,26 +23,46 @@ public sealed class LiveTeacher : ITeacherLogits
         _teacher.eval();
     }
 
-    public Tensor For(TrainingBatch batch)
+    public bool Offers(string point) => _teacher.FeaturePointNames.Contains(point);
+
+    /// <remarks>no_grad rather than inference mode: losses multiply the teacher's outputs into the student's graph, which must save them for the backward pass.</remarks>
+    public ModelOutputs For(TrainingBatch batch, IReadOnlyCollection<string> points)
     {
         using var noGrad = no_grad();
-        return _teacher.forward(batch.Inputs);
+        return _teacher.Forward(batch.Inputs, points);
     }
 }
 
-/// <summary>A student's loss computed from its logits, the teacher's raw logits and the labels, batch mean.</summary>
+/// <summary>
+/// A student's loss from its outputs, the teacher's and the batch (labels, and the examples' rows for methods that
+/// index a memory), batch mean. A loss names the feature points it reads beyond the logits.
+/// </summary>
 public interface IDistillationLoss
 {
-    Tensor Loss(Tensor studentLogits, Tensor teacherLogits, Tensor labels);
+    IReadOnlyCollection<string> StudentPoints => ModelOutputs.LogitsOnly;
+
+    IReadOnlyCollection<string> TeacherPoints => ModelOutputs.LogitsOnly;
+
+    Tensor Loss(ModelOutputs student, ModelOutputs teacher, TrainingBatch batch);
 }
 
-/// <summary>The student's training objective: a distillation loss against a teacher's logits for the batch.</summary>
-public sealed class DistillationObjective(ITeacherLogits teacher, IDistillationLoss loss) : ITrainingObjective
+/// <summary>A loss of the two models' logits and the labels only.</summary>
+public abstract class LogitDistillationLoss : IDistillationLoss
 {
-    public Tensor Loss(Tensor logits, TrainingBatch batch)
+    public Tensor Loss(ModelOutputs student, ModelOutputs teacher, TrainingBatch batch) => Loss(student.Logits, teacher.Logits, batch.Labels);
+
+    public abstract Tensor Loss(Tensor studentLogits, Tensor teacherLogits, Tensor labels);
+}
+
+/// <summary>The student's training objective: a distillation loss against a teacher's outputs for the batch.</summary>
+public sealed class DistillationObjective(ITeacherOutputs teacher, IDistillationLoss loss) : ITrainingObjective
+{
+    public IReadOnlyCollection<string> ModelPoints => loss.StudentPoints;
+
+    public Tensor Loss(ModelOutputs model, TrainingBatch batch)
     {
-        using var teacherLogits = teacher.For(batch);
-        return loss.Loss(logits, teacherLogits, batch.Labels);
+        using var teacherOutputs = teacher.For(batch, loss.TeacherPoints);
+        return loss.Loss(model, teacherOutputs, batch);
     }
 }
 
@@ -50,9 +73,9 @@ public sealed class DistillationObjective(ITeacherLogits teacher, IDistillationL
 /// the soft term's gradient scale as T grows. At T_s = 1 the student's gradient is p_s - p_t(T), of the same scale
 /// at every T; at T_s = T without T^2 it shrinks roughly as 1/T^2.
 /// </summary>
-public sealed class SoftTargetLoss(double temperature, double studentTemperature, double beta, bool tSquared) : IDistillationLoss
+public sealed class SoftTargetLoss(double temperature, double studentTemperature, double beta, bool tSquared) : LogitDistillationLoss
 {
-    public Tensor Loss(Tensor studentLogits, Tensor teacherLogits, Tensor labels)
+    public override Tensor Loss(Tensor studentLogits, Tensor teacherLogits, Tensor labels)
     {
         using var scope = NewDisposeScope();
         var soft = SoftCrossEntropy(teacherLogits, temperature, studentLogits, studentTemperature);
@@ -78,9 +101,9 @@ public sealed class SoftTargetLoss(double temperature, double studentTemperature
 /// ceWeight * H(y, p_s(1)) + T^2 * (alpha * TCKD + beta * NCKD), batch means. The paper's linear warm-up
 /// of the KD term is left out: the schedule belongs to the trainer, not to a loss of logits.
 /// </summary>
-public sealed class DecoupledLoss(double temperature, double alpha, double beta, double crossEntropyWeight) : IDistillationLoss
+public sealed class DecoupledLoss(double temperature, double alpha, double beta, double crossEntropyWeight) : LogitDistillationLoss
 {
-    public Tensor Loss(Tensor studentLogits, Tensor teacherLogits, Tensor labels)
+    public override Tensor Loss(Tensor studentLogits, Tensor teacherLogits, Tensor labels)
     {
         using var scope = NewDisposeScope();
         var target = nn.functional.one_hot(labels, studentLogits.shape[1]).to(ScalarType.Bool);

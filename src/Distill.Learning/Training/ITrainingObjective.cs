@@ -1,3 +1,4 @@
+using Distill.Learning.Models;
 using static TorchSharp.torch;
 
 namespace Distill.Learning.Training;
@@ -5,9 +6,12 @@ namespace Distill.Learning.Training;
 /// <summary>The loss a trainer minimises for one batch.</summary>
 public interface ITrainingObjective
 {
-    /// <param name="logits">Model outputs for the batch, N x K.</param>
+    /// <summary>The feature points of the trained model the loss reads besides its logits (<see cref="ClassifierNet.Forward"/>).</summary>
+    IReadOnlyCollection<string> ModelPoints => ModelOutputs.LogitsOnly;
+
+    /// <param name="model">The trained model's outputs for the batch: logits N x K and the points asked for.</param>
     /// <param name="batch">The batch: inputs (a live teacher needs them), labels, and cache rows (a logit cache needs them).</param>
-    Tensor Loss(Tensor logits, TrainingBatch batch);
+    Tensor Loss(ModelOutputs model, TrainingBatch batch);
 }
 
 /// <summary>Cross-entropy with label smoothing alpha (alpha = 0: hard targets).</summary>
@@ -15,5 +19,5 @@ public sealed class LabelSmoothingObjective(double alpha) : ITrainingObjective
 {
     public double Alpha { get; } = alpha;
 
-    public Tensor Loss(Tensor logits, TrainingBatch batch) => LabelSmoothing.CrossEntropy(logits, batch.Labels, Alpha);
+    public Tensor Loss(ModelOutputs model, TrainingBatch batch) => LabelSmoothing.CrossEntropy(model.Logits, batch.Labels, Alpha);
 }

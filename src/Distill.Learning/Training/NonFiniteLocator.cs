@@ -14,7 +14,7 @@ namespace Distill.Learning.Training;
 public static class NonFiniteLocator
 {
     /// <returns>A phrase such as "the input gradient of stage1_block1.conv2 (RoutedConv2d)", or null when every value is finite.</returns>
-    public static string? Locate(ClassifierNet model, Func<Tensor, Tensor> loss, Tensor inputs)
+    public static string? Locate(ClassifierNet model, Func<Tensor> forwardAndLoss)
     {
         var findings = new GradientFindings();
         string? firstBadOutput = null;
@@ -37,7 +37,7 @@ public static class NonFiniteLocator
         {
             using var scope = NewDisposeScope();
             using var grad = enable_grad();
-            var value = loss(model.forward(inputs));
+            var value = forwardAndLoss();
             if (firstBadOutput is not null) return firstBadOutput;
             if (!IsFinite(value)) return "the loss (every module's output is finite)";
             value.backward();

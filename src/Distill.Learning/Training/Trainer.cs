@@ -120,8 +120,7 @@ public sealed class Trainer : IDisposable
             _kernelsVerified = true;
         }
         _optimizer.zero_grad();
-        var logits = _model.forward(batch.Inputs);
-        var loss = _objective.Loss(logits, batch);
+        var loss = _objective.Loss(_model.Forward(batch.Inputs, _objective.ModelPoints), batch);
         double value = loss.item<float>();
         if (!double.IsFinite(value))
             throw Diverged($"loss became {value}", batch, epoch, step);
@@ -146,7 +145,7 @@ public sealed class Trainer : IDisposable
     /// <summary>Names the module where the step first went non-finite, by re-running the batch (weights are not yet updated).</summary>
     private TrainingDivergedException Diverged(string what, TrainingBatch batch, int epoch, int step)
     {
-        string? where = NonFiniteLocator.Locate(_model, logits => _objective.Loss(logits, batch), batch.Inputs);
+        string? where = NonFiniteLocator.Locate(_model, () => _objective.Loss(_model.Forward(batch.Inputs, _objective.ModelPoints), batch));
         string origin = where is null ? "" : $"; first non-finite value: {where}";
         return new TrainingDivergedException(
             $"{what} at epoch {epoch + 1}, step {step + 1}{origin}; lower the learning rate or enable gradient clipping" +

@@ -5,9 +5,18 @@ using static TorchSharp.torch;
 namespace Distill.Stages.Distillation;
 
 /// <summary>A teacher replayed from its memory-mapped logit cache: each batch gathers its rows straight into a tensor.</summary>
-public sealed class CachedTeacher(NpyFile cache, Device device) : ITeacherLogits, IDisposable
+public sealed class CachedTeacher(NpyFile cache, Device device) : ITeacherOutputs, IDisposable
 {
-    public Tensor For(TrainingBatch batch)
+    public bool Offers(string point) => point == Distill.Learning.Models.FeaturePoints.Logits;
+
+    public Distill.Learning.Models.ModelOutputs For(TrainingBatch batch, IReadOnlyCollection<string> points)
+    {
+        if (points.Any(p => !Offers(p)))
+            throw new NotSupportedException($"a logit cache holds logits only, not {string.Join(", ", points.Where(p => !Offers(p)))}");
+        return new Distill.Learning.Models.ModelOutputs(Logits(batch));
+    }
+
+    private Tensor Logits(TrainingBatch batch)
     {
         var values = new float[batch.Rows.Length * cache.Columns];
         cache.GatherRows(batch.Rows, values);

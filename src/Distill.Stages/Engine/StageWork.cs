@@ -29,8 +29,16 @@ public sealed class StageWork(StageCatalogue catalogue)
             || catalogue.Architecture(model.TryGetString("architecture")) is not Architecture architecture) return null;
         var (channels, height, width) = kind.ImageShape(dataset);
         double macs = architecture.ForwardMacs(model, channels, height, width);
-        double epochs = parameters.TryGetInt("epochs") ?? 1;
-        return epochs * (3 * train + evaluated) * macs;
+        int epochs = parameters.TryGetInt("epochs") ?? 1;
+        int every = Math.Max(1, parameters.TryGetInt("evaluate-every") ?? 1);
+        int evaluations = epochs / every + (epochs % every == 0 ? 0 : 1);
+        return (epochs * (3 * train + ProbePasses(parameters)) + evaluations * evaluated) * macs;
+    }
+
+    private static double ProbePasses(ParameterSet parameters)
+    {
+        if (parameters.TryGetMap("mutual-information") is not { } probe || !probe.TryGetValue("enabled", out var enabled) || enabled is not true) return 0;
+        return 2.0 * (probe.TryGetInt("examples-per-class") ?? 300) * (probe.TryGetInt("augmentations") ?? 5);
     }
 
     /// <summary>Canonical JSON back to resolved values (integers stay integers, so the records read them).</summary>

@@ -29,7 +29,7 @@ public sealed class NonFiniteLocatorTests
         // sqrt(|x|) at x = 0: a finite output with an infinite derivative.
         using var model = new SquareRootNet();
 
-        string? where = NonFiniteLocator.Locate(model, logits => logits.sum(), zeros(4, 3));
+        string? where = NonFiniteLocator.Locate(model, () => model.forward(zeros(4, 3)).sum());
 
         Assert.Equal("the input gradient of root (SquareRoot)", where);
     }
@@ -47,7 +47,7 @@ public sealed class NonFiniteLocatorTests
         using var scope = NewDisposeScope();
         var inputs = randn(4, 1, 12, 12, generator: new Generator(3));
         var labels = tensor(new long[] { 0, 1, 2, 3 });
-        return NonFiniteLocator.Locate(model, logits => functional.cross_entropy(logits, labels), inputs);
+        return NonFiniteLocator.Locate(model, () => functional.cross_entropy(model.forward(inputs), labels));
     }
 
     private sealed class SquareRootNet : ClassifierNet
@@ -67,6 +67,9 @@ public sealed class NonFiniteLocatorTests
         }
 
         public override Linear Classifier => output;
+
+        protected override IEnumerable<(string Point, Module<Tensor, Tensor> Layer)> FeatureLayers() =>
+            [(FeaturePoints.Embedding, input), (FeaturePoints.Embedding, root)];
 
         public override string ExportOnnx(Learning.Export.OnnxGraphBuilder graph, string input, string path) => throw new NotSupportedException();
 

@@ -65,9 +65,9 @@ public sealed class DistillExecutor : StageExecutor<DistillParameters>
     }
 
     /// <summary>The teacher's logits per batch, its plain training logits (for gamma), and what to dispose.</summary>
-    private sealed class TeacherSource(ITeacherLogits logits, Func<float[]> plainTrainLogits, IDisposable owned) : IDisposable
+    private sealed class TeacherSource(ITeacherOutputs logits, Func<float[]> plainTrainLogits, IDisposable owned) : IDisposable
     {
-        public ITeacherLogits Logits { get; } = logits;
+        public ITeacherOutputs Logits { get; } = logits;
 
         public double Gamma(PreparedData data, double temperature)
         {

@@ -1,0 +1,80 @@
+using Distill.Learning.Models;
+using static TorchSharp.torch;
+
+namespace Distill.Learning.Tests.Models;
+
+/// <summary>Every architecture names its feature points, and one forward pass returns them with the logits forward gives.</summary>
+public sealed class FeaturePointTests
+{
+    public static TheoryData<string> Architectures => ["resnet", "wrn", "alexnet"];
+
+    private static ClassifierNet Create(string architecture)
+    {
+        manual_seed(4);
+        return architecture switch
+        {
+            "resnet" => new CifarResNet(8, 3, 10, width: 4),
+            "wrn" => new WideResNet(10, 1, 3, 10),
+            _ => new AlexNetCifar(3, 16, 16, 10),
+        };
+    }
+
+    [Theory]
+    [MemberData(nameof(Architectures))]
+    public void Forward_returns_every_point_and_the_same_logits_and_embedding(string architecture)
+    {
+        using var model = Create(architecture);
+        model.eval();
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var x = randn(2, 3, 16, 16, generator: new Generator(7));
+
+        using var outputs = model.Forward(x, model.FeaturePointNames);
+
+        Assert.Equal(model.forward(x).data<float>().ToArray(), outputs.Logits.data<float>().ToArray());
+        Assert.Equal(model.Features(x).data<float>().ToArray(), outputs[FeaturePoints.Embedding].data<float>().ToArray());
+        Assert.Equal(model.FeaturePointNames.Count - 1, outputs.Features.Count);
+        Assert.Equal([FeaturePoints.Embedding, FeaturePoints.Logits], model.FeaturePointNames.TakeLast(2));
+    }
+
+    [Fact]
+    public void The_points_of_a_resnet_are_its_stem_and_stages_with_their_shapes()
+    {
+        using var model = Create("resnet");
+        var shapes = model.FeatureShapes(3, 16, 16);
+
+        Assert.Equal(["stem", "stage1", "stage2", "stage3", "embedding", "logits"], model.FeaturePointNames);
+        Assert.Equal([4L, 16, 16], shapes["stem"]);
+        Assert.Equal([4L, 16, 16], shapes["stage1"]);
+        Assert.Equal([8L, 8, 8], shapes["stage2"]);
+        Assert.Equal([16L, 4, 4], shapes["stage3"]);
+        Assert.Equal([16L], shapes["embedding"]);
+        Assert.Equal([10L], shapes["logits"]);
+        Assert.True(model.training); // the dry run restored the mode
+    }
+
+    [Fact]
+    public void The_points_of_alexnet_are_its_convolutions_and_first_dense_layer()
+    {
+        using var model = Create("alexnet");
+        var shapes = model.FeatureShapes(3, 16, 16);
+
+        Assert.Equal(["conv1", "conv2", "fc1", "embedding", "logits"], model.FeaturePointNames);
+        Assert.Equal([64L, 8, 8], shapes["conv1"]);
+        Assert.Equal([64L, 4, 4], shapes["conv2"]);
+        Assert.Equal([384L], shapes["fc1"]);
+        Assert.Equal([(long)AlexNetCifar.PenultimateWidth], shapes["embedding"]);
+    }
+
+    [Fact]
+    public void An_unknown_point_is_named_with_those_that_exist()
+    {
+        using var model = Create("wrn");
+        using var scope = NewDisposeScope();
+
+        var error = Assert.Throws<ArgumentException>(() => model.Forward(zeros(1, 3, 16, 16), ["stage4"]));
+
+        Assert.Contains("no feature point 'stage4'", error.Message);
+        Assert.Contains("stem, stage1, stage2, stage3, embedding, logits", error.Message);
+    }
+}
