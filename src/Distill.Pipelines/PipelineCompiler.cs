@@ -29,7 +29,7 @@ internal sealed class PipelineCompiler(ErrorSink errors, string sourcePath, Stag
 
         var stages = ReadStages(map, DefinitionReader.Names(map.Find("datasets")), DefinitionReader.Names(map.Find("models")));
         new InputResolver(errors, stages).ResolveAll();
-        new StageChecks(errors, stages, datasets, catalogue).CheckAll();
+        new StageChecks(errors, stages, datasets, models, catalogue).CheckAll();
         var ordered = TopologicalOrder.Sort(stages, errors);
         if (errors.Count > 0 || ordered is null) return null;
 

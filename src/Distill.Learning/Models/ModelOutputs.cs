@@ -10,6 +10,13 @@ public static class FeaturePoints
 
     /// <summary>The model's outputs, N x K.</summary>
     public const string Logits = "logits";
+
+    /// <summary>
+    /// Every point some architecture offers: the values a loss's point keys accept (each model's own list,
+    /// <see cref="ClassifierNet.FeaturePointNames"/>, is checked when a pipeline pairs two models).
+    /// </summary>
+    public static readonly IReadOnlyList<string> Known =
+        ["stem", "stage1", "stage2", "stage3", "stage4", "conv1", "conv2", "fc1", Embedding, Logits];
 }
 
 /// <summary>One forward pass: the logits and the feature points that were asked for, by name.</summary>

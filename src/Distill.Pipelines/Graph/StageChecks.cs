@@ -13,12 +13,14 @@ public sealed class StageChecks
     private readonly ErrorSink _errors;
     private readonly IReadOnlyList<BoundStage> _stages;
     private readonly IReadOnlyDictionary<string, DatasetDefinition> _datasets;
+    private readonly IReadOnlyDictionary<string, ModelDefinition> _models;
     private readonly StageCatalogue _catalogue;
     private readonly Dictionary<string, BoundStage> _byId;
 
-    internal StageChecks(ErrorSink errors, IReadOnlyList<BoundStage> stages, IReadOnlyDictionary<string, DatasetDefinition> datasets, StageCatalogue catalogue)
+    internal StageChecks(ErrorSink errors, IReadOnlyList<BoundStage> stages, IReadOnlyDictionary<string, DatasetDefinition> datasets,
+        IReadOnlyDictionary<string, ModelDefinition> models, StageCatalogue catalogue)
     {
-        (_errors, _stages, _datasets, _catalogue) = (errors, stages, datasets, catalogue);
+        (_errors, _stages, _datasets, _models, _catalogue) = (errors, stages, datasets, models, catalogue);
         _byId = stages.GroupBy(s => s.Id).ToDictionary(g => g.Key, g => g.First());
     }
 
@@ -43,6 +45,11 @@ public sealed class StageChecks
         stage.Resolved.TryGetValue(role, out var ids) ? ids.Where(_byId.ContainsKey).Select(id => _byId[id]).ToList() : [];
 
     public DatasetDefinition? Dataset(string? name) => name is not null && _datasets.TryGetValue(name, out var d) ? d : null;
+
+    public ModelDefinition? Model(string? name) => name is not null && _models.TryGetValue(name, out var m) ? m : null;
+
+    /// <summary>The kinds, dataset kinds and architectures the pipeline is checked against.</summary>
+    public StageCatalogue Catalogue => _catalogue;
 
     /// <summary>
     /// The <see cref="LineageRole.Origin"/> stage behind a stage (a train stage, or an import standing in for one),

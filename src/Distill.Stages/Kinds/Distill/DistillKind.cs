@@ -47,6 +47,7 @@ public sealed class DistillKind : StageKind
         if (source == "cache" && stage.Parameters.GetValueOrDefault("views") is int views
             && teacher.Parameters.GetValueOrDefault("views") is int cached && views > cached)
             checks.Error(stage, $"views {views} is more than the {cached} view(s) cached by '{teacher.Id}'", "views");
+        DistillMethodChecks.Check(checks, stage, teacher, trained, source == "cache");
     }
 
     public override IStageExecutor CreateExecutor() => new DistillExecutor();

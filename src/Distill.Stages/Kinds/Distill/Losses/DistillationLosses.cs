@@ -14,6 +14,12 @@ public interface IDistillationMethod
 
     /// <summary>The loss for a stage: the stage's own parameters and the loss's keys (defaults filled in).</summary>
     IDistillationLoss Create(DistillParameters stage, ParameterSet keys);
+
+    /// <summary>
+    /// Why the student's and teacher's shapes (C x H x W or D, without the batch) at a point this method reads do not
+    /// go together; null when they do. Methods that flatten or build their own connector accept any pair.
+    /// </summary>
+    string? ShapeProblem(string point, long[] student, long[] teacher) => null;
 }
 
 /// <summary>The distillation losses, by the name the `loss` key gives.</summary>
@@ -25,6 +31,11 @@ public static class DistillationLosses
     [
         new KdMethod(),
         new DkdMethod(),
+        new DistMethod(),
+        new RkdMethod(),
+        new PktMethod(),
+        new SpMethod(),
+        new AtMethod(),
     ];
 
     public static IReadOnlyCollection<string> Names => All.Select(m => m.Spec.Name).ToList();

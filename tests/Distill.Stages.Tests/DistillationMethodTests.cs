@@ -1,0 +1,122 @@
+using Distill.Learning.Models;
+using Distill.Learning.Training;
+using Distill.Pipelines;
+using Distill.Pipelines.Catalogue;
+using Distill.Stages.Kinds;
+using Distill.Stages.Kinds.Distill;
+using Distill.Stages.Kinds.Distill.Losses;
+using static TorchSharp.torch;
+
+namespace Distill.Stages.Tests;
+
+/// <summary>The distill stage's `loss` catalogue: each method's keys, defaults from its paper, and the loss it builds.</summary>
+public sealed class DistillationMethodTests
+{
+    private static PipelineDefinition Load(string loss) => Loaded(PipelineLoader.LoadFromText($$"""
+        name: t
+        datasets:
+          fm: { kind: fashion-mnist, validation: 100 }
+        models:
+          net: { architecture: resnet, depth: 8, width: 8 }
+        stages:
+          teacher: { kind: train, dataset: fm, model: net }
+          student:
+            kind: distill
+            dataset: fm
+            model: net
+            temperature: 4
+            teacher-source: live
+            inputs: { teacher: teacher }
+            loss: {{loss}}
+        """, "t.yaml", StageKindRegistry.Catalogue));
+
+    private static PipelineDefinition Loaded(PipelineLoadResult result)
+    {
+        Assert.True(result.Succeeded, string.Join("\n", result.Errors));
+        return result.Pipeline!;
+    }
+
+    private static (DistillParameters Stage, IDistillationLoss Loss) Built(string loss)
+    {
+        var stage = ParameterRecords.Read<DistillParameters>(Load(loss).Stage("student").Parameters);
+        return (stage, DistillationLosses.Create(stage));
+    }
+
+    [Fact]
+    public void The_catalogue_offers_the_logit_and_representation_methods()
+    {
+        Assert.Equal(["kd", "dkd", "dist", "rkd", "pkt", "sp", "at"], DistillationLosses.Names);
+    }
+
+    [Theory]
+    [InlineData("rkd", "weight", 1.0)]
+    [InlineData("rkd", "distance", 25.0)]
+    [InlineData("rkd", "angle", 50.0)]
+    [InlineData("pkt", "weight", 30000.0)]
+    [InlineData("sp", "weight", 3000.0)]
+    [InlineData("at", "weight", 1000.0)]
+    [InlineData("at", "power", 2.0)]
+    [InlineData("dist", "beta", 2.0)]
+    [InlineData("dist", "gamma", 2.0)]
+    [InlineData("pkt", "ce-weight", 1.0)]
+    [InlineData("pkt", "kd-weight", 0.0)]
+    public void Keys_default_to_the_published_settings(string method, string key, double value)
+    {
+        Assert.Equal(value, Load(method).Stage("student").Parameters.GetMap("loss").GetDouble(key));
+    }
+
+    [Theory]
+    [InlineData("rkd", new[] { "embedding" })]
+    [InlineData("pkt", new[] { "embedding" })]
+    [InlineData("sp", new[] { "embedding" })]
+    [InlineData("{ name: sp, point: stage3 }", new[] { "stage3" })]
+    [InlineData("at", new[] { "stage1", "stage2", "stage3" })]
+    [InlineData("{ name: at, points: [stage3] }", new[] { "stage3" })]
+    [InlineData("dist", new string[0])]
+    public void Each_method_reads_the_points_its_keys_name_from_both_models(string loss, string[] points)
+    {
+        var built = Built(loss).Loss;
+
+        Assert.Equal(points, built.TeacherPoints);
+        Assert.Equal(points, built.StudentPoints);
+    }
+
+    [Fact]
+    public void A_representation_method_is_its_weight_times_the_term_plus_the_label_and_kd_terms()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(3);
+        var student = new ModelOutputs(randn(8, 10), new Dictionary<string, Tensor> { ["embedding"] = randn(8, 6) });
+        var teacher = new ModelOutputs(randn(8, 10), new Dictionary<string, Tensor> { ["embedding"] = randn(8, 12) });
+        var batch = new TrainingBatch(zeros(8, 1, 2, 2), tensor(new long[] { 0, 1, 2, 3, 4, 5, 6, 7 }), [0, 1, 2, 3, 4, 5, 6, 7]);
+        var (stage, loss) = Built("{ name: pkt, weight: 2, ce-weight: 0.5, kd-weight: 0.25 }");
+
+        double expected = 2 * new ProbabilisticTransferTerm("embedding").Loss(student["embedding"], teacher["embedding"]).item<float>()
+            + 0.5 * nn.functional.cross_entropy(student.Logits, batch.Labels).item<float>()
+            + 0.25 * 16 * SoftTargetLoss.SoftCrossEntropy(teacher.Logits, 4, student.Logits, 4).item<float>();
+
+        Assert.Equal(4.0, stage.Temperature);
+        Assert.Equal(expected, loss.Loss(student, teacher, batch).item<float>(), 1e-4);
+    }
+
+    [Fact]
+    public void Attention_transfer_needs_maps_of_one_size_and_says_which_differ()
+    {
+        var at = new AtMethod();
+
+        Assert.Null(at.ShapeProblem("stage2", [16, 8, 8], [64, 8, 8]));
+        Assert.Equal("'stage2' is 8x8 (16 channels) in the student and 16x16 (64 channels) in the teacher; attention transfer needs feature maps of the same height and width",
+            at.ShapeProblem("stage2", [16, 8, 8], [64, 16, 16]));
+        Assert.Contains("a vector of 64", at.ShapeProblem("embedding", [16, 8, 8], [64]));
+    }
+
+    [Fact]
+    public void Every_point_an_architecture_offers_is_one_the_point_keys_know()
+    {
+        foreach (var architecture in StageKindRegistry.Architectures)
+        {
+            using var net = architecture.Create(ParameterSet.Empty, 3, 32, 32, 10);
+            Assert.All(net.FeaturePointNames, p => Assert.Contains(p, FeaturePoints.Known));
+        }
+    }
+}
