@@ -29,6 +29,8 @@ public sealed class PyTorchInteropTests(ITestOutputHelper output) : IDisposable
           tiny: { architecture: resnet, depth: 8, width: 8 }
           alex: { architecture: alexnet }
           wide: { architecture: wrn, depth: 10, widen-factor: 1 }
+          x4: { architecture: resnet-x4, depth: 8 }
+          vgg: { architecture: vgg, depth: 8 }
         stages:
         """;
 
@@ -87,7 +89,8 @@ public sealed class PyTorchInteropTests(ITestOutputHelper output) : IDisposable
 
     /// <summary>The interop pipeline's models, each with the cache of its logits.</summary>
     private static readonly (string Model, string Cache)[] ExportedModels =
-        [("teacher", "teacher-cache"), ("student", "student-cache"), ("alex-student", "alex-cache"), ("wide-student", "wide-cache")];
+        [("teacher", "teacher-cache"), ("student", "student-cache"), ("alex-student", "alex-cache"), ("wide-student", "wide-cache"),
+         ("x4-student", "x4-cache"), ("vgg-student", "vgg-cache")];
 
     [Fact]
     public void A_PyTorch_teacher_is_imported_and_matched_teaches_a_student_and_the_student_goes_back_to_PyTorch()
@@ -127,6 +130,22 @@ public sealed class PyTorchInteropTests(ITestOutputHelper output) : IDisposable
                 batch-size: 32
                 inputs: { teacher: teacher-cache }
               wide-cache: { kind: cache-logits, splits: [train, test], inputs: { teacher: wide-student } }
+              x4-student:
+                kind: distill
+                dataset: fmnist
+                model: x4
+                epochs: 1
+                batch-size: 32
+                inputs: { teacher: teacher-cache }
+              x4-cache: { kind: cache-logits, splits: [train, test], inputs: { teacher: x4-student } }
+              vgg-student:
+                kind: distill
+                dataset: fmnist
+                model: vgg
+                epochs: 1
+                batch-size: 32
+                inputs: { teacher: teacher-cache }
+              vgg-cache: { kind: cache-logits, splits: [train, test], inputs: { teacher: vgg-student } }
             """);
 
         var teacherGap = FromWeights(teacherFile, Outputs("interop", "teacher-cache"));

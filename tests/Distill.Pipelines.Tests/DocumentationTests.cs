@@ -27,7 +27,7 @@ public class DocumentationTests
                 Assert.Contains($"| `{key.Name}` |", tables[kind.Name]);
         foreach (var key in StageKindRegistry.Catalogue.Datasets.SelectMany(d => d.Parameters))
             Assert.Contains($"| `{key.Name}` |", tables["datasets"]);
-        Assert.Contains("| `depth` | resnet, wrn | int | resnet: 56; wrn: 16 | resnet: >= 8, 6n+2; wrn: >= 10, 6n+4 |", tables["models"]);
+        Assert.Contains("| `depth` | resnet, wrn, resnet-x4, vgg | int | resnet: 56; wrn: 16; resnet-x4: 8; vgg: 13 | resnet, resnet-x4: >= 8, 6n+2; wrn: >= 10, 6n+4; vgg: 8, 11 or 13 |", tables["models"]);
         Assert.Contains("| `width` | resnet | int | 16 | >= 1 |", tables["models"]);
         Assert.Contains("| `milestones` | list of floats | [0.5, 0.75] | each in (0, 1), strictly ascending |", tables["training"]);
         Assert.Contains("| `schedule` | multistep \\| cosine \\| constant | `multistep` |", tables["training"]);

@@ -19,19 +19,26 @@ MODEL_CARD_FORMAT = 1
 
 
 class BasicBlock(nn.Module):
-    """Two 3x3 convolutions; the shortcut subsamples and zero-pads channels ("option A")."""
+    """Two 3x3 convolutions; the shortcut subsamples and zero-pads channels ("option A"), or with `projection` is a
+    strided 1x1 convolution and batch norm where the shape changes ("option B", RepDistiller's resnet8x4/32x4)."""
 
-    def __init__(self, cin, cout, stride):
+    def __init__(self, cin, cout, stride, projection=False):
         super().__init__()
         self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
         self.bn1 = nn.BatchNorm2d(cout)
         self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
         self.bn2 = nn.BatchNorm2d(cout)
         self.stride, self.pad = stride, cout - cin
+        self.shortcut = self.shortcut_bn = None
+        if projection and (stride != 1 or cin != cout):
+            self.shortcut = nn.Conv2d(cin, cout, 1, stride, 0, bias=False)
+            self.shortcut_bn = nn.BatchNorm2d(cout)
 
     def forward(self, x):
         y = F.relu(self.bn1(self.conv1(x)))
         y = self.bn2(self.conv2(y))
+        if self.shortcut is not None:
+            return F.relu(y + self.shortcut_bn(self.shortcut(x)))
         s = x[:, :, ::self.stride, ::self.stride] if self.stride != 1 else x
         if self.pad > 0:
             s = F.pad(s, (0, 0, 0, 0, self.pad // 2, self.pad - self.pad // 2))
@@ -49,17 +56,19 @@ class _BodyAndClassifier(nn.Module):
 
 
 class CifarResNet(_BodyAndClassifier):
-    """He et al.'s CIFAR ResNet, depth 6n+2, channels width, 2 x width, 4 x width (Distill's `resnet`)."""
+    """He et al.'s CIFAR ResNet, depth 6n+2, channels width, 2 x width, 4 x width (Distill's `resnet`); with
+    stem_width=32, width=64, projection=True RepDistiller's resnet8x4 and resnet32x4 (Distill's `resnet-x4`)."""
 
-    def __init__(self, depth=56, classes=10, channels=3, width=16):
+    def __init__(self, depth=56, classes=10, channels=3, width=16, stem_width=None, projection=False):
         super().__init__()
         n = (depth - 2) // 6
-        layers = [("stem", nn.Conv2d(channels, width, 3, 1, 1, bias=False)), ("stem_bn", nn.BatchNorm2d(width)), ("stem_relu", nn.ReLU())]
-        cin = width
+        stem = stem_width or width
+        layers = [("stem", nn.Conv2d(channels, stem, 3, 1, 1, bias=False)), ("stem_bn", nn.BatchNorm2d(stem)), ("stem_relu", nn.ReLU())]
+        cin = stem
         for stage in range(3):
             cout = width << stage
             for b in range(n):
-                layers.append((f"stage{stage + 1}_block{b + 1}", BasicBlock(cin, cout, 2 if stage > 0 and b == 0 else 1)))
+                layers.append((f"stage{stage + 1}_block{b + 1}", BasicBlock(cin, cout, 2 if stage > 0 and b == 0 else 1, projection)))
                 cin = cout
         layers += [("pool", nn.AdaptiveAvgPool2d(1)), ("flatten", nn.Flatten())]
         self._body = nn.Sequential(OrderedDict(layers))
@@ -125,6 +134,28 @@ class WideResNet(_BodyAndClassifier):
         self._classifier = nn.Linear(cin, classes)
 
 
+VGG_PLANS = {8: [1, 1, 1, 1, 1], 11: [1, 1, 2, 2, 2], 13: [2, 2, 2, 2, 2]}
+
+
+class VggCifar(_BodyAndClassifier):
+    """RepDistiller's CIFAR VGG with batch norm (vgg8_bn, vgg11_bn, vgg13_bn; Distill's `vgg`): five stages of 3x3
+    convolution, batch norm and ReLU at 64, 128, 256, 512, 512 channels, 2x2 max pooling opening stages 2 to 4."""
+
+    def __init__(self, depth=13, classes=10, channels=3):
+        super().__init__()
+        layers, cin = [], channels
+        for stage, (count, cout) in enumerate(zip(VGG_PLANS[depth], [64, 128, 256, 512, 512])):
+            if 1 <= stage <= 3:
+                layers.append((f"stage{stage + 1}_pool", nn.MaxPool2d(2, 2)))
+            for c in range(count):
+                layers += [(f"stage{stage + 1}_conv{c + 1}", nn.Conv2d(cin, cout, 3, 1, 1)),
+                           (f"stage{stage + 1}_bn{c + 1}", nn.BatchNorm2d(cout)), (f"stage{stage + 1}_relu{c + 1}", nn.ReLU())]
+                cin = cout
+        layers += [("pool", nn.AdaptiveAvgPool2d(1)), ("flatten", nn.Flatten())]
+        self._body = nn.Sequential(OrderedDict(layers))
+        self._classifier = nn.Linear(cin, classes)
+
+
 class Standardised(nn.Module):
     """A network behind the per-channel standardisation of its training split: takes images scaled to [0, 1]."""
 
@@ -148,6 +179,10 @@ def build(card):
         return AlexNetCifar(classes=classes, channels=shape["channels"], height=shape["height"], width=shape["width"])
     if arch == "wrn":
         return WideResNet(depth=keys["depth"], widen_factor=keys["widen-factor"], classes=classes, channels=shape["channels"])
+    if arch == "resnet-x4":
+        return CifarResNet(depth=keys["depth"], classes=classes, channels=shape["channels"], width=64, stem_width=32, projection=True)
+    if arch == "vgg":
+        return VggCifar(depth=keys["depth"], classes=classes, channels=shape["channels"])
     raise ValueError(f"model.json names architecture '{arch}', which distill_models.py does not define")
 
 

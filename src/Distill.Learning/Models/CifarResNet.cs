@@ -10,14 +10,17 @@ namespace Distill.Learning.Models;
 /// The CIFAR ResNet of He et al. (2016, section 4.2): depth 6n+2, a 3x3 stem and three stages of n
 /// basic blocks with 16/32/64 channels (times width/16), strides 1/2/2, global average pooling and a
 /// linear classifier. Shortcuts that change shape subsample and zero-pad channels ("option A"), which
-/// gives the published parameter counts (0.27 M for ResNet-20, 0.85 M for ResNet-56).
+/// gives the published parameter counts (0.27 M for ResNet-20, 0.85 M for ResNet-56). With
+/// <c>projection</c>, such a shortcut is a strided 1x1 convolution and batch norm instead ("option B", RepDistiller's
+/// form), and <c>stemWidth</c> lets the stem differ from the first stage (resnet8x4: stem 32, stages 64/128/256).
 /// </summary>
 public sealed class CifarResNet : ClassifierNet
 {
     private readonly Sequential _body;
     private readonly Linear _classifier;
 
-    public CifarResNet(int depth, int inputChannels, int classes, int width = 16) : base($"resnet{depth}")
+    public CifarResNet(int depth, int inputChannels, int classes, int width = 16, int? stemWidth = null, bool projection = false)
+        : base($"resnet{depth}")
     {
         if (depth < 8 || (depth - 2) % 6 != 0)
             throw new ArgumentException($"ResNet depth must be 6n+2 with n >= 1 (20, 32, 44, 56, 110...), got {depth}");
@@ -26,18 +29,18 @@ public sealed class CifarResNet : ClassifierNet
 
         var layers = new List<(string, Module<Tensor, Tensor>)>
         {
-            ("stem", new RoutedConv2d(inputChannels, width, 3, padding: 1, bias: false)),
-            ("stem_bn", BatchNorm2d(width)),
+            ("stem", new RoutedConv2d(inputChannels, stemWidth ?? width, 3, padding: 1, bias: false)),
+            ("stem_bn", BatchNorm2d(stemWidth ?? width)),
             ("stem_relu", ReLU()),
         };
-        int channels = width;
+        int channels = stemWidth ?? width;
         for (int stage = 0; stage < 3; stage++)
         {
             int outChannels = width << stage;
             for (int b = 0; b < blocksPerStage; b++)
             {
                 int stride = stage > 0 && b == 0 ? 2 : 1;
-                layers.Add(($"stage{stage + 1}_block{b + 1}", new BasicBlock($"block{stage}_{b}", channels, outChannels, stride)));
+                layers.Add(($"stage{stage + 1}_block{b + 1}", new BasicBlock($"block{stage}_{b}", channels, outChannels, stride, projection)));
                 channels = outChannels;
             }
         }
@@ -63,17 +66,28 @@ public sealed class CifarResNet : ClassifierNet
     {
         private readonly RoutedConv2d conv1, conv2;
         private readonly BatchNorm2d bn1, bn2;
+        // Only projection blocks that change shape have these (a null field registers nothing, so names match the twin's).
+        private readonly RoutedConv2d? shortcut;
+        private readonly BatchNorm2d? shortcut_bn;
         private readonly int _stride;
         private readonly long _padChannels;
 
-        public BasicBlock(string name, int inChannels, int outChannels, int stride) : base(name)
+        public BasicBlock(string name, int inChannels, int outChannels, int stride, bool projection) : base(name)
         {
             conv1 = new RoutedConv2d(inChannels, outChannels, 3, stride: stride, padding: 1, bias: false);
             bn1 = BatchNorm2d(outChannels);
             conv2 = new RoutedConv2d(outChannels, outChannels, 3, padding: 1, bias: false);
             bn2 = BatchNorm2d(outChannels);
-            _stride = stride;
-            _padChannels = outChannels - inChannels;
+            if (projection && (stride != 1 || inChannels != outChannels))
+            {
+                shortcut = new RoutedConv2d(inChannels, outChannels, 1, stride: stride, bias: false);
+                shortcut_bn = BatchNorm2d(outChannels);
+            }
+            else
+            {
+                _stride = stride;
+                _padChannels = outChannels - inChannels;
+            }
             RegisterComponents();
         }
 
@@ -82,25 +96,28 @@ public sealed class CifarResNet : ClassifierNet
             using var scope = NewDisposeScope();
             var y = functional.relu(bn1.call(conv1.call(x)));
             y = bn2.call(conv2.call(y));
-            var shortcut = x;
-            if (_stride != 1)
-                shortcut = shortcut[TensorIndex.Colon, TensorIndex.Colon, TensorIndex.Slice(null, null, _stride), TensorIndex.Slice(null, null, _stride)];
+            if (shortcut is not null) return functional.relu(y.add_(shortcut_bn!.call(shortcut.call(x)))).MoveToOuterDisposeScope();
+            var identity = x;
+            if (_stride > 1)
+                identity = identity[TensorIndex.Colon, TensorIndex.Colon, TensorIndex.Slice(null, null, _stride), TensorIndex.Slice(null, null, _stride)];
             if (_padChannels > 0)
             {
                 long half = _padChannels / 2;
-                shortcut = functional.pad(shortcut, [0, 0, 0, 0, half, _padChannels - half]);
+                identity = functional.pad(identity, [0, 0, 0, 0, half, _padChannels - half]);
             }
-            return functional.relu(y.add_(shortcut)).MoveToOuterDisposeScope();
+            return functional.relu(y.add_(identity)).MoveToOuterDisposeScope();
         }
 
         public string ExportOnnx(OnnxGraphBuilder graph, string input, string path)
         {
             var y = graph.Relu(graph.Apply(bn1, graph.Apply(conv1, input, $"{path}.conv1"), $"{path}.bn1"), $"{path}.bn1");
             y = graph.Apply(bn2, graph.Apply(conv2, y, $"{path}.conv2"), $"{path}.bn2");
-            var shortcut = input;
-            if (_stride != 1) shortcut = graph.Subsample(shortcut, _stride, path);
-            if (_padChannels > 0) shortcut = graph.PadChannels(shortcut, _padChannels / 2, _padChannels - _padChannels / 2, path);
-            return graph.Relu(graph.Add(y, shortcut, path), path);
+            if (shortcut is not null)
+                return graph.Relu(graph.Add(y, graph.Apply(shortcut_bn!, graph.Apply(shortcut, input, $"{path}.shortcut"), $"{path}.shortcut_bn"), path), path);
+            var identity = input;
+            if (_stride > 1) identity = graph.Subsample(identity, _stride, path);
+            if (_padChannels > 0) identity = graph.PadChannels(identity, _padChannels / 2, _padChannels - _padChannels / 2, path);
+            return graph.Relu(graph.Add(y, identity, path), path);
         }
     }
 }

@@ -45,6 +45,8 @@ public static class StageKindRegistry
         new ResNetArchitecture(),
         new AlexNetArchitecture(),
         new WideResNetArchitecture(),
+        new ResNetX4Architecture(),
+        new VggArchitecture(),
     ];
 
     public static StageCatalogue Catalogue { get; } = new(Kinds, Datasets, Architectures);

@@ -21,15 +21,18 @@ public class OnnxModelTests
     public static TheoryData<string, int, int> Architectures => new()
     {
         { "resnet", 3, 16 }, { "resnet", 1, 28 }, { "wrn", 3, 16 }, { "wrn", 1, 28 }, { "alexnet", 3, 16 }, { "alexnet", 1, 28 },
+        { "resnet-x4", 3, 16 }, { "resnet-x4", 1, 28 }, { "vgg", 3, 16 }, { "vgg", 1, 28 },
     };
 
     // resnet8 at width 4 has each kind of block: identity shortcut (stage 1), subsampled and zero-padded (stages 2, 3);
-    // wrn-10-1 has a block without and two with a 1x1 shortcut.
+    // wrn-10-1 has a block without and two with a 1x1 shortcut; resnet-x4's form at stem 4, width 8 projects in every stage.
     private static ClassifierNet Create(string architecture, int channels, int size, int classes) => architecture switch
     {
         "resnet" => new CifarResNet(8, channels, classes, width: 4),
         "wrn" => new WideResNet(10, 1, channels, classes),
         "alexnet" => new AlexNetCifar(channels, size, size, classes),
+        "resnet-x4" => new CifarResNet(8, channels, classes, 8, stemWidth: 4, projection: true),
+        "vgg" => new VggCifar(8, channels, classes),
         _ => throw new ArgumentOutOfRangeException(nameof(architecture)),
     };
 

@@ -6,7 +6,7 @@ namespace Distill.Learning.Tests.Models;
 /// <summary>Every architecture names its feature points, and one forward pass returns them with the logits forward gives.</summary>
 public sealed class FeaturePointTests
 {
-    public static TheoryData<string> Architectures => ["resnet", "wrn", "alexnet"];
+    public static TheoryData<string> Architectures => ["resnet", "wrn", "alexnet", "resnet-x4", "vgg"];
 
     private static ClassifierNet Create(string architecture)
     {
@@ -15,6 +15,8 @@ public sealed class FeaturePointTests
         {
             "resnet" => new CifarResNet(8, 3, 10, width: 4),
             "wrn" => new WideResNet(10, 1, 3, 10),
+            "resnet-x4" => new CifarResNet(8, 3, 10, 8, stemWidth: 4, projection: true),
+            "vgg" => new VggCifar(8, 3, 10),
             _ => new AlexNetCifar(3, 16, 16, 10),
         };
     }
@@ -64,6 +66,21 @@ public sealed class FeaturePointTests
         Assert.Equal([64L, 4, 4], shapes["conv2"]);
         Assert.Equal([384L], shapes["fc1"]);
         Assert.Equal([(long)AlexNetCifar.PenultimateWidth], shapes["embedding"]);
+    }
+
+    [Fact]
+    public void The_points_of_a_vgg_are_its_five_stages_before_their_pooling()
+    {
+        using var model = Create("vgg");
+        var shapes = model.FeatureShapes(3, 32, 32);
+
+        Assert.Equal(["stage1", "stage2", "stage3", "stage4", "stage5", "embedding", "logits"], model.FeaturePointNames);
+        Assert.Equal([64L, 32, 32], shapes["stage1"]);
+        Assert.Equal([128L, 16, 16], shapes["stage2"]);
+        Assert.Equal([256L, 8, 8], shapes["stage3"]);
+        Assert.Equal([512L, 4, 4], shapes["stage4"]);
+        Assert.Equal([512L, 4, 4], shapes["stage5"]);
+        Assert.Equal([512L], shapes["embedding"]);
     }
 
     [Fact]

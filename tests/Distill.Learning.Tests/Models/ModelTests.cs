@@ -69,6 +69,43 @@ public class ModelTests
         Assert.Throws<ArgumentException>(() => new WideResNet(12, 1, 3, 10));
     }
 
+    // The rest of the distillation benchmarks' zoo, CIFAR-100 counts as the CRD paper gives them (resnet8x4 1.23 M,
+    // resnet32x4 7.43 M, vgg8 3.96 M, vgg13 9.46 M); exact counts from the PyTorch twins (distill_models.py).
+    [Theory]
+    [InlineData("resnet-x4", 8, 1_233_540)]
+    [InlineData("resnet-x4", 32, 7_433_860)]
+    [InlineData("vgg", 8, 3_965_028)]
+    [InlineData("vgg", 11, 9_277_284)]
+    [InlineData("vgg", 13, 9_462_180)]
+    public void BenchmarkModelsMatchTheirTwinsParameterCounts(string architecture, int depth, long parameters)
+    {
+        using ClassifierNet model = architecture == "vgg" ? new VggCifar(depth, 3, 100) : new CifarResNet(depth, 3, 100, 64, stemWidth: 32, projection: true);
+        Assert.Equal(parameters, model.ParameterCount());
+    }
+
+    [Fact]
+    public void ProjectionResNetAndVggNameTheirParametersAsTheirTwinsDo()
+    {
+        using var x4 = new CifarResNet(8, 1, 10, 64, stemWidth: 32, projection: true);
+        using var vgg = new VggCifar(8, 1, 10);
+        var x4Names = x4.state_dict().Keys.ToHashSet();
+        var vggNames = vgg.state_dict().Keys.ToHashSet();
+        using var x = randn(2, 1, 28, 28);
+        using var x4Logits = x4.forward(x);
+        using var vggLogits = vgg.forward(x);
+
+        Assert.Equal(new long[] { 2, 10 }, x4Logits.shape);
+        Assert.Equal(new long[] { 2, 10 }, vggLogits.shape);
+        Assert.Equal(32, x4.state_dict()["_body.stem.weight"].shape[0]);
+        // The stem's 32 channels become stage 1's 64 through a projection; every later stage's first block projects too.
+        Assert.Contains("_body.stage1_block1.shortcut_bn.running_var", x4Names);
+        Assert.Contains("_body.stage3_block1.shortcut.weight", x4Names);
+        Assert.Contains("_body.stage5_conv1.bias", vggNames);
+        Assert.Contains("_body.stage4_bn1.running_mean", vggNames);
+        Assert.Equal(512, vgg.Classifier.weight!.shape[1]);
+        Assert.Throws<ArgumentException>(() => new VggCifar(16, 3, 10));
+    }
+
     [Theory]
     [InlineData(3, 32, 8)]
     [InlineData(1, 28, 7)]

@@ -21,5 +21,5 @@ public sealed record AtParameters(
     RepresentationWeights Weights,
     [Key("weight", "Weight of the attention term.", Min = 0)] double Weight = 1000,
     [Key("power", "p: attention is the channel mean of activation^p.", Min = 0, ExclusiveMin = true)] double Power = 2,
-    [Key("points", "The stage outputs compared.", Values = ["stem", "stage1", "stage2", "stage3", "stage4", "conv1", "conv2"], DefaultValues = ["stage1", "stage2", "stage3"], MinItems = 1)]
+    [Key("points", "The stage outputs compared.", Values = ["stem", "stage1", "stage2", "stage3", "stage4", "stage5", "conv1", "conv2"], DefaultValues = ["stage1", "stage2", "stage3"], MinItems = 1)]
     IReadOnlyList<string> Points = null!) : IRepresentationParameters;
