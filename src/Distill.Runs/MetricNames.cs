@@ -22,6 +22,11 @@ public static class MetricNames
     /// <summary>Mean negative log-likelihood on a split (per epoch of train and distill).</summary>
     public static string SplitNll(string split) => $"{split}_nll";
 
+    /// <summary>Expected calibration error (15 bins) on a split (whenever train and distill evaluate it).</summary>
+    public static string SplitEce(string split) => $"{split}_ece";
+
+    public const string TestEce = "test_ece";
+
     // `train` with the mutual-information probe.
     public const string MutualInformation = "mutual_information";
     public const string MutualInformationBound = "mutual_information_bound";

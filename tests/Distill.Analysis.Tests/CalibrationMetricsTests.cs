@@ -59,6 +59,33 @@ public class CalibrationMetricsTests
         Assert.Equal(expected, actual, 12);
     }
 
+    [Theory]
+    [InlineData(1, 10, 15)]
+    [InlineData(3, 100, 10)]
+    public void Ece_from_confidences_and_outcomes_is_the_ece_of_the_logits(int seed, int classes, int bins)
+    {
+        var rng = new Random(seed);
+        const int n = 1000;
+        double[] z = TestData.RandomLogits(rng, n, classes, 2.0);
+        int[] labels = TestData.RandomLabels(rng, n, classes);
+        for (int i = 0; i < n; i += 2)
+            labels[i] = CalibrationMetrics.ArgMax(z.AsSpan(i * classes, classes));
+        var confidences = new double[n];
+        var correct = new bool[n];
+        for (int i = 0; i < n; i++)
+        {
+            var row = z.AsSpan(i * classes, classes);
+            int prediction = CalibrationMetrics.ArgMax(row);
+            confidences[i] = Math.Exp(row[prediction] - Softmax.LogSumExp(row, 1.0));
+            correct[i] = prediction == labels[i];
+        }
+
+        double fromLogits = CalibrationMetrics.ExpectedCalibrationError(new LogitMatrix(z, classes), labels, bins: bins);
+
+        Assert.True(fromLogits > 0.01);
+        Assert.Equal(fromLogits, CalibrationMetrics.ExpectedCalibrationError(confidences, correct, bins), 12);
+    }
+
     [Fact]
     public void Bins_partition_the_examples_and_their_gaps_add_up_to_the_ece()
     {

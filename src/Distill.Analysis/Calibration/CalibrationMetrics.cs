@@ -123,6 +123,26 @@ public static class CalibrationMetrics
         return new ReliabilityDiagramData(result, logits.Rows, ece);
     }
 
+    /// <summary>
+    /// Expected calibration error from each example's confidence and correctness (the same bins as
+    /// <see cref="Reliability"/>): for a model evaluated batch by batch, without keeping its logits.
+    /// </summary>
+    public static double ExpectedCalibrationError(IReadOnlyList<double> confidences, IReadOnlyList<bool> correct, int bins = DefaultBins)
+    {
+        if (confidences.Count != correct.Count) throw new ArgumentException($"{confidences.Count} confidences but {correct.Count} outcomes");
+        if (confidences.Count == 0) return double.NaN;
+        var count = new int[bins];
+        var gap = new double[bins];
+        for (int i = 0; i < confidences.Count; i++)
+        {
+            int b = BinOf(confidences[i], bins) - 1;
+            count[b]++;
+            gap[b] += (correct[i] ? 1 : 0) - confidences[i];
+        }
+        // Per bin |accuracy - mean confidence| weighted by its share: |sum of (correct - confidence)| / N.
+        return gap.Sum(Math.Abs) / confidences.Count;
+    }
+
     /// <summary>Expected calibration error with <paramref name="bins"/> equal-width bins.</summary>
     public static double ExpectedCalibrationError(LogitMatrix logits, int[] labels, double temperature = 1.0, int bins = DefaultBins)
         => Reliability(logits, labels, temperature, bins).ExpectedCalibrationError;

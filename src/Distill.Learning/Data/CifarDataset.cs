@@ -69,6 +69,8 @@ public sealed class CifarDataset : IImageDataset
 
     public void CheckPresent() => _installer.CheckInstalledOrDownloadable();
 
+    public bool AwaitsDownload => _installer.FindDataFolder() is null;
+
     // IImageDataset is synchronous; the download itself is async and blocks only here.
     private string EnsureAvailable() => EnsureAvailableAsync().GetAwaiter().GetResult();
 }

@@ -30,6 +30,12 @@ public interface IImageDataset
     /// (or can be downloaded); throws <see cref="DatasetException"/> saying what to install or where to put it.
     /// </summary>
     void CheckPresent();
+
+    /// <summary>
+    /// True when the data is not here yet and the first run downloads it: its fingerprint cannot be known without
+    /// downloading, so `distill plan`, which touches nothing, shows such stages as not yet run.
+    /// </summary>
+    bool AwaitsDownload => false;
 }
 
 /// <summary>A dataset problem a user can fix: the message names the file and what is wrong.</summary>

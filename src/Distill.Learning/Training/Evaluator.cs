@@ -4,8 +4,11 @@ using static TorchSharp.torch;
 
 namespace Distill.Learning.Training;
 
-/// <summary>Accuracy and mean negative log-likelihood of a model on a split.</summary>
-public sealed record Evaluation(double Accuracy, double Nll, int Count);
+/// <summary>
+/// Accuracy and mean negative log-likelihood of a model on a split, and each example's confidence (its largest softmax
+/// probability) and whether its prediction was right, from which calibration errors are computed.
+/// </summary>
+public sealed record Evaluation(double Accuracy, double Nll, int Count, double[] Confidences, bool[] Correct);
 
 /// <summary>Runs a model over whole splits without gradients (eval mode, batch by batch).</summary>
 public static class Evaluator
@@ -13,14 +16,20 @@ public static class Evaluator
     public static Evaluation Evaluate(ClassifierNet model, BatchMaker batches, int batchSize)
     {
         int n = batches.Images.Count;
-        if (n == 0) return new Evaluation(double.NaN, double.NaN, 0);
+        if (n == 0) return new Evaluation(double.NaN, double.NaN, 0, [], []);
         double correct = 0, nll = 0;
-        ForEachBatch(model, batches, batchSize, AugmentationSpec.None, 0, 0, (logits, labels, _) =>
+        var confidences = new double[n];
+        var right = new bool[n];
+        ForEachBatch(model, batches, batchSize, AugmentationSpec.None, 0, 0, (logits, labels, start) =>
         {
-            correct += logits.argmax(1).eq(labels).sum().item<long>();
+            var hits = logits.argmax(1).eq(labels);
+            correct += hits.sum().item<long>();
             nll += nn.functional.cross_entropy(logits, labels, reduction: nn.Reduction.Sum).item<float>();
+            var confidence = nn.functional.softmax(logits.to_type(ScalarType.Float64), 1).max(1).values;
+            confidence.cpu().data<double>().CopyTo(confidences, (int)start);
+            hits.cpu().data<bool>().CopyTo(right, (int)start);
         });
-        return new Evaluation(correct / n, nll / n, n);
+        return new Evaluation(correct / n, nll / n, n, confidences, right);
     }
 
     /// <summary>The raw logits of every example of a split (row-major N x K), optionally of an augmented view.</summary>

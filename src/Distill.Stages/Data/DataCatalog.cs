@@ -5,8 +5,11 @@ using Distill.Stages.Datasets;
 namespace Distill.Stages.Data;
 
 /// <summary>A pipeline dataset, opened: its source, fingerprint and (lazily) its prepared splits.</summary>
-public sealed class PipelineDataset(DatasetDefinition definition, IImageDataset source, SplitOptions split, AugmentationSpec augmentation) : IDisposable
+public sealed class PipelineDataset(DatasetDefinition definition, IImageDataset source, SplitOptions split, AugmentationSpec augmentation, bool planning = false) : IDisposable
 {
+    /// <summary>What a plan uses in place of the fingerprint of data the first run downloads (no key made with it is ever stored).</summary>
+    public const string NotDownloadedYet = "not downloaded yet";
+
     private PreparedData? _prepared;
     private string? _fingerprint;
 
@@ -14,15 +17,21 @@ public sealed class PipelineDataset(DatasetDefinition definition, IImageDataset 
     public AugmentationSpec Augmentation { get; } = augmentation;
 
     /// <summary>Identity of the source data; split and subset settings enter stage keys through the canonical definition.</summary>
-    public string Fingerprint => _fingerprint ??= source.Fingerprint();
+    public string Fingerprint => _fingerprint ??= planning && source.AwaitsDownload ? NotDownloadedYet : source.Fingerprint();
+
+    /// <summary>Whether a plan is reading this dataset before its download (see <see cref="IImageDataset.AwaitsDownload"/>).</summary>
+    public bool AwaitsDownload => Fingerprint == NotDownloadedYet;
 
     public PreparedData Prepared => _prepared ??= DataPreparation.Prepare(source, split);
 
     public void Dispose() => _prepared?.Dispose();
 }
 
-/// <summary>The datasets of one pipeline run, each opened and prepared at most once.</summary>
-public sealed class DataCatalog(PipelineDefinition pipeline) : IDisposable
+/// <summary>
+/// The datasets of one pipeline run, each opened and prepared at most once. A catalogue for <paramref name="planning"/>
+/// downloads nothing: data still to be downloaded gets <see cref="PipelineDataset.NotDownloadedYet"/> as its fingerprint.
+/// </summary>
+public sealed class DataCatalog(PipelineDefinition pipeline, bool planning = false) : IDisposable
 {
     private readonly Dictionary<string, PipelineDataset> _open = [];
 
@@ -32,7 +41,7 @@ public sealed class DataCatalog(PipelineDefinition pipeline) : IDisposable
         var definition = pipeline.Datasets[name];
         var kind = KindOf(pipeline, definition);
         var splits = kind.Splits(definition.Parameters);
-        dataset = new PipelineDataset(definition, kind.Open(definition), splits.ToOptions(pipeline.Seed), splits.Augmentation.ToSpec());
+        dataset = new PipelineDataset(definition, kind.Open(definition), splits.ToOptions(pipeline.Seed), splits.Augmentation.ToSpec(), planning);
         _open[name] = dataset;
         return dataset;
     }

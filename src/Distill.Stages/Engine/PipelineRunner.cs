@@ -183,14 +183,16 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors, IStage
         (pipeline, _) = ResolveCompute(pipeline, CoreShare.For(request, pipeline));
         var run = RunDirectory.Locate(request.RunsRoot, pipeline.Name);
         var estimator = new DurationEstimator(run.Store, new StageWork(pipeline.Catalogue));
-        using var data = new DataCatalog(pipeline);
+        using var data = new DataCatalog(pipeline, planning: true);
         var identities = new StageIdentities(pipeline, data, request.RunsRoot);
         var plan = new List<StagePlan>();
         foreach (var stage in pipeline.Stages)
         {
             var current = identities.Of(stage);
             var previous = run.ReadPointer(stage.Id);
-            var decision = StageState.Inspect(run.Store.Entry(current.Key), current.Key, VerifiesOutputs(stage), previous?.Key, ChangeSince(previous, current));
+            var decision = current.DatasetFingerprint.Contains(PipelineDataset.NotDownloadedYet, StringComparison.Ordinal)
+                ? new StageDecision(StageAction.Fresh, $"never run: dataset '{stage.Dataset}' is downloaded by the first run", null, null)
+                : StageState.Inspect(run.Store.Entry(current.Key), current.Key, VerifiesOutputs(stage), previous?.Key, ChangeSince(previous, current));
             var computing = run.Store.IsBeingComputed(current.Key, out var holder) ? holder?.ToString() ?? "another process" : null;
             plan.Add(new StagePlan(stage.Id, stage.Kind, decision.Action, decision.Reason,
                 estimator.Estimate(stage.Kind, current.Definition, decision), computing));

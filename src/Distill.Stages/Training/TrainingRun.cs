@@ -1,3 +1,4 @@
+using Distill.Analysis.Calibration;
 using System.Diagnostics;
 using Distill.Learning.Data;
 using Distill.Learning.Models;
@@ -94,6 +95,7 @@ public sealed class TrainingRun : IDisposable
             var evaluation = Evaluate(split);
             values[MetricNames.SplitAccuracy(name)] = evaluation.Accuracy;
             values[MetricNames.SplitNll(name)] = evaluation.Nll;
+            values[MetricNames.SplitEce(name)] = CalibrationMetrics.ExpectedCalibrationError(evaluation.Confidences, evaluation.Correct);
         }
         foreach (var probe in EpochProbes)
             foreach (var (name, value) in probe(epoch))

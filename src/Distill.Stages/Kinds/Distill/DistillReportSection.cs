@@ -26,6 +26,8 @@ public sealed class DistillReportSection : IStageReportSection
             "Students trained on the teacher's temperature-softened outputs; gamma is the teacher's smoothness index at T; mean [95 % interval] over n seeds. " +
             $"Loss forms: {string.Join("; ", students.Select(s => s.Form).Distinct())} (the paper: kd, beta 1, student at T = 1)");
 
+        if (MethodComparison.AppliesTo(students)) MethodComparison.Write(context, students);
+
         var sentence = context.Sentence(3, "needs a hard and a smoothed teacher");
         var vsTemperature = students.GroupBy(s => s.TeacherAlpha).OrderBy(g => g.Key)
             .Select(g => Replicates.Band($"teacher alpha = {F(g.Key)}", g.Select(s => (s.Temperature, s.TestAccuracy)), Replicates.AccuracyRange))

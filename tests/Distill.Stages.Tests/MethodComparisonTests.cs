@@ -1,0 +1,72 @@
+using Distill.Pipelines;
+using Distill.Runs;
+using Distill.Stages.Engine;
+using Distill.Stages.Kinds;
+using Distill.Stages.Reporting;
+
+namespace Distill.Stages.Tests;
+
+/// <summary>The report's methods table: each method's students against KD's, seed by seed, beside NLL, ECE and time per epoch.</summary>
+public sealed class MethodComparisonTests : IDisposable
+{
+    private readonly TempFolder _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    private static PipelineDefinition Pipeline(string methods)
+    {
+        var result = PipelineLoader.LoadFromText($$"""
+            name: t
+            datasets:
+              fm: { kind: fashion-mnist }
+            models:
+              net: { architecture: resnet, depth: 8, width: 8 }
+            stages:
+              teacher: { kind: train, dataset: fm, model: net }
+              cache: { kind: cache-logits, inputs: { teacher: teacher } }
+            {{methods}}
+            """, "t.yaml", StageKindRegistry.Catalogue);
+        Assert.True(result.Succeeded, string.Join("\n", result.Errors));
+        return result.Pipeline!;
+    }
+
+    private const string KdAndRkd = """
+          kd: { kind: distill, dataset: fm, model: net, seeds: [1, 2, 3], inputs: { teacher: cache } }
+          rkd: { kind: distill, dataset: fm, model: net, seeds: [1, 2, 3], loss: rkd, teacher-source: live, inputs: { teacher: teacher } }
+        """;
+
+    /// <summary>Every stage completed; students score 80 % (kd) and 81, 82, 83 % (rkd, seeds 1-3), with 2 and 3 s epochs.</summary>
+    private List<StageInputRef> Completed(PipelineDefinition pipeline)
+    {
+        var run = RunDirectory.Open(_temp.Path, pipeline.Name);
+        return pipeline.Stages.Select((s, i) =>
+        {
+            var key = new string((char)('a' + i), 64);
+            bool rkd = s.Id.StartsWith("rkd", StringComparison.Ordinal);
+            double accuracy = rkd ? 0.80 + 0.01 * s.Replicate!.Value : 0.80;
+            var metrics = new Dictionary<string, double> { [MetricNames.TestAccuracy] = accuracy, [MetricNames.TestNll] = rkd ? 0.6 : 0.5, [MetricNames.TestEce] = rkd ? 0.04 : 0.02 };
+            var manifest = StageManifest.Pending(s.Id, s.Kind, key, [], pipeline.Name).StartAttempt(DateTimeOffset.UnixEpoch)
+                .WithEpoch(new StageProgress(1, 0), new EpochMetrics(1, new Dictionary<string, double> { [MetricNames.Seconds] = rkd ? 3 : 2 }))
+                .Complete(DateTimeOffset.UnixEpoch, metrics, []);
+            return new StageInputRef(s, run.Store.Entry(key), manifest);
+        }).ToList();
+    }
+
+    private string Markdown(PipelineDefinition pipeline) => new RunReportBuilder(pipeline, Completed(pipeline)).Build("methods", null).Document.RenderMarkdown();
+
+    [Fact]
+    public void Each_method_is_paired_with_kd_by_seed()
+    {
+        var rows = Markdown(Pipeline(KdAndRkd)).Split('\n').SkipWhile(l => l != "### Methods").Where(l => l.StartsWith("| ", StringComparison.Ordinal)).ToList();
+
+        // Differences of 1, 2 and 3 points: mean 2, t(0.975, 2) 4.303 x 1 / sqrt 3 = 2.48 either side.
+        Assert.Equal("| rkd | rkd | teacher -> net | live | 82.0 % \\[79.5 %, 84.5 %\\] | +2.00 \\[-0.48, +4.48\\] | 0.600 \\[0.600, 0.600\\] | 0.040 \\[0.040, 0.040\\] | 3.00 | 3 |", rows.Single(r => r.StartsWith("| rkd ", StringComparison.Ordinal)));
+        Assert.Equal("| kd | kd, beta 1, student at T = 1 | teacher -> net | cache | 80.0 % \\[80.0 %, 80.0 %\\] | (reference) | 0.500 \\[0.500, 0.500\\] | 0.020 \\[0.020, 0.020\\] | 2.00 | 3 |", rows.Single(r => r.StartsWith("| kd ", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void A_run_with_one_method_has_no_methods_table()
+    {
+        Assert.DoesNotContain("### Methods", Markdown(Pipeline("  kd: { kind: distill, dataset: fm, model: net, inputs: { teacher: cache } }\n")));
+    }
+}
