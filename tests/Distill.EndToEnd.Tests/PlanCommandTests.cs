@@ -51,6 +51,23 @@ public sealed class PlanCommandTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("5 reused, 0 to resume, 2 to run: about ", plan);
     }
 
+    /// <summary>The benchmark's CIFAR-100 is downloaded by the first run; plan downloads nothing and says so for every stage.</summary>
+    [Fact]
+    public void Plan_of_a_pipeline_whose_data_is_not_downloaded_yet_downloads_nothing()
+    {
+        var file = _temp.Combine("cifar100-kd-benchmark.yaml");
+        File.WriteAllText(file, File.ReadAllText(Path.Combine(DistillCli.RepositoryRoot, "pipelines", "cifar100-kd-benchmark.yaml")));
+        var runs = _temp.Combine("runs");
+
+        var (code, plan) = DistillCli.Run(TimeSpan.FromMinutes(1), "plan", file, "--runs", runs);
+
+        Assert.True(code == 0, plan);
+        Assert.Contains("0 reused, 0 to resume, 101 to run", plan);
+        Assert.Contains("teacher-resnet56", plan.Split('\n').Single(l => l.Contains("never run: dataset 'cifar100' is downloaded by the first run") && l.StartsWith("teacher-resnet56")));
+        Assert.False(Directory.Exists(_temp.Combine("data")), "plan downloads nothing");
+        Assert.False(Directory.Exists(runs), "plan creates nothing");
+    }
+
     /// <summary>Keys by content: renaming every stage and input computes nothing, and a second stage with a stored stage's content reuses it.</summary>
     [Fact]
     public void Renamed_stages_and_a_twin_of_a_stored_stage_compute_nothing()
