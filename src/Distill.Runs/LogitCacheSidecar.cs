@@ -35,6 +35,8 @@ public sealed record CacheArray(string File, string Sha256);
 /// <see cref="Labels"/> and <see cref="Indices"/> name int64 vectors of one entry per example: its label, and its
 /// index in the published dataset split (the training split for both the train and validation splits), so that
 /// numpy alone can score a cache or find its images. Absent in caches written before they existed.
+/// <see cref="Embeddings"/> names the float32 array of the teacher's penultimate embedding, rows as the logits'
+/// (views x examples by embedding width), when the cache stage was asked for it (`embeddings: true`).
 /// </summary>
 public sealed record LogitCacheSidecar(
     int FormatVersion,
@@ -48,7 +50,8 @@ public sealed record LogitCacheSidecar(
     string Dtype,
     IReadOnlyList<long> Shape,
     CacheArray? Labels = null,
-    CacheArray? Indices = null)
+    CacheArray? Indices = null,
+    CacheArray? Embeddings = null)
 {
     public const int CurrentFormatVersion = 1;
     public const string Float32Dtype = "float32";

@@ -34,6 +34,41 @@ public sealed class DistillationLossPipelineTests : IDisposable
         Assert.Equal(methods.Length + 1, students.Select(s => s.Metrics["train_loss"]).Append(kd.Metrics["train_loss"]).Distinct().Count());
     }
 
+    /// <summary>
+    /// A cache with `embeddings: true` holds the teacher's penultimate embeddings of every view, named and hashed in
+    /// the sidecar; embedding methods trained from it alone learn exactly what they learn from the live teacher (one
+    /// replicate seed for both: without `seeds:` a stage's randomness comes from its content, which teacher-source is part of).
+    /// </summary>
+    [Fact]
+    public void Embedding_methods_from_a_cache_train_the_same_students_as_from_the_live_teacher()
+    {
+        var pipeline = _temp.Combine("embeddings.yaml");
+        File.WriteAllText(pipeline, File.ReadAllText(Support.DistillCli.TestPipeline("cache.yaml"))
+                .Replace("    splits: [train, test]", "    splits: [train, test]\n    views: 2\n    embeddings: true")
+                .Replace("    kind: fashion-mnist\n", "    kind: fashion-mnist\n    augmentation: { crop-padding: 2, flip: true }\n")
+            + Student("cached", "${loss}", "cache", "matrix: { loss: [rkd, pkt] }", "id: \"${loss}-cached\"", "views: 2", "seeds: [1]")
+            + Student("live", "${loss}", "teacher", "matrix: { loss: [rkd, pkt] }", "id: \"${loss}-live\"", "views: 2", "seeds: [1]", "teacher-source: live"));
+        var runs = _temp.Combine("runs");
+
+        var (code, output) = Support.DistillCli.Run(TimeSpan.FromMinutes(3), "run", pipeline, "--runs", runs);
+
+        Assert.True(code == 0, output);
+        var run = Path.Combine(runs, "cache");
+        var sidecar = Distill.Runs.LogitCacheSidecar.Load(Support.RunResults.Output(run, "cache", "logits-train.npy.json"))!;
+        Assert.Equal("embeddings-train.npy", sidecar.Embeddings!.File);
+        var embeddings = Support.RunResults.Output(run, "cache", "embeddings-train.npy");
+        Assert.Equal(Distill.Runs.FileHash.Sha256Hex(embeddings), sidecar.Embeddings.Sha256);
+        using (var file = Distill.Runs.NpyFile.Open(embeddings))
+            Assert.Equal((2 * 300L, 32), (file.Rows, file.Columns)); // 2 views of 300 training images; ResNet-8 of width 8 embeds in 4 x 8
+        foreach (var method in new[] { "rkd", "pkt" })
+        {
+            var cached = Support.RunResults.Manifest(run, $"{method}-cached-seed1");
+            var live = Support.RunResults.Manifest(run, $"{method}-live-seed1");
+            Assert.NotEqual(cached.Key, live.Key);
+            Assert.Equal(live.Outputs.Single(o => o.Path == "weights.safetensors").Sha256, cached.Outputs.Single(o => o.Path == "weights.safetensors").Sha256);
+        }
+    }
+
     private static string Student(string id, string loss, string teacher, params string[] more) => $$"""
 
           {{id}}:

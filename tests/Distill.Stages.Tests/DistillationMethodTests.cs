@@ -99,6 +99,29 @@ public sealed class DistillationMethodTests
         Assert.Equal(expected, loss.Loss(student, teacher, batch).item<float>(), 1e-4);
     }
 
+    [Theory]
+    [InlineData("rkd")]
+    [InlineData("pkt")]
+    [InlineData("{ name: sp, point: embedding }")]
+    public void An_embedding_method_reads_a_cache_that_holds_embeddings(string loss)
+    {
+        var result = PipelineLoader.LoadFromText($$"""
+            name: t
+            datasets:
+              fm: { kind: fashion-mnist, validation: 100 }
+            models:
+              net: { architecture: resnet, depth: 8, width: 8 }
+            stages:
+              teacher: { kind: train, dataset: fm, model: net }
+              cache: { kind: cache-logits, embeddings: true, inputs: { teacher: teacher } }
+              student: { kind: distill, dataset: fm, model: net, loss: {{loss}}, inputs: { teacher: cache } }
+            """, "t.yaml", StageKindRegistry.Catalogue);
+
+        Assert.True(result.Succeeded, string.Join("\n", result.Errors));
+        // Asking for embeddings is part of the cache's key (left out, the key is as before the key existed).
+        Assert.Contains("\"embeddings\":true", result.Pipeline!.Stage("cache").CanonicalJson(result.Pipeline));
+    }
+
     [Fact]
     public void Attention_transfer_needs_maps_of_one_size_and_says_which_differ()
     {

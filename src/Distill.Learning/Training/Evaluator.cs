@@ -43,9 +43,33 @@ public static class Evaluator
         return result;
     }
 
+    /// <summary>
+    /// The raw logits and penultimate embeddings of every example of a split, from one forward pass per batch
+    /// (row-major N x K and N x <c>width</c>), optionally of an augmented view.
+    /// </summary>
+    public static (float[] Logits, float[] Embeddings, int Width) LogitsAndEmbeddings(ClassifierNet model, BatchMaker batches, int batchSize, AugmentationSpec view, long seed, long stream)
+    {
+        int n = batches.Images.Count;
+        int k = batches.Images.ClassNames.Count;
+        int width = (int)model.Classifier.weight!.shape[1];
+        var logits = new float[(long)n * k];
+        var embeddings = new float[(long)n * width];
+        ForEachBatch(model, batches, batchSize, view, seed, stream, (outputs, _, start) =>
+        {
+            outputs.Logits.to(CPU).to_type(ScalarType.Float32).data<float>().CopyTo(logits, (int)(start * k));
+            outputs[FeaturePoints.Embedding].to(CPU).to_type(ScalarType.Float32).data<float>().CopyTo(embeddings, (int)(start * width));
+        }, [FeaturePoints.Embedding]);
+        return (logits, embeddings, width);
+    }
+
     private static void ForEachBatch(
         ClassifierNet model, BatchMaker batches, int batchSize, AugmentationSpec view, long seed, long stream,
-        Action<Tensor, Tensor, long> onBatch)
+        Action<Tensor, Tensor, long> onBatch) =>
+        ForEachBatch(model, batches, batchSize, view, seed, stream, (outputs, labels, start) => onBatch(outputs.Logits, labels, start), ModelOutputs.LogitsOnly);
+
+    private static void ForEachBatch(
+        ClassifierNet model, BatchMaker batches, int batchSize, AugmentationSpec view, long seed, long stream,
+        Action<ModelOutputs, Tensor, long> onBatch, IReadOnlyCollection<string> points)
     {
         bool wasTraining = model.training;
         model.eval();
@@ -60,7 +84,8 @@ public static class Evaluator
                 var indices = new long[count];
                 for (int i = 0; i < count; i++) indices[i] = start + i;
                 var (inputs, labels) = batches.Make(indices, view, seed, stream);
-                onBatch(model.forward(inputs), labels, start);
+                using var outputs = model.Forward(inputs, points);
+                onBatch(outputs, labels, start);
             }
         }
         finally

@@ -19,6 +19,9 @@ public static class LogitCacheLayout
 
     public static string IndicesFileName(DataSplit split) => $"indices-{Name(split)}.npy";
 
+    /// <summary>The teacher's penultimate embeddings of the split, rows as in the logits' file (`embeddings: true`).</summary>
+    public static string EmbeddingsFileName(DataSplit split) => $"embeddings-{Name(split)}.npy";
+
     private static string Name(DataSplit split) => split.ToString().ToLowerInvariant();
 
     /// <summary>Writes the split's labels and published-dataset indices beside its logits; returns them as the sidecar names them.</summary>

@@ -34,4 +34,22 @@ public static class VerifiedLogitCache
             throw new InvalidDataException($"logit cache {path} does not match what stage '{context.Stage.Id}' expects: {string.Join("; ", differences)}");
         return NpyFile.Open(path);
     }
+
+    /// <summary>
+    /// The split's embeddings beside a checked logit cache (<see cref="Open"/> first): the file the sidecar names, with
+    /// the hash it records and one row per logit row; a cache written without `embeddings: true` is an error naming it.
+    /// </summary>
+    public static NpyFile OpenEmbeddings(StageContext context, StageInputRef cache, long rows, DataSplit split)
+    {
+        var logits = cache.Directory.OutputPath(LogitCacheLayout.FileName(split));
+        var named = LogitCacheSidecar.Load(LogitCacheSidecar.PathFor(logits))?.Embeddings
+            ?? throw new StageInputException($"logit cache '{cache.Definition.Id}' holds no embeddings ({logits}); set `embeddings: true` on it");
+        var path = cache.Directory.OutputPath(named.File);
+        if (!File.Exists(path) || !string.Equals(FileHash.Sha256Hex(path), named.Sha256, StringComparison.OrdinalIgnoreCase))
+            throw new InvalidDataException($"embeddings {path} are not the ones the sidecar of {logits} names (SHA-256 {named.Sha256[..12]}...)");
+        var file = NpyFile.Open(path);
+        if (file.Rows == rows) return file;
+        file.Dispose();
+        throw new InvalidDataException($"embeddings {path} have {file.Rows} rows where the logits have {rows}");
+    }
 }

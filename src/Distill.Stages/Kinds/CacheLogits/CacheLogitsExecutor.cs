@@ -41,22 +41,32 @@ public sealed class CacheLogitsExecutor : StageExecutor<CacheLogitsParameters>
 
             float[]? plain = null;
             using (var writer = NpyWriter.Create(path, (long)splitViews * images.Count, classes))
+            using (var embeddings = p.Embeddings ? NpyWriter.Create(context.Directory.OutputPath(LogitCacheLayout.EmbeddingsFileName(split)), (long)splitViews * images.Count, (int)model.Classifier.weight!.shape[1]) : null)
             {
                 for (int view = 0; view < splitViews; view++)
                 {
-                    var logits = Evaluator.Logits(model, maker, batchSize, view == 0 ? AugmentationSpec.None : dataset.Augmentation, viewSeed, view);
+                    var augmentation = view == 0 ? AugmentationSpec.None : dataset.Augmentation;
+                    float[] logits;
+                    if (embeddings is null) logits = Evaluator.Logits(model, maker, batchSize, augmentation, viewSeed, view);
+                    else
+                    {
+                        (logits, var embedded, _) = Evaluator.LogitsAndEmbeddings(model, maker, batchSize, augmentation, viewSeed, view);
+                        embeddings.AppendRows(embedded);
+                    }
                     plain ??= logits;
                     writer.AppendRows(logits);
                 }
                 writer.Commit();
+                embeddings?.Commit();
                 var (labels, indices) = LogitCacheLayout.WriteLabelsAndIndices(context.Directory, split, images.Labels, images.SourceIndices);
-                (VerifiedLogitCache.Expected(context, (ILogitCacheKind)context.Pipeline.Catalogue.Kind(context.Stage.Kind)!, teacher, dataset, split, views) with { Labels = labels, Indices = indices })
+                var embeddingsArray = embeddings is null ? null : new CacheArray(LogitCacheLayout.EmbeddingsFileName(split), FileHash.Sha256Hex(embeddings.Path));
+                (VerifiedLogitCache.Expected(context, (ILogitCacheKind)context.Pipeline.Catalogue.Kind(context.Stage.Kind)!, teacher, dataset, split, views) with { Labels = labels, Indices = indices, Embeddings = embeddingsArray })
                     .Save(LogitCacheSidecar.PathFor(path));
             }
             if (images.Count > 0)
                 metrics[MetricNames.SplitAccuracy(split.ToString().ToLowerInvariant())] =
                     CalibrationMetrics.Accuracy(LogitMatrix.FromFloats(plain!, classes), images.Labels.Select(l => (int)l).ToArray());
-            context.Observer.Info($"{context.Stage.Id}: cached {splitViews} x {images.Count} {split.ToString().ToLowerInvariant()} logits");
+            context.Observer.Info($"{context.Stage.Id}: cached {splitViews} x {images.Count} {split.ToString().ToLowerInvariant()} logits{(p.Embeddings ? " and embeddings" : "")}");
         }
         return new StageResult(true, metrics);
     }

@@ -1,6 +1,7 @@
 using Distill.Analysis;
 using Distill.Analysis.Information;
 using Distill.Learning.Data;
+using Distill.Learning.Models;
 using Distill.Learning.Training;
 using Distill.Pipelines.Catalogue;
 using Distill.Runs;
@@ -33,9 +34,10 @@ public sealed class DistillExecutor : StageExecutor<DistillParameters>
         var teacherStage = context.Completed(context.Lineage.ModelStageOfInput(context.Stage.Id, "teacher")!.Id);
         long viewSeed = LogitCacheLayout.ViewSeed(context.Pipeline.Seed, teacherStage.Manifest.Key);
 
-        using var teacher = live ? LiveSource(context, input, dataset) : CachedSource(context, input, teacherStage, dataset);
+        var loss = DistillationLosses.Create(p);
+        using var teacher = live ? LiveSource(context, input, dataset) : CachedSource(context, input, teacherStage, dataset, loss.TeacherPoints.Contains(FeaturePoints.Embedding));
         var batches = new ViewReplayBatches(new BatchMaker(data.Train, data.Statistics, context.Device), dataset.Augmentation, viewSeed, views, context.Seed);
-        var objective = new DistillationObjective(teacher.Logits, DistillationLosses.Create(p));
+        var objective = new DistillationObjective(teacher.Logits, loss);
 
         using var student = TrainingRun.CreateModel(ModelSpec.Of(context.Pipeline, context.Stage.Model!), data, context.Seed, context.Device, message => context.Observer.Info($"{context.Stage.Id}: {message}"));
         using var run = new TrainingRun(student, data, options, objective, context.Device, batches);
@@ -56,11 +58,11 @@ public sealed class DistillExecutor : StageExecutor<DistillParameters>
         return new TeacherSource(new LiveTeacher(model), () => Evaluator.Logits(model, maker, 512, AugmentationSpec.None, 0, 0), model);
     }
 
-    private static TeacherSource CachedSource(StageContext context, StageInputRef cache, StageInputRef producer, Data.PipelineDataset dataset)
+    private static TeacherSource CachedSource(StageContext context, StageInputRef cache, StageInputRef producer, Data.PipelineDataset dataset, bool embeddings)
     {
         var data = dataset.Prepared;
         var file = VerifiedLogitCache.Open(context, producer, cache, dataset, DataSplit.Train);
-        var teacher = new CachedTeacher(file, context.Device);
+        var teacher = new CachedTeacher(file, embeddings ? VerifiedLogitCache.OpenEmbeddings(context, cache, file.Rows, DataSplit.Train) : null, context.Device);
         return new TeacherSource(teacher, () => file.GetRows(0, data.Train.Count).ToArray(), teacher);
     }
 

@@ -4,14 +4,15 @@ using Distill.Pipelines;
 using Distill.Pipelines.Catalogue;
 using Distill.Pipelines.Graph;
 using Distill.Stages.Datasets;
+using Distill.Stages.Kinds.CacheLogits;
 using Distill.Stages.Kinds.Distill.Losses;
 using Distill.Stages.Models;
 
 namespace Distill.Stages.Kinds.Distill;
 
 /// <summary>
-/// A distill stage's loss against what it reads: a cache holds only the teacher's logits, so a method that reads
-/// other points needs a live teacher; and both models must have the points the method reads, with shapes that
+/// A distill stage's loss against what it reads: a cache holds the teacher's logits, and its embeddings with
+/// `embeddings: true`, so a method that reads other points (feature maps) needs a live teacher; and both models must have the points the method reads, with shapes that
 /// go together (<see cref="IDistillationMethod.ShapeProblem"/>). Shapes come from one forward pass of a zero image
 /// through each model, once per architecture, keys and image shape.
 /// </summary>
@@ -26,10 +27,14 @@ internal static class DistillMethodChecks
         var loss = method.Create(ParameterRecords.Read<DistillParameters>(ParameterSet.From(stage.Parameters)), keys);
         if (cached)
         {
-            var missing = loss.TeacherPoints.Where(p => p != FeaturePoints.Logits).ToList();
-            if (missing.Count > 0)
-                checks.Error(stage,
-                    $"loss '{method.Spec.Name}' reads the teacher's {Names(missing)}, and the cache '{teacher.Id}' holds only its logits; use teacher-source: live with the train stage as inputs.teacher", "loss");
+            bool embeddings = teacher.Parameters.GetValueOrDefault("embeddings") is true;
+            var missing = loss.TeacherPoints.Where(p => p != FeaturePoints.Logits && !(embeddings && p == FeaturePoints.Embedding)).ToList();
+            if (missing.Count == 0) return;
+            var holds = embeddings ? "its logits and embeddings" : "only its logits";
+            var fix = missing.SequenceEqual([FeaturePoints.Embedding]) && teacher.Kind == CacheLogitsKind.Name
+                ? $"set `embeddings: true` on '{teacher.Id}', or use teacher-source: live with the train stage as inputs.teacher"
+                : "feature maps need teacher-source: live, with the train stage as inputs.teacher";
+            checks.Error(stage, $"loss '{method.Spec.Name}' reads the teacher's {Names(missing)}, and the cache '{teacher.Id}' holds {holds}; {fix}", "loss");
             return;
         }
         if (loss.StudentPoints.Count == 0 && loss.TeacherPoints.Count == 0) return;
