@@ -17,19 +17,24 @@ public sealed class DistillationLossPipelineTests : IDisposable
         var pipeline = _temp.Combine("losses.yaml");
         File.WriteAllText(pipeline, File.ReadAllText(Support.DistillCli.TestPipeline("cache.yaml"))
             + Student("student-dkd", "{ name: dkd, beta: 4 }", "cache") + Student("student-dist", "dist", "cache")
-            + Student("live", "${loss}", "teacher", "matrix: { loss: [rkd, pkt, sp, at] }", "id: \"student-${loss}\"", "teacher-source: live"));
+            + Student("live", "${loss}", "teacher", "matrix: { loss: [rkd, pkt, sp, at, fitnet] }", "id: \"student-${loss}\"", "teacher-source: live")
+            // FitNet's two stages as published: hints alone, then KD from the hinted weights.
+            + Student("hints", "{ name: fitnet, ce-weight: 0 }", "teacher", "teacher-source: live")
+            + Student("student-fitnet-kd", "kd", "{ teacher: cache, init: hints }"));
         var runs = _temp.Combine("runs");
 
         var (code, output) = Support.DistillCli.Run(TimeSpan.FromMinutes(3), "run", pipeline, "--runs", runs);
 
         Assert.True(code == 0, output);
         var kd = Support.RunResults.Manifest(Path.Combine(runs, "cache"), "student");
-        string[] methods = ["dkd", "dist", "rkd", "pkt", "sp", "at"];
+        string[] methods = ["dkd", "dist", "rkd", "pkt", "sp", "at", "fitnet", "fitnet-kd"];
         var students = methods.Select(m => Support.RunResults.Manifest(Path.Combine(runs, "cache"), $"student-{m}")).ToList();
         Assert.All(students, s => Assert.Equal(Distill.Runs.StageStatus.Completed, s.Status));
         Assert.Equal(methods.Length + 1, students.Select(s => s.Key).Append(kd.Key).Distinct().Count());
         Assert.All(students, s => Assert.InRange(s.Metrics["test_accuracy"], 0, 1));
         Assert.All(students, s => Assert.True(double.IsFinite(s.Metrics["train_loss"])));
+        var hints = Support.RunResults.Manifest(Path.Combine(runs, "cache"), "hints");
+        Assert.Contains(students.Single(s => s.StageId == "student-fitnet-kd").Inputs, i => i.StageId == "hints" && i.Key == hints.Key);
         // Each method's own term changes what is minimised: no two students report the same training loss.
         Assert.Equal(methods.Length + 1, students.Select(s => s.Metrics["train_loss"]).Append(kd.Metrics["train_loss"]).Distinct().Count());
     }
@@ -69,6 +74,7 @@ public sealed class DistillationLossPipelineTests : IDisposable
         }
     }
 
+    /// <summary>A distill stage appended to the test pipeline; <paramref name="teacher"/> is the teacher's stage or the whole inputs map.</summary>
     private static string Student(string id, string loss, string teacher, params string[] more) => $$"""
 
           {{id}}:
@@ -80,7 +86,7 @@ public sealed class DistillationLossPipelineTests : IDisposable
             lr: 0.05
             temperature: 4
             loss: {{loss}}
-            inputs: { teacher: {{teacher}} }
+            inputs: {{(teacher.StartsWith('{') ? teacher : $"{{ teacher: {teacher} }}")}}
         {{string.Concat(more.Select(line => $"    {line}\n"))}}
         """;
 }

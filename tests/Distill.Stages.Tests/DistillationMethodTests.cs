@@ -45,7 +45,7 @@ public sealed class DistillationMethodTests
     [Fact]
     public void The_catalogue_offers_the_logit_and_representation_methods()
     {
-        Assert.Equal(["kd", "dkd", "dist", "rkd", "pkt", "sp", "at"], DistillationLosses.Names);
+        Assert.Equal(["kd", "dkd", "dist", "rkd", "pkt", "sp", "at", "fitnet"], DistillationLosses.Names);
     }
 
     [Theory]

@@ -43,6 +43,15 @@ public interface IDistillationLoss
 
     IReadOnlyCollection<string> TeacherPoints => ModelOutputs.LogitsOnly;
 
+    /// <summary>
+    /// Trainable layers of the loss's own between the two models (FitNet's regressor), built by <see cref="Connect"/>;
+    /// trained by the student's optimizer and saved in its checkpoints, but not part of the student. Null for most losses.
+    /// </summary>
+    nn.Module? Connector => null;
+
+    /// <summary>Builds <see cref="Connector"/> for the two models' feature shapes (C x H x W or D, without the batch), its initial weights drawn from <paramref name="seed"/>.</summary>
+    void Connect(IReadOnlyDictionary<string, long[]> student, IReadOnlyDictionary<string, long[]> teacher, long seed) { }
+
     Tensor Loss(ModelOutputs student, ModelOutputs teacher, TrainingBatch batch);
 }
 
@@ -58,6 +67,8 @@ public abstract class LogitDistillationLoss : IDistillationLoss
 public sealed class DistillationObjective(ITeacherOutputs teacher, IDistillationLoss loss) : ITrainingObjective
 {
     public IReadOnlyCollection<string> ModelPoints => loss.StudentPoints;
+
+    public nn.Module? Connector => loss.Connector;
 
     public Tensor Loss(ModelOutputs model, TrainingBatch batch)
     {

@@ -9,6 +9,9 @@ public interface ITrainingObjective
     /// <summary>The feature points of the trained model the loss reads besides its logits (<see cref="ClassifierNet.Forward"/>).</summary>
     IReadOnlyCollection<string> ModelPoints => ModelOutputs.LogitsOnly;
 
+    /// <summary>Layers the objective trains beside the model (see <see cref="IDistillationLoss.Connector"/>); null for most.</summary>
+    nn.Module? Connector => null;
+
     /// <param name="model">The trained model's outputs for the batch: logits N x K and the points asked for.</param>
     /// <param name="batch">The batch: inputs (a live teacher needs them), labels, and cache rows (a logit cache needs them).</param>
     Tensor Loss(ModelOutputs model, TrainingBatch batch);

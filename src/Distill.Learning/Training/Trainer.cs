@@ -43,7 +43,9 @@ public sealed class Trainer : IDisposable
         _options = options;
         _objective = objective;
         model.Precision = options.Precision; // throws CpuFeatureMissingException where the CPU lacks it
-        _optimizer = new SGD(model.parameters(), options.LearningRate, options.Momentum, options.WeightDecay, options.Nesterov && options.Momentum > 0);
+        // A connector (FitNet's regressor) trains with the model, its parameters after the model's.
+        var parameters = model.parameters().Concat(objective.Connector?.parameters() ?? []);
+        _optimizer = new SGD(parameters, options.LearningRate, options.Momentum, options.WeightDecay, options.Nesterov && options.Momentum > 0);
         StepsPerEpoch = (trainBatches.Count + options.BatchSize - 1) / options.BatchSize;
         _schedule = options.CreateSchedule(StepsPerEpoch);
     }
@@ -152,7 +154,7 @@ public sealed class Trainer : IDisposable
             (where?.Contains("Conv", StringComparison.Ordinal) == true ? " (a convolution first: see docs/platform-defects.md)" : ""));
     }
 
-    /// <summary>Model weights, optimizer state (momentum buffers) and position in one stream.</summary>
+    /// <summary>Model weights, the objective's connector if it has one, optimizer state (momentum buffers) and position in one stream.</summary>
     public void SaveCheckpoint(Stream stream)
     {
         using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
@@ -163,6 +165,7 @@ public sealed class Trainer : IDisposable
         writer.Write(_epochLossCount);
         writer.Write(LastEpochMeanLoss);
         _model.save(writer);
+        _objective.Connector?.save(writer);
         _optimizer.save_state_dict(writer);
         writer.Flush();
     }
@@ -184,6 +187,7 @@ public sealed class Trainer : IDisposable
         _epochLossCount = reader.ReadInt32();
         LastEpochMeanLoss = reader.ReadDouble();
         _model.load(reader);
+        _objective.Connector?.load(reader);
         _optimizer.load_state_dict(reader);
         Position = new TrainingPosition(epoch, step);
     }

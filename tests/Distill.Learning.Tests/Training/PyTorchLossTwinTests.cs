@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using TorchSharp;
 using Distill.Learning.Models;
 using Distill.Learning.Training;
 using static TorchSharp.torch;
@@ -8,7 +9,7 @@ namespace Distill.Learning.Tests.Training;
 
 /// <summary>
 /// Every distillation loss against a PyTorch implementation written here, line for line after the authors' published
-/// code (RepDistiller for RKD, PKT, SP and AT; mdistiller for DKD; the DIST authors' repository for DIST), run by
+/// code (RepDistiller for RKD, PKT, SP, AT and FitNet; mdistiller for DKD; the DIST authors' repository for DIST), run by
 /// Debian's python3-torch on the same random float64 tensors: the loss value and its gradient with respect to the
 /// student's tensors, to 1e-6. One Python process computes every case.
 /// </summary>
@@ -112,6 +113,13 @@ def at(s_maps, t_maps, y, p):
         return F.normalize(f.pow(p["power"]).mean(1).view(f.size(0), -1))
     return sum((attention(fs) - attention(ft)).pow(2).mean() for fs, ft in zip(s_maps, t_maps))
 
+# RepDistiller, models/util.py ConvReg (train mode, so batch norm normalises with the batch's statistics) and
+# distiller_zoo/FitNet.py HintLoss (MSE); its weights are the ones Distill drew, passed in.
+def fitnet(s, t, w, b, p):
+    y = F.conv2d(s, w, b, stride=p["stride"], padding=p["padding"])
+    y = F.batch_norm(y, None, None, training=True, eps=1e-5)
+    return F.mse_loss(F.relu(y), t)
+
 losses = {"kd": kd, "dkd": dkd, "dist": dist, "rkd": rkd, "pkt": pkt, "sp": sp}
 results = {}
 for case in json.load(open(sys.argv[1])):
@@ -120,6 +128,9 @@ for case in json.load(open(sys.argv[1])):
         s = [load(case, n).requires_grad_() for n in case["maps"]["student"]]
         t = [load(case, n) for n in case["maps"]["teacher"]]
         value = at(s, t, y, case["parameters"])
+    elif case["loss"] == "fitnet":
+        s = [load(case, "student").requires_grad_(), load(case, "weight").requires_grad_()]
+        value = fitnet(s[0], load(case, "teacher"), s[1], load(case, "bias"), case["parameters"])
     else:
         s = [load(case, "student").requires_grad_()]
         t = load(case, "teacher")
@@ -152,6 +163,9 @@ json.dump(results, open(sys.argv[2], "w"))
 
         public Dictionary<string, Dictionary<string, Tensor>> Inputs { get; } = [];
 
+        /// <summary>The FitNet cases' terms, each with the regressor whose weights PyTorch was given.</summary>
+        public Dictionary<string, HintTerm> Hints { get; } = [];
+
         public Twins()
         {
             var cases = new List<object>();
@@ -182,6 +196,27 @@ json.dump(results, open(sys.argv[2], "w"))
                 name = "at", loss = "at", parameters = new { power = 2.0 }, tensors = Files("at", maps),
                 maps = new { student = new[] { "s-stage1", "s-stage2", "s-stage3" }, teacher = new[] { "t-stage1", "t-stage2", "t-stage3" } },
             });
+
+            // FitNet: the student's map regressed onto the teacher's, of the same size (1x1) and of half the size (3x3, stride 2).
+            foreach (var (name, studentSize, teacherSize, stride, padding) in new[] { ("fitnet same size", 6L, 6L, 1, 0), ("fitnet halving", 8L, 4L, 2, 1) })
+            {
+                var generator = new Generator((ulong)seed++);
+                var term = new HintTerm("stage2");
+                term.Connect(new Dictionary<string, long[]> { ["stage2"] = [4, studentSize, studentSize] }, new Dictionary<string, long[]> { ["stage2"] = [6, teacherSize, teacherSize] }, seed);
+                term.Connector!.to(ScalarType.Float64);
+                var parameters = term.Connector!.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+                var tensors = new Dictionary<string, Tensor>
+                {
+                    ["student"] = randn([Batch, 4, studentSize, studentSize], dtype: ScalarType.Float64, generator: generator),
+                    ["teacher"] = randn([Batch, 6, teacherSize, teacherSize], dtype: ScalarType.Float64, generator: generator).abs(),
+                    ["labels"] = zeros(Batch, dtype: ScalarType.Float64),
+                    ["weight"] = parameters["conv.weight"].detach().clone(),
+                    ["bias"] = parameters["conv.bias"].detach().clone(),
+                };
+                cases.Add(new { name, loss = "fitnet", parameters = new { stride, padding }, tensors = Files(name, tensors) });
+                Inputs[name] = tensors;
+                Hints[name] = term;
+            }
 
             var input = Path.Combine(_folder, "cases.json");
             var output = Path.Combine(_folder, "results.json");
@@ -218,6 +253,7 @@ json.dump(results, open(sys.argv[2], "w"))
         public void Dispose()
         {
             foreach (var tensor in Inputs.Values.SelectMany(t => t.Values)) tensor.Dispose();
+            foreach (var hint in Hints.Values) hint.Connector?.Dispose();
             Directory.Delete(_folder, recursive: true);
         }
     }
@@ -261,6 +297,29 @@ json.dump(results, open(sys.argv[2], "w"))
         Assert.True(Math.Abs(loss.item<double>() - expected) <= 1e-6, $"at: loss {loss.item<double>():R}, PyTorch {expected:R}");
         for (int i = 0; i < stages.Length; i++)
             AssertClose($"at {stages[i]}", gradients[i], students[stages[i]].grad!.data<double>().ToArray());
+    }
+
+    [Theory]
+    [InlineData("fitnet same size")]
+    [InlineData("fitnet halving")]
+    public void FitNets_hint_through_its_regressor_matches_the_published_code(string name)
+    {
+        var inputs = _twins.Inputs[name];
+        var term = _twins.Hints[name];
+        using var scope = NewDisposeScope();
+        var weight = term.Connector!.named_parameters().Single(p => p.name == "conv.weight").parameter;
+        weight.grad?.zero_();
+        var student = inputs["student"].clone().requires_grad_();
+        using var studentOutputs = new ModelOutputs(zeros(Batch, Classes), new Dictionary<string, Tensor> { ["stage2"] = student });
+        using var teacherOutputs = new ModelOutputs(zeros(Batch, Classes), new Dictionary<string, Tensor> { ["stage2"] = inputs["teacher"] });
+        var loss = term.Loss(studentOutputs, teacherOutputs, null!);
+        loss.backward();
+
+        var (expected, gradients) = _twins.Results[name];
+        Assert.True(Math.Abs(loss.item<double>() - expected) <= 1e-6, $"{name}: loss {loss.item<double>():R}, PyTorch {expected:R}");
+        AssertClose($"{name} student", gradients[0], student.grad!.data<double>().ToArray());
+        AssertClose($"{name} regressor", gradients[1], weight.grad!.data<double>().ToArray());
+        Assert.True(weight.grad!.abs().max().item<double>() > 1e-6, $"{name}: the regressor's gradient is zero, so the comparison shows nothing");
     }
 
     private static void AssertClose(string name, double[] expected, double[] actual)

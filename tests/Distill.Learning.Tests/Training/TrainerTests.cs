@@ -90,4 +90,55 @@ public class TrainerTests
             for (int i = 0; i < a.Length; i++) Assert.True(TensorAssert.Identical(a[i], b[i]), $"parameter {i} differs");
         }
     }
+
+    /// <summary>A student whose loss trains a connector (FitNet's regressor) beside it, from a live teacher.</summary>
+    private static (CifarResNet Model, Trainer Trainer, IDistillationLoss Loss) BuildFitNet(PreparedData data, TrainerOptions options, ClassifierNet teacher)
+    {
+        manual_seed(options.Seed);
+        var model = new CifarResNet(8, 1, 10, width: 4);
+        var loss = new RepresentationLoss(new HintTerm("stage2"), 100, 1, 0, 4);
+        loss.Connect(model.FeatureShapes(1, 28, 28), teacher.FeatureShapes(1, 28, 28), 5);
+        var batches = new BatchMaker(data.Train, data.Statistics, CPU);
+        var trainer = new Trainer(model, new ViewReplayBatches(batches, AugmentationSpec.None, 1, 1, options.Seed), options, new DistillationObjective(new LiveTeacher(teacher), loss));
+        return (model, trainer, loss);
+    }
+
+    [Fact]
+    public void A_connector_trains_with_the_student_and_resumes_from_the_checkpoint_exactly()
+    {
+        using var data = SmallFashionMnist();
+        manual_seed(2);
+        using var teacher = new CifarResNet(8, 1, 10, width: 8);
+        var options = new TrainerOptions { Epochs = 1, BatchSize = 64, LearningRate = 0.05, Seed = 9 };
+
+        var (straightModel, straight, straightLoss) = BuildFitNet(data, options, teacher);
+        using var _straight = straightModel;
+        var before = straightLoss.Connector!.parameters().Select(p => p.detach().clone()).ToArray();
+        using (straight) straight.Run(CancellationToken.None);
+        // The regressor learned: its weights moved.
+        Assert.Contains(straightLoss.Connector.parameters().Zip(before), pair => !TensorAssert.Identical(pair.First, pair.Second));
+
+        using var checkpoint = new MemoryStream();
+        var (firstModel, first, _) = BuildFitNet(data, options, teacher);
+        using (firstModel)
+        using (first)
+        {
+            using var stop = new CancellationTokenSource();
+            first.StepCompleted = report => { if (report.Step == 3) stop.Cancel(); };
+            Assert.Equal(TrainingOutcome.Stopped, first.Run(stop.Token));
+            first.SaveCheckpoint(checkpoint);
+        }
+        checkpoint.Position = 0;
+        var (resumedModel, resumed, resumedLoss) = BuildFitNet(data, options, teacher);
+        using (resumedModel)
+        using (resumed)
+        {
+            resumed.LoadCheckpoint(checkpoint);
+            resumed.Run(CancellationToken.None);
+            var expected = straightModel.parameters().Concat(straightLoss.Connector.parameters()).ToArray();
+            var actual = resumedModel.parameters().Concat(resumedLoss.Connector!.parameters()).ToArray();
+            Assert.Equal(expected.Length, actual.Length);
+            for (int i = 0; i < expected.Length; i++) Assert.True(TensorAssert.Identical(expected[i], actual[i]), $"parameter {i} differs");
+        }
+    }
 }

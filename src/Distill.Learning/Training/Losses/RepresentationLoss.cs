@@ -12,6 +12,12 @@ public interface IRepresentationTerm
     /// <summary>The feature points read from both models (the embedding, or stages' outputs).</summary>
     IReadOnlyList<string> Points { get; }
 
+    /// <summary>See <see cref="IDistillationLoss.Connector"/>.</summary>
+    nn.Module? Connector => null;
+
+    /// <summary>See <see cref="IDistillationLoss.Connect"/>.</summary>
+    void Connect(IReadOnlyDictionary<string, long[]> student, IReadOnlyDictionary<string, long[]> teacher, long seed) { }
+
     Tensor Loss(ModelOutputs student, ModelOutputs teacher, TrainingBatch batch);
 }
 
@@ -39,6 +45,10 @@ public sealed class RepresentationLoss(IRepresentationTerm term, double weight, 
     public IReadOnlyCollection<string> StudentPoints => Term.Points;
 
     public IReadOnlyCollection<string> TeacherPoints => Term.Points;
+
+    public nn.Module? Connector => Term.Connector;
+
+    public void Connect(IReadOnlyDictionary<string, long[]> student, IReadOnlyDictionary<string, long[]> teacher, long seed) => Term.Connect(student, teacher, seed);
 
     public Tensor Loss(ModelOutputs student, ModelOutputs teacher, TrainingBatch batch)
     {

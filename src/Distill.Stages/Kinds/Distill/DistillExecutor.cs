@@ -2,6 +2,7 @@ using Distill.Analysis;
 using Distill.Analysis.Information;
 using Distill.Learning.Data;
 using Distill.Learning.Models;
+using Distill.Learning.Randomness;
 using Distill.Learning.Training;
 using Distill.Pipelines.Catalogue;
 using Distill.Runs;
@@ -10,6 +11,7 @@ using Distill.Stages.Engine;
 using Distill.Stages.Kinds.Distill.Losses;
 using Distill.Stages.Models;
 using Distill.Stages.Training;
+using TorchSharp;
 
 namespace Distill.Stages.Kinds.Distill;
 
@@ -40,6 +42,10 @@ public sealed class DistillExecutor : StageExecutor<DistillParameters>
         var objective = new DistillationObjective(teacher.Logits, loss);
 
         using var student = TrainingRun.CreateModel(ModelSpec.Of(context.Pipeline, context.Stage.Model!), data, context.Seed, context.Device, message => context.Observer.Info($"{context.Stage.Id}: {message}"));
+        if (context.Inputs.ContainsKey(DistillKind.InitRole)) ModelWeights.Load(student, TeacherModel.WeightsPath(context.Input(DistillKind.InitRole)));
+        loss.Connect(student.FeatureShapes(data.Train.Channels, data.Train.Height, data.Train.Width), teacher.Shapes,
+            (long)DeterministicRandom.Hash(context.Seed, DeterministicRandom.HashText("connector")));
+        loss.Connector?.to(context.Device);
         using var run = new TrainingRun(student, data, options, objective, context.Device, batches);
         var result = TrainingStageDriver.Run(context, run, p.Training);
         if (!result.Completed) return result;
@@ -55,21 +61,28 @@ public sealed class DistillExecutor : StageExecutor<DistillParameters>
     {
         var model = TeacherModel.Load(context, teacher, dataset);
         var maker = new BatchMaker(dataset.Prepared.Train, dataset.Prepared.Statistics, context.Device);
-        return new TeacherSource(new LiveTeacher(model), () => Evaluator.Logits(model, maker, 512, AugmentationSpec.None, 0, 0), model);
+        var data = dataset.Prepared;
+        return new TeacherSource(new LiveTeacher(model), () => Evaluator.Logits(model, maker, 512, AugmentationSpec.None, 0, 0), model,
+            model.FeatureShapes(data.Train.Channels, data.Train.Height, data.Train.Width));
     }
 
     private static TeacherSource CachedSource(StageContext context, StageInputRef cache, StageInputRef producer, Data.PipelineDataset dataset, bool embeddings)
     {
         var data = dataset.Prepared;
         var file = VerifiedLogitCache.Open(context, producer, cache, dataset, DataSplit.Train);
-        var teacher = new CachedTeacher(file, embeddings ? VerifiedLogitCache.OpenEmbeddings(context, cache, file.Rows, DataSplit.Train) : null, context.Device);
-        return new TeacherSource(teacher, () => file.GetRows(0, data.Train.Count).ToArray(), teacher);
+        var embedded = embeddings ? VerifiedLogitCache.OpenEmbeddings(context, cache, file.Rows, DataSplit.Train) : null;
+        var teacher = new CachedTeacher(file, embedded, context.Device);
+        var shapes = new Dictionary<string, long[]> { [FeaturePoints.Logits] = [file.Columns] };
+        if (embedded is not null) shapes[FeaturePoints.Embedding] = [embedded.Columns];
+        return new TeacherSource(teacher, () => file.GetRows(0, data.Train.Count).ToArray(), teacher, shapes);
     }
 
-    /// <summary>The teacher's logits per batch, its plain training logits (for gamma), and what to dispose.</summary>
-    private sealed class TeacherSource(ITeacherOutputs logits, Func<float[]> plainTrainLogits, IDisposable owned) : IDisposable
+    /// <summary>The teacher's outputs per batch, its plain training logits (for gamma), the shapes of its points, and what to dispose.</summary>
+    private sealed class TeacherSource(ITeacherOutputs logits, Func<float[]> plainTrainLogits, IDisposable owned, IReadOnlyDictionary<string, long[]> shapes) : IDisposable
     {
         public ITeacherOutputs Logits { get; } = logits;
+
+        public IReadOnlyDictionary<string, long[]> Shapes { get; } = shapes;
 
         public double Gamma(PreparedData data, double temperature)
         {

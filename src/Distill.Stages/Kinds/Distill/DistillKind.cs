@@ -16,10 +16,16 @@ public sealed class DistillKind : StageKind
 {
     public const string Name = "distill";
 
+    /// <summary>The input role of the stage whose weights the student starts from.</summary>
+    public const string InitRole = "init";
+
     public static readonly StageKindSpec Definition = new(Name,
         "Trains a student on a teacher's temperature-softened outputs.", StageReferences.DatasetAndModel,
         ParameterRecords.Specs<DistillParameters>(),
-        [new InputRoleSpec("teacher", "A cache-logits or import-logits stage (teacher-source: cache) or a train stage (teacher-source: live).", [CacheLogitsKind.Name, ImportLogitsKind.Name, TrainKind.Name], 1, 1, LeadsToModel: true)])
+        [
+            new InputRoleSpec("teacher", "A cache-logits or import-logits stage (teacher-source: cache) or a train stage (teacher-source: live).", [CacheLogitsKind.Name, ImportLogitsKind.Name, TrainKind.Name], 1, 1, LeadsToModel: true),
+            new InputRoleSpec(InitRole, "Optional: a train or distill stage of the same model whose weights the student starts from (FitNet's second stage starts from its hint stage).", [TrainKind.Name, Name], 0, 1),
+        ])
     {
         Lineage = LineageRole.Model,
         Temperature = p => ParameterRecords.Read<DistillParameters>(p).Temperature,
@@ -48,6 +54,9 @@ public sealed class DistillKind : StageKind
             && teacher.Parameters.GetValueOrDefault("views") is int cached && views > cached)
             checks.Error(stage, $"views {views} is more than the {cached} view(s) cached by '{teacher.Id}'", "views");
         DistillMethodChecks.Check(checks, stage, teacher, trained, source == "cache");
+        if (checks.Single(stage, InitRole) is { } init && init.Model != stage.Model
+            && (checks.Model(init.Model) is not { } a || checks.Model(stage.Model) is not { } b || a.Architecture != b.Architecture || CanonicalJson.Write(a.Parameters) != CanonicalJson.Write(b.Parameters)))
+            checks.InputError(stage, InitRole, $"stage '{stage.Id}' trains model '{stage.Model}' but inputs.init '{init.Id}' trained '{init.Model}'; a student starts only from weights of its own architecture and keys");
     }
 
     public override IStageExecutor CreateExecutor() => new DistillExecutor();

@@ -36,6 +36,7 @@ public static class DistillationLosses
         new PktMethod(),
         new SpMethod(),
         new AtMethod(),
+        new FitnetMethod(),
     ];
 
     public static IReadOnlyCollection<string> Names => All.Select(m => m.Spec.Name).ToList();
