@@ -65,6 +65,16 @@ public sealed class MethodComparisonTests : IDisposable
     }
 
     [Fact]
+    public void The_reference_is_the_kd_student_that_started_from_its_own_initialisation()
+    {
+        var rows = Markdown(Pipeline(KdAndRkd + "\n  hinted: { kind: distill, dataset: fm, model: net, seeds: [1, 2, 3], inputs: { teacher: cache, init: kd-seed1 } }\n"))
+            .Split('\n').SkipWhile(l => l != "### Methods").Where(l => l.StartsWith("| ", StringComparison.Ordinal)).ToList();
+
+        Assert.Contains("| (reference) |", rows.Single(r => r.StartsWith("| kd ", StringComparison.Ordinal)));
+        Assert.Contains("kd, beta 1, student at T = 1, from kd |", rows.Single(r => r.StartsWith("| hinted ", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public void A_run_with_one_method_has_no_methods_table()
     {
         Assert.DoesNotContain("### Methods", Markdown(Pipeline("  kd: { kind: distill, dataset: fm, model: net, inputs: { teacher: cache } }\n")));

@@ -83,6 +83,23 @@ public class ModelTests
         Assert.Equal(parameters, model.ParameterCount());
     }
 
+    // Their channel counts (32-channel stem into 64, 1x1 projections, VGG's 3x3 convolutions with bias up to 512) go
+    // through the convolution self-check like every other model's, on whatever CPU runs the tests (rerun with
+    // ONEDNN_MAX_CPU_ISA=AVX2 for the smaller machines).
+    [Theory]
+    [InlineData("resnet-x4")]
+    [InlineData("vgg")]
+    public void BenchmarkModelsConvolutionsPassTheSelfCheck(string architecture)
+    {
+        manual_seed(5);
+        using ClassifierNet model = architecture == "vgg" ? new VggCifar(8, 1, 10) : new CifarResNet(8, 1, 10, 64, stemWidth: 32, projection: true);
+
+        var report = Distill.Learning.Platform.ConvolutionSelfCheck.VerifyModel(model, 1, 28, 28);
+
+        Assert.True(report.Checks.Count >= (architecture == "vgg" ? 5 : 6), report.Summary);
+        Assert.All(report.Checks, c => Assert.True(c.Passed, $"{c.Shape}: {c.Failure}"));
+    }
+
     [Fact]
     public void ProjectionResNetAndVggNameTheirParametersAsTheirTwinsDo()
     {

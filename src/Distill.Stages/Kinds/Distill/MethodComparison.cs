@@ -36,10 +36,13 @@ internal static class MethodComparison
             "in percentage points; s / epoch: median wall time of an epoch, evaluation included (mean over seeds).");
     }
 
-    /// <summary>The KD students a setting is compared with: same teacher setting and student model, cached teacher first.</summary>
+    /// <summary>
+    /// The KD students a setting is compared with: same teacher setting and student model, started from their own
+    /// initialisation (not from another stage's weights), cached teacher first.
+    /// </summary>
     private static IReadOnlyList<StudentResult>? Reference(IReadOnlyList<IReadOnlyList<StudentResult>> groups, StudentResult student) =>
         groups.Where(g => g[0].Parameters.Loss.Name == KdMethod.Name && g[0].TeacherGroup == student.TeacherGroup && g[0].Model == student.Model)
-            .OrderBy(g => g[0].Parameters.LiveTeacher).FirstOrDefault();
+            .OrderBy(g => g[0].InitGroup is not null).ThenBy(g => g[0].Parameters.LiveTeacher).FirstOrDefault();
 
     private static IEnumerable<double> Differences(IReadOnlyList<StudentResult> group, IReadOnlyList<StudentResult> reference)
     {

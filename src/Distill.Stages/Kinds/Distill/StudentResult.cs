@@ -12,6 +12,19 @@ namespace Distill.Stages.Kinds.Distill;
 public sealed record StudentResult(string Id, int? Replicate, string Group, string? Teacher, double TeacherAlpha, double Temperature, double TeacherGamma, double TestAccuracy,
     EpochCurve TestAccuracyCurve, DistillParameters Parameters, string? Model) : IReplicated
 {
+    /// <summary>The replicate group of the stage whose weights the student started from (inputs.init), if any.</summary>
+    public string? InitGroup { get; init; }
+
+    /// <summary>" (ce-weight 0)": the loss's keys whose values differ from the method's defaults.</summary>
+    private static string Changed(Choice loss)
+    {
+        static string Text(object? value) => Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? "";
+        var fields = Losses.DistillationLosses.All.FirstOrDefault(m => m.Spec.Name == loss.Name)?.Spec.Fields ?? [];
+        var changed = fields.Where(f => f.Default is not global::Distill.Pipelines.ParameterSet && loss.Keys.TryGetValue(f.Name, out var value) && Text(value) != Text(f.Default))
+            .Select(f => loss.Keys.TryGetValue(f.Name, out var value) ? $"{f.Name} {Text(value)}" : f.Name).ToList();
+        return changed.Count == 0 ? "" : $" ({string.Join(", ", changed)})";
+    }
+
     /// <summary>The replicate group of the train stage behind the teacher (students of one teacher setting pair up by seed).</summary>
     public string? TeacherGroup { get; init; }
 
@@ -29,10 +42,11 @@ public sealed record StudentResult(string Id, int? Replicate, string Group, stri
         get
         {
             var p = Parameters;
-            if (p.Loss.Name != Losses.KdMethod.Name) return p.Loss.Name;
+            var from = InitGroup is null ? "" : $", from {InitGroup}";
+            if (p.Loss.Name != Losses.KdMethod.Name) return p.Loss.Name + Changed(p.Loss) + from;
             var student = p.StudentTemperature == 1 ? "student at T = 1"
                 : p.StudentTemperature == p.Temperature ? "student at T" : $"student at T = {ReportFormat.F(p.StudentTemperature)}";
-            return $"kd, beta {ReportFormat.F(p.Beta)}, {student}{(p.TSquared ? ", x T^2" : "")}";
+            return $"kd, beta {ReportFormat.F(p.Beta)}, {student}{(p.TSquared ? ", x T^2" : "")}{from}";
         }
     }
 }
@@ -49,6 +63,7 @@ internal static class StudentResults
                     ResultReader.Metric(s, MetricNames.TeacherGamma), ResultReader.Metric(s, MetricNames.TestAccuracy), EpochCurve.Of(s.Manifest, MetricNames.TestAccuracy), p, s.Definition.Model)
                 {
                     TeacherGroup = teacher is null ? null : r.GroupOf(teacher.Id),
+                    InitGroup = s.Definition.Inputs.TryGetValue(DistillKind.InitRole, out var init) && init.Count == 1 ? r.GroupOf(init[0]) : null,
                     TestNll = ResultReader.Metric(s, MetricNames.TestNll),
                     TestEce = ResultReader.Metric(s, MetricNames.TestEce),
                     SecondsPerEpoch = MedianEpochSeconds(s.Manifest),
