@@ -1,0 +1,34 @@
+using Distill.Stages.Kinds;
+
+namespace Distill.Pipelines.Tests;
+
+/// <summary>Every pipeline shipped in pipelines/ loads against the catalogue of this build.</summary>
+public sealed class RepositoryPipelineTests
+{
+    public static TheoryData<string> Files =>
+        [.. Directory.GetFiles(Path.Combine(RepoFiles.Root, "pipelines"), "*.yaml").Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal)];
+
+    [Theory]
+    [MemberData(nameof(Files))]
+    public void The_pipeline_validates(string file)
+    {
+        var result = PipelineLoader.Load(Path.Combine(RepoFiles.Root, "pipelines", file), StageKindRegistry.Catalogue);
+
+        Assert.True(result.Succeeded, string.Join("\n", result.Errors));
+        Assert.NotEmpty(result.Pipeline!.Stages);
+    }
+
+    [Theory]
+    [InlineData("fashion-mnist-kd-benchmark.yaml", 46)]
+    [InlineData("cifar100-kd-benchmark.yaml", 113)]
+    public void The_benchmarks_run_every_method_for_three_seeds(string file, int stages)
+    {
+        var pipeline = PipelineLoader.Load(Path.Combine(RepoFiles.Root, "pipelines", file), StageKindRegistry.Catalogue).Pipeline!;
+        var methods = pipeline.Stages.Where(s => s.Kind == "distill").Select(s => s.Parameters.GetMap("loss").GetString("name")).Distinct().ToList();
+
+        Assert.Equal(stages, pipeline.Stages.Count);
+        Assert.All(new[] { "kd", "dkd", "dist", "rkd", "pkt", "sp", "at" }, m => Assert.Contains(m, methods));
+        Assert.All(pipeline.Stages.Where(s => s.Kind == "distill"), s => Assert.NotNull(s.Replicate));
+        Assert.Equal([1, 2, 3], pipeline.Stages.Where(s => s.Kind == "distill").Select(s => s.Replicate!.Value).Distinct().Order());
+    }
+}
