@@ -50,6 +50,34 @@ public sealed class StageWorkTests
     }
 
     [Fact]
+    public void A_live_teacher_adds_one_forward_pass_of_its_model_per_training_example()
+    {
+        var result = PipelineLoader.LoadFromText($$"""
+            name: t
+            datasets:
+              d: {{Small}}
+            models:
+              student: {{Resnet}}
+              teacher: { architecture: resnet, depth: 20, width: 16 }
+            stages:
+              teacher: { kind: train, dataset: d, model: teacher }
+              cache: { kind: cache-logits, inputs: { teacher: teacher } }
+              cached: { kind: distill, dataset: d, model: student, epochs: 10, inputs: { teacher: cache } }
+              live: { kind: distill, dataset: d, model: student, epochs: 10, teacher-source: live, inputs: { teacher: teacher } }
+            """, "t.yaml", StageKindRegistry.Catalogue);
+        var pipeline = result.Pipeline!;
+        var keys = new Dictionary<string, string> { ["teacher"] = "teacher-key", ["cache"] = "cache-key" };
+        JsonElement Of(string id) => JsonDocument.Parse(pipeline.Stage(id).CanonicalJson(pipeline, keys)).RootElement.Clone();
+        var definitions = new Dictionary<string, JsonElement> { ["teacher-key"] = Of("teacher") };
+        var work = new StageWork(StageKindRegistry.Catalogue, key => definitions.TryGetValue(key, out var d) ? d : null);
+        var teacherMacs = new Models.ResNetArchitecture().ForwardMacs(pipeline.Models["teacher"].Parameters, 1, 28, 28);
+
+        Assert.Equal(1.0, (work.Of(Of("live"))!.Value - work.Of(Of("cached"))!.Value) / (10 * 2000 * teacherMacs), 9);
+        // Without the teacher's definition the live stage counts as the cached one.
+        Assert.Equal(new StageWork(StageKindRegistry.Catalogue).Of(Of("cached")), new StageWork(StageKindRegistry.Catalogue).Of(Of("live")));
+    }
+
+    [Fact]
     public void A_stored_duration_scales_by_the_ratio_of_work_or_else_of_epochs()
     {
         var settings = new SortedDictionary<string, string> { ["parameters.epochs"] = "20" };

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Diagnostics;
 using Distill.Learning.Data;
 using Distill.Learning.Platform;
@@ -182,13 +183,17 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors, IStage
         if (missingData.Count > 0) throw new PipelineInvalidException(missingData);
         (pipeline, _) = ResolveCompute(pipeline, CoreShare.For(request, pipeline));
         var run = RunDirectory.Locate(request.RunsRoot, pipeline.Name);
-        var estimator = new DurationEstimator(run.Store, new StageWork(pipeline.Catalogue));
+        // Definitions by key, this plan's and the store's: a live teacher's cost comes from its stage's model.
+        var planned = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        JsonElement? DefinitionOf(string key) => planned.TryGetValue(key, out var d) ? d : StoredDefinition(run.Store, key);
+        var estimator = new DurationEstimator(run.Store, new StageWork(pipeline.Catalogue, DefinitionOf));
         using var data = new DataCatalog(pipeline, planning: true);
         var identities = new StageIdentities(pipeline, data, request.RunsRoot);
         var plan = new List<StagePlan>();
         foreach (var stage in pipeline.Stages)
         {
             var current = identities.Of(stage);
+            planned[current.Key] = current.Definition;
             var previous = run.ReadPointer(stage.Id);
             var decision = current.DatasetFingerprint.Contains(PipelineDataset.NotDownloadedYet, StringComparison.Ordinal)
                 ? new StageDecision(StageAction.Fresh, $"never run: dataset '{stage.Dataset}' is downloaded by the first run", null, null)
@@ -198,6 +203,15 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors, IStage
                 estimator.Estimate(stage.Kind, current.Definition, decision), computing));
         }
         return plan;
+    }
+
+    private static JsonElement? StoredDefinition(StageStore store, string key)
+    {
+        try
+        {
+            return store.Entry(key).ReadDefinition() is { } text ? JsonDocument.Parse(text).RootElement.Clone() : null;
+        }
+        catch (Exception e) when (e is JsonException or IOException) { return null; }
     }
 
     /// <summary>Logit caches are read by many students: their files are re-hashed on every run, so a damaged cache is rebuilt, never used.</summary>

@@ -10,9 +10,11 @@ namespace Distill.Stages.Engine;
 /// How much work a stage's definition asks for, in multiply-adds, so that a stored duration can be scaled to another
 /// stage of the same kind: examples x passes x the model's forward cost. A training epoch is three forward passes per
 /// training example (forward, backward) plus one per validation and test example (its evaluation); a cache is one per
-/// cached view. Null where the definition does not say (kinds without a model, unknown architectures).
+/// cached view. A distill stage with a live teacher adds one forward pass of the teacher per training example, the
+/// teacher's model read from its definition (<paramref name="definitionOf"/>: a stage's definition by its key, where
+/// known). Null where the definition does not say (kinds without a model, unknown architectures).
 /// </summary>
-public sealed class StageWork(StageCatalogue catalogue)
+public sealed class StageWork(StageCatalogue catalogue, Func<string, JsonElement?>? definitionOf = null)
 {
     public double? Of(JsonElement definition)
     {
@@ -32,7 +34,18 @@ public sealed class StageWork(StageCatalogue catalogue)
         int epochs = parameters.TryGetInt("epochs") ?? 1;
         int every = Math.Max(1, parameters.TryGetInt("evaluate-every") ?? 1);
         int evaluations = epochs / every + (epochs % every == 0 ? 0 : 1);
-        return (epochs * (3 * train + ProbePasses(parameters)) + evaluations * evaluated) * macs;
+        double teacher = parameters.TryGetString("teacher-source") == "live" && LiveTeacherMacs(definition, channels, height, width) is { } t ? epochs * train * t : 0;
+        return (epochs * (3 * train + ProbePasses(parameters)) + evaluations * evaluated) * macs + teacher;
+    }
+
+    /// <summary>The forward cost per image of the model of the stage a distill stage's `teacher` input names, if its definition is known.</summary>
+    private double? LiveTeacherMacs(JsonElement definition, int channels, int height, int width)
+    {
+        if (definitionOf is null || !definition.TryGetProperty("inputs", out var inputs) || !inputs.TryGetProperty("teacher", out var keys)
+            || keys.ValueKind != JsonValueKind.Array || keys.GetArrayLength() != 1 || keys[0].GetString() is not { } key
+            || definitionOf(key) is not { } teacher || !teacher.TryGetProperty("model", out var modelJson) || Read(modelJson) is not ParameterSet model
+            || catalogue.Architecture(model.TryGetString("architecture")) is not Architecture architecture) return null;
+        return architecture.ForwardMacs(model, channels, height, width);
     }
 
     private static double ProbePasses(ParameterSet parameters)
