@@ -92,6 +92,19 @@ public sealed class PyTorchInteropTests(ITestOutputHelper output) : IDisposable
         [("teacher", "teacher-cache"), ("student", "student-cache"), ("alex-student", "alex-cache"), ("wide-student", "wide-cache"),
          ("x4-student", "x4-cache"), ("vgg-student", "vgg-cache")];
 
+    /// <summary>A one-epoch student of model <paramref name="model"/> from the teacher's cache, and the cache of its own logits.</summary>
+    private static string StudentWithCache(string model) => $$"""
+
+          {{model}}-student:
+            kind: distill
+            dataset: fmnist
+            model: {{model}}
+            epochs: 1
+            batch-size: 32
+            inputs: { teacher: teacher-cache }
+          {{model}}-cache: { kind: cache-logits, splits: [train, test], inputs: { teacher: {{model}}-student } }
+        """;
+
     [Fact]
     public void A_PyTorch_teacher_is_imported_and_matched_teaches_a_student_and_the_student_goes_back_to_PyTorch()
     {
@@ -114,39 +127,7 @@ public sealed class PyTorchInteropTests(ITestOutputHelper output) : IDisposable
                 temperature: 2
                 inputs: { teacher: teacher-cache }
               student-cache: { kind: cache-logits, splits: [train, test], inputs: { teacher: student } }
-              alex-student:
-                kind: distill
-                dataset: fmnist
-                model: alex
-                epochs: 1
-                batch-size: 32
-                inputs: { teacher: teacher-cache }
-              alex-cache: { kind: cache-logits, splits: [train, test], inputs: { teacher: alex-student } }
-              wide-student:
-                kind: distill
-                dataset: fmnist
-                model: wide
-                epochs: 1
-                batch-size: 32
-                inputs: { teacher: teacher-cache }
-              wide-cache: { kind: cache-logits, splits: [train, test], inputs: { teacher: wide-student } }
-              x4-student:
-                kind: distill
-                dataset: fmnist
-                model: x4
-                epochs: 1
-                batch-size: 32
-                inputs: { teacher: teacher-cache }
-              x4-cache: { kind: cache-logits, splits: [train, test], inputs: { teacher: x4-student } }
-              vgg-student:
-                kind: distill
-                dataset: fmnist
-                model: vgg
-                epochs: 1
-                batch-size: 32
-                inputs: { teacher: teacher-cache }
-              vgg-cache: { kind: cache-logits, splits: [train, test], inputs: { teacher: vgg-student } }
-            """);
+            """ + StudentWithCache("alex") + StudentWithCache("wide") + StudentWithCache("x4") + StudentWithCache("vgg"));
 
         var teacherGap = FromWeights(teacherFile, Outputs("interop", "teacher-cache"));
         var student = Outputs("interop", "student");

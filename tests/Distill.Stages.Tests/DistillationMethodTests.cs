@@ -12,7 +12,7 @@ namespace Distill.Stages.Tests;
 /// <summary>The distill stage's `loss` catalogue: each method's keys, defaults from its paper, and the loss it builds.</summary>
 public sealed class DistillationMethodTests
 {
-    private static PipelineDefinition Load(string loss) => Loaded(PipelineLoader.LoadFromText($$"""
+    private const string Header = """
         name: t
         datasets:
           fm: { kind: fashion-mnist, validation: 100 }
@@ -20,6 +20,10 @@ public sealed class DistillationMethodTests
           net: { architecture: resnet, depth: 8, width: 8 }
         stages:
           teacher: { kind: train, dataset: fm, model: net }
+
+        """;
+
+    private static PipelineDefinition Load(string loss) => Loaded(PipelineLoader.LoadFromText(Header + $$"""
           student:
             kind: distill
             dataset: fm
@@ -105,14 +109,7 @@ public sealed class DistillationMethodTests
     [InlineData("{ name: sp, point: embedding }")]
     public void An_embedding_method_reads_a_cache_that_holds_embeddings(string loss)
     {
-        var result = PipelineLoader.LoadFromText($$"""
-            name: t
-            datasets:
-              fm: { kind: fashion-mnist, validation: 100 }
-            models:
-              net: { architecture: resnet, depth: 8, width: 8 }
-            stages:
-              teacher: { kind: train, dataset: fm, model: net }
+        var result = PipelineLoader.LoadFromText(Header + $$"""
               cache: { kind: cache-logits, embeddings: true, inputs: { teacher: teacher } }
               student: { kind: distill, dataset: fm, model: net, loss: {{loss}}, inputs: { teacher: cache } }
             """, "t.yaml", StageKindRegistry.Catalogue);
