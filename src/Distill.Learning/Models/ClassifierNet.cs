@@ -66,7 +66,8 @@ public abstract class ClassifierNet(string name) : nn.Module<Tensor, Tensor>(nam
         {
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
-            using var outputs = Forward(zeros(1, channels, height, width), FeaturePointNames);
+            // On the model's device (a CUDA model cannot read a CPU tensor).
+            using var outputs = Forward(zeros(1, channels, height, width, device: parameters().First().device), FeaturePointNames);
             return FeaturePointNames.ToDictionary(p => p, p => outputs[p].shape[1..]);
         }
         finally

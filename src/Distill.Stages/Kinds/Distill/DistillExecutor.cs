@@ -45,7 +45,8 @@ public sealed class DistillExecutor : StageExecutor<DistillParameters>
         if (context.Inputs.ContainsKey(DistillKind.InitRole)) ModelWeights.Load(student, TeacherModel.WeightsPath(context.Input(DistillKind.InitRole)));
         loss.Connect(student.FeatureShapes(data.Train.Channels, data.Train.Height, data.Train.Width), teacher.Shapes,
             (long)DeterministicRandom.Hash(context.Seed, DeterministicRandom.HashText("connector")));
-        loss.Connector?.to(context.Device);
+        // The connector (FitNet's regressor) lives only as long as the training: it is not part of the student.
+        using var connector = loss.Connector?.to(context.Device);
         using var run = new TrainingRun(student, data, options, objective, context.Device, batches);
         var result = TrainingStageDriver.Run(context, run, p.Training);
         if (!result.Completed) return result;
