@@ -19,9 +19,6 @@ public sealed class PipelineDataset(DatasetDefinition definition, IImageDataset 
     /// <summary>Identity of the source data; split and subset settings enter stage keys through the canonical definition.</summary>
     public string Fingerprint => _fingerprint ??= planning && source.AwaitsDownload ? NotDownloadedYet : source.Fingerprint();
 
-    /// <summary>Whether a plan is reading this dataset before its download (see <see cref="IImageDataset.AwaitsDownload"/>).</summary>
-    public bool AwaitsDownload => Fingerprint == NotDownloadedYet;
-
     public PreparedData Prepared => _prepared ??= DataPreparation.Prepare(source, split);
 
     public void Dispose() => _prepared?.Dispose();

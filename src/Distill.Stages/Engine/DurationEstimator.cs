@@ -1,3 +1,4 @@
+using MathNet.Numerics.Statistics;
 using System.Globalization;
 using System.Text.Json;
 using Distill.Runs;
@@ -29,7 +30,7 @@ public sealed class DurationEstimator(StageStore store, StageWork? work = null)
         if (candidates.Count == 0) return null;
         int fewest = candidates.Min(c => c.Differences.Count);
         var closest = candidates.Where(c => c.Differences.Count == fewest).ToList();
-        var seconds = Median(closest.Select(c => c.Stage.Seconds * Scale(wanted, settings, c.Stage)).ToList());
+        var seconds = closest.Select(c => c.Stage.Seconds * Scale(wanted, settings, c.Stage)).Median();
         var basis = fewest == 0
             ? $"like {Count(closest.Count, kind)} with the same settings"
             : $"like {Count(closest.Count, kind)} differing in {string.Join(", ", closest[0].Differences.Select(Short).Distinct().Take(3))}";
@@ -90,11 +91,4 @@ public sealed class DurationEstimator(StageStore store, StageWork? work = null)
     private static string Short(string path) => path.StartsWith("parameters.", StringComparison.Ordinal) ? path["parameters.".Length..] : path;
 
     private static string Count(int n, string kind) => n == 1 ? $"1 stored {kind} stage" : $"{n} stored {kind} stages";
-
-    private static double Median(List<double> values)
-    {
-        values.Sort();
-        int mid = values.Count / 2;
-        return values.Count % 2 == 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
-    }
 }

@@ -43,8 +43,10 @@ public sealed class DistillExecutor : StageExecutor<DistillParameters>
 
         using var student = TrainingRun.CreateModel(ModelSpec.Of(context.Pipeline, context.Stage.Model!), data, context.Seed, context.Device, message => context.Observer.Info($"{context.Stage.Id}: {message}"));
         if (context.Inputs.ContainsKey(DistillKind.InitRole)) ModelWeights.Load(student, TeacherModel.WeightsPath(context.Input(DistillKind.InitRole)));
-        loss.Connect(student.FeatureShapes(data.Train.Channels, data.Train.Height, data.Train.Width), teacher.Shapes,
-            (long)DeterministicRandom.Hash(context.Seed, DeterministicRandom.HashText("connector")));
+        // Only a loss that reads feature points can connect them; the others need no shapes probed.
+        if (loss.StudentPoints.Count > 0)
+            loss.Connect(student.FeatureShapes(data.Train.Channels, data.Train.Height, data.Train.Width), teacher.Shapes(),
+                (long)DeterministicRandom.Hash(context.Seed, DeterministicRandom.HashText("connector")));
         // The connector (FitNet's regressor) lives only as long as the training: it is not part of the student.
         using var connector = loss.Connector?.to(context.Device);
         using var run = new TrainingRun(student, data, options, objective, context.Device, batches);
@@ -64,7 +66,7 @@ public sealed class DistillExecutor : StageExecutor<DistillParameters>
         var maker = new BatchMaker(dataset.Prepared.Train, dataset.Prepared.Statistics, context.Device);
         var data = dataset.Prepared;
         return new TeacherSource(new LiveTeacher(model), () => Evaluator.Logits(model, maker, 512, AugmentationSpec.None, 0, 0), model,
-            model.FeatureShapes(data.Train.Channels, data.Train.Height, data.Train.Width));
+            () => model.FeatureShapes(data.Train.Channels, data.Train.Height, data.Train.Width));
     }
 
     private static TeacherSource CachedSource(StageContext context, StageInputRef cache, StageInputRef producer, Data.PipelineDataset dataset, bool embeddings)
@@ -75,15 +77,16 @@ public sealed class DistillExecutor : StageExecutor<DistillParameters>
         var teacher = new CachedTeacher(file, embedded, context.Device);
         var shapes = new Dictionary<string, long[]> { [FeaturePoints.Logits] = [file.Columns] };
         if (embedded is not null) shapes[FeaturePoints.Embedding] = [embedded.Columns];
-        return new TeacherSource(teacher, () => file.GetRows(0, data.Train.Count).ToArray(), teacher, shapes);
+        return new TeacherSource(teacher, () => file.GetRows(0, data.Train.Count).ToArray(), teacher, () => shapes);
     }
 
     /// <summary>The teacher's outputs per batch, its plain training logits (for gamma), the shapes of its points, and what to dispose.</summary>
-    private sealed class TeacherSource(ITeacherOutputs logits, Func<float[]> plainTrainLogits, IDisposable owned, IReadOnlyDictionary<string, long[]> shapes) : IDisposable
+    private sealed class TeacherSource(ITeacherOutputs logits, Func<float[]> plainTrainLogits, IDisposable owned, Func<IReadOnlyDictionary<string, long[]>> shapes) : IDisposable
     {
         public ITeacherOutputs Logits { get; } = logits;
 
-        public IReadOnlyDictionary<string, long[]> Shapes { get; } = shapes;
+        /// <summary>The shapes of the teacher's points (a live teacher's probed by a forward pass, so only when asked).</summary>
+        public IReadOnlyDictionary<string, long[]> Shapes() => shapes();
 
         public double Gamma(PreparedData data, double temperature)
         {

@@ -1,3 +1,4 @@
+using MathNet.Numerics.Statistics;
 using Distill.Pipelines.Catalogue;
 using Distill.Runs;
 using Distill.Stages.Engine;
@@ -71,9 +72,6 @@ internal static class StudentResults
             })
             .OrderBy(s => s.TeacherAlpha).ThenBy(s => s.Temperature).ThenBy(s => s.Id, StringComparer.Ordinal);
 
-    private static double MedianEpochSeconds(StageManifest manifest)
-    {
-        var seconds = manifest.EpochMetrics.Select(e => e.Values.GetValueOrDefault(MetricNames.Seconds, double.NaN)).Where(double.IsFinite).Order().ToList();
-        return seconds.Count == 0 ? double.NaN : seconds.Count % 2 == 1 ? seconds[seconds.Count / 2] : (seconds[seconds.Count / 2 - 1] + seconds[seconds.Count / 2]) / 2;
-    }
+    private static double MedianEpochSeconds(StageManifest manifest) =>
+        manifest.EpochMetrics.Select(e => e.Values.GetValueOrDefault(MetricNames.Seconds, double.NaN)).Where(double.IsFinite).Median();
 }
