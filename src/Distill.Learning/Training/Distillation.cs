@@ -49,11 +49,18 @@ public interface IDistillationLoss
     /// </summary>
     nn.Module? Connector => null;
 
-    /// <summary>Builds <see cref="Connector"/> for the two models' feature shapes (C x H x W or D, without the batch), its initial weights drawn from <paramref name="seed"/>.</summary>
-    void Connect(IReadOnlyDictionary<string, long[]> student, IReadOnlyDictionary<string, long[]> teacher, long seed) { }
+    /// <summary>Builds <see cref="Connector"/> for the two models and the training split described by <paramref name="context"/>.</summary>
+    void Connect(ConnectorContext context) { }
 
     Tensor Loss(ModelOutputs student, ModelOutputs teacher, TrainingBatch batch);
 }
+
+/// <summary>
+/// What a loss's connector is built for: the two models' feature shapes (C x H x W or D, without the batch), the
+/// training split's labels in example order (CRD's memory holds one row per example and draws negatives of other
+/// classes), and the seed its initial weights are drawn from.
+/// </summary>
+public sealed record ConnectorContext(IReadOnlyDictionary<string, long[]> Student, IReadOnlyDictionary<string, long[]> Teacher, IReadOnlyList<long> TrainingLabels, long Seed);
 
 /// <summary>A loss of the two models' logits and the labels only.</summary>
 public abstract class LogitDistillationLoss : IDistillationLoss

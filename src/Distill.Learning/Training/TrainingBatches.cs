@@ -6,9 +6,10 @@ namespace Distill.Learning.Training;
 
 /// <summary>
 /// One training batch. Rows identify each example's row in a logit cache (view * examples + index);
-/// without views they equal the example indices.
+/// without views they equal the example indices. The epoch lets a loss that draws randomness per example (CRD's
+/// negatives) draw it as a pure function of (epoch, example), so a resumed run draws the same.
 /// </summary>
-public sealed record TrainingBatch(Tensor Inputs, Tensor Labels, long[] Rows);
+public sealed record TrainingBatch(Tensor Inputs, Tensor Labels, long[] Rows, int Epoch = 0);
 
 /// <summary>Where a trainer's batches come from; a batch is a pure function of (indices, epoch).</summary>
 public interface ITrainingBatches
@@ -27,7 +28,7 @@ public sealed class AugmentedBatches(BatchMaker maker, AugmentationSpec augmenta
     public TrainingBatch Make(ReadOnlySpan<long> indices, int epoch)
     {
         var (inputs, labels) = maker.Make(indices, augmentation, seed, epoch);
-        return new TrainingBatch(inputs, labels, indices.ToArray());
+        return new TrainingBatch(inputs, labels, indices.ToArray(), epoch);
     }
 }
 
@@ -54,6 +55,6 @@ public sealed class ViewReplayBatches(BatchMaker maker, AugmentationSpec augment
             rows[i] = viewOf[i] * Count + indices[i];
         }
         var (inputs, labels) = maker.MakeViews(indices, augmentation, viewSeed, viewOf);
-        return new TrainingBatch(inputs, labels, rows);
+        return new TrainingBatch(inputs, labels, rows, epoch);
     }
 }

@@ -9,7 +9,7 @@ namespace Distill.Learning.Tests.Training;
 
 /// <summary>
 /// Every distillation loss against a PyTorch implementation written here, line for line after the authors' published
-/// code (RepDistiller for RKD, PKT, SP, AT and FitNet; mdistiller for DKD; the DIST authors' repository for DIST), run by
+/// code (RepDistiller for RKD, PKT, SP, AT, FitNet and CRD; mdistiller for DKD; the DIST authors' repository for DIST), run by
 /// Debian's python3-torch on the same random float64 tensors: the loss value and its gradient with respect to the
 /// student's tensors, to 1e-6. One Python process computes every case.
 /// </summary>
@@ -120,10 +120,53 @@ def fitnet(s, t, w, b, p):
     y = F.batch_norm(y, None, None, training=True, eps=1e-5)
     return F.mse_loss(F.relu(y), t)
 
+# RepDistiller, crd/criterion.py and crd/memory.py: heads, memory scores, NCE with P_n = 1/N, Z fixed at the first
+# batch, momentum updates of the memory after each batch. Two batches; the second's loss and gradients are compared.
+def crd(case):
+    p = case["parameters"]
+    T, m = p["temperature"], p["momentum"]
+    memory = {"student": load(case, "memory_student"), "teacher": load(case, "memory_teacher")}
+    heads = {side: (load(case, f"{side}.weight").requires_grad_(), load(case, f"{side}.bias")) for side in ("student", "teacher")}
+    def unit(x):
+        return x / x.pow(2).sum(1, keepdim=True).sqrt()
+    def scores(mem, contrast, v):
+        rows = mem[contrast.reshape(-1)].reshape(contrast.shape[0], contrast.shape[1], -1)
+        return torch.exp(torch.bmm(rows, v.unsqueeze(2)).squeeze(2) / T)
+    def nce(x, n):
+        k = x.shape[1] - 1
+        noise = k / n
+        positive = torch.log(x[:, 0] / (x[:, 0] + noise + 1e-7))
+        negative = torch.log(noise / (x[:, 1:] + noise + 1e-7))
+        return -(positive.sum() + negative.sum()) / x.shape[0]
+    n = memory["student"].shape[0]
+    Z, first = None, None
+    for step in (1, 2):
+        f_s = load(case, f"student{step}").requires_grad_()
+        examples, contrast = load(case, f"examples{step}").long(), load(case, f"contrast{step}").long()
+        e = {"student": unit(F.linear(f_s.flatten(1), *heads["student"])), "teacher": unit(F.linear(load(case, f"teacher{step}").flatten(1), *heads["teacher"]))}
+        from_student = scores(memory["teacher"], contrast, e["student"])
+        from_teacher = scores(memory["student"], contrast, e["teacher"])
+        if Z is None:
+            Z = (from_student.mean().item() * n, from_teacher.mean().item() * n)
+        value = nce(from_student / Z[0], n) + nce(from_teacher / Z[1], n)
+        with torch.no_grad():
+            for side in ("student", "teacher"):
+                moved = memory[side][examples] * m + e[side] * (1 - m)
+                memory[side][examples] = moved / moved.pow(2).sum(1, keepdim=True).sqrt()
+        first = value.item() if first is None else first
+    value.backward()
+    gradients = [f_s, heads["student"][0], heads["teacher"][0]]
+    state = [memory["student"].reshape(-1).tolist(), memory["teacher"].reshape(-1).tolist(), list(Z), [first]]
+    return value, gradients, state
+
 losses = {"kd": kd, "dkd": dkd, "dist": dist, "rkd": rkd, "pkt": pkt, "sp": sp}
 results = {}
 for case in json.load(open(sys.argv[1])):
     y = load(case, "labels").long()
+    if case["loss"] == "crd":
+        value, s, state = crd(case)
+        results[case["name"]] = {"loss": value.item(), "gradients": [x.grad.reshape(-1).tolist() for x in s], "state": state}
+        continue
     if case["loss"] == "at":
         s = [load(case, n).requires_grad_() for n in case["maps"]["student"]]
         t = [load(case, n) for n in case["maps"]["teacher"]]
@@ -160,6 +203,12 @@ json.dump(results, open(sys.argv[2], "w"))
         private readonly string _folder = Directory.CreateTempSubdirectory("distill-loss-twins-").FullName;
 
         public Dictionary<string, (double Loss, double[][] Gradients)> Results { get; } = [];
+
+        /// <summary>What PyTorch's CRD remembered after its two batches: both memories, the two Z, the first batch's loss.</summary>
+        public double[][] ContrastState { get; private set; } = [];
+
+        /// <summary>The CRD case's memory, in the state PyTorch was given; its inputs are in <see cref="Inputs"/>["crd"].</summary>
+        public ContrastMemory? Contrast { get; private set; }
 
         public Dictionary<string, Dictionary<string, Tensor>> Inputs { get; } = [];
 
@@ -202,7 +251,7 @@ json.dump(results, open(sys.argv[2], "w"))
             {
                 var generator = new Generator((ulong)seed++);
                 var term = new HintTerm("stage2");
-                term.Connect(new Dictionary<string, long[]> { ["stage2"] = [4, studentSize, studentSize] }, new Dictionary<string, long[]> { ["stage2"] = [6, teacherSize, teacherSize] }, seed);
+                term.Connect(new ConnectorContext(new Dictionary<string, long[]> { ["stage2"] = [4, studentSize, studentSize] }, new Dictionary<string, long[]> { ["stage2"] = [6, teacherSize, teacherSize] }, [], seed));
                 term.Connector!.to(ScalarType.Float64);
                 var parameters = term.Connector!.named_parameters().ToDictionary(p => p.name, p => p.parameter);
                 var tensors = new Dictionary<string, Tensor>
@@ -218,15 +267,54 @@ json.dump(results, open(sys.argv[2], "w"))
                 Hints[name] = term;
             }
 
+            cases.Add(ContrastCase());
+
             var input = Path.Combine(_folder, "cases.json");
             var output = Path.Combine(_folder, "results.json");
             File.WriteAllText(input, JsonSerializer.Serialize(cases));
             File.WriteAllText(Path.Combine(_folder, "twins.py"), Script);
             RunPython(Path.Combine(_folder, "twins.py"), input, output);
             using var json = JsonDocument.Parse(File.ReadAllText(output));
+            static double[][] Arrays(JsonElement e) => e.EnumerateArray().Select(g => g.EnumerateArray().Select(v => v.GetDouble()).ToArray()).ToArray();
             foreach (var result in json.RootElement.EnumerateObject())
-                Results[result.Name] = (result.Value.GetProperty("loss").GetDouble(),
-                    result.Value.GetProperty("gradients").EnumerateArray().Select(g => g.EnumerateArray().Select(v => v.GetDouble()).ToArray()).ToArray());
+                Results[result.Name] = (result.Value.GetProperty("loss").GetDouble(), Arrays(result.Value.GetProperty("gradients")));
+            ContrastState = Arrays(json.RootElement.GetProperty("crd").GetProperty("state"));
+        }
+
+        /// <summary>
+        /// CRD: a memory of 40 examples of 4 classes in 6 dimensions, two batches of 12 (overlapping, so the second reads
+        /// rows the first updated), 15 negatives each from <see cref="ContrastNegatives"/>.
+        /// </summary>
+        private object ContrastCase()
+        {
+            const int Examples = 40, Negatives = 15;
+            manual_seed(17);
+            Contrast = new ContrastMemory(10, 16, Examples, 6, 0.07, 0.5);
+            Contrast.to(ScalarType.Float64);
+            var negatives = new ContrastNegatives([.. Enumerable.Range(0, Examples).Select(i => (long)(i % 4))], Negatives, seed: 5);
+            var parameters = Contrast.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+            var buffers = Contrast.named_buffers().ToDictionary(b => b.name, b => b.buffer);
+            var generator = new Generator(23);
+            var tensors = new Dictionary<string, Tensor>
+            {
+                ["labels"] = zeros(Batch, dtype: ScalarType.Float64),
+                ["memory_student"] = buffers["memory_student"].clone(),
+                ["memory_teacher"] = buffers["memory_teacher"].clone(),
+                ["student.weight"] = parameters["embed_student.weight"].detach().clone(),
+                ["student.bias"] = parameters["embed_student.bias"].detach().clone(),
+                ["teacher.weight"] = parameters["embed_teacher.weight"].detach().clone(),
+                ["teacher.bias"] = parameters["embed_teacher.bias"].detach().clone(),
+            };
+            foreach (var (step, first) in new[] { (1, 0L), (2, 6L) })
+            {
+                long[] examples = [.. Enumerable.Range((int)first, Batch).Select(i => (long)i)];
+                tensors[$"student{step}"] = randn([Batch, 10], dtype: ScalarType.Float64, generator: generator);
+                tensors[$"teacher{step}"] = randn([Batch, 16], dtype: ScalarType.Float64, generator: generator);
+                tensors[$"examples{step}"] = tensor(examples).to(ScalarType.Float64);
+                tensors[$"contrast{step}"] = tensor(negatives.Draw(examples, epoch: step), [Batch, Negatives + 1]).to(ScalarType.Float64);
+            }
+            Inputs["crd"] = tensors;
+            return new { name = "crd", loss = "crd", parameters = new { temperature = 0.07, momentum = 0.5 }, tensors = Files("crd", tensors) };
         }
 
         private Dictionary<string, object> Files(string name, Dictionary<string, Tensor> tensors) =>
@@ -254,6 +342,7 @@ json.dump(results, open(sys.argv[2], "w"))
         {
             foreach (var tensor in Inputs.Values.SelectMany(t => t.Values)) tensor.Dispose();
             foreach (var hint in Hints.Values) hint.Connector?.Dispose();
+            Contrast?.Dispose();
             Directory.Delete(_folder, recursive: true);
         }
     }
@@ -320,6 +409,38 @@ json.dump(results, open(sys.argv[2], "w"))
         AssertClose($"{name} student", gradients[0], student.grad!.data<double>().ToArray());
         AssertClose($"{name} regressor", gradients[1], weight.grad!.data<double>().ToArray());
         Assert.True(weight.grad!.abs().max().item<double>() > 1e-6, $"{name}: the regressor's gradient is zero, so the comparison shows nothing");
+    }
+
+    [Fact]
+    public void Contrastive_distillation_over_two_batches_matches_the_published_code()
+    {
+        var inputs = _twins.Inputs["crd"];
+        var memory = _twins.Contrast!;
+        using var scope = NewDisposeScope();
+        Tensor Step(int step, Tensor student) =>
+            memory.Loss(student, inputs[$"teacher{step}"], inputs[$"examples{step}"].to(ScalarType.Int64), inputs[$"contrast{step}"].to(ScalarType.Int64));
+        double first = Step(1, inputs["student1"]).item<double>();
+        var student = inputs["student2"].clone().requires_grad_();
+        var loss = Step(2, student);
+        loss.backward();
+
+        var (expected, gradients) = _twins.Results["crd"];
+        var state = _twins.ContrastState;
+        Assert.True(Math.Abs(first - state[3][0]) <= 1e-6, $"crd first batch: loss {first:R}, PyTorch {state[3][0]:R}");
+        Assert.True(Math.Abs(loss.item<double>() - expected) <= 1e-6, $"crd: loss {loss.item<double>():R}, PyTorch {expected:R}");
+        var parameters = memory.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        AssertClose("crd student", gradients[0], student.grad!.data<double>().ToArray());
+        AssertClose("crd student head", gradients[1], parameters["embed_student.weight"].grad!.data<double>().ToArray());
+        AssertClose("crd teacher head", gradients[2], parameters["embed_teacher.weight"].grad!.data<double>().ToArray());
+        Assert.True(parameters["embed_teacher.weight"].grad!.abs().max().item<double>() > 1e-6, "crd: the teacher head's gradient is zero, so the comparison shows nothing");
+
+        var buffers = memory.named_buffers().ToDictionary(b => b.name, b => b.buffer);
+        AssertClose("crd student memory", state[0], buffers["memory_student"].data<double>().ToArray());
+        AssertClose("crd teacher memory", state[1], buffers["memory_teacher"].data<double>().ToArray());
+        var normalisers = buffers["normalisers"].data<double>().ToArray();
+        for (int i = 0; i < 2; i++) // Z = mean(exp(score / 0.07)) x N is large: compared relatively
+            Assert.True(Math.Abs(normalisers[i] / state[2][i] - 1) <= 1e-9, $"crd: Z {normalisers[i]:R}, PyTorch {state[2][i]:R}");
+        Assert.False(TensorAssert.Identical(buffers["memory_student"], inputs["memory_student"]), "crd: the memory never moved");
     }
 
     private static void AssertClose(string name, double[] expected, double[] actual)

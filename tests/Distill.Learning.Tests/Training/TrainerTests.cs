@@ -91,54 +91,68 @@ public class TrainerTests
         }
     }
 
-    /// <summary>A student whose loss trains a connector (FitNet's regressor) beside it, from a live teacher.</summary>
-    private static (CifarResNet Model, Trainer Trainer, IDistillationLoss Loss) BuildFitNet(PreparedData data, TrainerOptions options, ClassifierNet teacher)
+    /// <summary>The connected terms: FitNet's regressor, and CRD's heads with its memory (buffers a checkpoint must hold too).</summary>
+    private static IRepresentationTerm ConnectedTerm(string name) => name switch
+    {
+        "fitnet" => new HintTerm("stage2"),
+        "crd" => new ContrastiveTerm("embedding", 16, 48, 0.07, 0.5),
+        _ => throw new ArgumentOutOfRangeException(nameof(name)),
+    };
+
+    /// <summary>A student whose loss trains a connector beside it, from a live teacher.</summary>
+    private static (CifarResNet Model, Trainer Trainer, IDistillationLoss Loss) BuildConnected(PreparedData data, TrainerOptions options, ClassifierNet teacher, string term)
     {
         manual_seed(options.Seed);
         var model = new CifarResNet(8, 1, 10, width: 4);
-        var loss = new RepresentationLoss(new HintTerm("stage2"), 100, 1, 0, 4);
-        loss.Connect(model.FeatureShapes(1, 28, 28), teacher.FeatureShapes(1, 28, 28), 5);
+        var loss = new RepresentationLoss(ConnectedTerm(term), 100, 1, 0, 4);
+        loss.Connect(new ConnectorContext(model.FeatureShapes(1, 28, 28), teacher.FeatureShapes(1, 28, 28), data.Train.Labels, 5));
         var batches = new BatchMaker(data.Train, data.Statistics, CPU);
         var trainer = new Trainer(model, new ViewReplayBatches(batches, AugmentationSpec.None, 1, 1, options.Seed), options, new DistillationObjective(new LiveTeacher(teacher), loss));
         return (model, trainer, loss);
     }
 
-    [Fact]
-    public void A_connector_trains_with_the_student_and_resumes_from_the_checkpoint_exactly()
+    /// <summary>What a connector holds: its parameters, then its buffers (batch-norm statistics, CRD's memory).</summary>
+    private static Tensor[] ConnectorState(IDistillationLoss loss) => [.. loss.Connector!.parameters(), .. loss.Connector!.buffers()];
+
+    [Theory]
+    [InlineData("fitnet")]
+    [InlineData("crd")]
+    public void A_connector_trains_with_the_student_and_resumes_from_the_checkpoint_exactly(string term)
     {
         using var data = SmallFashionMnist();
         manual_seed(2);
         using var teacher = new CifarResNet(8, 1, 10, width: 8);
-        var options = new TrainerOptions { Epochs = 1, BatchSize = 64, LearningRate = 0.05, Seed = 9 };
+        var options = new TrainerOptions { Epochs = 2, BatchSize = 64, LearningRate = 0.05, Seed = 9 };
 
-        var (straightModel, straight, straightLoss) = BuildFitNet(data, options, teacher);
+        var (straightModel, straight, straightLoss) = BuildConnected(data, options, teacher, term);
         using var _straight = straightModel;
-        var before = straightLoss.Connector!.parameters().Select(p => p.detach().clone()).ToArray();
+        var before = ConnectorState(straightLoss).Select(p => p.detach().clone()).ToArray();
         using (straight) straight.Run(CancellationToken.None);
-        // The regressor learned: its weights moved.
-        Assert.Contains(straightLoss.Connector.parameters().Zip(before), pair => !TensorAssert.Identical(pair.First, pair.Second));
+        // The connector learned (weights) and remembered (buffers): every one of its tensors moved.
+        foreach (var (after, initial) in ConnectorState(straightLoss).Zip(before))
+            Assert.False(TensorAssert.Identical(after, initial), $"{term}: a connector tensor of shape [{string.Join(", ", after.shape)}] never changed");
 
         using var checkpoint = new MemoryStream();
-        var (firstModel, first, _) = BuildFitNet(data, options, teacher);
+        var (firstModel, first, _) = BuildConnected(data, options, teacher, term);
         using (firstModel)
         using (first)
         {
             using var stop = new CancellationTokenSource();
-            first.StepCompleted = report => { if (report.Step == 3) stop.Cancel(); };
+            first.StepCompleted = report => { if (report.Epoch == 1 && report.Step == 3) stop.Cancel(); };
             Assert.Equal(TrainingOutcome.Stopped, first.Run(stop.Token));
             first.SaveCheckpoint(checkpoint);
         }
         checkpoint.Position = 0;
-        var (resumedModel, resumed, resumedLoss) = BuildFitNet(data, options, teacher);
+        var (resumedModel, resumed, resumedLoss) = BuildConnected(data, options, teacher, term);
         using (resumedModel)
         using (resumed)
         {
             resumed.LoadCheckpoint(checkpoint);
             resumed.Run(CancellationToken.None);
-            var expected = straightModel.parameters().Concat(straightLoss.Connector.parameters()).ToArray();
-            var actual = resumedModel.parameters().Concat(resumedLoss.Connector!.parameters()).ToArray();
+            var expected = straightModel.parameters().Concat(ConnectorState(straightLoss)).ToArray();
+            var actual = resumedModel.parameters().Concat(ConnectorState(resumedLoss)).ToArray();
             Assert.Equal(expected.Length, actual.Length);
-            for (int i = 0; i < expected.Length; i++) Assert.True(TensorAssert.Identical(expected[i], actual[i]), $"parameter {i} differs");
+            for (int i = 0; i < expected.Length; i++) Assert.True(TensorAssert.Identical(expected[i], actual[i]), $"{term}: tensor {i} differs");
         }
     }
 }

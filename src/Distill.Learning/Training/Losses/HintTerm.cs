@@ -16,11 +16,11 @@ public sealed class HintTerm(string point) : IRepresentationTerm
 
     public nn.Module? Connector => _regressor;
 
-    public void Connect(IReadOnlyDictionary<string, long[]> student, IReadOnlyDictionary<string, long[]> teacher, long seed)
+    public void Connect(ConnectorContext context)
     {
         _regressor?.Dispose();
-        manual_seed(seed);
-        _regressor = new HintRegressor(student[Points[0]], teacher[Points[0]]);
+        manual_seed(context.Seed);
+        _regressor = new HintRegressor(context.Student[Points[0]], context.Teacher[Points[0]]);
     }
 
     public Tensor Loss(ModelOutputs student, ModelOutputs teacher, TrainingBatch batch)

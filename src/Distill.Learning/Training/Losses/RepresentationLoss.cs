@@ -16,7 +16,7 @@ public interface IRepresentationTerm
     nn.Module? Connector => null;
 
     /// <summary>See <see cref="IDistillationLoss.Connect"/>.</summary>
-    void Connect(IReadOnlyDictionary<string, long[]> student, IReadOnlyDictionary<string, long[]> teacher, long seed) { }
+    void Connect(ConnectorContext context) { }
 
     Tensor Loss(ModelOutputs student, ModelOutputs teacher, TrainingBatch batch);
 }
@@ -48,7 +48,7 @@ public sealed class RepresentationLoss(IRepresentationTerm term, double weight, 
 
     public nn.Module? Connector => Term.Connector;
 
-    public void Connect(IReadOnlyDictionary<string, long[]> student, IReadOnlyDictionary<string, long[]> teacher, long seed) => Term.Connect(student, teacher, seed);
+    public void Connect(ConnectorContext context) => Term.Connect(context);
 
     public Tensor Loss(ModelOutputs student, ModelOutputs teacher, TrainingBatch batch)
     {

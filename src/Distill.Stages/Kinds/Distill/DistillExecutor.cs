@@ -45,8 +45,8 @@ public sealed class DistillExecutor : StageExecutor<DistillParameters>
         if (context.Inputs.ContainsKey(DistillKind.InitRole)) ModelWeights.Load(student, TeacherModel.WeightsPath(context.Input(DistillKind.InitRole)));
         // Only a loss that reads feature points can connect them; the others need no shapes probed.
         if (loss.StudentPoints.Count > 0)
-            loss.Connect(student.FeatureShapes(data.Train.Channels, data.Train.Height, data.Train.Width), teacher.Shapes(),
-                (long)DeterministicRandom.Hash(context.Seed, DeterministicRandom.HashText("connector")));
+            loss.Connect(new ConnectorContext(student.FeatureShapes(data.Train.Channels, data.Train.Height, data.Train.Width), teacher.Shapes(),
+                data.Train.Labels, (long)DeterministicRandom.Hash(context.Seed, DeterministicRandom.HashText("connector"))));
         // The connector (FitNet's regressor) lives only as long as the training: it is not part of the student.
         using var connector = loss.Connector?.to(context.Device);
         using var run = new TrainingRun(student, data, options, objective, context.Device, batches);

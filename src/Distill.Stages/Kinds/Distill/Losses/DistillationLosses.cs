@@ -35,6 +35,7 @@ public static class DistillationLosses
         new RkdMethod(),
         new PktMethod(),
         new SpMethod(),
+        new CrdMethod(),
         new AtMethod(),
         new FitnetMethod(),
     ];
