@@ -18,6 +18,7 @@ public sealed class DistillationLossPipelineTests : IDisposable
         File.WriteAllText(pipeline, File.ReadAllText(Support.DistillCli.TestPipeline("cache.yaml"))
             + Student("student-dkd", "{ name: dkd, beta: 4 }", "cache") + Student("student-dist", "dist", "cache")
             + Student("live", "${loss}", "teacher", "matrix: { loss: [rkd, pkt, sp, at, fitnet] }", "id: \"student-${loss}\"", "teacher-source: live")
+            + Student("student-crd", Crd, "teacher", "teacher-source: live")
             // FitNet's two stages as published: hints alone, then KD from the hinted weights.
             + Student("hints", "{ name: fitnet, ce-weight: 0 }", "teacher", "teacher-source: live")
             + Student("student-fitnet-kd", "kd", "{ teacher: cache, init: hints }"));
@@ -27,7 +28,7 @@ public sealed class DistillationLossPipelineTests : IDisposable
 
         Assert.True(code == 0, output);
         var kd = Support.RunResults.Manifest(Path.Combine(runs, "cache"), "student");
-        string[] methods = ["dkd", "dist", "rkd", "pkt", "sp", "at", "fitnet", "fitnet-kd"];
+        string[] methods = ["dkd", "dist", "rkd", "pkt", "sp", "crd", "at", "fitnet", "fitnet-kd"];
         var students = methods.Select(m => Support.RunResults.Manifest(Path.Combine(runs, "cache"), $"student-{m}")).ToList();
         Assert.All(students, s => Assert.Equal(Distill.Runs.StageStatus.Completed, s.Status));
         Assert.Equal(methods.Length + 1, students.Select(s => s.Key).Append(kd.Key).Distinct().Count());
@@ -52,7 +53,9 @@ public sealed class DistillationLossPipelineTests : IDisposable
                 .Replace("    splits: [train, test]", "    splits: [train, test]\n    views: 2\n    embeddings: true")
                 .Replace("    kind: fashion-mnist\n", "    kind: fashion-mnist\n    augmentation: { crop-padding: 2, flip: true }\n")
             + Student("cached", "${loss}", "cache", "matrix: { loss: [rkd, pkt] }", "id: \"${loss}-cached\"", "views: 2", "seeds: [1]")
-            + Student("live", "${loss}", "teacher", "matrix: { loss: [rkd, pkt] }", "id: \"${loss}-live\"", "views: 2", "seeds: [1]", "teacher-source: live"));
+            + Student("live", "${loss}", "teacher", "matrix: { loss: [rkd, pkt] }", "id: \"${loss}-live\"", "views: 2", "seeds: [1]", "teacher-source: live")
+            + Student("crd-cached", Crd, "cache", "views: 2", "seeds: [1]")
+            + Student("crd-live", Crd, "teacher", "views: 2", "seeds: [1]", "teacher-source: live"));
         var runs = _temp.Combine("runs");
 
         var (code, output) = Support.DistillCli.Run(TimeSpan.FromMinutes(3), "run", pipeline, "--runs", runs);
@@ -65,7 +68,7 @@ public sealed class DistillationLossPipelineTests : IDisposable
         Assert.Equal(Distill.Runs.FileHash.Sha256Hex(embeddings), sidecar.Embeddings.Sha256);
         using (var file = Distill.Runs.NpyFile.Open(embeddings))
             Assert.Equal((2 * 300L, 32), (file.Rows, file.Columns)); // 2 views of 300 training images; ResNet-8 of width 8 embeds in 4 x 8
-        foreach (var method in new[] { "rkd", "pkt" })
+        foreach (var method in new[] { "rkd", "pkt", "crd" })
         {
             var cached = Support.RunResults.Manifest(run, $"{method}-cached-seed1");
             var live = Support.RunResults.Manifest(run, $"{method}-live-seed1");
@@ -73,6 +76,9 @@ public sealed class DistillationLossPipelineTests : IDisposable
             Assert.Equal(live.Outputs.Single(o => o.Path == "weights.safetensors").Sha256, cached.Outputs.Single(o => o.Path == "weights.safetensors").Sha256);
         }
     }
+
+    /// <summary>CRD with fewer negatives than published, as fits 300 training images.</summary>
+    private const string Crd = "{ name: crd, negatives: 64 }";
 
     /// <summary>A distill stage appended to the test pipeline; <paramref name="teacher"/> is the teacher's stage or the whole inputs map.</summary>
     private static string Student(string id, string loss, string teacher, params string[] more) => $$"""

@@ -49,7 +49,7 @@ public sealed class DistillationMethodTests
     [Fact]
     public void The_catalogue_offers_the_logit_and_representation_methods()
     {
-        Assert.Equal(["kd", "dkd", "dist", "rkd", "pkt", "sp", "at", "fitnet"], DistillationLosses.Names);
+        Assert.Equal(["kd", "dkd", "dist", "rkd", "pkt", "sp", "crd", "at", "fitnet"], DistillationLosses.Names);
     }
 
     [Theory]
@@ -62,6 +62,11 @@ public sealed class DistillationMethodTests
     [InlineData("at", "power", 2.0)]
     [InlineData("dist", "beta", 2.0)]
     [InlineData("dist", "gamma", 2.0)]
+    [InlineData("crd", "weight", 0.8)]
+    [InlineData("crd", "dimension", 128.0)]
+    [InlineData("crd", "negatives", 16384.0)]
+    [InlineData("crd", "nce-temperature", 0.07)]
+    [InlineData("crd", "memory-momentum", 0.5)]
     [InlineData("pkt", "ce-weight", 1.0)]
     [InlineData("pkt", "kd-weight", 0.0)]
     public void Keys_default_to_the_published_settings(string method, string key, double value)
@@ -73,6 +78,7 @@ public sealed class DistillationMethodTests
     [InlineData("rkd", new[] { "embedding" })]
     [InlineData("pkt", new[] { "embedding" })]
     [InlineData("sp", new[] { "embedding" })]
+    [InlineData("crd", new[] { "embedding" })]
     [InlineData("{ name: sp, point: stage3 }", new[] { "stage3" })]
     [InlineData("at", new[] { "stage1", "stage2", "stage3" })]
     [InlineData("{ name: at, points: [stage3] }", new[] { "stage3" })]
@@ -106,6 +112,7 @@ public sealed class DistillationMethodTests
     [Theory]
     [InlineData("rkd")]
     [InlineData("pkt")]
+    [InlineData("crd")]
     [InlineData("{ name: sp, point: embedding }")]
     public void An_embedding_method_reads_a_cache_that_holds_embeddings(string loss)
     {
