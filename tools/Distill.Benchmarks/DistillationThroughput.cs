@@ -10,8 +10,8 @@ namespace Distill.Benchmarks;
 
 /// <summary>
 /// Student training throughput (AlexNet, batch 128, 32x32x3): plain label-smoothed training; KD from a memory-mapped
-/// logit cache and from a live ResNet-56 teacher; the embedding methods (RKD, PKT, SP) from the cache's embeddings and
-/// RKD live; and KD that reads the cache's embeddings without using them ("kd+emb": the cost of the embeddings' reads). The variants are interleaved round by round so machine noise hits them alike; each is also
+/// logit cache and from a live ResNet-56 teacher; the embedding methods (RKD, PKT, SP, and CRD with 1024 and 4096
+/// negatives) from the cache's embeddings and RKD live; and KD that reads the cache's embeddings without using them ("kd+emb": the cost of the embeddings' reads). The variants are interleaved round by round so machine noise hits them alike; each is also
 /// given against cached KD, the cost of a method beyond reading its targets.
 /// </summary>
 internal static class DistillationThroughput
@@ -38,6 +38,14 @@ internal static class DistillationThroughput
         var live = new LiveTeacher(teacher);
         static IDistillationLoss Kd() => new SoftTargetLoss(4, 1, 1, false);
         static IDistillationLoss Representation(IRepresentationTerm term, double weight) => new RepresentationLoss(term, weight, 1, 0, 4);
+        // CRD's memory has a row per example and its heads map each model's embedding: connected before the trainer takes its parameters.
+        IDistillationLoss Contrastive(int negatives)
+        {
+            var loss = Representation(new ContrastiveTerm(FeaturePoints.Embedding, 128, negatives, 0.07, 0.5), 0.8);
+            using var probe = new AlexNetCifar(3, 32, 32, classes);
+            loss.Connect(new ConnectorContext(probe.FeatureShapes(3, 32, 32), new Dictionary<string, long[]> { [FeaturePoints.Embedding] = [width] }, images.Labels, 1));
+            return loss;
+        }
         try
         {
             var variants = new (string Name, Func<ITrainingObjective> Objective)[]
@@ -49,6 +57,8 @@ internal static class DistillationThroughput
                 ("rkd cached", () => new DistillationObjective(cache, Representation(new RelationalTerm(FeaturePoints.Embedding, 25, 50), 1))),
                 ("pkt cached", () => new DistillationObjective(cache, Representation(new ProbabilisticTransferTerm(FeaturePoints.Embedding), 30000))),
                 ("sp cached", () => new DistillationObjective(cache, Representation(new SimilarityPreservingTerm(FeaturePoints.Embedding), 3000))),
+                ("crd 1024", () => new DistillationObjective(cache, Contrastive(1024))),
+                ("crd 4096", () => new DistillationObjective(cache, Contrastive(4096))),
                 ("rkd live", () => new DistillationObjective(live, Representation(new RelationalTerm(FeaturePoints.Embedding, 25, 50), 1))),
             };
             var times = variants.ToDictionary(v => v.Name, _ => new List<double>());
