@@ -38,6 +38,7 @@ internal sealed class PipelineCompiler(ErrorSink errors, string sourcePath, Stag
             datasets, models, ordered.Select(s => ToDefinition(s)).ToList(), Path.GetFullPath(sourcePath))
         {
             Description = top.GetValueOrDefault("description") as string,
+            Resources = StageResources.Read(top.GetValueOrDefault(StageResources.Key) as ParameterSet),
             Catalogue = catalogue,
         };
     }
@@ -89,9 +90,18 @@ internal sealed class PipelineCompiler(ErrorSink errors, string sourcePath, Stag
         return result;
     }
 
-    private StageDefinition ToDefinition(BoundStage s) => new(
-        s.Id, s.Source.BaseName, s.Kind!, ParameterSet.From(s.Parameters),
-        s.Resolved.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal),
-        s.Dataset, s.Model, s.Source.MatrixValues,
-        new SourceLocation(errors.File, s.NameAt.Line, s.NameAt.Column));
+    /// <remarks>`resources:` leaves the parameters here: it is not part of what the stage computes, so not of its key.</remarks>
+    private StageDefinition ToDefinition(BoundStage s)
+    {
+        var parameters = new Dictionary<string, object>(s.Parameters, StringComparer.Ordinal);
+        parameters.Remove(StageResources.Key, out var resources);
+        return new(
+            s.Id, s.Source.BaseName, s.Kind!, ParameterSet.From(parameters),
+            s.Resolved.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal),
+            s.Dataset, s.Model, s.Source.MatrixValues,
+            new SourceLocation(errors.File, s.NameAt.Line, s.NameAt.Column))
+        {
+            Resources = StageResources.Read(resources as ParameterSet),
+        };
+    }
 }

@@ -15,6 +15,7 @@ public static class PipelineKeys
         P.Int("seed", 0, "Root of all randomness (data order, augmentation, initialisation, validation split).", min: 0),
         P.Enum("device", "auto", "Where tensors live: auto picks CUDA when available.", "auto", "cpu", "cuda"),
         P.Int("threads", 0, "CPU threads for tensor operations; 0 keeps the library default.", min: 0),
+        StageResources.Spec with { Description = "Defaults of every stage's `resources:` (what a batch scheduler gives a stage; see the stage key)." },
     ];
 
     /// <summary>The structural keys (maps of named entries), described for docs and schema.</summary>

@@ -44,6 +44,7 @@ public sealed class StageCatalogue
             P.Str("id", "Id template of each expanded stage (matrix stages only), e.g. \"student-T${temperature}\"; default: base name plus -<variable><value> per variable."),
             new() { Name = "seeds", Type = ParameterType.NumberList, Description = "Replicate seeds, e.g. [1, 2, 3]: the stage is repeated once per seed (one more matrix variable, ${seed}, ids ending in -seed<N>); stages with the same seed share their random streams, so a hard-target and a smoothed run of one seed differ only in alpha." },
             new() { Name = "inputs", Type = ParameterType.Map, Description = $"Role -> stage id or list of stage ids this stage reads; a matrix stage's base name means all of its stages; \"{InputResolver.Everything}\" means every stage except report stages." },
+            StageResources.Spec,
             Description,
         ];
     }

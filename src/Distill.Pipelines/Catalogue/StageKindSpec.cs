@@ -48,6 +48,12 @@ public sealed record StageKindSpec(
 {
     public LineageRole Lineage { get; init; }
 
+    /// <summary>
+    /// The kind's stages run a network forward (and backward): a batch scheduler gives them 2 CPUs, and a GPU when the
+    /// pipeline's device is cuda, unless `resources:` says otherwise; other kinds get one CPU.
+    /// </summary>
+    public bool RunsNetworks { get; init; }
+
     /// <summary>The kind accepts any role name reading any stages (report); `*` and a report without inputs never name such stages.</summary>
     public bool AnyInputRoles { get; init; }
 

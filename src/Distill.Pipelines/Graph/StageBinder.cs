@@ -20,7 +20,7 @@ internal sealed class StageBinder(ErrorSink errors, IReadOnlySet<string> dataset
         string? dataset = null, model = null;
         if (spec is not null)
         {
-            var specs = spec.Parameters.Concat(spec.ReferenceKeys).Append(StageCatalogue.Description).ToList();
+            var specs = spec.Parameters.Concat(spec.ReferenceKeys).Append(StageCatalogue.Description).Append(StageResources.Spec).ToList();
             var otherKinds = catalogue.All.SelectMany(k => k.Parameters).Select(p => p.Name)
                 .Concat(StageReferenceKeys.All.Select(k => k.Name)).ToHashSet();
             parameters = _binder.Bind(stage.Body, specs, where, HandledHere, stage.NameKey.Start, otherKinds);

@@ -16,6 +16,9 @@ public sealed record PipelineDefinition(
 {
     public string? Description { get; init; }
 
+    /// <summary>The pipeline's `resources:`, every stage's defaults (see <see cref="Distill.Pipelines.Catalogue.StageResources"/>).</summary>
+    public Distill.Pipelines.Catalogue.StageResources Resources { get; init; } = Distill.Pipelines.Catalogue.StageResources.None;
+
     /// <summary>The stage kinds the pipeline was validated against.</summary>
     public required StageCatalogue Catalogue { get; init; }
 
@@ -52,6 +55,9 @@ public sealed record StageDefinition(
     /// <summary>The replicate seed this stage was expanded for (`seeds:`), or null. Stages with the same replicate
     /// seed draw the same random streams, so runs differing in one setting (alpha) are paired.</summary>
     public int? Replicate => MatrixValues.TryGetValue(Graph.MatrixExpander.SeedVariable, out var seed) && seed is int s ? s : null;
+
+    /// <summary>The stage's own `resources:` (the pipeline's fill in what it leaves unset).</summary>
+    public Distill.Pipelines.Catalogue.StageResources Resources { get; init; } = Distill.Pipelines.Catalogue.StageResources.None;
 
     /// <summary>Ids of every stage this one reads, each once, in role order.</summary>
     public IReadOnlyList<string> Dependencies => Inputs.Values.SelectMany(v => v).Distinct().ToList();

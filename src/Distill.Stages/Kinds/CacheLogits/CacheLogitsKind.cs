@@ -19,6 +19,7 @@ public sealed class CacheLogitsKind : StageKind, ILogitCacheKind
         [new InputRoleSpec("teacher", "The train or distill stage whose model is run (a teacher, or a student to study).", [TrainKind.Name, DistillKind.Name], 1, 1, LeadsToModel: true)])
     {
         Lineage = LineageRole.Derived,
+        RunsNetworks = true,
     };
 
     public override StageKindSpec Spec => Definition;

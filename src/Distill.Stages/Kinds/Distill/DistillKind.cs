@@ -28,6 +28,7 @@ public sealed class DistillKind : StageKind
         ])
     {
         Lineage = LineageRole.Model,
+        RunsNetworks = true,
         Temperature = p => ParameterRecords.Read<DistillParameters>(p).Temperature,
     };
 

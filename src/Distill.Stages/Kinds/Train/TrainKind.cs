@@ -19,6 +19,7 @@ public sealed class TrainKind : StageKind
         ParameterRecords.Specs<TrainParameters>(), [])
     {
         Lineage = LineageRole.Origin,
+        RunsNetworks = true,
         LabelSmoothing = p => ParameterRecords.Read<TrainParameters>(p).Alpha,
     };
 
