@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Distill.Cli.Cluster;
 using Distill.Cli.Queue;
+using Distill.Cli.Slurm;
 using Distill.Cli.Worker;
 
 namespace Distill.Cli.Commands;
@@ -12,11 +13,13 @@ internal static class CancelCommand
     {
         var run = new Argument<string>("run") { Description = "Run (pipeline) name" };
         var root = WorkerRootOption.Create();
-        var engine = WorkerCommand.EngineOption();
+        var engine = WorkerCommand.EngineOption(slurm: true);
         var connection = WorkerCommand.ConnectionOption();
         var command = new Command("cancel", "Cancel a queued or running pipeline of a worker") { run, root, engine, connection };
         command.SetAction(parse =>
         {
+            if (parse.GetValue(engine) == WorkerEngines.Slurm)
+                return CancelInSlurm(parse.GetValue(run)!, parse.GetValue(root)!);
             if (parse.GetValue(engine) == WorkerEngines.Postgres)
                 return CancelInCluster(parse.GetValue(run)!, parse.GetValue(root)!, ClusterConnection.Resolve(parse.GetValue(connection)));
             var layout = new QueueLayout(parse.GetValue(root)!);
@@ -37,6 +40,31 @@ internal static class CancelCommand
             return 1;
         });
         return command;
+    }
+
+    private static int CancelInSlurm(string run, string root)
+    {
+        if (SlurmClient.Missing() is { } missing)
+        {
+            Console.Error.WriteLine(missing);
+            return 2;
+        }
+        var layout = new SlurmLayout(root);
+        IReadOnlyList<SlurmSubmission> cancelled;
+        try { cancelled = SlurmCancellation.Cancel(layout, run); }
+        catch (Exception e) when (e is ArgumentException or SlurmException)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return e is ArgumentException ? 2 : 1;
+        }
+        if (cancelled.Count == 0)
+        {
+            Console.Error.WriteLine($"error: nothing to cancel: no submission of '{run}' in {layout.Jobs} that is not cancelled already");
+            return 1;
+        }
+        foreach (var submission in cancelled)
+            Console.WriteLine($"Cancelled {submission.Submission}: scancel of {submission.Jobs.Count} jobs; running stages checkpoint and stop, pending ones never start; submit again to resume");
+        return 0;
     }
 
     private static int CancelInCluster(string run, string root, string? connection)

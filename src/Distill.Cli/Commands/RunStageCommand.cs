@@ -20,9 +20,12 @@ internal static class RunStageCommand
         var threads = new Option<int?>("--threads") { Description = "CPU threads (overrides the pipeline's)" };
         var parent = new Option<int?>("--parent") { Description = "Process that started this one: when it dies, checkpoint and stop" };
         var identity = new Option<string?>("--identity") { Description = "The stage as resolved by the parent (key, definition, inputs' keys): taken as given, not computed again" };
-        var command = new Command("run-stage", "Run one stage of a pipeline (used by `run --jobs N`)") { file, stage, RunCommand.RunsRoot, threads, parent, identity };
+        var device = new Option<string?>("--device") { Description = "Device (overrides the pipeline's): what the stage's batch job was given" };
+        device.AcceptOnlyFromAmong("cpu", "cuda");
+        var command = new Command("run-stage", "Run one stage of a pipeline (used by `run --jobs N` and the Slurm engine's jobs)") { file, stage, RunCommand.RunsRoot, threads, parent, identity, device };
         command.Hidden = true;
-        command.SetAction(parse => Run(parse.GetValue(file)!, parse.GetValue(stage)!, parse.GetValue(RunCommand.RunsRoot)!, parse.GetValue(threads), parse.GetValue(parent), parse.GetValue(identity)));
+        command.SetAction(parse => Run(new RunRequest(parse.GetValue(file)!, parse.GetValue(RunCommand.RunsRoot)!, Threads: parse.GetValue(threads), Device: parse.GetValue(device)),
+            parse.GetValue(stage)!, parse.GetValue(parent), parse.GetValue(identity)));
         return command;
     }
 
@@ -45,6 +48,11 @@ internal static class RunStageCommand
             yield return "--identity";
             yield return identityFile;
         }
+        if (request.Device is { } device)
+        {
+            yield return "--device";
+            yield return device;
+        }
         yield return "--parent";
         yield return Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
     }
@@ -63,7 +71,10 @@ internal static class RunStageCommand
 
     private static readonly JsonSerializerOptions OneLine = new(RunJson.Options) { WriteIndented = false };
 
-    private static int Run(string file, string stageId, string runsRoot, int? threads, int? parent, string? identityFile)
+    /// <summary>The exit code of a stage stopped with a checkpoint (a signal, `distill cancel`): not done, so a batch job that ends so is not a success its dependants may start after.</summary>
+    public const int StoppedExitCode = 3;
+
+    private static int Run(RunRequest request, string stageId, int? parent, string? identityFile)
     {
         using var stop = new StopSignals();
         // A parent killed outright (SIGKILL, OOM killer) cannot stop us: when we are orphaned, stop as on SIGTERM,
@@ -77,7 +88,7 @@ internal static class RunStageCommand
         try
         {
             outcome = ConsoleRunObserver.Show(observer =>
-                StageRegistry.CreateRunner().RunOneStage(new RunRequest(file, runsRoot, Threads: threads), stageId,
+                StageRegistry.CreateRunner().RunOneStage(request, stageId,
                     identityFile is null ? null : StagePointer.Load(identityFile), observer, stop.Token));
         }
         catch (PipelineInvalidException e)
@@ -87,6 +98,6 @@ internal static class RunStageCommand
         }
         Console.Out.Flush();
         Console.WriteLine(StageProcessLauncher.OutcomePrefix + JsonSerializer.Serialize(outcome, OneLine));
-        return outcome.Status.Succeeded() || outcome.Status == StageRunStatus.Cancelled ? 0 : 1;
+        return outcome.Status.Succeeded() ? 0 : outcome.Status == StageRunStatus.Cancelled ? StoppedExitCode : 1;
     }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Distill.Cli.Cluster;
 using Distill.Cli.Queue;
+using Distill.Cli.Slurm;
 using Distill.Cli.Worker;
 
 namespace Distill.Cli.Commands;
@@ -12,11 +13,13 @@ internal static class SubmitCommand
     {
         var root = WorkerRootOption.Create();
         var file = new Argument<string>("file") { Description = "Pipeline YAML file" };
-        var engine = WorkerCommand.EngineOption();
+        var engine = WorkerCommand.EngineOption(slurm: true);
         var connection = WorkerCommand.ConnectionOption();
         var command = new Command("submit", "Validate a pipeline and queue it for a worker") { file, root, engine, connection };
         command.SetAction(parse =>
         {
+            if (parse.GetValue(engine) == WorkerEngines.Slurm)
+                return SlurmSubmitter.Submit(parse.GetValue(file)!, parse.GetValue(root)!, Console.Out);
             if (parse.GetValue(engine) == WorkerEngines.Postgres)
                 return ClusterSubmitter.Submit(parse.GetValue(file)!, parse.GetValue(root)!,
                     ClusterConnection.Resolve(parse.GetValue(connection)), Console.Out);

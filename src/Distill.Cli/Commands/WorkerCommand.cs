@@ -41,11 +41,15 @@ internal static class WorkerCommand
         return command;
     }
 
-    /// <summary>`--engine files|postgres` (config key Engine).</summary>
-    public static Option<string?> EngineOption()
+    /// <summary>`--engine files|postgres` (config key Engine), and `slurm` for the commands that submit to, read or cancel in a scheduler.</summary>
+    public static Option<string?> EngineOption(bool slurm = false)
     {
-        var engine = new Option<string?>("--engine") { Description = "files (the embedded queue under --root) or postgres (Hangfire on PostgreSQL; config key Engine)" };
-        engine.AcceptOnlyFromAmong(WorkerEngines.All);
+        var engine = new Option<string?>("--engine")
+        {
+            Description = "files (the embedded queue under --root) or postgres (Hangfire on PostgreSQL; config key Engine)"
+                + (slurm ? " or slurm (one sbatch job per stage; the root on a file system every node mounts)" : ""),
+        };
+        engine.AcceptOnlyFromAmong(slurm ? WorkerEngines.Submittable : WorkerEngines.All);
         return engine;
     }
 

@@ -9,7 +9,14 @@ internal static class WorkerEngines
     /// <summary>Stage jobs in Hangfire on PostgreSQL, shared by any number of workers.</summary>
     public const string Postgres = "postgres";
 
+    /// <summary>One batch job per stage on a Slurm cluster (submit, status and cancel only: Slurm runs the jobs, no worker does).</summary>
+    public const string Slurm = "slurm";
+
+    /// <summary>The engines a worker serves.</summary>
     public static readonly string[] All = [Files, Postgres];
+
+    /// <summary>The engines `submit`, `status` and `cancel` talk to.</summary>
+    public static readonly string[] Submittable = [Files, Postgres, Slurm];
 }
 
 /// <summary>The worker's settings checked when the host starts (<see cref="WorkerOptions.Validate"/>), one line per problem.</summary>

@@ -156,7 +156,7 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors, IStage
     private static (PipelineDefinition, TorchSharp.torch.Device) ResolveCompute(PipelineDefinition pipeline, RunRequest request)
     {
         TorchSharp.torch.Device device;
-        try { device = TorchRuntime.ResolveDevice(pipeline.Device); }
+        try { device = TorchRuntime.ResolveDevice(request.Device ?? pipeline.Device); }
         catch (InvalidOperationException e) { throw new PipelineInvalidException([$"{request.PipelinePath}:1:1: device: {e.Message}"]); }
         var resolved = pipeline with
         {
@@ -169,6 +169,27 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors, IStage
     /// <summary>What changed since the stage's previous key, for the reason line (null when the key is the same or never ran).</summary>
     private static string? ChangeSince(StagePointer? previous, StagePointer current) =>
         previous is null || string.Equals(previous.Key, current.Key, StringComparison.OrdinalIgnoreCase) ? null : previous.DescribeChangeTo(current);
+
+    /// <summary>
+    /// Every stage's identity as a job of its own runs it, under the compute <paramref name="computeOf"/> gives that job
+    /// (the pipeline with the stage's device and thread count, which are part of its key), and whether the store holds
+    /// it completed already (reused by the same rule as <see cref="Run"/>), for a scheduler that submits the stages as
+    /// batch jobs. Datasets are opened (downloaded if need be) here, so the jobs find them on the shared root.
+    /// </summary>
+    public IReadOnlyList<ResolvedStage> ResolveForJobs(PipelineDefinition pipeline, string runsRoot, Func<StageDefinition, PipelineDefinition> computeOf)
+    {
+        var run = RunDirectory.Open(runsRoot, pipeline.Name);
+        using var data = new DataCatalog(pipeline);
+        var identities = new StageIdentities(pipeline, data, runsRoot, computeOf);
+        return pipeline.Stages.Select(stage =>
+        {
+            var identity = identities.Of(stage);
+            var previous = run.ReadPointer(stage.Id);
+            var decision = StageState.Inspect(run.Store.Entry(identity.Key), identity.Key, VerifiesOutputs(stage), previous?.Key, ChangeSince(previous, identity));
+            if (decision.Action == StageAction.Skip) run.WritePointer(stage.Id, identity);
+            return new ResolvedStage(stage, identity, decision.Action == StageAction.Skip);
+        }).ToList();
+    }
 
     /// <summary>
     /// What <see cref="Run"/> would do with each stage now, deciding by the same keys and rule but touching nothing:
@@ -277,3 +298,6 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors, IStage
         }
     }
 }
+
+/// <summary>A stage with its identity as its job will run it, and whether the store holds it completed.</summary>
+public sealed record ResolvedStage(StageDefinition Stage, StagePointer Identity, bool Stored);

@@ -8,7 +8,8 @@ namespace Distill.Stages.Engine;
 /// <param name="Loaded">The file already parsed and validated by the caller (the worker), so it is not parsed twice.</param>
 /// <param name="Jobs">How many independent stages run at once, each in its own process (see <see cref="IStageLauncher"/>).</param>
 /// <param name="Threads">Overrides the pipeline's `threads` (set by a parallel run for the stage processes it starts).</param>
-public sealed record RunRequest(string PipelinePath, string RunsRoot, PipelineDefinition? Loaded = null, int Jobs = 1, int? Threads = null);
+/// <param name="Device">Overrides the pipeline's `device` (a batch job given a GPU, or not, by its scheduler).</param>
+public sealed record RunRequest(string PipelinePath, string RunsRoot, PipelineDefinition? Loaded = null, int Jobs = 1, int? Threads = null, string? Device = null);
 
 /// <summary>
 /// Runs one stage of a pipeline in a process of its own, so that stages run side by side (LibTorch's thread pool

@@ -10,7 +10,9 @@ namespace Distill.Stages.Engine;
 /// files it imports and whatever else its kind reads beyond its inputs, the engine's format version, its inputs' keys),
 /// computed once per stage when first asked, as the pointer the run directory keeps for the stage.
 /// </summary>
-public sealed class StageIdentities(PipelineDefinition pipeline, DataCatalog data, string runsRoot)
+/// <param name="computeOf">The pipeline as a stage's own process runs it (its device and threads), when stages run
+/// under different compute (batch jobs with their own resources); by default every stage runs under the pipeline's.</param>
+public sealed class StageIdentities(PipelineDefinition pipeline, DataCatalog data, string runsRoot, Func<StageDefinition, PipelineDefinition>? computeOf = null)
 {
     private readonly Dictionary<string, StagePointer> _known = [];
 
@@ -42,7 +44,7 @@ public sealed class StageIdentities(PipelineDefinition pipeline, DataCatalog dat
         if ((pipeline.Catalogue.Kind(stage.Kind) as StageKind)?.ReadsBeyondInputs(stage, runsRoot) is { Length: > 0 } beyond)
             fingerprint += "\n" + beyond;
         var inputKeys = stage.Dependencies.ToDictionary(d => d, d => Of(pipeline.Stage(d)).Key);
-        var definition = stage.CanonicalJson(pipeline, inputKeys);
+        var definition = stage.CanonicalJson(computeOf?.Invoke(stage) ?? pipeline, inputKeys);
         var key = StageKey.Compute(definition, fingerprint, PipelineRunner.FormatVersion, stage.Dependencies.Select(d => inputKeys[d]).ToList());
         return _known[stage.Id] = StagePointer.Create(key, stage.Kind, definition, fingerprint, inputKeys, DateTimeOffset.UtcNow);
     }

@@ -85,9 +85,13 @@ public static class DistillCli
     }
 
     /// <summary>Runs to the end; fails the test if it takes longer than the timeout.</summary>
-    public static (int ExitCode, string Output) Run(TimeSpan timeout, params string[] arguments)
+    public static (int ExitCode, string Output) Run(TimeSpan timeout, params string[] arguments) =>
+        Run(new Dictionary<string, string>(), timeout, arguments);
+
+    /// <summary>Runs to the end with extra environment variables (a Slurm cluster's SLURM_CONF).</summary>
+    public static (int ExitCode, string Output) Run(IReadOnlyDictionary<string, string> environment, TimeSpan timeout, params string[] arguments)
     {
-        using var running = Start(arguments);
+        using var running = Start(environment, arguments);
         Assert.True(running.WaitForExit(timeout), $"distill {string.Join(' ', arguments)} did not finish within {timeout}:\n{running.Output}");
         return (running.Process.ExitCode, running.Output);
     }

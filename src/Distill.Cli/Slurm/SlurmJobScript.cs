@@ -1,0 +1,71 @@
+using System.Globalization;
+using System.Reflection;
+using System.Text;
+using Distill.Cli.Commands;
+using Distill.Pipelines.Catalogue;
+
+namespace Distill.Cli.Slurm;
+
+/// <summary>
+/// The batch script of one stage: its resources and dependencies as #SBATCH lines, then `distill run-stage` on the
+/// stage as resolved at submission. TERM (scancel, the time limit's warning <see cref="GraceSeconds"/> ahead,
+/// preemption) checkpoints the stage; a stage stopped so requeues its job, unless `distill cancel` marked the
+/// submission, so it resumes from its checkpoint.
+/// </summary>
+internal sealed record SlurmJobScript(
+    string JobName, string Output, StageResources Resources, IReadOnlyList<string> Dependencies,
+    string PipelineFile, string StageId, string RunsRoot, string IdentityFile, string Device, int Threads, string CancelMark)
+{
+    /// <summary>Seconds before the time limit that the stage is told to checkpoint (--signal=B:TERM@...).</summary>
+    public const int GraceSeconds = 120;
+
+    public string Text()
+    {
+        var text = new StringBuilder("#!/bin/bash\n");
+        void Option(string option) => text.Append("#SBATCH ").Append(option).Append('\n');
+        Option($"--job-name={JobName}");
+        Option($"--output={Output}");
+        Option("--open-mode=append");
+        Option("--requeue");
+        Option($"--signal=B:TERM@{GraceSeconds}");
+        Option("--kill-on-invalid-dep=yes");
+        Option($"--cpus-per-task={Resources.Cpus}");
+        if (Resources.Gpus > 0) Option($"--gres=gpu:{Resources.Gpus}");
+        if (Resources.Memory is { } memory) Option($"--mem={memory}");
+        if (Resources.Time is { } time) Option($"--time={time}");
+        if (Resources.Partition is { } partition) Option($"--partition={partition}");
+        if (Resources.Account is { } account) Option($"--account={account}");
+        if (Resources.Qos is { } qos) Option($"--qos={qos}");
+        if (Dependencies.Count > 0) Option($"--dependency=afterok:{string.Join(':', Dependencies)}");
+        foreach (var flag in (Resources.SbatchFlags ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries)) Option(flag);
+        text.Append($$"""
+            # Written by `distill submit --engine slurm`. TERM checkpoints the stage (exit {{RunStageCommand.StoppedExitCode}}); unless the run
+            # was cancelled, the job then requeues itself and resumes from that checkpoint.
+            echo "distill: job $SLURM_JOB_ID on $(hostname), start $((${SLURM_RESTART_COUNT:-0} + 1))"
+            trap 'kill -TERM "$child" 2>/dev/null' TERM
+            {{Command()}} &
+            child=$!
+            wait "$child"; code=$?
+            while kill -0 "$child" 2>/dev/null; do wait "$child"; code=$?; done
+            if [ "$code" -eq {{RunStageCommand.StoppedExitCode}} ] && [ ! -e {{Quote(CancelMark)}} ]; then
+              echo "distill: stopped with a checkpoint; requeueing job $SLURM_JOB_ID"
+              scontrol requeue "$SLURM_JOB_ID"
+            fi
+            exit "$code"
+
+            """);
+        return text.ToString();
+    }
+
+    /// <summary>The same program that submitted, as it was started (`dotnet distill.dll` or the app host): the shared root's install.</summary>
+    private string Command()
+    {
+        var words = new List<string> { Environment.ProcessPath! };
+        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet") words.Add(Assembly.GetEntryAssembly()!.Location);
+        words.AddRange(["run-stage", PipelineFile, "--stage", StageId, "--runs", RunsRoot, "--identity", IdentityFile,
+            "--threads", Threads.ToString(CultureInfo.InvariantCulture), "--device", Device]);
+        return string.Join(' ', words.Select(Quote));
+    }
+
+    private static string Quote(string word) => "'" + word.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+}
