@@ -149,17 +149,25 @@ public sealed class SlurmTests(SlurmTests.Cluster cluster, ITestOutputHelper out
         Assert.Contains("nothing to run, all 6 stages are in the store", Submit(SixStages));
     }
 
-    [Fact]
-    public void A_requeued_job_resumes_its_stage_from_the_checkpoint()
+    [Theory]
+    [InlineData("scontrol requeue")]
+    [InlineData("SIGKILL")]
+    public void A_requeued_or_killed_job_resumes_its_stage_from_the_checkpoint(string how)
     {
         var pipeline = Header.Replace("epochs: 2", "epochs: 8");
         Submit(pipeline);
         var jobs = Jobs();
         WaitUntil(() => Run.Stage("teacher")?.ReadManifest() is { Status: StageStatus.Running, Progress.Epoch: >= 2 }, TimeSpan.FromMinutes(3), "the teacher reached no checkpoint");
 
-        Slurm.Client("scontrol", "requeue", jobs["teacher"]);
+        if (how == "SIGKILL")
+        {
+            // The stage's own process, as the OOM killer would: no checkpoint at the end, the job script sees it die.
+            var pid = Slurm.Client("pgrep", "-f", $"run-stage .* --stage teacher --runs {Path.Combine(Root, "runs")}").Split('\n', StringSplitOptions.RemoveEmptyEntries).Single();
+            Slurm.Client("kill", "-KILL", pid);
+        }
+        else Slurm.Client("scontrol", "requeue", jobs["teacher"]);
         // Slurm holds a requeued job back for a while (its begin time); the test does not wait for that.
-        WaitUntil(() => Slurm.Client("squeue", "-h", "-j", jobs["teacher"], "-o", "%T").Trim() == "PENDING", TimeSpan.FromMinutes(1), "the requeued job did not go back to pending");
+        WaitUntil(() => Slurm.Client("squeue", "-h", "-j", jobs["teacher"], "-o", "%T").Trim() == "PENDING", TimeSpan.FromMinutes(1), "the job did not go back to pending");
         Slurm.Client("scontrol", "update", $"JobId={jobs["teacher"]}", "StartTime=now");
         WaitForCompleted(["teacher", "cache"]);
 
