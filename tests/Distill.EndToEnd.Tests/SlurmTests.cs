@@ -139,6 +139,10 @@ public sealed class SlurmTests(SlurmTests.Cluster cluster, ITestOutputHelper out
         // The students ran side by side, each job on its own core.
         var students = new[] { "student-T2", "student-T4" }.Select(id => Run.Stage(id)!.ReadManifest()!).ToList();
         Assert.True(students[0].StartedAt < students[1].FinishedAt && students[1].StartedAt < students[0].FinishedAt, "the two students did not overlap");
+        // The cache's job waited for the teacher's (afterok); how long after is Slurm's scheduling latency plus process start-up.
+        var (teacher, cache) = (Run.Stage("teacher")!.ReadManifest()!, Run.Stage("cache")!.ReadManifest()!);
+        Assert.True(cache.StartedAt >= teacher.FinishedAt);
+        output.WriteLine($"end of teacher to start of its cache: {(cache.StartedAt - teacher.FinishedAt)!.Value.TotalSeconds:F1} s");
 
         var serial = RunDirectory.AtPath(SerialRun(SixStages));
         foreach (var id in SixIds) Assert.Equal(serial.ReadPointer(id)!.Key, Run.ReadPointer(id)!.Key);

@@ -32,7 +32,7 @@ public sealed record StageResources(
         Type = ParameterType.Map,
         Fields = ParameterRecords.Specs<StageResources>(),
         AffectsResult = false,
-        Description = "What a batch scheduler gives the stage (the Slurm engine): cpus, gpus, memory, time, partition, account, qos, sbatch-flags. At the top of the pipeline: defaults for every stage. Not part of any key.",
+        Description = "What a batch scheduler gives the stage (the Slurm engine): cpus, gpus, memory, time, partition, account, qos, sbatch-flags. At the top of the pipeline: defaults for every stage.",
     };
 
     public static StageResources Read(ParameterSet? values) => values is null ? None : ParameterRecords.Read<StageResources>(values);
