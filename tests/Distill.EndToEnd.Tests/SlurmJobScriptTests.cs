@@ -60,14 +60,14 @@ public sealed class SlurmJobScriptTests
     {
         var resources = new StageResources(4, 1, "16G", "2:00:00", "gpu", "lab", "high", "--constraint=a100 --exclusive");
         var script = new SlurmJobScript("jobs:teacher", "/shared/slurm/s/teacher.out", resources, ["101", "102"],
-            "/shared/pipelines/s.yaml", "teacher", "/shared/runs", "/shared/slurm/s/teacher.identity.json", "cuda", 4, "/shared/slurm/s/cancelled").Text();
+            "/shared/pipelines/s.yaml", "/shared/slurm/s/pipeline.json", "teacher", "/shared/runs", "/shared/slurm/s/teacher.identity.json", "cuda", 4, "/shared/slurm/s/cancelled").Text();
 
         string[] expected =
         [
             "#SBATCH --job-name=jobs:teacher", "#SBATCH --requeue", "#SBATCH --signal=B:TERM@120", "#SBATCH --cpus-per-task=4",
             "#SBATCH --gres=gpu:1", "#SBATCH --mem=16G", "#SBATCH --time=2:00:00", "#SBATCH --partition=gpu", "#SBATCH --account=lab",
             "#SBATCH --qos=high", "#SBATCH --dependency=afterok:101:102", "#SBATCH --constraint=a100", "#SBATCH --exclusive",
-            "'run-stage' '/shared/pipelines/s.yaml' '--stage' 'teacher' '--runs' '/shared/runs' '--identity' '/shared/slurm/s/teacher.identity.json' '--threads' '4' '--device' 'cuda'",
+            "'run-stage' '/shared/pipelines/s.yaml' '--stage' 'teacher' '--runs' '/shared/runs' '--identity' '/shared/slurm/s/teacher.identity.json' '--threads' '4' '--device' 'cuda' '--resolved' '/shared/slurm/s/pipeline.json'",
         ];
         Assert.All(expected, line => Assert.Contains(line, script));
         var file = Path.GetTempFileName();
@@ -92,7 +92,7 @@ public sealed class SlurmJobScriptTests
     public void A_time_limit_gives_the_grace_before_it(string time, int seconds, int grace)
     {
         Assert.Equal(seconds, SlurmJobScript.Seconds(time));
-        var script = new SlurmJobScript("j", "o", new StageResources(1, Time: time), [], "p", "s", "r", "i", "cpu", 1, "c");
+        var script = new SlurmJobScript("j", "o", new StageResources(1, Time: time), [], "p", "j", "s", "r", "i", "cpu", 1, "c");
         Assert.Equal(grace, script.GraceSeconds);
     }
 }

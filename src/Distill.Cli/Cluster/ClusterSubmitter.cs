@@ -25,23 +25,10 @@ internal static class ClusterSubmitter
             Console.Error.WriteLine(unreachable);
             return 1;
         }
-        var loaded = PipelineLoader.Load(file, StageKindRegistry.Catalogue);
-        var problems = loaded.Succeeded ? DataPreflight.Problems(loaded.Pipeline!) : loaded.Errors.Select(e => e.ToString()).ToList();
-        if (problems.Count > 0)
-        {
-            foreach (var problem in problems) Console.Error.WriteLine(problem);
-            return 1;
-        }
-        var pipeline = loaded.Pipeline!;
+        if (SubmittedPipeline.Validate(file) is not { } pipeline) return 1;
         var layout = new ClusterLayout(root);
         var submission = ClusterLayout.NewSubmission(pipeline.Name, DateTime.UtcNow);
-        var text = File.ReadAllText(file);
-        Directory.CreateDirectory(layout.Pipelines);
-        Directory.CreateDirectory(layout.Runs);
-        AtomicFile.WriteAllText(layout.PipelineFile(submission), text);
-        // As `distill run` does: status, compare and the dashboard read the pipeline the run last ran.
-        var run = RunDirectory.Open(layout.Runs, pipeline.Name);
-        AtomicFile.WriteAllText(Path.Combine(run.RootPath, Distill.Stages.Engine.PipelineRunner.PipelineCopyName), text);
+        SubmittedPipeline.Save(layout, submission, file, pipeline.Name);
 
         var storage = ClusterStorage.Create(connection);
         var started = ReadyStages.Start(storage, ReadyStages.StageJob(new BackgroundJobClient(storage), submission), submission, pipeline);

@@ -54,7 +54,7 @@ public sealed class StageJobs(IOptions<WorkerOptions> options, DevicePool device
         {
             throw new StageFailedException($"stage '{stageId}' cannot be resolved: {(e is PipelineInvalidException invalid ? string.Join("; ", invalid.Errors) : StageFailure.Reason(e))}");
         }
-        var outcome = new StageProcessLauncher(environment).Run(request, stageId, identity, observer, stop.Token);
+        var outcome = new StageProcessLauncher(environment).Run(request with { Loaded = pipeline }, stageId, identity, observer, stop.Token);
         logger.LogInformation("{Submission}/{Stage}: {Status} ({Seconds:F1} s){Reason}", submission, stageId,
             outcome.Status.ToString().ToLowerInvariant(), outcome.Duration.TotalSeconds, outcome.Reason is null ? "" : " - " + outcome.Reason);
         switch (outcome.Status)

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Distill.Cli.Display;
+using Distill.Pipelines;
 using Distill.Runs;
 using Distill.Stages.Engine;
 
@@ -22,15 +23,16 @@ internal static class RunStageCommand
         var identity = new Option<string?>("--identity") { Description = "The stage as resolved by the parent (key, definition, inputs' keys): taken as given, not computed again" };
         var device = new Option<string?>("--device") { Description = "Device (overrides the pipeline's): what the stage's batch job was given" };
         device.AcceptOnlyFromAmong("cpu", "cuda");
-        var command = new Command("run-stage", "Run one stage of a pipeline (used by `run --jobs N` and the Slurm engine's jobs)") { file, stage, RunCommand.RunsRoot, threads, parent, identity, device };
+        var resolved = new Option<string?>("--resolved") { Description = "The pipeline as the parent loaded it (JSON): used instead of parsing FILE, which only names it" };
+        var command = new Command("run-stage", "Run one stage of a pipeline (used by `run --jobs N` and the Slurm engine's jobs)") { file, stage, RunCommand.RunsRoot, threads, parent, identity, device, resolved };
         command.Hidden = true;
         command.SetAction(parse => Run(new RunRequest(parse.GetValue(file)!, parse.GetValue(RunCommand.RunsRoot)!, Threads: parse.GetValue(threads), Device: parse.GetValue(device)),
-            parse.GetValue(stage)!, parse.GetValue(parent), parse.GetValue(identity)));
+            parse.GetValue(stage)!, parse.GetValue(parent), parse.GetValue(identity), parse.GetValue(resolved)));
         return command;
     }
 
-    /// <summary>The command line that runs <paramref name="stageId"/> of <paramref name="request"/>'s pipeline.</summary>
-    public static IEnumerable<string> Arguments(RunRequest request, string stageId, string? identityFile)
+    /// <summary>The command line that runs <paramref name="stageId"/> of <paramref name="request"/>'s pipeline (resolved, when <paramref name="pipelineFile"/> holds it).</summary>
+    public static IEnumerable<string> Arguments(RunRequest request, string stageId, string? identityFile, string? pipelineFile = null)
     {
         yield return "run-stage";
         yield return Path.GetFullPath(request.PipelinePath);
@@ -53,6 +55,11 @@ internal static class RunStageCommand
             yield return "--device";
             yield return device;
         }
+        if (pipelineFile is not null)
+        {
+            yield return "--resolved";
+            yield return pipelineFile;
+        }
         yield return "--parent";
         yield return Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
     }
@@ -74,8 +81,10 @@ internal static class RunStageCommand
     /// <summary>The exit code of a stage stopped with a checkpoint (a signal, `distill cancel`): not done, so a batch job that ends so is not a success its dependants may start after.</summary>
     public const int StoppedExitCode = 3;
 
-    private static int Run(RunRequest request, string stageId, int? parent, string? identityFile)
+    private static int Run(RunRequest request, string stageId, int? parent, string? identityFile, string? resolvedFile)
     {
+        if (resolvedFile is not null)
+            request = request with { Loaded = ResolvedPipelineJson.Read(File.ReadAllText(resolvedFile), Distill.Stages.Kinds.StageKindRegistry.Catalogue) };
         using var stop = new StopSignals();
         // A parent killed outright (SIGKILL, OOM killer) cannot stop us: when we are orphaned, stop as on SIGTERM,
         // so the stage checkpoints and its key lock is free for whoever resumes it.

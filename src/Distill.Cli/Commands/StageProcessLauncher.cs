@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Reflection;
 using System.Text.Json;
+using Distill.Pipelines;
 using Distill.Runs;
 using Distill.Stages.Engine;
 
@@ -19,7 +20,8 @@ internal sealed class StageProcessLauncher(IReadOnlyDictionary<string, string>? 
     public StageOutcome Run(RunRequest request, string stageId, StagePointer? identity, IRunObserver observer, CancellationToken stop)
     {
         var clock = Stopwatch.StartNew();
-        using var resolved = identity is null ? null : ResolvedStageFile.Write(identity);
+        using var resolved = identity is null ? null : TemporaryFile.Write("stage", identity.Save);
+        using var pipeline = request.Loaded is { } loaded ? TemporaryFile.Write("pipeline", path => AtomicFile.WriteAllText(path, ResolvedPipelineJson.Write(loaded))) : null;
         var info = new ProcessStartInfo(Environment.ProcessPath!)
         {
             RedirectStandardOutput = true,
@@ -33,7 +35,7 @@ internal sealed class StageProcessLauncher(IReadOnlyDictionary<string, string>? 
         foreach (var (name, value) in environment ?? new Dictionary<string, string>()) info.Environment[name] = value;
         // Under `dotnet distill.dll` the host needs the program's path; an app host (`distill`) does not.
         if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet") info.ArgumentList.Add(Assembly.GetEntryAssembly()!.Location);
-        foreach (var argument in RunStageCommand.Arguments(request, stageId, resolved?.Path)) info.ArgumentList.Add(argument);
+        foreach (var argument in RunStageCommand.Arguments(request, stageId, resolved?.Path, pipeline?.Path)) info.ArgumentList.Add(argument);
 
         StageOutcome? reported = null;
         using var child = new Process { StartInfo = info };
@@ -59,16 +61,16 @@ internal sealed class StageProcessLauncher(IReadOnlyDictionary<string, string>? 
                 clock.Elapsed);
     }
 
-    /// <summary>The resolved stage handed to the stage process, in a temporary file removed when the process has ended.</summary>
-    private sealed class ResolvedStageFile(string path) : IDisposable
+    /// <summary>What is handed to the stage process (its resolved stage, the resolved pipeline), in a temporary file removed when the process has ended.</summary>
+    private sealed class TemporaryFile(string path) : IDisposable
     {
         public string Path { get; } = path;
 
-        public static ResolvedStageFile Write(StagePointer identity)
+        public static TemporaryFile Write(string what, Action<string> write)
         {
-            var path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"distill-stage-{Guid.NewGuid():N}.json");
-            identity.Save(path);
-            return new ResolvedStageFile(path);
+            var path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"distill-{what}-{Guid.NewGuid():N}.json");
+            write(path);
+            return new TemporaryFile(path);
         }
 
         public void Dispose() => File.Delete(Path);

@@ -14,7 +14,7 @@ namespace Distill.Cli.Slurm;
 /// </summary>
 internal sealed record SlurmJobScript(
     string JobName, string Output, StageResources Resources, IReadOnlyList<string> Dependencies,
-    string PipelineFile, string StageId, string RunsRoot, string IdentityFile, string Device, int Threads, string CancelMark)
+    string PipelineFile, string ResolvedPipeline, string StageId, string RunsRoot, string IdentityFile, string Device, int Threads, string CancelMark)
 {
     /// <summary>Seconds before the time limit that the stage is told to checkpoint (--signal=B:TERM@...): 120, or a quarter of a shorter limit.</summary>
     public int GraceSeconds => Resources.Time is { } time ? Math.Clamp(Seconds(time) / 4, 10, 120) : 120;
@@ -89,7 +89,7 @@ internal sealed record SlurmJobScript(
         var words = new List<string> { Environment.ProcessPath! };
         if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet") words.Add(Assembly.GetEntryAssembly()!.Location);
         words.AddRange(["run-stage", PipelineFile, "--stage", StageId, "--runs", RunsRoot, "--identity", IdentityFile,
-            "--threads", Threads.ToString(CultureInfo.InvariantCulture), "--device", Device]);
+            "--threads", Threads.ToString(CultureInfo.InvariantCulture), "--device", Device, "--resolved", ResolvedPipeline]);
         return string.Join(' ', words.Select(Quote));
     }
 

@@ -25,6 +25,9 @@ internal sealed class SlurmLayout(string root)
     /// <summary>Left by `distill cancel`: a job stopped with a checkpoint does not requeue itself then.</summary>
     public string CancelMark(string submission) => Path.Combine(SubmissionFolder(submission), "cancelled");
 
+    /// <summary>The pipeline as `submit` loaded it (JSON): every job runs its stage of it without parsing the YAML again.</summary>
+    public string ResolvedPipeline(string submission) => Path.Combine(SubmissionFolder(submission), "pipeline.json");
+
     public string Script(string submission, string stage) => Path.Combine(SubmissionFolder(submission), stage + ".sh");
 
     public string Identity(string submission, string stage) => Path.Combine(SubmissionFolder(submission), stage + ".identity.json");

@@ -23,24 +23,14 @@ internal static class SlurmSubmitter
             Console.Error.WriteLine(missing);
             return 2;
         }
-        var loaded = PipelineLoader.Load(file, StageKindRegistry.Catalogue);
-        var problems = loaded.Succeeded ? DataPreflight.Problems(loaded.Pipeline!) : loaded.Errors.Select(e => e.ToString()).ToList();
-        if (problems.Count > 0)
-        {
-            foreach (var problem in problems) Console.Error.WriteLine(problem);
-            return 1;
-        }
+        if (SubmittedPipeline.Validate(file) is not { } original) return 1;
         var layout = new SlurmLayout(root);
-        var submission = ClusterLayout.NewSubmission(loaded.Pipeline!.Name, DateTime.UtcNow);
-        var copy = layout.Cluster.PipelineFile(submission);
-        var text = File.ReadAllText(file);
-        Directory.CreateDirectory(layout.Cluster.Pipelines);
+        var submission = ClusterLayout.NewSubmission(original.Name, DateTime.UtcNow);
         Directory.CreateDirectory(layout.SubmissionFolder(submission));
-        AtomicFile.WriteAllText(copy, text);
         // The jobs read the copy: what was submitted runs, however the original is edited afterwards.
+        var copy = SubmittedPipeline.Save(layout.Cluster, submission, file, original.Name);
         var pipeline = PipelineRunner.Load(copy);
-        var run = RunDirectory.Open(layout.Cluster.Runs, pipeline.Name);
-        AtomicFile.WriteAllText(Path.Combine(run.RootPath, PipelineRunner.PipelineCopyName), text);
+        AtomicFile.WriteAllText(layout.ResolvedPipeline(submission), ResolvedPipelineJson.Write(pipeline));
 
         IReadOnlyList<ResolvedStage> stages;
         try { stages = StageRegistry.CreateRunner().ResolveForJobs(pipeline, layout.Cluster.Runs, s => StageCompute.PipelineOf(pipeline, s)); }
@@ -81,7 +71,7 @@ internal static class SlurmSubmitter
         var identity = layout.Identity(submission, stage.Id);
         resolved.Identity.Save(identity);
         var script = new SlurmJobScript($"{pipeline.Name}:{stage.Id}", layout.Output(submission, stage.Id), resources, dependencies,
-            copy, stage.Id, layout.Cluster.Runs, identity, StageCompute.Device(pipeline, resources), StageCompute.Threads(pipeline, resources),
+            copy, layout.ResolvedPipeline(submission), stage.Id, layout.Cluster.Runs, identity, StageCompute.Device(pipeline, resources), StageCompute.Threads(pipeline, resources),
             layout.CancelMark(submission));
         var path = layout.Script(submission, stage.Id);
         AtomicFile.WriteAllText(path, script.Text());

@@ -77,7 +77,7 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors, IStage
         StageBackend backend = request.Jobs > 1
             ? (stage, token) => Reuse(stage, identities, run) is { } reused
                 ? Task.FromResult(reused)
-                : Task.Run(() => launcher!.Run(request, stage.Id, identities.Of(stage), observer, token))
+                : Task.Run(() => launcher!.Run(request with { Loaded = pipeline }, stage.Id, identities.Of(stage), observer, token))
             : (stage, token) => Task.FromResult(RunStage(pipeline, stage, run, data, device, identities, observer, token));
         var outcomes = DagRunner.Run(new DagSchedule(pipeline.Stages), backend, request.Jobs, observer, stop);
         return new RunSummary(pipeline.Name, run.RootPath, outcomes);

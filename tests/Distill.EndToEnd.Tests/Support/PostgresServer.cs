@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
@@ -75,18 +74,7 @@ public sealed class PostgresServer : IDisposable
         return _asPostgresUser ? Run("runuser", ["-u", "postgres", "--", path, .. arguments]) : Run(path, arguments);
     }
 
-    private static string Run(string program, params string[] arguments)
-    {
-        var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = "/" };
-        foreach (var a in arguments) info.ArgumentList.Add(a);
-        using var process = Process.Start(info)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEnd();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(1))) throw new InvalidOperationException($"{program} did not finish within a minute");
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} failed ({process.ExitCode}): {errors}{output.Result}");
-        return output.Result;
-    }
+    private static string Run(string program, params string[] arguments) => ExternalProgram.Run(program, arguments);
 
     /// <summary>A TCP port free on loopback right now.</summary>
     public static int FreePort()
