@@ -170,8 +170,12 @@ public sealed class SlurmTests(SlurmTests.Cluster cluster, ITestOutputHelper out
             Slurm.Client("kill", "-KILL", pid);
         }
         else Slurm.Client("scontrol", "requeue", jobs["teacher"]);
-        // Slurm holds a requeued job back for a while (its begin time); the test does not wait for that.
-        WaitUntil(() => Slurm.Client("squeue", "-h", "-j", jobs["teacher"], "-o", "%T").Trim() == "PENDING", TimeSpan.FromMinutes(1), "the job did not go back to pending");
+        // Slurm holds a requeued job back for a while (its begin time, about two minutes); the test shortens that to a
+        // few seconds: the node must have cleaned up the old attempt, and slurmd revokes the old attempt's credentials
+        // by the second, so a new one issued within that second is killed as "Job credential revoked".
+        WaitUntil(() => Slurm.Client("squeue", "-h", "-j", jobs["teacher"], "-o", "%T").Trim() == "PENDING" && Slurm.Client("sinfo", "-h", "-o", "%T").Trim() == "idle",
+            TimeSpan.FromMinutes(1), "the job did not go back to pending on an idle node");
+        Thread.Sleep(TimeSpan.FromSeconds(3));
         Slurm.Client("scontrol", "update", $"JobId={jobs["teacher"]}", "StartTime=now");
         WaitForCompleted(["teacher", "cache"]);
 
