@@ -1,7 +1,3 @@
-using Distill.Stages.Kinds;
-using Distill.Pipelines;
-using Distill.Runs;
-using Distill.Stages.Data;
 using Hangfire;
 
 namespace Distill.Cli.Cluster;

@@ -2,9 +2,7 @@ using Distill.Cli.Cluster;
 using Distill.Cli.Commands;
 using Distill.Pipelines;
 using Distill.Runs;
-using Distill.Stages.Data;
 using Distill.Stages.Engine;
-using Distill.Stages.Kinds;
 
 namespace Distill.Cli.Slurm;
 

@@ -88,17 +88,24 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors, IStage
     {
         try
         {
-            var current = identities.Of(stage);
-            var previous = run.ReadPointer(stage.Id);
-            var decision = StageState.Inspect(run.Store.Entry(current.Key), current.Key, VerifiesOutputs(stage), previous?.Key, ChangeSince(previous, current));
-            if (decision.Action != StageAction.Skip) return null;
-            run.WritePointer(stage.Id, current);
-            return new StageOutcome(stage.Id, stage.Kind, StageRunStatus.UpToDate, decision.Reason, TimeSpan.Zero);
+            return PointToStored(stage, identities.Of(stage), run) is { } reason
+                ? new StageOutcome(stage.Id, stage.Kind, StageRunStatus.UpToDate, reason, TimeSpan.Zero)
+                : null;
         }
         catch (Exception e) when (StageFailure.IsStageFailure(e))
         {
             return new StageOutcome(stage.Id, stage.Kind, StageRunStatus.Failed, StageFailure.Reason(e), TimeSpan.Zero);
         }
+    }
+
+    /// <summary>When the store holds <paramref name="current"/> completed (by the rule <see cref="Run"/> reuses by), points the run's stage to it and says why; otherwise null.</summary>
+    private string? PointToStored(StageDefinition stage, StagePointer current, RunDirectory run)
+    {
+        var previous = run.ReadPointer(stage.Id);
+        var decision = StageState.Inspect(run.Store.Entry(current.Key), current.Key, VerifiesOutputs(stage), previous?.Key, ChangeSince(previous, current));
+        if (decision.Action != StageAction.Skip) return null;
+        run.WritePointer(stage.Id, current);
+        return decision.Reason;
     }
 
     /// <summary>
@@ -184,10 +191,7 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors, IStage
         return pipeline.Stages.Select(stage =>
         {
             var identity = identities.Of(stage);
-            var previous = run.ReadPointer(stage.Id);
-            var decision = StageState.Inspect(run.Store.Entry(identity.Key), identity.Key, VerifiesOutputs(stage), previous?.Key, ChangeSince(previous, identity));
-            if (decision.Action == StageAction.Skip) run.WritePointer(stage.Id, identity);
-            return new ResolvedStage(stage, identity, decision.Action == StageAction.Skip);
+            return new ResolvedStage(stage, identity, PointToStored(stage, identity, run) is not null);
         }).ToList();
     }
 

@@ -55,8 +55,8 @@ public sealed class ContrastMemory : Module
         // Teacher-anchored scores against the student's memory, and student-anchored against the teacher's.
         var teacherScores = Scores(memoryStudent, contrast, t);
         var studentScores = Scores(memoryTeacher, contrast, s);
-        var normalisers = SetNormalisersOnce(studentScores, teacherScores, memoryStudent.shape[0]);
         long n = memoryStudent.shape[0];
+        var normalisers = SetNormalisersOnce(studentScores, teacherScores, n);
         var loss = NoiseContrastive(studentScores.div(normalisers[0]), n).add(NoiseContrastive(teacherScores.div(normalisers[1]), n));
 
         using (no_grad())
