@@ -30,7 +30,10 @@ public sealed class ParallelRunTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(RunResults.Fingerprint(Path.Combine(serialRoot, "smoke")), RunResults.Fingerprint(parallel));
         var manifests = RunDirectory.AtPath(parallel).ExistingStageIds().ToDictionary(id => id, id => RunResults.Manifest(parallel, id));
         Assert.All(manifests.Values, m => Assert.Equal(1, m.Attempts));
-        foreach (var (a, b) in new[] { ("teacher-0.0", "teacher-0.1"), ("cache-0.0", "cache-0.1"), ("student-T1-alpha0.0", "student-smooth") })
+        // Only pairs that become ready at the same moment must overlap: both teachers at the start, and both
+        // students of cache-0.0 when it completes (at most one other stage holds a slot then). The two caches
+        // follow teachers that finish at different times, so whether they overlap is the machine's timing.
+        foreach (var (a, b) in new[] { ("teacher-0.0", "teacher-0.1"), ("student-T1-alpha0.0", "student-T4-alpha0.0") })
             Assert.True(manifests[a].StartedAt < manifests[b].FinishedAt && manifests[b].StartedAt < manifests[a].FinishedAt,
                 $"{a} ({manifests[a].StartedAt:HH:mm:ss.ff}-{manifests[a].FinishedAt:HH:mm:ss.ff}) and {b} ({manifests[b].StartedAt:HH:mm:ss.ff}-{manifests[b].FinishedAt:HH:mm:ss.ff}) did not overlap");
 
