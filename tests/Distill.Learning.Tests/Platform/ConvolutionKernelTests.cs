@@ -74,11 +74,12 @@ public sealed class ConvolutionKernelTests
         Assert.False(ConvolutionRouting.TrustsOneDnn(new ConvolutionConfig(48, 48, 3, 2, 1, true)));
     }
 
-    [Fact]
+    [SkippableFact]
     public void OneDnn_alone_is_still_wrong_here_and_the_self_check_says_so_in_one_line()
     {
         // A canary for LibTorch upgrades: 33 input channels give wrong forward results on AVX-512 and on
         // AVX2. When this starts to pass, oneDNN was fixed and docs/platform-defects.md needs revisiting.
+        DefectCanary.SkipUnlessMeasuredHere();
         var shape = new ConvolutionShape(new ConvolutionConfig(33, 33, 3, 1, 1, InputGradient: true), 16, 16);
         Assert.False(ConvolutionSelfCheck.Measure(shape, ConvolutionKernel.OneDnn, batch: 8).Passed);
 
