@@ -21,7 +21,8 @@ public abstract class ClassifierNet(string name) : nn.Module<Tensor, Tensor>(nam
     public override Tensor forward(Tensor x)
     {
         using var features = Features(x);
-        return Classifier.call(features); // call, not forward: runs module hooks (NonFiniteLocator)
+        using var wide = Float32(features);
+        return Classifier.call(wide); // call, not forward: runs module hooks (NonFiniteLocator)
     }
 
     /// <summary>
@@ -48,12 +49,13 @@ public abstract class ClassifierNet(string name) : nn.Module<Tensor, Tensor>(nam
         string? point = null;
         foreach (var (next, layer) in FeatureLayers())
         {
-            if (point is not null && next != point && points.Contains(point)) features[point] = y;
+            if (point is not null && next != point && points.Contains(point)) features[point] = Float32(y);
             y = layer.call(y);
             point = next;
         }
-        if (points.Contains(point!)) features[point!] = y;
-        var logits = Classifier.call(y);
+        if (points.Contains(point!)) features[point!] = Float32(y);
+        using var wide = Float32(y);
+        var logits = Classifier.call(wide);
         return new ModelOutputs(logits, features);
     }
 
@@ -88,6 +90,12 @@ public abstract class ClassifierNet(string name) : nn.Module<Tensor, Tensor>(nam
 
     /// <summary>The forward pass as ONNX operators, in float32 whatever <see cref="Precision"/> says: input NCHW, output the logits.</summary>
     public abstract string ExportOnnx(OnnxGraphBuilder graph, string input, string path);
+
+    /// <summary>
+    /// The tensor in float32: in <see cref="Platform.Precision.Bf16"/> activations are bfloat16 between layers, but the
+    /// classifier, the loss and every feature point a caller reads are float32.
+    /// </summary>
+    private static Tensor Float32(Tensor t) => t.dtype == ScalarType.BFloat16 ? t.to(ScalarType.Float32) : t.alias();
 
     public long ParameterCount() => parameters().Sum(p => p.numel());
 

@@ -15,7 +15,8 @@ public interface IPrecisionLayer
 /// <summary>
 /// A fully connected layer with the parameters, names and initialisation of TorchSharp's Linear (which is sealed),
 /// that multiplies in bfloat16 in <see cref="Platform.Precision.Bf16"/>: input, weight and bias rounded to bfloat16,
-/// oneDNN's bfloat16 matrix product (float32 sums), the result widened to float32. In float32 it is exactly Linear.
+/// oneDNN's bfloat16 matrix product (float32 sums), the result left in bfloat16 for the next layer (see
+/// <see cref="RoutedConvolution"/>). In float32 it is exactly Linear.
 /// </summary>
 public sealed class RoutedLinear : nn.Module<Tensor, Tensor>, IPrecisionLayer, IOnnxExportable
 {
@@ -39,12 +40,11 @@ public sealed class RoutedLinear : nn.Module<Tensor, Tensor>, IPrecisionLayer, I
 
     public override Tensor forward(Tensor input)
     {
-        if (Precision == Precision.Fp32 || input.device_type != DeviceType.CPU || input.dtype != ScalarType.Float32)
+        if (Precision == Precision.Fp32 || input.device_type != DeviceType.CPU)
             return nn.functional.linear(input, weight, bias);
         using var input16 = input.to(ScalarType.BFloat16);
         using var weight16 = weight.to(ScalarType.BFloat16);
         using var bias16 = bias?.to(ScalarType.BFloat16);
-        using var output16 = nn.functional.linear(input16, weight16, bias16);
-        return output16.to(ScalarType.Float32);
+        return nn.functional.linear(input16, weight16, bias16);
     }
 }

@@ -187,7 +187,8 @@ public static class ConvolutionSelfCheck
         var w = weight.detach().requires_grad_();
         var output = convolve(x, w);
         gradOutput ??= randn(output.shape, output.dtype, generator: generator);
-        var gradients = autograd.grad([output], shape.Config.InputGradient ? [x, w] : [w], [gradOutput]);
+        // A bf16 layer's output, and so the gradient it receives, is bfloat16, as in a model.
+        var gradients = autograd.grad([output], shape.Config.InputGradient ? [x, w] : [w], [gradOutput.to(output.dtype)]);
         return shape.Config.InputGradient
             ? new Outcome(output.detach(), gradients[0], gradients[1], gradOutput)
             : new Outcome(output.detach(), null, gradients[0], gradOutput);

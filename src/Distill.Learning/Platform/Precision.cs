@@ -7,10 +7,11 @@ public enum Precision
     Fp32,
 
     /// <summary>
-    /// Mixed precision: convolutions and the hidden linear layers multiply in bfloat16 (inputs and weights
-    /// rounded to bfloat16, products summed in float32 by oneDNN, the result rounded to bfloat16 and widened
-    /// back to float32); everything else, weights, gradients, optimizer state, batch-norm statistics, the
-    /// classifier, softmax and loss, stays float32. Needs a CPU with bfloat16 instructions
+    /// Mixed precision, as PyTorch's CPU autocast does it: convolutions and the hidden linear layers multiply in
+    /// bfloat16 (inputs and weights rounded to bfloat16, products summed in float32 by oneDNN, the result rounded to
+    /// bfloat16), and the activations stay bfloat16 between layers (batch norm, ReLU, adds and pooling read and
+    /// write bfloat16; batch norm sums its statistics in float32). Weights, gradients, optimizer state, batch-norm
+    /// statistics, the classifier, softmax, loss and every feature point a loss reads are float32. Needs a CPU with bfloat16 instructions
     /// (<see cref="PrecisionSupport"/>). A CPU mode: on a CUDA device the layers compute in float32.
     /// </summary>
     Bf16,

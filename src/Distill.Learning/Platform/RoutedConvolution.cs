@@ -8,7 +8,7 @@ public static class RoutedConvolution
 {
     public static Tensor Apply(Tensor input, Tensor weight, Tensor? bias, long stride, long padding, Precision precision = Precision.Fp32)
     {
-        if (input.device_type != DeviceType.CPU || input.dtype != ScalarType.Float32)
+        if (input.device_type != DeviceType.CPU || input.dtype is not (ScalarType.Float32 or ScalarType.BFloat16))
             return nn.functional.conv2d(input, weight, bias, [stride, stride], [padding, padding]);
         var config = new ConvolutionConfig(weight.shape[1], weight.shape[0], weight.shape[2], stride, padding, input.requires_grad && is_grad_enabled(), precision);
         ConvolutionShapeRecorder.Notice(new ConvolutionShape(config, input.shape[2], input.shape[3]));
@@ -24,21 +24,26 @@ public static class RoutedConvolution
     /// outputs, hence the activations of the layers after them, stay channels-last);
     /// <see cref="ConvolutionKernel.OneDnn"/> and the native kernels on contiguous NCHW.
     /// In <see cref="Precision.Bf16"/> the oneDNN kernels take input, weight and bias rounded to bfloat16 (autograd
-    /// widens their gradients back to float32 for the float32 weights) and return float32; the native kernels
-    /// stay float32. Input and output are float32 in both precisions.
+    /// widens the weights' gradients back to float32 for the float32 weights) and return bfloat16, which the next
+    /// layers take as it is: activations stay bfloat16 between layers, as under PyTorch's CPU autocast, so batch norm,
+    /// ReLU and adds move half the bytes and no layer casts its output back. The native kernels compute in float32
+    /// and round their output to bfloat16 too. In float32 input and output are float32.
     /// </summary>
     public static Tensor Apply(Tensor input, Tensor weight, Tensor? bias, ConvolutionConfig config, ConvolutionKernel kernel)
     {
-        if (config.Precision == Precision.Bf16 && kernel != ConvolutionKernel.Native)
+        if (config.Precision == Precision.Fp32) return OnKernel(input, weight, bias, config, kernel);
+        if (kernel == ConvolutionKernel.Native)
         {
-            // Rounded before the layout copy, which then moves half the bytes; .to keeps a tensor's strides.
-            using var input16 = input.to(ScalarType.BFloat16);
-            using var weight16 = weight.to(ScalarType.BFloat16);
-            using var bias16 = bias?.to(ScalarType.BFloat16);
-            using var output16 = OnKernel(input16, weight16, bias16, config, kernel);
-            return output16.to(ScalarType.Float32);
+            using var wide = input.to(ScalarType.Float32);
+            using var output = OnKernel(wide, weight, bias, config, kernel);
+            return output.to(ScalarType.BFloat16);
         }
-        return OnKernel(input, weight, bias, config, kernel);
+        // Rounded before the layout copy, which then moves half the bytes; .to keeps a tensor's strides and is
+        // free on an input that is bfloat16 already.
+        using var input16 = input.to(ScalarType.BFloat16);
+        using var weight16 = weight.to(ScalarType.BFloat16);
+        using var bias16 = bias?.to(ScalarType.BFloat16);
+        return OnKernel(input16, weight16, bias16, config, kernel);
     }
 
     private static Tensor OnKernel(Tensor input, Tensor weight, Tensor? bias, ConvolutionConfig config, ConvolutionKernel kernel)

@@ -1,4 +1,5 @@
 using Distill.Learning.Models;
+using Distill.Learning.Platform;
 using static TorchSharp.torch;
 
 namespace Distill.Learning.Tests.Models;
@@ -37,6 +38,32 @@ public sealed class FeaturePointTests
         Assert.Equal(model.Features(x).data<float>().ToArray(), outputs[FeaturePoints.Embedding].data<float>().ToArray());
         Assert.Equal(model.FeaturePointNames.Count - 1, outputs.Features.Count);
         Assert.Equal([FeaturePoints.Embedding, FeaturePoints.Logits], model.FeaturePointNames.TakeLast(2));
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Architectures))]
+    public void In_bf16_activations_stay_bfloat16_but_logits_points_and_gradients_are_float32(string architecture)
+    {
+        Skip.If(PrecisionSupport.Unavailable(Precision.Bf16) is not null, PrecisionSupport.Unavailable(Precision.Bf16));
+        using var reference = Create(architecture);
+        using var model = Create(architecture);
+        model.Precision = Precision.Bf16;
+        using var scope = NewDisposeScope();
+        var x = randn(4, 3, 16, 16, generator: new Generator(7));
+
+        Assert.Equal(ScalarType.BFloat16, model.Features(x).dtype); // no layer widened its output back
+        using var outputs = model.Forward(x, model.FeaturePointNames);
+        Assert.All(model.FeaturePointNames, p => Assert.Equal(ScalarType.Float32, outputs[p].dtype));
+        // The same network to bfloat16's accuracy (8 significant bits, rounded again at every layer).
+        var expected = reference.forward(x);
+        double error = outputs.Logits.sub(expected).abs().max().item<float>() / expected.abs().max().item<float>();
+        Assert.True(error < 0.1, $"bf16 logits differ from fp32 by {error:P1} of their largest");
+
+        outputs.Logits.square().sum().backward();
+        Assert.All(model.parameters(), p => Assert.Equal(ScalarType.Float32, p.grad!.dtype));
+        Assert.All(model.parameters(), p => Assert.True(p.grad!.isfinite().all().item<bool>()));
+        // Batch norm took bfloat16 input but keeps its statistics in float32 (num_batches_tracked is an integer).
+        Assert.All(model.buffers(), b => Assert.NotEqual(ScalarType.BFloat16, b.dtype));
     }
 
     [Fact]
