@@ -104,7 +104,7 @@ internal static class VersusPyTorch
     }
 
     /// <summary>--python, DISTILL_PYTHON, then python3 on the PATH, then Debian's /usr/bin/python3 (python3-torch's home): the first that imports torch.</summary>
-    private static (string Path, string Version)? FindPython(string? given)
+    internal static (string Path, string Version)? FindPython(string? given)
     {
         var candidates = given is not null ? [given]
             : new[] { Environment.GetEnvironmentVariable("DISTILL_PYTHON"), "python3", "/usr/bin/python3" }.OfType<string>().Where(c => c.Length > 0);
@@ -128,13 +128,13 @@ internal static class VersusPyTorch
         return null;
     }
 
-    private static string? ReferenceScript()
+    internal static string? ReferenceScript(string name = "bench_resnet56.py")
     {
         foreach (var start in new[] { AppContext.BaseDirectory, Environment.CurrentDirectory })
         {
             for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
             {
-                var path = Path.Combine(dir.FullName, "tools", "pytorch-reference", "bench_resnet56.py");
+                var path = Path.Combine(dir.FullName, "tools", "pytorch-reference", name);
                 if (File.Exists(path)) return path;
             }
         }
