@@ -25,8 +25,15 @@ internal static class LayerProfile
         Console.WriteLine($"layers of a ResNet-56 step alone, forward + backward, batch {options.BatchSize}, {get_num_threads()} threads, " +
                           $"median of {repeats} after {options.Warmup} warm-up; {CpuIsa.Description}");
         var sides = options.DistillPrecisions.Select(p => ($"Distill {p.Name()}", Measure(p, options, repeats))).ToList();
-        if (VersusPyTorch.FindPython(options.Python) is { } python && VersusPyTorch.ReferenceScript("bench_layers.py") is { } script)
+        var steps = options.DistillPrecisions.Select(p => Stats.Median(
+            TrainingThroughput.Measure(TrainingThroughput.Models[0].Create, options, p).Steps.Select(s => s.Total).ToList())).ToList();
+        if (VersusPyTorch.FindPython(options.Python) is { } python && VersusPyTorch.ReferenceScript("bench_layers.py") is { } script
+            && VersusPyTorch.ReferenceScript() is { } stepScript)
+        {
             sides.Add(($"PyTorch {python.Version} fp32", RunReference(python.Path, script, options, repeats)));
+            int threads = options.Threads > 0 ? options.Threads : get_num_threads();
+            steps.Add(options.BatchSize * 1000 / VersusPyTorch.RunReference(python.Path, stepScript, "resnet56", threads, options).ImagesPerSecond);
+        }
         else
             Console.WriteLine("(no python with torch, or no tools/pytorch-reference/bench_layers.py: Distill only)");
 
@@ -39,7 +46,11 @@ internal static class LayerProfile
         }
         foreach (var (layer, perStage) in Layers)
             Console.WriteLine($"{layer + " x step",-30} " + string.Join(" ", sides.Select(s => $"{Stages.Sum(st => perStage * s.Item2[Key(layer, st.Channels, st.Size)]),22:F1}")));
-        Console.WriteLine($"{"sum x step",-30} " + string.Join(" ", sides.Select(s => $"{Stages.Sum(st => Layers.Sum(l => l.PerStage * s.Item2[Key(l.Layer, st.Channels, st.Size)])),22:F1}")));
+        var sums = sides.Select(s => Stages.Sum(st => Layers.Sum(l => l.PerStage * s.Item2[Key(l.Layer, st.Channels, st.Size)]))).ToList();
+        Console.WriteLine($"{"sum x step",-30} " + string.Join(" ", sums.Select(v => $"{v,22:F1}")));
+        // The same sitting's whole training step (ResNet-56, median of --steps): what the layers alone do not explain.
+        Console.WriteLine($"{"whole step",-30} " + string.Join(" ", steps.Select(v => $"{v,22:F1}")));
+        Console.WriteLine($"{"whole step - sum",-30} " + string.Join(" ", steps.Zip(sums, (a, b) => $"{a - b,22:F1}")));
     }
 
     private static string Key(string layer, long channels, long size) => $"{layer}/{channels}/{size}";

@@ -77,7 +77,7 @@ internal static class VersusPyTorch
     }
 
     /// <summary>One side of one round: images/s from the median step, and the median phases in ms.</summary>
-    private sealed record Side(double ImagesPerSecond, double Forward, double Backward, double Optimizer)
+    internal sealed record Side(double ImagesPerSecond, double Forward, double Backward, double Optimizer)
     {
         public static Side Of(int batch, List<TrainingThroughput.StepTime> steps) => new(
             batch / (Stats.Median(steps.Select(s => s.Total).ToList()) / 1000),
@@ -86,7 +86,7 @@ internal static class VersusPyTorch
             Stats.Median(steps.Select(s => s.Optimizer).ToList()));
     }
 
-    private static Side RunReference(string python, string script, string model, int threads, BenchmarkOptions options)
+    internal static Side RunReference(string python, string script, string model, int threads, BenchmarkOptions options)
     {
         var start = new ProcessStartInfo(python) { RedirectStandardOutput = true, UseShellExecute = false };
         foreach (var argument in new[] { script, "--model", model, "--threads", $"{threads}", "--steps", $"{options.Steps}",
