@@ -94,16 +94,8 @@ internal static class LayerProfile
         return Stats.Median(samples);
     }
 
-    private static Dictionary<string, double> RunReference(string python, string script, BenchmarkOptions options, int repeats)
-    {
-        var start = new ProcessStartInfo(python) { RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var argument in new[] { script, "--threads", $"{(options.Threads > 0 ? options.Threads : get_num_threads())}",
-                     "--repeats", $"{repeats}", "--warmup", $"{options.Warmup}", "--batch-size", $"{options.BatchSize}" })
-            start.ArgumentList.Add(argument);
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {python}");
-        string output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0) throw new InvalidOperationException($"{Path.GetFileName(script)} exited with code {process.ExitCode}");
-        return JsonSerializer.Deserialize<Dictionary<string, double>>(output.Trim().Split('\n')[^1])!;
-    }
+    private static Dictionary<string, double> RunReference(string python, string script, BenchmarkOptions options, int repeats) =>
+        JsonSerializer.Deserialize<Dictionary<string, double>>(VersusPyTorch.RunScript(python, script,
+            "--threads", $"{(options.Threads > 0 ? options.Threads : get_num_threads())}", "--repeats", $"{repeats}",
+            "--warmup", $"{options.Warmup}", "--batch-size", $"{options.BatchSize}"))!;
 }

@@ -88,19 +88,25 @@ internal static class VersusPyTorch
 
     internal static Side RunReference(string python, string script, string model, int threads, BenchmarkOptions options)
     {
+        using var json = JsonDocument.Parse(RunScript(python, script, "--model", model, "--threads", $"{threads}", "--steps", $"{options.Steps}",
+            "--warmup", $"{options.Warmup}", "--batch-size", $"{options.BatchSize}", "--json"));
+        var root = json.RootElement;
+        double Ms(string field) => root.GetProperty(field).GetDouble();
+        return new Side(root.GetProperty("images_per_second").GetDouble(), Ms("forward_ms"), Ms("backward_ms"), Ms("optimizer_ms"));
+    }
+
+    /// <summary>Runs a reference script to its end and returns the last line it printed (its JSON result).</summary>
+    internal static string RunScript(string python, string script, params string[] arguments)
+    {
         var start = new ProcessStartInfo(python) { RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var argument in new[] { script, "--model", model, "--threads", $"{threads}", "--steps", $"{options.Steps}",
-                     "--warmup", $"{options.Warmup}", "--batch-size", $"{options.BatchSize}", "--json" })
-            start.ArgumentList.Add(argument);
+        start.ArgumentList.Add(script);
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {python}");
         string output = process.StandardOutput.ReadToEnd();
         process.WaitForExit();
         if (process.ExitCode != 0)
-            throw new InvalidOperationException($"{Path.GetFileName(script)} --model {model} exited with code {process.ExitCode}");
-        using var json = JsonDocument.Parse(output.Trim().Split('\n')[^1]);
-        var root = json.RootElement;
-        double Ms(string field) => root.GetProperty(field).GetDouble();
-        return new Side(root.GetProperty("images_per_second").GetDouble(), Ms("forward_ms"), Ms("backward_ms"), Ms("optimizer_ms"));
+            throw new InvalidOperationException($"{Path.GetFileName(script)} {string.Join(' ', arguments)} exited with code {process.ExitCode}");
+        return output.Trim().Split('\n')[^1];
     }
 
     /// <summary>--python, DISTILL_PYTHON, then python3 on the PATH, then Debian's /usr/bin/python3 (python3-torch's home): the first that imports torch.</summary>
