@@ -2,9 +2,10 @@ using Distill.Learning.Platform;
 
 namespace Distill.Benchmarks;
 
+/// <param name="Model">Only this network in the training and versus-pytorch suites (--model resnet56|alexnet); null runs both.</param>
 /// <param name="Precisions">Distill's precisions for the training and versus-pytorch suites (--precision fp32|bf16|both; PyTorch stays fp32).</param>
 internal sealed record BenchmarkOptions(IReadOnlyList<string> Suites, int Steps, int Warmup, int Threads, int BatchSize, int Epochs, int Width,
-    int Images = 600, int Repeats = 3, string? Connection = null, string? Python = null, IReadOnlyList<Precision>? Precisions = null)
+    int Images = 600, int Repeats = 3, string? Connection = null, string? Python = null, IReadOnlyList<Precision>? Precisions = null, string? Model = null)
 {
     public IReadOnlyList<Precision> DistillPrecisions => Precisions ?? [Precision.Fp32];
 
@@ -12,7 +13,7 @@ internal sealed record BenchmarkOptions(IReadOnlyList<string> Suites, int Steps,
     {
         var suites = new List<string>();
         int steps = 10, warmup = 3, threads = 0, batch = 128, epochs = 10, width = 16, images = 600, repeats = 3;
-        string? connection = null, python = null;
+        string? connection = null, python = null, model = null;
         IReadOnlyList<Precision>? precisions = null;
         for (int i = 0; i < args.Length; i++)
         {
@@ -28,6 +29,7 @@ internal sealed record BenchmarkOptions(IReadOnlyList<string> Suites, int Steps,
                 case "--repeats" or "--rounds": repeats = int.Parse(args[++i]); break;
                 case "--connection": connection = args[++i]; break;
                 case "--python": python = args[++i]; break;
+                case "--model": model = args[++i]; break;
                 case "--precision": precisions = args[++i] switch
                 {
                     "fp32" => [Precision.Fp32],
@@ -38,6 +40,6 @@ internal sealed record BenchmarkOptions(IReadOnlyList<string> Suites, int Steps,
                 default: suites.Add(args[i]); break;
             }
         }
-        return new BenchmarkOptions(suites.Count == 0 ? ["training"] : suites, steps, warmup, threads, batch, epochs, width, images, repeats, connection, python, precisions);
+        return new BenchmarkOptions(suites.Count == 0 ? ["training"] : suites, steps, warmup, threads, batch, epochs, width, images, repeats, connection, python, precisions, model);
     }
 }

@@ -20,12 +20,18 @@ internal static class TrainingThroughput
         ("alexnet", () => new AlexNetCifar(3, 32, 32, 10)),
     ];
 
+    /// <summary>The networks a run asks for: all of them, or the one --model names.</summary>
+    public static IReadOnlyList<(string Name, Func<ClassifierNet> Create)> Selected(BenchmarkOptions options) =>
+        options.Model is null ? Models
+        : Models.Where(m => m.Name == options.Model).ToList() is { Count: > 0 } one ? one
+        : throw new ArgumentException($"--model {options.Model}: expected {string.Join(" or ", Models.Select(m => m.Name))}");
+
     public static void Run(BenchmarkOptions options)
     {
         if (options.Threads > 0) set_num_threads(options.Threads);
         Console.WriteLine($"training step, batch {options.BatchSize}, 32x32x3, {get_num_threads()} threads, median of {options.Steps} steps after {options.Warmup} warm-up steps");
         Console.WriteLine($"{"model",-10} {"params",10} {"images/s",10} {"ms/step",9} {"min-max ms",14} {"peak MiB",9}");
-        foreach (var (name, factory) in Models)
+        foreach (var (name, factory) in Selected(options))
         foreach (var precision in options.DistillPrecisions)
         {
             PeakMemory.ResetPeak();

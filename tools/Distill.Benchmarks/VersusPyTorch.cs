@@ -39,10 +39,11 @@ internal static class VersusPyTorch
                           $"{rounds} rounds of {options.Steps} timed steps after {options.Warmup} warm-up, per side and model; sides {sides}, PyTorch fp32; " +
                           "odd rounds Distill first, even rounds PyTorch first (and Distill's precisions reversed)");
         Console.WriteLine($"{"round",5}  {"model",-9} {"precision",9} {"Distill img/s",14} {"PyTorch img/s",14} {"Distill/PyTorch",16}");
-        var results = TrainingThroughput.Models.ToDictionary(m => m.Name, _ => precisions.ToDictionary(p => p, _ => new List<(Side Distill, Side PyTorch)>()));
+        var models = TrainingThroughput.Selected(options);
+        var results = models.ToDictionary(m => m.Name, _ => precisions.ToDictionary(p => p, _ => new List<(Side Distill, Side PyTorch)>()));
         for (int round = 1; round <= rounds; round++)
         {
-            foreach (var (name, factory) in TrainingThroughput.Models)
+            foreach (var (name, factory) in models)
             {
                 Side RunDistill(Precision precision) => Side.Of(options.BatchSize, TrainingThroughput.Measure(factory, options, precision).Steps);
                 var distill = new Dictionary<Precision, Side>();
