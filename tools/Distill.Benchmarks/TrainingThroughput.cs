@@ -77,6 +77,7 @@ internal static class TrainingThroughput
                 backward = watch.Elapsed.TotalMilliseconds;
                 optimizer.step();
             }
+            FinalizerOnlyNatives.Release(); // as the trainer does after every step
             double end = watch.Elapsed.TotalMilliseconds;
             if (i >= options.Warmup)
                 steps.Add(new StepTime(forward, loss - forward, backward - loss, end - backward));
