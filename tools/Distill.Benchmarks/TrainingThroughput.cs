@@ -77,7 +77,7 @@ internal static class TrainingThroughput
                 backward = watch.Elapsed.TotalMilliseconds;
                 optimizer.step();
             }
-            FinalizerOnlyNatives.Release(); // as the trainer does after every step
+            FinalizerOnlyNatives.Release(); // as the trainer does after every step that takes longer than FinalizerOnlyNatives.Interval, as these do
             double end = watch.Elapsed.TotalMilliseconds;
             if (i >= options.Warmup)
                 steps.Add(new StepTime(forward, loss - forward, backward - loss, end - backward));

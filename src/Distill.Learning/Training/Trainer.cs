@@ -23,8 +23,8 @@ public enum TrainingOutcome
 /// <summary>
 /// Mini-batch SGD over a prepared training split. Data order and augmentation are pure functions of
 /// (seed, epoch, position), the learning rate of (epoch, step), so a run restored from a checkpoint
-/// takes exactly the steps an uninterrupted run takes. Every step runs inside a dispose scope, and is followed by
-/// a collection of the native objects TorchSharp frees only from finalizers (see <see cref="FinalizerOnlyNatives"/>).
+/// takes exactly the steps an uninterrupted run takes. Every step runs inside a dispose scope, and steps are followed by
+/// collections of the native objects TorchSharp frees only from finalizers (see <see cref="FinalizerOnlyNatives"/>).
 /// The options' precision is set on the model; in bfloat16 the trainer also makes sure, before its first step,
 /// that the convolution self-check has passed the model's bfloat16 kernels (free when the caller checked them).
 /// </summary>
@@ -79,6 +79,7 @@ public sealed class Trainer : IDisposable
     public Action<string>? KernelWarning { get; set; }
 
     private bool _kernelsVerified;
+    private readonly FinalizerOnlyNatives _finalizerOnlyNatives = new();
 
     /// <summary>Trains until the last epoch ends or the token asks to stop (after finishing the current step).</summary>
     public TrainingOutcome Run(CancellationToken stop)
@@ -94,7 +95,7 @@ public sealed class Trainer : IDisposable
                 int start = Position.Step * _options.BatchSize;
                 var indices = order.AsSpan(start, Math.Min(_options.BatchSize, order.Length - start));
                 double loss = TakeStep(indices, Position.Epoch, Position.Step);
-                FinalizerOnlyNatives.Release();
+                _finalizerOnlyNatives.ReleaseIfDue();
                 _epochLossSum += loss;
                 _epochLossCount++;
                 StepCompleted?.Invoke(new StepReport(Position.Epoch, Position.Step, StepsPerEpoch, loss, _schedule.At(Position.Epoch, Position.Step)));
