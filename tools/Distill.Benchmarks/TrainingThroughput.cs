@@ -61,6 +61,7 @@ internal static class TrainingThroughput
         using var inputs = randn(options.BatchSize, 3, 32, 32);
         using var labels = randint(0, 10, [options.BatchSize]);
         model.train();
+        var natives = new FinalizerOnlyNatives();
         var steps = new List<StepTime>();
         for (int i = 0; i < options.Warmup + options.Steps; i++)
         {
@@ -77,7 +78,7 @@ internal static class TrainingThroughput
                 backward = watch.Elapsed.TotalMilliseconds;
                 optimizer.step();
             }
-            FinalizerOnlyNatives.Release(); // as the trainer does after every step that takes longer than FinalizerOnlyNatives.Interval, as these do
+            natives.ReleaseIfDue(); // as the trainer does after its steps
             double end = watch.Elapsed.TotalMilliseconds;
             if (i >= options.Warmup)
                 steps.Add(new StepTime(forward, loss - forward, backward - loss, end - backward));

@@ -5,8 +5,8 @@ namespace Distill.Learning.Tests.Training;
 
 /// <summary>
 /// The trainer's release of finalizer-only natives: once its interval has passed it collects and runs the finalizers,
-/// so a scalar nobody disposed is collected and its native memory freed by its finalizer. (Whether it skips before the interval cannot be observed from a test: the
-/// collection count is process-wide and other tests collect too.)
+/// so a scalar nobody disposed is collected and its native memory freed by its finalizer. (Whether it skips before
+/// the interval cannot be observed from a test: the collection count is process-wide and other tests collect too.)
 /// </summary>
 public sealed class FinalizerOnlyNativesTests
 {
