@@ -31,8 +31,7 @@ internal static class LayerProfile
             && VersusPyTorch.ReferenceScript() is { } stepScript)
         {
             sides.Add(($"PyTorch {python.Version} fp32", RunReference(python.Path, script, options, repeats)));
-            int threads = options.Threads > 0 ? options.Threads : get_num_threads();
-            steps.Add(options.BatchSize * 1000 / VersusPyTorch.RunReference(python.Path, stepScript, "resnet56", threads, options).ImagesPerSecond);
+            steps.Add(options.BatchSize * 1000 / VersusPyTorch.RunReference(python.Path, stepScript, "resnet56", get_num_threads(), options).ImagesPerSecond);
         }
         else
             Console.WriteLine("(no python with torch, or no tools/pytorch-reference/bench_layers.py: Distill only)");
@@ -96,6 +95,6 @@ internal static class LayerProfile
 
     private static Dictionary<string, double> RunReference(string python, string script, BenchmarkOptions options, int repeats) =>
         JsonSerializer.Deserialize<Dictionary<string, double>>(VersusPyTorch.RunScript(python, script,
-            "--threads", $"{(options.Threads > 0 ? options.Threads : get_num_threads())}", "--repeats", $"{repeats}",
+            "--threads", $"{get_num_threads()}", "--repeats", $"{repeats}",
             "--warmup", $"{options.Warmup}", "--batch-size", $"{options.BatchSize}"))!;
 }
