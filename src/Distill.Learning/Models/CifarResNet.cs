@@ -31,7 +31,7 @@ public sealed class CifarResNet : ClassifierNet
         {
             ("stem", new RoutedConv2d(inputChannels, stemWidth ?? width, 3, padding: 1, bias: false)),
             ("stem_bn", BatchNorm2d(stemWidth ?? width)),
-            ("stem_relu", ReLU()),
+            ("stem_relu", ReLU(inplace: true)),
         };
         int channels = stemWidth ?? width;
         for (int stage = 0; stage < 3; stage++)
@@ -94,9 +94,9 @@ public sealed class CifarResNet : ClassifierNet
         public override Tensor forward(Tensor x)
         {
             using var scope = NewDisposeScope();
-            var y = functional.relu(bn1.call(conv1.call(x)));
+            var y = functional.relu(bn1.call(conv1.call(x)), inplace: true);
             y = bn2.call(conv2.call(y));
-            if (shortcut is not null) return functional.relu(y.add_(shortcut_bn!.call(shortcut.call(x)))).MoveToOuterDisposeScope();
+            if (shortcut is not null) return y.add_(shortcut_bn!.call(shortcut.call(x))).relu_().MoveToOuterDisposeScope();
             var identity = x;
             if (_stride > 1)
                 identity = identity[TensorIndex.Colon, TensorIndex.Colon, TensorIndex.Slice(null, null, _stride), TensorIndex.Slice(null, null, _stride)];
@@ -105,7 +105,7 @@ public sealed class CifarResNet : ClassifierNet
                 long half = _padChannels / 2;
                 identity = functional.pad(identity, [0, 0, 0, 0, half, _padChannels - half]);
             }
-            return functional.relu(y.add_(identity)).MoveToOuterDisposeScope();
+            return y.add_(identity).relu_().MoveToOuterDisposeScope();
         }
 
         public string ExportOnnx(OnnxGraphBuilder graph, string input, string path)

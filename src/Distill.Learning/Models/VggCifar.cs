@@ -42,7 +42,7 @@ public sealed class VggCifar : ClassifierNet
             {
                 layers.Add(($"{name}_conv{c + 1}", new RoutedConv2d(channels, Channels[stage], 3, padding: 1)));
                 layers.Add(($"{name}_bn{c + 1}", BatchNorm2d(Channels[stage])));
-                layers.Add(($"{name}_relu{c + 1}", ReLU()));
+                layers.Add(($"{name}_relu{c + 1}", ReLU(inplace: true)));
                 channels = Channels[stage];
             }
         }

@@ -36,7 +36,7 @@ public sealed class WideResNet : ClassifierNet
             }
         }
         layers.Add(("bn", BatchNorm2d(channels)));
-        layers.Add(("relu", ReLU()));
+        layers.Add(("relu", ReLU(inplace: true)));
         layers.Add(("pool", AdaptiveAvgPool2d(1)));
         layers.Add(("flatten", Flatten()));
         _body = Sequential(layers);
@@ -73,9 +73,9 @@ public sealed class WideResNet : ClassifierNet
         public override Tensor forward(Tensor x)
         {
             using var scope = NewDisposeScope();
-            var activated = functional.relu(bn1.call(x));
+            var activated = functional.relu(bn1.call(x), inplace: true);
             var y = conv1.call(activated);
-            y = conv2.call(functional.relu(bn2.call(y)));
+            y = conv2.call(functional.relu(bn2.call(y), inplace: true));
             var identity = shortcut is null ? x : shortcut.call(activated);
             return y.add_(identity).MoveToOuterDisposeScope();
         }
