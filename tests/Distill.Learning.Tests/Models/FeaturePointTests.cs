@@ -40,6 +40,41 @@ public sealed class FeaturePointTests
         Assert.Equal([FeaturePoints.Embedding, FeaturePoints.Logits], model.FeaturePointNames.TakeLast(2));
     }
 
+    // Points are aliases of a layer's output (in fp32), and the networks apply ReLU and residual adds in place:
+    // a later in-place layer that wrote into a point would hand losses a value no layer produced. Autograd's
+    // version check catches that only for tensors it saved, in training; a teacher's no-grad pass has no check.
+    [Theory]
+    [MemberData(nameof(Architectures))]
+    public void Each_point_keeps_the_value_its_layer_produced_for_the_rest_of_the_pass(string architecture)
+    {
+        using var model = Create(architecture);
+        foreach (bool training in new[] { false, true })
+        {
+            model.train(training);
+            using var scope = NewDisposeScope();
+            using var grad = set_grad_enabled(training);
+            var produced = new List<Tensor>();
+            var hooks = model.modules().OfType<nn.Module<Tensor, Tensor>>()
+                // Out of every scope: blocks dispose what their forward made when it returns.
+                .Select(m => m.register_forward_hook((_, _, output) => { produced.Add(output.detach().clone().DetachFromDisposeScope()); return output; }))
+                .ToList();
+            try
+            {
+                using var outputs = model.Forward(randn(2, 3, 16, 16, generator: new Generator(7)), model.FeaturePointNames);
+                if (training) outputs.Logits.square().sum().backward();
+
+                foreach (var (point, value) in outputs.Features)
+                    Assert.True(produced.Any(p => p.shape.SequenceEqual(value.shape) && p.eq(value).all().item<bool>()),
+                        $"{architecture} (training: {training}): point '{point}' no longer holds any layer's output");
+            }
+            finally
+            {
+                foreach (var hook in hooks) hook.remove();
+                foreach (var copy in produced) copy.Dispose();
+            }
+        }
+    }
+
     [SkippableTheory]
     [MemberData(nameof(Architectures))]
     public void In_bf16_activations_stay_bfloat16_but_logits_points_and_gradients_are_float32(string architecture)
