@@ -95,10 +95,18 @@ public static class RoutedConvolution
         return true;
     }
 
-    /// <summary>A channels-last copy of the tensor, or null when it already is channels-last.</summary>
+    /// <summary>
+    /// The tensor with channels-last strides LibTorch recognises, or null when it has them already: a view when only
+    /// the strides of size-1 dimensions differ, otherwise a copy. LibTorch reads the layout from strides, size-1
+    /// dimensions included, so a contiguous N x 1 x H x W batch (one-channel images) counts as NCHW there and its
+    /// convolution, and every layer until the next convolution, would run NCHW.
+    /// </summary>
     private static Tensor? ChannelsLast(Tensor t)
     {
-        if (IsChannelsLast(t)) return null;
+        long[] shape = t.shape;
+        long[] canonical = [shape[1] * shape[2] * shape[3], 1, shape[3] * shape[1], shape[1]];
+        if (IsChannelsLast(t))
+            return t.stride().SequenceEqual(canonical) ? null : t.as_strided(shape, canonical, t.storage_offset());
         using var nhwc = t.permute(0, 2, 3, 1);
         using var packed = nhwc.contiguous();
         return packed.permute(0, 3, 1, 2);

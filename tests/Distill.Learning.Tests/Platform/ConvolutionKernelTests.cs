@@ -1,4 +1,5 @@
 using Distill.Learning.Platform;
+using static TorchSharp.torch;
 
 namespace Distill.Learning.Tests.Platform;
 
@@ -52,6 +53,20 @@ public sealed class ConvolutionKernelTests
         var check = ConvolutionSelfCheck.Measure(new ConvolutionShape(config, 16, 16), ConvolutionRouting.KernelFor(config), batch: 8);
 
         Assert.True(check.Passed, $"{check.Shape} on {check.Kernel} ({CpuIsa.Description}): {check.Failure}");
+    }
+
+    // LibTorch reads a layout from strides, size-1 dimensions included: a contiguous N x 1 x H x W batch counts as
+    // NCHW, so without a restride the stem and every layer up to the next convolution would run NCHW.
+    [Fact]
+    public void A_one_channel_batch_is_convolved_channels_last()
+    {
+        using var scope = NewDisposeScope();
+        var images = randn(4, 1, 12, 12, generator: new Generator(3));
+        var weight = randn(16, 1, 3, 3, generator: new Generator(4));
+
+        var output = RoutedConvolution.Apply(images, weight, null, stride: 1, padding: 1);
+
+        Assert.Equal([144L * 16, 1, 12 * 16, 16], output.stride());
     }
 
     [Fact]
