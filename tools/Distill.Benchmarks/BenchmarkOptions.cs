@@ -3,9 +3,10 @@ using Distill.Learning.Platform;
 namespace Distill.Benchmarks;
 
 /// <param name="Model">Only this network in the training and versus-pytorch suites (--model resnet56|alexnet); null runs both.</param>
+/// <param name="FusedBatchNorm">False with --batchnorm libtorch: batch norm, add and ReLU on LibTorch's kernels instead of Distill's fused ones (the A/B of that lever).</param>
 /// <param name="Precisions">Distill's precisions for the training and versus-pytorch suites (--precision fp32|bf16|both; PyTorch stays fp32).</param>
 internal sealed record BenchmarkOptions(IReadOnlyList<string> Suites, int Steps, int Warmup, int Threads, int BatchSize, int Epochs, int Width,
-    int Images = 600, int Repeats = 3, string? Connection = null, string? Python = null, IReadOnlyList<Precision>? Precisions = null, string? Model = null)
+    int Images = 600, int Repeats = 3, string? Connection = null, string? Python = null, IReadOnlyList<Precision>? Precisions = null, string? Model = null, bool FusedBatchNorm = true)
 {
     public IReadOnlyList<Precision> DistillPrecisions => Precisions ?? [Precision.Fp32];
 
@@ -15,6 +16,7 @@ internal sealed record BenchmarkOptions(IReadOnlyList<string> Suites, int Steps,
         int steps = 10, warmup = 3, threads = 0, batch = 128, epochs = 10, width = 16, images = 600, repeats = 3;
         string? connection = null, python = null, model = null;
         IReadOnlyList<Precision>? precisions = null;
+        bool fused = true;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -30,6 +32,12 @@ internal sealed record BenchmarkOptions(IReadOnlyList<string> Suites, int Steps,
                 case "--connection": connection = args[++i]; break;
                 case "--python": python = args[++i]; break;
                 case "--model": model = args[++i]; break;
+                case "--batchnorm": fused = args[++i] switch
+                {
+                    "fused" => true,
+                    "libtorch" => false,
+                    var other => throw new ArgumentException($"--batchnorm {other}: expected fused or libtorch"),
+                }; break;
                 case "--precision": precisions = args[++i] switch
                 {
                     "fp32" => [Precision.Fp32],
@@ -40,6 +48,6 @@ internal sealed record BenchmarkOptions(IReadOnlyList<string> Suites, int Steps,
                 default: suites.Add(args[i]); break;
             }
         }
-        return new BenchmarkOptions(suites.Count == 0 ? ["training"] : suites, steps, warmup, threads, batch, epochs, width, images, repeats, connection, python, precisions, model);
+        return new BenchmarkOptions(suites.Count == 0 ? ["training"] : suites, steps, warmup, threads, batch, epochs, width, images, repeats, connection, python, precisions, model, fused);
     }
 }

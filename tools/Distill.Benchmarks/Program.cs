@@ -2,9 +2,10 @@ using System.Diagnostics;
 using Distill.Benchmarks;
 
 // Prints training throughput and peak memory of the paper's two networks. Usage:
-//   dotnet run -c Release --project tools/Distill.Benchmarks -- [training] [versus-pytorch [--rounds N] [--python PATH]] [--precision fp32|bf16|both (training, versus-pytorch)] [bf16-accuracy [--epochs N]] [layers] [kernels] [distillation] [cache-read] [memory] [parallel] [coordination --connection CS] [--steps N] [--warmup N] [--threads N] [--batch-size N] [--epochs N (memory)] [--width N (memory)]
+//   dotnet run -c Release --project tools/Distill.Benchmarks -- [training] [versus-pytorch [--rounds N] [--python PATH]] [--precision fp32|bf16|both (training, versus-pytorch)] [--batchnorm fused|libtorch] [bf16-accuracy [--epochs N]] [layers] [batchnorm-relu] [kernels] [distillation] [cache-read] [memory] [parallel] [coordination --connection CS] [--steps N] [--warmup N] [--threads N] [--batch-size N] [--epochs N (memory)] [--width N (memory)]
 Distill.Learning.Training.NativeMemoryTuning.Apply();
 var options = BenchmarkOptions.Parse(args);
+Distill.Learning.Platform.BatchNormRelu.Enabled = options.FusedBatchNorm;
 Console.WriteLine($"# Distill benchmarks  {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC  {Environment.ProcessorCount} cores");
 foreach (var suite in options.Suites)
 {
@@ -29,6 +30,9 @@ foreach (var suite in options.Suites)
         case "layers":
             LayerProfile.Run(options);
             break;
+        case "batchnorm-relu":
+            BatchNormReluTiming.Run(options);
+            break;
         case "kernels":
             KernelComparison.Run(options);
             break;
@@ -42,7 +46,7 @@ foreach (var suite in options.Suites)
             Coordination.Run(options);
             break;
         default:
-            Console.Error.WriteLine($"unknown suite '{suite}' (available: training, versus-pytorch, bf16-accuracy, layers, kernels, distillation, cache-read, memory, parallel, coordination)");
+            Console.Error.WriteLine($"unknown suite '{suite}' (available: training, versus-pytorch, bf16-accuracy, layers, batchnorm-relu, kernels, distillation, cache-read, memory, parallel, coordination)");
             return 2;
     }
     Console.WriteLine($"# {suite}: {watch.Elapsed.TotalSeconds:F0} s");

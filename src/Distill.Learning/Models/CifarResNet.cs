@@ -1,4 +1,5 @@
 using Distill.Learning.Export;
+using Distill.Learning.Platform;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -94,9 +95,8 @@ public sealed class CifarResNet : ClassifierNet
         public override Tensor forward(Tensor x)
         {
             using var scope = NewDisposeScope();
-            var y = functional.relu(bn1.call(conv1.call(x)), inplace: true);
-            y = bn2.call(conv2.call(y));
-            if (shortcut is not null) return y.add_(shortcut_bn!.call(shortcut.call(x))).relu_().MoveToOuterDisposeScope();
+            var y = conv2.call(BatchNormRelu.Apply(bn1, conv1.call(x)));
+            if (shortcut is not null) return BatchNormRelu.Apply(bn2, y, shortcut_bn!.call(shortcut.call(x))).MoveToOuterDisposeScope();
             var identity = x;
             if (_stride > 1)
                 identity = identity[TensorIndex.Colon, TensorIndex.Colon, TensorIndex.Slice(null, null, _stride), TensorIndex.Slice(null, null, _stride)];
@@ -105,7 +105,7 @@ public sealed class CifarResNet : ClassifierNet
                 long half = _padChannels / 2;
                 identity = functional.pad(identity, [0, 0, 0, 0, half, _padChannels - half]);
             }
-            return y.add_(identity).relu_().MoveToOuterDisposeScope();
+            return BatchNormRelu.Apply(bn2, y, identity).MoveToOuterDisposeScope();
         }
 
         public string ExportOnnx(OnnxGraphBuilder graph, string input, string path)

@@ -112,6 +112,9 @@ public static class RoutedConvolution
         return packed.permute(0, 3, 1, 2);
     }
 
+    /// <summary>A copy of <paramref name="t"/> with channels-last strides, or null when its memory is laid out so already.</summary>
+    internal static Tensor? ChannelsLastCopyOrNull(Tensor t) => IsChannelsLast(t) ? null : ChannelsLast(t);
+
     private static Tensor ChannelsLastOrSelf(Tensor t)
     {
         var copy = ChannelsLast(t);

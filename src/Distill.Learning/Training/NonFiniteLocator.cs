@@ -1,4 +1,5 @@
 using Distill.Learning.Models;
+using Distill.Learning.Platform;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -33,6 +34,9 @@ public static class NonFiniteLocator
             removers.Add(before.remove);
             removers.Add(after.remove);
         }
+        // Fused batch norm + ReLU would run neither module: the replay runs LibTorch's, so every leaf is probed.
+        bool fused = BatchNormRelu.Enabled;
+        BatchNormRelu.Enabled = false;
         try
         {
             using var scope = NewDisposeScope();
@@ -49,6 +53,7 @@ public static class NonFiniteLocator
         }
         finally
         {
+            BatchNormRelu.Enabled = fused;
             foreach (var remove in removers) remove();
             foreach (var p in model.parameters()) p.grad?.zero_();
         }

@@ -1,0 +1,136 @@
+using System.Diagnostics;
+using System.Globalization;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Distill.Learning.Platform;
+
+/// <summary>How far the fused batch norm + ReLU kernels are from LibTorch's batch norm, add and ReLU in float64.</summary>
+/// <param name="Errors">Each result's largest error relative to its largest reference value, by name ("output", "input gradient"...).</param>
+public sealed record BatchNormReluCheck(IReadOnlyDictionary<string, double> Errors, TimeSpan Elapsed)
+{
+    /// <summary>The convolution self-check's float32 tolerance (<see cref="ConvolutionCheck.Tolerance"/>).</summary>
+    public const double Tolerance = ConvolutionCheck.Tolerance;
+
+    public bool Passed => Failure is null;
+
+    /// <summary>The first result out of tolerance, as "input gradient (relative error 0.45)"; null when all pass.</summary>
+    public string? Failure => Errors.Where(e => !(e.Value <= Tolerance)).Select(e => $"{e.Key} (relative error {Format(e.Value)})").FirstOrDefault();
+
+    public string Summary => Passed
+        ? $"batch norm + ReLU self-check: the fused kernels match float64 to {Tolerance:0e0} (largest relative error {Format(Errors.Values.Max())}: " +
+          $"outputs, gradients, running statistics; training and evaluation) in {Elapsed.TotalMilliseconds:0} ms"
+        : $"batch norm + ReLU self-check: the fused kernels compute a wrong {Failure} on this machine; batch norm and ReLU run on LibTorch's kernels";
+
+    private static string Format(double value) => value.ToString("g2", CultureInfo.InvariantCulture);
+}
+
+/// <summary>
+/// Checks the fused batch norm + ReLU kernels (<see cref="BatchNormRelu"/>) once per process, before their first use,
+/// against LibTorch's batch norm, add and ReLU in float64: output, the gradients of input, weight, bias and residual,
+/// the running statistics after the step, and the evaluation output from them. Two shapes cover the vector loops and
+/// the scalar tail (16 and 12 channels), with and without the residual add, over more than one chunk of rows. Should
+/// it fail, every layer runs on LibTorch's kernels instead. Uses its own random generator.
+/// </summary>
+public static class BatchNormReluSelfCheck
+{
+    private static readonly Lazy<BatchNormReluCheck> Outcome = new(Measure);
+
+    /// <summary>Whether the fused kernels may run (checking them on first call).</summary>
+    public static bool Passed => Outcome.Value.Passed;
+
+    /// <summary>Whether the check has run in this process.</summary>
+    public static bool HasRun => Outcome.IsValueCreated;
+
+    /// <summary>The check's outcome (running it on first call).</summary>
+    public static BatchNormReluCheck Report => Outcome.Value;
+
+    /// <summary>Runs the comparison now, whatever an earlier one found.</summary>
+    public static BatchNormReluCheck Measure()
+    {
+        var clock = Stopwatch.StartNew();
+        var errors = new Dictionary<string, double>();
+        using var scope = NewDisposeScope();
+        var generator = new Generator(0x5eed);
+        foreach (var (channels, residual) in new[] { (16L, false), (12L, true) })
+        foreach (var (name, error) in Compare(channels, residual, generator))
+            errors[name] = Math.Max(errors.GetValueOrDefault(name), double.IsNaN(error) ? double.PositiveInfinity : error);
+        return new BatchNormReluCheck(errors, clock.Elapsed);
+    }
+
+    /// <summary>One shape: batch 8 of 10 x 10 (800 rows, two chunks at these widths).</summary>
+    private static List<(string, double)> Compare(long channels, bool withResidual, Generator generator)
+    {
+        long[] shape = [8, channels, 10, 10];
+        var x = randn(shape, ScalarType.Float64, generator: generator).mul_(2).add_(0.5);
+        var residual = withResidual ? randn(shape, ScalarType.Float64, generator: generator) : null;
+        var weight = rand([channels], ScalarType.Float64, generator: generator).add_(0.5);
+        var bias = randn([channels], ScalarType.Float64, generator: generator).mul_(0.3);
+        var gradOutput = randn(shape, ScalarType.Float64, generator: generator);
+
+        var errors = new List<(string, double)>();
+        using var reference = Layer(channels, ScalarType.Float64, weight, bias);
+        using var candidate = Layer(channels, ScalarType.Float32, weight, bias);
+        var (x64, r64) = (x.detach().requires_grad_(), residual?.detach().requires_grad_());
+        var (x32, r32) = (ChannelsLast(x), residual is null ? null : ChannelsLast(residual));
+
+        using (enable_grad())
+        {
+            var z = reference.call(x64);
+            if (r64 is not null) z = z.add(r64);
+            // Where the float64 pre-activation is within rounding of zero, float32's ReLU may decide the other way:
+            // no gradient flows there in either, so the comparison sees only real errors.
+            gradOutput.masked_fill_(z.detach().abs().lt(z.detach().abs().max().mul(1e-4)), 0);
+            var y64 = z.relu();
+            var y32 = BatchNormRelu.Fused(candidate, x32, r32);
+            var wrt64 = new List<Tensor> { x64, reference.weight, reference.bias! };
+            var wrt32 = new List<Tensor> { x32, candidate.weight, candidate.bias! };
+            if (r64 is not null)
+            {
+                wrt64.Add(r64);
+                wrt32.Add(r32!);
+            }
+            // The residual's gradient arrives in NCHW, the other's channels-last, as models can give either.
+            var g32 = withResidual ? gradOutput.to(ScalarType.Float32) : ChannelsLast(gradOutput).detach();
+            var grads64 = autograd.grad([y64], wrt64, [gradOutput]);
+            var grads32 = autograd.grad([y32], wrt32, [g32]);
+            errors.Add(("output", RelativeError(y32, y64)));
+            string[] names = ["input gradient", "weight gradient", "bias gradient", "residual gradient"];
+            for (int i = 0; i < grads64.Count; i++) errors.Add((names[i], RelativeError(grads32[i], grads64[i])));
+        }
+        errors.Add(("running mean", RelativeError(candidate.running_mean!, reference.running_mean!)));
+        errors.Add(("running variance", RelativeError(candidate.running_var!, reference.running_var!)));
+
+        reference.eval();
+        candidate.eval();
+        using (no_grad())
+        {
+            var z = reference.call(x);
+            if (residual is not null) z = z.add(residual);
+            errors.Add(("evaluation output", RelativeError(BatchNormRelu.Fused(candidate, x32.detach(), r32?.detach()), z.relu())));
+        }
+        return errors;
+    }
+
+    private static TorchSharp.Modules.BatchNorm2d Layer(long channels, ScalarType type, Tensor weight, Tensor bias)
+    {
+        var layer = nn.BatchNorm2d(channels, dtype: type);
+        using (no_grad())
+        {
+            layer.weight.copy_(weight);
+            layer.bias!.copy_(bias);
+        }
+        return layer;
+    }
+
+    /// <summary>A float32 leaf with channels-last strides holding <paramref name="t"/>'s values.</summary>
+    private static Tensor ChannelsLast(Tensor t) =>
+        t.permute(0, 2, 3, 1).to(ScalarType.Float32).contiguous().permute(0, 3, 1, 2).requires_grad_();
+
+    private static double RelativeError(Tensor actual, Tensor reference)
+    {
+        double scale = reference.detach().abs().max().item<double>();
+        double error = actual.detach().to(ScalarType.Float64).sub(reference.detach()).abs().max().item<double>();
+        return scale > 0 ? error / scale : error;
+    }
+}
