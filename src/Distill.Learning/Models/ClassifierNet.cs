@@ -47,10 +47,10 @@ public abstract class ClassifierNet(string name) : nn.Module<Tensor, Tensor>(nam
         var features = new Dictionary<string, Tensor>();
         var y = x;
         string? point = null;
-        foreach (var (next, layer) in FeatureLayers())
+        foreach (var (next, run) in Steps(FeatureLayers()))
         {
             if (point is not null && next != point && points.Contains(point)) features[point] = Float32(y);
-            y = layer.call(y);
+            y = run(y);
             point = next;
         }
         if (points.Contains(point!)) features[point!] = Float32(y);
@@ -75,6 +75,42 @@ public abstract class ClassifierNet(string name) : nn.Module<Tensor, Tensor>(nam
         finally
         {
             train(training);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="FeatureLayers"/> run in order, as a Sequential runs them (each intermediate result freed when the next
+    /// layer has run), for models whose <see cref="Features"/> are exactly those layers.
+    /// </summary>
+    protected Tensor RunFeatureLayers(Tensor x)
+    {
+        Tensor? y = null;
+        foreach (var (_, run) in Steps(FeatureLayers()))
+        {
+            var next = run(y ?? x);
+            y?.Dispose();
+            y = next;
+        }
+        return y ?? x.alias();
+    }
+
+    /// <summary>
+    /// The layers as the steps a forward pass takes: each layer alone, except that a batch norm followed by a ReLU of the
+    /// same feature point is one step that runs them fused (<see cref="BatchNormRelu"/>; the pair's output is the ReLU's).
+    /// </summary>
+    private static IEnumerable<(string Point, Func<Tensor, Tensor> Run)> Steps(IEnumerable<(string Point, nn.Module<Tensor, Tensor> Layer)> layers)
+    {
+        var list = layers.ToList();
+        for (int i = 0; i < list.Count; i++)
+        {
+            var (point, layer) = list[i];
+            if (layer is BatchNorm2d norm && i + 1 < list.Count && list[i + 1].Layer is ReLU relu && list[i + 1].Point == point)
+            {
+                i++;
+                yield return (point, x => BatchNormRelu.Apply(norm, x, relu));
+            }
+            else
+                yield return (point, layer.call);
         }
     }
 

@@ -58,7 +58,7 @@ public sealed class VggCifar : ClassifierNet
 
     public override Linear Classifier => _classifier;
 
-    public override Tensor Features(Tensor x) => _body.call(x);
+    public override Tensor Features(Tensor x) => RunFeatureLayers(x);
 
     protected override IEnumerable<(string Point, Module<Tensor, Tensor> Layer)> FeatureLayers() => Tagged(_body, StagePoint);
 

@@ -1,4 +1,5 @@
 using Distill.Learning.Export;
+using Distill.Learning.Platform;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -46,7 +47,7 @@ public sealed class WideResNet : ClassifierNet
 
     public override Linear Classifier => _classifier;
 
-    public override Tensor Features(Tensor x) => _body.call(x);
+    public override Tensor Features(Tensor x) => RunFeatureLayers(x);
 
     protected override IEnumerable<(string Point, Module<Tensor, Tensor> Layer)> FeatureLayers() => Tagged(_body, StagePoint);
 
@@ -73,9 +74,9 @@ public sealed class WideResNet : ClassifierNet
         public override Tensor forward(Tensor x)
         {
             using var scope = NewDisposeScope();
-            var activated = functional.relu(bn1.call(x), inplace: true);
+            var activated = BatchNormRelu.Apply(bn1, x);
             var y = conv1.call(activated);
-            y = conv2.call(functional.relu(bn2.call(y), inplace: true));
+            y = conv2.call(BatchNormRelu.Apply(bn2, y));
             var identity = shortcut is null ? x : shortcut.call(activated);
             return y.add_(identity).MoveToOuterDisposeScope();
         }

@@ -29,7 +29,18 @@ internal static class AutogradNodeMemory
     private static readonly FieldInfo? ContextNode = typeof(autograd.AutogradContext).GetField("_node", Private);
     private static readonly FieldInfo? SavedVariables = typeof(autograd.AutogradContext).GetField("_savedVariables", Private);
 
+    private static readonly FieldInfo? OutputCache = typeof(autograd).GetNestedType("Node`1", BindingFlags.NonPublic)?.GetField("_outputCache", Private);
+
     [ThreadStatic] private static autograd.AutogradContext? _lastForward;
+
+    /// <summary>Whether this TorchSharp has the private fields this class frees memory through.</summary>
+    public static bool FieldsFound => ContextNode is not null && SavedVariables is not null && OutputCache is not null;
+
+    /// <summary>Whether the last <see cref="ReleaseOutputTemplates"/> on this thread found the templates (for tests).</summary>
+    [field: ThreadStatic] public static bool LastReleaseFoundTemplates { get; private set; }
+
+    /// <summary>Whether the last <see cref="ReleaseSavedTensors"/> on this thread found the saved tensors (for tests).</summary>
+    [field: ThreadStatic] public static bool LastBackwardReleasedSaved { get; private set; }
     [ThreadStatic] private static List<Tensor>? _handedOver;
 
     /// <summary>From a function's forward pass: no materialised gradients; its output templates are freed by <see cref="ReleaseOutputTemplates"/>.</summary>
@@ -44,6 +55,7 @@ internal static class AutogradNodeMemory
     {
         var context = _lastForward;
         _lastForward = null;
+        LastReleaseFoundTemplates = false;
         if (context is null || ContextNode?.GetValue(context) is not { } node) return false;
         if (node.GetType().GetField("_outputCache", Private)?.GetValue(node) is not IList cache) return false;
         for (int i = 0; i < cache.Count; i++)
@@ -51,15 +63,16 @@ internal static class AutogradNodeMemory
             (cache[i] as Tensor)?.Dispose();
             cache[i] = null;
         }
-        return true;
+        return LastReleaseFoundTemplates = true;
     }
 
     /// <summary>At the end of a backward pass: frees the tensors the forward pass saved; true when it found them.</summary>
     public static bool ReleaseSavedTensors(autograd.AutogradContext context)
     {
-        if (SavedVariables?.GetValue(context) is not IList saved) return false;
+        LastBackwardReleasedSaved = false;
+        if (SavedVariables?.GetValue(context) is not IList saved || saved.Count == 0) return false;
         foreach (var variable in saved) (variable as IDisposable)?.Dispose();
-        return true;
+        return LastBackwardReleasedSaved = true;
     }
 
     /// <summary>

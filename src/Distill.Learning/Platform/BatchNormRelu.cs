@@ -44,6 +44,17 @@ public static unsafe class BatchNormRelu
         return Fused(norm, x, residual);
     }
 
+    /// <summary>relu(norm(x)) for a batch norm and a ReLU module that follow each other in a Sequential: unfused, both modules run (with their hooks).</summary>
+    public static Tensor Apply(BatchNorm2d norm, Tensor x, ReLU relu)
+    {
+        if (!Runs(norm, x, null) || !BatchNormReluSelfCheck.Passed)
+        {
+            using var normalized = norm.call(x);
+            return relu.call(normalized);
+        }
+        return Fused(norm, x, null);
+    }
+
     /// <summary>LibTorch's kernels, as the models ran them before: batch norm, in-place add, in-place ReLU.</summary>
     internal static Tensor Unfused(BatchNorm2d norm, Tensor x, Tensor? residual)
     {

@@ -52,12 +52,17 @@ public sealed class TrainingRun : IDisposable
     /// <summary>
     /// Compares every convolution shape of the model with float64 on the kernel that will run it; logs one
     /// summary line when it checked a shape not checked before in this process (and a line per shape moved off oneDNN). Throws <see cref="PlatformDefectException"/>
-    /// when a shape is wrong on every kernel. Uses its own random generator: the model's seed stream is untouched.
+    /// when a shape is wrong on every kernel. Logs the fused batch norm + ReLU self-check's line the first time in a process.
+    /// Uses its own random generators: the model's seed stream is untouched.
     /// </summary>
     public static void VerifyKernels(ClassifierNet model, PreparedData data, Action<string> log)
     {
         var report = ConvolutionSelfCheck.VerifyModel(model, data.Train.Channels, data.Train.Height, data.Train.Width, log);
         if (report.NewlyChecked > 0) log(report.Summary);
+        // The fused batch norm + ReLU kernels check themselves before first use; a CPU model with batch norm says how that went, once per process.
+        bool onCpu = model.parameters().FirstOrDefault() is not { } p || p.device_type == DeviceType.CPU;
+        if (onCpu && !BatchNormReluSelfCheck.HasRun && model.modules().Any(m => m is TorchSharp.Modules.BatchNorm2d))
+            log(BatchNormReluSelfCheck.Report.Summary);
     }
 
     public ClassifierNet Model { get; }

@@ -31,5 +31,9 @@ public sealed class HintRegressor : Module<Tensor, Tensor>
         : student[1] < teacher[1] ? $"the student's map ({student[1]}x{student[2]}) is smaller than the teacher's ({teacher[1]}x{teacher[2]}); the regressor only shrinks"
         : null;
 
-    public override Tensor forward(Tensor x) => functional.relu(bn.call(conv.call(x)));
+    public override Tensor forward(Tensor x)
+    {
+        using var projected = conv.call(x);
+        return Platform.BatchNormRelu.Apply(bn, projected);
+    }
 }
