@@ -16,8 +16,8 @@ namespace Distill.Learning.Platform;
 /// The statistics are summed per fixed chunk of rows and the chunks in order, so results do not depend on the
 /// thread count nor on which thread ran a chunk; they agree with LibTorch's to float32 rounding, not to the bit
 /// (<see cref="BatchNormReluSelfCheck"/> compares both against float64 before first use). Anything else (bfloat16,
-/// NCHW tensors, a GPU, a layer without affine parameters or momentum, <see cref="Enabled"/> off, a failed self-check)
-/// runs LibTorch's batch norm, add and ReLU as before.
+/// NCHW tensors, a GPU, a layer without affine parameters or momentum, a CPU without AVX2 and FMA, <see cref="Enabled"/>
+/// off, a failed self-check) runs LibTorch's batch norm, add and ReLU as before.
 /// </summary>
 public static unsafe class BatchNormRelu
 {
@@ -76,8 +76,11 @@ public static unsafe class BatchNormRelu
         return y;
     }
 
+    // Without 256-bit vectors and FMA in hardware .NET would emulate the kernels' vector arithmetic, far slower than LibTorch.
+    private static readonly bool VectorHardware = System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && System.Runtime.Intrinsics.X86.Fma.IsSupported;
+
     private static bool Runs(BatchNorm2d norm, Tensor x, Tensor? residual) =>
-        !_disabled && x.device_type == DeviceType.CPU && x.dtype == ScalarType.Float32 && x.dim() == 4
+        !_disabled && VectorHardware && x.device_type == DeviceType.CPU && x.dtype == ScalarType.Float32 && x.dim() == 4
         && x.shape[0] * x.shape[2] * x.shape[3] > 1 && RoutedConvolution.IsChannelsLast(x)
         && (residual is null || (residual.device_type == DeviceType.CPU && residual.dtype == ScalarType.Float32 && residual.shape.SequenceEqual(x.shape)))
         && norm.affine && norm.weight is { dtype: ScalarType.Float32 } w && w.is_contiguous() && norm.bias is { } b && b.is_contiguous()
