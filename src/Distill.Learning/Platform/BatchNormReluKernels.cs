@@ -8,9 +8,9 @@ namespace Distill.Learning.Platform;
 /// one pixel of one image), y = max(0, x * scale + offset [+ residual]) and its gradients. Each loop runs on a
 /// range of rows (a chunk). Sums are taken per chunk in float32, which a chunk's few hundred rows keep accurate,
 /// and stored as float64 for the caller to add up in chunk order; they walk 16 channels (one 64-byte cache line) at a
-/// time down the chunk's rows with the accumulators in registers, then 8, then one (a chunk is small enough to stay
-/// in the core's cache for its next group of channels). Walking 8 channels at a time halved the speed of the
-/// gradient sums on 16 channels: each walk wrote half of every cache line of the residual's gradient. The elementwise loops go row by row. The backward pass recomputes the ReLU mask from the input (and
+/// time down the chunk's rows with the accumulators in registers, then 8 (two rows at a time), then one (a chunk is
+/// small enough to stay in the core's cache for its next group of channels). Walking 8 channels at a time halved the
+/// speed of the gradient sums on 16 channels: each walk wrote half of every cache line of the residual's gradient. The elementwise loops go row by row. The backward pass recomputes the ReLU mask from the input (and
 /// residual) with the forward pass's own arithmetic, so the mask is bit for bit the forward pass's and the output
 /// need not be kept. Vector256 runs on AVX2 and AVX-512 machines alike, with the same bits.
 /// The kernels are compiled optimised from their first call: tier-0 code of vector intrinsics is several times slower.
@@ -27,47 +27,30 @@ internal static unsafe class BatchNormReluKernels
     public static void ShiftedMoments(float* x, long channels, long first, long end, float* shift, double* sum, double* squares)
     {
         long c = 0;
-        for (; c + 2 * Lanes <= channels; c += 2 * Lanes)
+        while (c + Lanes <= channels)
         {
-            var (k0, k1) = (Vector256.Load(shift + c), Vector256.Load(shift + c + Lanes));
+            var slots = new Slots(channels, c);
+            var (k0, k1) = (Vector256.Load(shift + c), Vector256.Load(shift + c + slots.SecondChannel));
             Vector256<float> s0 = default, s1 = default, q0 = default, q1 = default;
-            for (float* p = x + first * channels + c, stop = x + end * channels + c; p < stop; p += channels)
+            long at = first * channels + c, stop = end * channels + c;
+            for (; at + slots.SecondOffset < stop; at += slots.Step)
             {
-                var d0 = Vector256.Load(p) - k0;
-                var d1 = Vector256.Load(p + Lanes) - k1;
+                var d0 = Vector256.Load(x + at) - k0;
+                var d1 = Vector256.Load(x + at + slots.SecondOffset) - k1;
                 s0 += d0;
                 s1 += d1;
                 q0 = Vector256.FusedMultiplyAdd(d0, d0, q0);
                 q1 = Vector256.FusedMultiplyAdd(d1, d1, q1);
             }
-            Widen(s0, sum + c);
-            Widen(s1, sum + c + Lanes);
-            Widen(q0, squares + c);
-            Widen(q1, squares + c + Lanes);
-        }
-        for (; c + Lanes <= channels; c += Lanes)
-        {
-            var k = Vector256.Load(shift + c);
-            Vector256<float> s0 = default, s1 = default, q0 = default, q1 = default;
-            float* p = x + first * channels + c;
-            long r = first;
-            for (; r + 2 <= end; r += 2, p += 2 * channels)
+            if (at < stop)
             {
-                var d0 = Vector256.Load(p) - k;
-                var d1 = Vector256.Load(p + channels) - k;
-                s0 += d0;
-                s1 += d1;
-                q0 = Vector256.FusedMultiplyAdd(d0, d0, q0);
-                q1 = Vector256.FusedMultiplyAdd(d1, d1, q1);
-            }
-            if (r < end)
-            {
-                var d0 = Vector256.Load(p) - k;
+                var d0 = Vector256.Load(x + at) - k0;
                 s0 += d0;
                 q0 = Vector256.FusedMultiplyAdd(d0, d0, q0);
             }
-            Widen(s0 + s1, sum + c);
-            Widen(q0 + q1, squares + c);
+            slots.Store(s0, s1, sum + c);
+            slots.Store(q0, q1, squares + c);
+            c += slots.Channels;
         }
         for (; c < channels; c++)
         {
@@ -92,9 +75,9 @@ internal static unsafe class BatchNormReluKernels
             long at = r * channels;
             long c = 0;
             for (; c + Lanes <= channels; c += Lanes)
-                Vector256.Max(PreActivation(x, residual, at + c, scale + c, offset + c), Vector256<float>.Zero).Store(y + at + c);
+                Vector256.Max(PreActivation(Vector256.Load(x + at + c), residual, at + c, scale + c, offset + c), Vector256<float>.Zero).Store(y + at + c);
             for (; c < channels; c++)
-                y[at + c] = MathF.Max(PreActivation(x, residual, at + c, scale[c], offset[c]), 0f);
+                y[at + c] = MathF.Max(PreActivation(x[at + c], residual, at + c, scale[c], offset[c]), 0f);
         }
     }
 
@@ -107,60 +90,41 @@ internal static unsafe class BatchNormReluKernels
         float* scale, float* offset, float* mean, double* gradientSum, double* centredSum)
     {
         long c = 0;
-        for (; c + 2 * Lanes <= channels; c += 2 * Lanes)
+        while (c + Lanes <= channels)
         {
-            var (m0, m1) = (Vector256.Load(mean + c), Vector256.Load(mean + c + Lanes));
+            var slots = new Slots(channels, c);
+            long c1 = c + slots.SecondChannel;
+            var (m0, m1) = (Vector256.Load(mean + c), Vector256.Load(mean + c1));
             Vector256<float> g0 = default, g1 = default, h0 = default, h1 = default;
-            for (long r = first; r < end; r++)
+            long at = first * channels + c, stop = end * channels + c;
+            for (; at + slots.SecondOffset < stop; at += slots.Step)
             {
-                long at0 = r * channels + c, at1 = at0 + Lanes;
-                var d0 = Passed(x, residual, dy, at0, scale + c, offset + c);
-                var d1 = Passed(x, residual, dy, at1, scale + c + Lanes, offset + c + Lanes);
+                // x is loaded once, before the stores: a load after them would wait on them (the buffers' addresses agree in their low 12 bits).
+                long at1 = at + slots.SecondOffset;
+                var (x0, x1) = (Vector256.Load(x + at), Vector256.Load(x + at1));
+                var d0 = Passed(x0, residual, dy, at, scale + c, offset + c);
+                var d1 = Passed(x1, residual, dy, at1, scale + c1, offset + c1);
                 if (passed != null)
                 {
-                    d0.Store(passed + at0);
+                    d0.Store(passed + at);
                     d1.Store(passed + at1);
                 }
                 g0 += d0;
                 g1 += d1;
-                h0 = Vector256.FusedMultiplyAdd(d0, Vector256.Load(x + at0) - m0, h0);
-                h1 = Vector256.FusedMultiplyAdd(d1, Vector256.Load(x + at1) - m1, h1);
+                h0 = Vector256.FusedMultiplyAdd(d0, x0 - m0, h0);
+                h1 = Vector256.FusedMultiplyAdd(d1, x1 - m1, h1);
             }
-            Widen(g0, gradientSum + c);
-            Widen(g1, gradientSum + c + Lanes);
-            Widen(h0, centredSum + c);
-            Widen(h1, centredSum + c + Lanes);
-        }
-        for (; c + Lanes <= channels; c += Lanes)
-        {
-            var m = Vector256.Load(mean + c);
-            Vector256<float> g0 = default, g1 = default, h0 = default, h1 = default;
-            long r = first;
-            for (; r + 2 <= end; r += 2)
+            if (at < stop)
             {
-                long at0 = r * channels + c, at1 = at0 + channels;
-                var d0 = Passed(x, residual, dy, at0, scale + c, offset + c);
-                var d1 = Passed(x, residual, dy, at1, scale + c, offset + c);
-                if (passed != null)
-                {
-                    d0.Store(passed + at0);
-                    d1.Store(passed + at1);
-                }
+                var x0 = Vector256.Load(x + at);
+                var d0 = Passed(x0, residual, dy, at, scale + c, offset + c);
+                if (passed != null) d0.Store(passed + at);
                 g0 += d0;
-                g1 += d1;
-                h0 = Vector256.FusedMultiplyAdd(d0, Vector256.Load(x + at0) - m, h0);
-                h1 = Vector256.FusedMultiplyAdd(d1, Vector256.Load(x + at1) - m, h1);
+                h0 = Vector256.FusedMultiplyAdd(d0, x0 - m0, h0);
             }
-            if (r < end)
-            {
-                long at0 = r * channels + c;
-                var d0 = Passed(x, residual, dy, at0, scale + c, offset + c);
-                if (passed != null) d0.Store(passed + at0);
-                g0 += d0;
-                h0 = Vector256.FusedMultiplyAdd(d0, Vector256.Load(x + at0) - m, h0);
-            }
-            Widen(g0 + g1, gradientSum + c);
-            Widen(h0 + h1, centredSum + c);
+            slots.Store(g0, g1, gradientSum + c);
+            slots.Store(h0, h1, centredSum + c);
+            c += slots.Channels;
         }
         for (; c < channels; c++)
         {
@@ -168,10 +132,11 @@ internal static unsafe class BatchNormReluKernels
             for (long r = first; r < end; r++)
             {
                 long at = r * channels + c;
-                float d = PreActivation(x, residual, at, scale[c], offset[c]) > 0 ? dy[at] : 0f;
+                float xv = x[at];
+                float d = PreActivation(xv, residual, at, scale[c], offset[c]) > 0 ? dy[at] : 0f;
                 if (passed != null) passed[at] = d;
                 g += d;
-                h = MathF.FusedMultiplyAdd(d, x[at] - mean[c], h);
+                h = MathF.FusedMultiplyAdd(d, xv - mean[c], h);
             }
             gradientSum[c] = g;
             centredSum[c] = h;
@@ -193,38 +158,74 @@ internal static unsafe class BatchNormReluKernels
             long c = 0;
             for (; c + Lanes <= channels; c += Lanes)
             {
-                var g = masked ? Vector256.Load(gradient + at + c) : Passed(x, null, gradient, at + c, scale + c, offset + c);
-                var rest = Vector256.FusedMultiplyAdd(Vector256.Load(x + at + c) - Vector256.Load(mean + c), Vector256.Load(centredScale + c),
-                    Vector256.Load(constant + c));
+                var xv = Vector256.Load(x + at + c);
+                var g = masked ? Vector256.Load(gradient + at + c) : Passed(xv, null, gradient, at + c, scale + c, offset + c);
+                var rest = Vector256.FusedMultiplyAdd(xv - Vector256.Load(mean + c), Vector256.Load(centredScale + c), Vector256.Load(constant + c));
                 Vector256.FusedMultiplyAdd(g, Vector256.Load(scale + c), rest).Store(dx + at + c);
             }
             for (; c < channels; c++)
             {
-                float g = masked || PreActivation(x, null, at + c, scale[c], offset[c]) > 0 ? gradient[at + c] : 0f;
-                dx[at + c] = MathF.FusedMultiplyAdd(g, scale[c], MathF.FusedMultiplyAdd(x[at + c] - mean[c], centredScale[c], constant[c]));
+                float xv = x[at + c];
+                float g = masked || PreActivation(xv, null, at + c, scale[c], offset[c]) > 0 ? gradient[at + c] : 0f;
+                dx[at + c] = MathF.FusedMultiplyAdd(g, scale[c], MathF.FusedMultiplyAdd(xv - mean[c], centredScale[c], constant[c]));
             }
         }
     }
 
+    /// <summary>x * scale + offset [+ residual at <paramref name="at"/>], with the same arithmetic in every pass.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> PreActivation(float* x, float* residual, long at, float* scale, float* offset)
+    private static Vector256<float> PreActivation(Vector256<float> x, float* residual, long at, float* scale, float* offset)
     {
-        var z = Vector256.FusedMultiplyAdd(Vector256.Load(x + at), Vector256.Load(scale), Vector256.Load(offset));
+        var z = Vector256.FusedMultiplyAdd(x, Vector256.Load(scale), Vector256.Load(offset));
         return residual == null ? z : z + Vector256.Load(residual + at);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float PreActivation(float* x, float* residual, long at, float scale, float offset)
+    private static float PreActivation(float x, float* residual, long at, float scale, float offset)
     {
-        float z = MathF.FusedMultiplyAdd(x[at], scale, offset);
+        float z = MathF.FusedMultiplyAdd(x, scale, offset);
         return residual == null ? z : z + residual[at];
     }
 
     /// <summary>dy where the pre-activation was positive, else 0.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Passed(float* x, float* residual, float* dy, long at, float* scale, float* offset) =>
+    private static Vector256<float> Passed(Vector256<float> x, float* residual, float* dy, long at, float* scale, float* offset) =>
         Vector256.ConditionalSelect(Vector256.GreaterThan(PreActivation(x, residual, at, scale, offset), Vector256<float>.Zero),
             Vector256.Load(dy + at), Vector256<float>.Zero);
+
+    /// <summary>
+    /// The two vectors a sum loop takes per iteration from channels c on: the next 16 channels of one row (one
+    /// 64-byte line), or, where only 8 are left, the same 8 channels of two rows.
+    /// </summary>
+    private readonly struct Slots(long channels, long c)
+    {
+        private readonly bool _sixteen = c + 2 * Lanes <= channels;
+
+        /// <summary>How many channels the loop covers.</summary>
+        public long Channels => _sixteen ? 2 * Lanes : Lanes;
+
+        /// <summary>The second vector's first channel, relative to c.</summary>
+        public long SecondChannel => _sixteen ? Lanes : 0;
+
+        /// <summary>The second vector's position relative to the first's.</summary>
+        public long SecondOffset => _sixteen ? Lanes : channels;
+
+        /// <summary>Elements from one iteration to the next.</summary>
+        public long Step => _sixteen ? channels : 2 * channels;
+
+        /// <summary>Stores the per-channel sums as float64: one vector each for 16 channels, the two added for 8.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Store(Vector256<float> first, Vector256<float> second, double* into)
+        {
+            if (_sixteen)
+            {
+                Widen(first, into);
+                Widen(second, into + Lanes);
+            }
+            else
+                Widen(first + second, into);
+        }
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Widen(Vector256<float> value, double* into)
