@@ -17,7 +17,9 @@ namespace Distill.Learning.Platform;
 /// thread count nor on which thread ran a chunk; they agree with LibTorch's to float32 rounding, not to the bit
 /// (<see cref="BatchNormReluSelfCheck"/> compares both against float64 before first use). Anything else (bfloat16,
 /// NCHW tensors, a GPU, a layer without affine parameters or momentum, a CPU without AVX2 and FMA, <see cref="Enabled"/>
-/// off, a failed self-check) runs LibTorch's batch norm, add and ReLU as before.
+/// off, a failed self-check) runs LibTorch's batch norm, add and ReLU as before. The backward pass is not itself
+/// differentiable (no second derivatives through it) and frees what it saved, so a graph through it is differentiated
+/// once (no retain_graph); no Distill loss does otherwise.
 /// </summary>
 public static unsafe class BatchNormRelu
 {
