@@ -32,6 +32,7 @@ internal static class AutogradNodeMemory
     private static readonly FieldInfo? OutputCache = typeof(autograd).GetNestedType("Node`1", BindingFlags.NonPublic)?.GetField("_outputCache", Private);
 
     [ThreadStatic] private static autograd.AutogradContext? _lastForward;
+    [ThreadStatic] private static List<Tensor>? _handedOver;
 
     /// <summary>Whether this TorchSharp has the private fields this class frees memory through.</summary>
     public static bool FieldsFound => ContextNode is not null && SavedVariables is not null && OutputCache is not null;
@@ -41,7 +42,6 @@ internal static class AutogradNodeMemory
 
     /// <summary>Whether the last <see cref="ReleaseSavedTensors"/> on this thread found the saved tensors (for tests).</summary>
     [field: ThreadStatic] public static bool LastBackwardReleasedSaved { get; private set; }
-    [ThreadStatic] private static List<Tensor>? _handedOver;
 
     /// <summary>From a function's forward pass: no materialised gradients; its output templates are freed by <see cref="ReleaseOutputTemplates"/>.</summary>
     public static void NoticeForward(autograd.AutogradContext context)

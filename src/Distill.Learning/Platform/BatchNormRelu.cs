@@ -40,21 +40,15 @@ public static unsafe class BatchNormRelu
     public static bool UsesLibTorchThreads => OpenMpTeam.IsAvailable;
 
     /// <summary>relu(norm(x) + residual): the module's forward pass (running statistics updated in training), the add when a residual is given, and ReLU.</summary>
-    public static Tensor Apply(BatchNorm2d norm, Tensor x, Tensor? residual = null)
-    {
-        if (!Runs(norm, x, residual) || !BatchNormReluSelfCheck.Passed) return Unfused(norm, x, residual);
-        return Fused(norm, x, residual);
-    }
+    public static Tensor Apply(BatchNorm2d norm, Tensor x, Tensor? residual = null) =>
+        Fuses(norm, x, residual) ? Fused(norm, x, residual) : Unfused(norm, x, residual);
 
     /// <summary>relu(norm(x)) for a batch norm and a ReLU module that follow each other in a Sequential: unfused, both modules run (with their hooks).</summary>
     public static Tensor Apply(BatchNorm2d norm, Tensor x, ReLU relu)
     {
-        if (!Runs(norm, x, null) || !BatchNormReluSelfCheck.Passed)
-        {
-            using var normalized = norm.call(x);
-            return relu.call(normalized);
-        }
-        return Fused(norm, x, null);
+        if (Fuses(norm, x, null)) return Fused(norm, x, null);
+        using var normalized = norm.call(x);
+        return relu.call(normalized);
     }
 
     /// <summary>LibTorch's kernels, as the models ran them before: batch norm, in-place add, in-place ReLU.</summary>
@@ -71,8 +65,7 @@ public static unsafe class BatchNormRelu
         using var residualCopy = residual is null ? null : RoutedConvolution.ChannelsLastCopyOrNull(residual);
         var r = residualCopy ?? residual;
         if (!norm.training) return Evaluate(norm, x, r);
-        bool differentiated = is_grad_enabled() && (x.requires_grad || norm.weight.requires_grad || norm.bias!.requires_grad || r?.requires_grad == true);
-        if (!differentiated) return Train(norm, x, r, out _);
+        if (!Differentiated(norm, x, r)) return Train(norm, x, r, out _);
         var y = r is null ? FusedFunction.Apply(x, norm.weight, norm.bias!, norm) : FusedResidualFunction.Apply(x, norm.weight, norm.bias!, r, norm);
         AutogradNodeMemory.ReleaseOutputTemplates();
         return y;
@@ -80,6 +73,13 @@ public static unsafe class BatchNormRelu
 
     // Without 256-bit vectors and FMA in hardware .NET would emulate the kernels' vector arithmetic, far slower than LibTorch.
     private static readonly bool VectorHardware = System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && System.Runtime.Intrinsics.X86.Fma.IsSupported;
+
+    /// <summary>Whether the fused kernels take this call: the tensors are theirs to run, and their self-check passed.</summary>
+    private static bool Fuses(BatchNorm2d norm, Tensor x, Tensor? residual) => Runs(norm, x, residual) && BatchNormReluSelfCheck.Passed;
+
+    /// <summary>Whether autograd needs a backward pass through this call.</summary>
+    private static bool Differentiated(BatchNorm2d norm, Tensor x, Tensor? residual) =>
+        is_grad_enabled() && (x.requires_grad || norm.weight.requires_grad || norm.bias!.requires_grad || residual?.requires_grad == true);
 
     private static bool Runs(BatchNorm2d norm, Tensor x, Tensor? residual) =>
         !_disabled && VectorHardware && x.device_type == DeviceType.CPU && x.dtype == ScalarType.Float32 && x.dim() == 4
@@ -89,8 +89,7 @@ public static unsafe class BatchNormRelu
         && (norm.training
             ? norm.momentum is not null
             // Evaluation that something differentiates (rare) stays on LibTorch: only training has a backward pass here.
-            : norm.running_mean is not null && norm.running_var is not null
-              && !(is_grad_enabled() && (x.requires_grad || w.requires_grad || b.requires_grad || residual?.requires_grad == true)));
+            : norm.running_mean is not null && norm.running_var is not null && !Differentiated(norm, x, residual));
 
     private static Tensor Evaluate(BatchNorm2d norm, Tensor x, Tensor? residual)
     {
