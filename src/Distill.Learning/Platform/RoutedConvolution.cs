@@ -31,6 +31,11 @@ public static class RoutedConvolution
     /// </summary>
     public static Tensor Apply(Tensor input, Tensor weight, Tensor? bias, ConvolutionConfig config, ConvolutionKernel kernel)
     {
+        if (IsStridedPointwise(config) && kernel != ConvolutionKernel.Native)
+        {
+            using var subsampled = Subsample(input, config);
+            return Apply(subsampled, weight, bias, config with { Stride = 1, Padding = 0 }, kernel);
+        }
         if (config.Precision == Precision.Fp32) return OnKernel(input, weight, bias, config, kernel);
         if (kernel == ConvolutionKernel.Native)
         {
@@ -79,6 +84,29 @@ public static class RoutedConvolution
                 return bias is null ? output : AddBias(output, bias);
             }
         }
+    }
+
+    /// <summary>
+    /// A 1x1 convolution with a stride (a ResNet's projection shortcut). oneDNN 3.7.1 computes its weight gradient by
+    /// first copying the strided input into a unit-stride buffer in the scratchpad LibTorch allocates for it
+    /// (jit_avx512_common_1x1_convolution_bwd_weights_t's "reduce to unit stride" copy), and on AVX-512 that copy
+    /// writes past the buffer's end when the input has fewer than 16 channels: 64 bytes for 15 channels to 2,752 for
+    /// one, for two 16x16 images (docs/platform-defects.md). The heap's next block is damaged, and glibc aborts the
+    /// process at a later free ("double free or corruption"). The values stay right, so no self-check can see it.
+    /// </summary>
+    public static bool IsStridedPointwise(ConvolutionConfig config) => config.Kernel == 1 && config.Stride > 1;
+
+    /// <summary>
+    /// The pixels a strided 1x1 convolution reads, as the input of the same convolution at stride 1: the unit-stride
+    /// copy oneDNN would make, made by LibTorch (whose autograd scatters the gradient back). Same sums, same result.
+    /// </summary>
+    private static Tensor Subsample(Tensor input, ConvolutionConfig config)
+    {
+        long p = config.Padding, s = config.Stride;
+        using var padded = p == 0 ? null : nn.functional.pad(input, [p, p, p, p]);
+        var source = padded ?? input;
+        using var rows = source.slice(2, 0, source.shape[2], s);
+        return rows.slice(3, 0, source.shape[3], s);
     }
 
     /// <summary>True when a 4-D tensor has channels-last strides (dimensions of size 1 may have any stride).</summary>

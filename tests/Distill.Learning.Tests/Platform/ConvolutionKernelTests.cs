@@ -55,6 +55,34 @@ public sealed class ConvolutionKernelTests
         Assert.True(check.Passed, $"{check.Shape} on {check.Kernel} ({CpuIsa.Description}): {check.Failure}");
     }
 
+    public static TheoryData<int, int, ConvolutionKernel> StridedPointwiseShapes()
+    {
+        var data = new TheoryData<int, int, ConvolutionKernel>();
+        foreach (var kernel in new[] { ConvolutionKernel.OneDnnChannelsLast, ConvolutionKernel.PaddedOneDnn, ConvolutionKernel.OneDnn })
+            foreach (int channels in new[] { 1, 3, 4, 8, 12, 15, 16, 24, 32 })
+                foreach (int padding in new[] { 0, 1 })
+                    data.Add(channels, padding, kernel);
+        return data;
+    }
+
+    // A projection shortcut. oneDNN's own strided 1x1 weight gradient writes past its scratchpad for fewer than 16 input
+    // channels on AVX-512 (RoutedConvolution.IsStridedPointwise); every oneDNN kernel now convolves the subsampled input
+    // at stride 1 instead, which must be the same convolution, forward and backward, padding included.
+    [Theory]
+    [MemberData(nameof(StridedPointwiseShapes))]
+    public void A_strided_pointwise_convolution_runs_at_unit_stride_and_matches_float64(int channels, int padding, ConvolutionKernel kernel)
+    {
+        var config = new ConvolutionConfig(channels, 2 * channels, 1, 2, padding, InputGradient: true);
+        var shape = new ConvolutionShape(config, 15, 16); // odd and even sizes: the last row is read, the last column not
+
+        var check = ConvolutionSelfCheck.Measure(shape, kernel, batch: 2);
+
+        Assert.True(check.Passed, $"{check.Shape} on {check.Kernel} ({CpuIsa.Description}): {check.Failure}");
+        using var scope = NewDisposeScope();
+        var output = RoutedConvolution.Apply(ones(2, channels, 15, 16), ones(2 * channels, channels, 1, 1), null, config, kernel);
+        Assert.Equal([2L, 2 * channels, (15 + 2 * padding - 1) / 2 + 1, (16 + 2 * padding - 1) / 2 + 1], output.shape);
+    }
+
     // LibTorch reads a layout from strides, size-1 dimensions included: a contiguous N x 1 x H x W batch counts as
     // NCHW, so without a restride the stem and every layer up to the next convolution would run NCHW.
     [Fact]
