@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using TorchSharp;
 using Distill.Learning.Models;
@@ -327,15 +326,9 @@ json.dump(results, open(sys.argv[2], "w"))
 
         private static void RunPython(string script, string input, string output)
         {
-            var info = new ProcessStartInfo(Python) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-            foreach (var a in new[] { script, input, output }) info.ArgumentList.Add(a);
-            using var process = Process.Start(info)!;
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var errors = process.StandardError.ReadToEnd();
-            process.WaitForExit();
-            _ = stdout.Result;
-            if (process.ExitCode != 0)
-                throw new InvalidOperationException($"the PyTorch twins failed ({process.ExitCode}); they need Debian's python3-torch (tools/setup.sh installs it):\n{errors}");
+            var outcome = ChildProcess.Run(Python, [script, input, output]);
+            if (outcome.ExitCode != 0)
+                throw new InvalidOperationException($"the PyTorch twins failed ({outcome.ExitCode}); they need Debian's python3-torch (tools/setup.sh installs it):\n{outcome.Errors}");
         }
 
         public void Dispose()
