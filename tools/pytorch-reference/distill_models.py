@@ -174,7 +174,8 @@ def build(card):
     arch, keys = card["model"]["architecture"], card["model"]["parameters"]
     classes, shape = len(card["classes"]), card["input"]
     if arch == "resnet":
-        return CifarResNet(depth=keys["depth"], classes=classes, channels=shape["channels"], width=keys["width"])
+        return CifarResNet(depth=keys["depth"], classes=classes, channels=shape["channels"], width=keys["width"],
+                           projection=keys.get("shortcut", "zero-pad") == "projection")
     if arch == "alexnet":
         return AlexNetCifar(classes=classes, channels=shape["channels"], height=shape["height"], width=shape["width"])
     if arch == "wrn":

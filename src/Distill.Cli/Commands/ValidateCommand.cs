@@ -2,6 +2,8 @@ using Distill.Stages.Kinds;
 using System.CommandLine;
 using Distill.Pipelines;
 using Distill.Stages.Data;
+using Distill.Stages.Models;
+using System.Globalization;
 
 namespace Distill.Cli.Commands;
 
@@ -25,6 +27,8 @@ internal static class ValidateCommand
                 {
                     var p = result.Pipeline!;
                     Console.WriteLine($"{file}: ok ({p.Stages.Count} stages: {string.Join(", ", p.Stages.Select(s => s.Id))})");
+                    foreach (var size in ModelSizes.Of(p))
+                        Console.WriteLine($"  model {size.Model} on {size.Dataset}: {size.Parameters.ToString("N0", CultureInfo.InvariantCulture)} parameters");
                     continue;
                 }
                 failed++;

@@ -1,4 +1,4 @@
-using System.Collections;
+using Distill.Learning.Models.Interop;
 using System.IO.Compression;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
@@ -54,50 +54,79 @@ public static class ModelWeights
     public static void SaveSafetensors(ClassifierNet model, Stream stream) => Safetensors.SaveStateDict(stream, model.state_dict(), leaveOpen: true);
 
     /// <summary>
-    /// Loads a state_dict written by another program into <paramref name="model"/>. Every name must match, with its
-    /// shape: otherwise one <see cref="InvalidDataException"/> lists the missing, extra and wrongly shaped tensors.
+    /// Loads weights written by another program into <paramref name="model"/>: a safetensors file, or a torch.save file
+    /// (zip or legacy format) holding a state_dict or a checkpoint with one (<see cref="CheckpointContents"/>), named
+    /// in <paramref name="layout"/> (<see cref="WeightsLayouts"/>). Every name must match, with its shape, except a
+    /// batch norm's num_batches_tracked (files from before PyTorch 0.4.1 lack it; evaluation does not read it):
+    /// otherwise one <see cref="InvalidDataException"/> lists the missing, extra and wrongly shaped tensors.
     /// </summary>
-    public static void LoadExternal(ClassifierNet model, string path, WeightsFormat format)
+    public static void LoadExternal(ClassifierNet model, string path, WeightsFormat format, WeightsLayout layout = WeightsLayout.Auto)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: weights file not found", path);
         using var scope = NewDisposeScope();
-        Dictionary<string, Tensor> loaded;
-        try { loaded = Read(path, format); }
+        using var file = Open(path, format);
+        var expected = model.state_dict();
+        var chosen = ChooseLayout(model, expected.Keys, file.Names, layout);
+        var theirs = expected.Keys.ToDictionary(k => k, k => WeightsLayouts.Name(chosen, model, k));
+        var problems = Mismatches(expected, theirs, file);
+        if (problems.Count > 0)
+            throw new InvalidDataException($"{path} does not fit model {model.GetName()} in the {WeightsLayouts.Key(chosen)} layout" +
+                $"{(layout == WeightsLayout.Auto ? " (the closest of " + string.Join(", ", WeightsLayouts.Concrete.Select(WeightsLayouts.Key)) + ")" : "")}: " +
+                $"{string.Join(". ", problems)}. {LayoutAdvice}");
+        using (no_grad())
+            foreach (var (name, target) in expected)
+                if (file.Names.Contains(theirs[name]))
+                    target.copy_(file.Read(theirs[name]).to_type(target.dtype));
+    }
+
+    private const string LayoutAdvice = "Distill's names are those of tools/pytorch-reference/distill_models.py; RepDistiller's and " +
+        "mdistiller's (`layout: repdistiller`) those of their models/ (their resnet20..110 need `shortcut: projection`)";
+
+    private static bool Optional(string name) => name.EndsWith(".num_batches_tracked", StringComparison.Ordinal);
+
+    /// <summary>The layout asked for, or under <see cref="WeightsLayout.Auto"/> the one that names the most of the model's tensors.</summary>
+    private static WeightsLayout ChooseLayout(ClassifierNet model, ICollection<string> ours, IReadOnlySet<string> inFile, WeightsLayout layout)
+    {
+        if (layout != WeightsLayout.Auto)
+        {
+            if (!WeightsLayouts.Covers(layout, model))
+                throw new InvalidDataException($"the {WeightsLayouts.Key(layout)} layout has no {model.GetName()}");
+            return layout;
+        }
+        return WeightsLayouts.Concrete.Where(l => WeightsLayouts.Covers(l, model))
+            .MaxBy(l => ours.Count(k => inFile.Contains(WeightsLayouts.Name(l, model, k))));
+    }
+
+    private static List<string> Mismatches(Dictionary<string, Tensor> expected, Dictionary<string, string> theirs, ExternalWeights file)
+    {
+        var missing = expected.Keys.Where(k => !file.Names.Contains(theirs[k]) && !Optional(k)).Select(k => theirs[k]).ToList();
+        var used = theirs.Values.ToHashSet();
+        var extra = file.Names.Where(n => !used.Contains(n)).ToList();
+        var misshapen = expected.Keys.Where(k => file.Names.Contains(theirs[k]))
+            .Select(k => (Name: theirs[k], Needed: expected[k].shape, Found: file.Shape(theirs[k])))
+            .Where(t => !t.Needed.SequenceEqual(t.Found))
+            .Select(t => $"{t.Name} is [{string.Join(", ", t.Found)}], the model needs [{string.Join(", ", t.Needed)}]")
+            .ToList();
+        var parts = new List<string>();
+        if (missing.Count > 0) parts.Add($"missing {missing.Count}: {First(missing)}");
+        if (extra.Count > 0) parts.Add($"extra {extra.Count}: {First(extra)}");
+        if (misshapen.Count > 0) parts.Add($"wrong shape {misshapen.Count}: {string.Join("; ", misshapen.Take(FirstFew))}");
+        return parts;
+    }
+
+    private const int FirstFew = 8;
+
+    private static string First(List<string> names) =>
+        names.Count <= FirstFew ? string.Join(", ", names) : $"{string.Join(", ", names.Take(FirstFew))} and {names.Count - FirstFew} more";
+
+    private static ExternalWeights Open(string path, WeightsFormat format)
+    {
+        try { return format == WeightsFormat.Safetensors ? ExternalWeights.Safetensors(path) : ExternalWeights.TorchSave(path); }
         catch (Exception e) when (e is not (FileNotFoundException or OutOfMemoryException))
         {
             throw new InvalidDataException($"{path}: cannot read it as a {Describe(format)} ({e.Message})", e);
         }
-        var expected = model.state_dict();
-        var missing = expected.Keys.Where(k => !loaded.ContainsKey(k)).ToList();
-        var extra = loaded.Keys.Where(k => !expected.ContainsKey(k)).ToList();
-        var misshapen = expected.Keys.Where(loaded.ContainsKey)
-            .Where(k => !expected[k].shape.SequenceEqual(loaded[k].shape))
-            .Select(k => $"{k} is [{string.Join(", ", loaded[k].shape)}], the model needs [{string.Join(", ", expected[k].shape)}]")
-            .ToList();
-        if (missing.Count + extra.Count + misshapen.Count > 0)
-        {
-            var parts = new List<string>();
-            if (missing.Count > 0) parts.Add($"missing {missing.Count}: {string.Join(", ", missing)}");
-            if (extra.Count > 0) parts.Add($"extra {extra.Count}: {string.Join(", ", extra)}");
-            if (misshapen.Count > 0) parts.Add($"wrong shape {misshapen.Count}: {string.Join("; ", misshapen)}");
-            throw new InvalidDataException($"{path} does not fit model {model.GetName()}: {string.Join(". ", parts)}. " +
-                "Parameter names must be those of tools/pytorch-reference/distill_models.py.");
-        }
-        using (no_grad())
-            foreach (var (name, target) in expected)
-                target.copy_(loaded[name].to_type(target.dtype));
     }
 
-    private static Dictionary<string, Tensor> Read(string path, WeightsFormat format)
-    {
-        if (format == WeightsFormat.Safetensors) return Safetensors.LoadStateDict(path);
-        using var stream = File.OpenRead(path);
-        var table = PyTorchUnpickler.UnpickleStateDict(stream);
-        var result = new Dictionary<string, Tensor>();
-        foreach (DictionaryEntry entry in table)
-            result[(string)entry.Key] = entry.Value as Tensor ?? throw new InvalidDataException($"entry '{entry.Key}' is not a tensor");
-        return result;
-    }
-
-    private static string Describe(WeightsFormat format) => format == WeightsFormat.PyTorch ? "PyTorch state_dict (torch.save)" : "safetensors file";
+    private static string Describe(WeightsFormat format) => format == WeightsFormat.PyTorch ? "PyTorch file (torch.save)" : "safetensors file";
 }

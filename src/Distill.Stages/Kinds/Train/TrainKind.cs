@@ -1,4 +1,5 @@
 using Distill.Learning.Data;
+using Distill.Learning.Models.Interop;
 using Distill.Pipelines;
 using Distill.Pipelines.Catalogue;
 using Distill.Pipelines.Graph;
@@ -73,10 +74,23 @@ public enum ProbeViews { Auto, Training, CropFlip }
 /// <summary>The formats a train stage imports weights from.</summary>
 public enum ImportFormat { Pytorch, Safetensors }
 
+/// <summary>Whose parameter names an imported weights file uses (<see cref="WeightsLayout"/>; the pipeline's words).</summary>
+public enum ImportLayout { Auto, Distill, Repdistiller }
+
 /// <summary>A train stage's `weights:`: a model file from another program to import instead of training (path as written).</summary>
 public sealed record ImportedWeights(
-    [Key("format", "pytorch (a torch.save state_dict) or safetensors.")] ImportFormat Format,
-    [Key("path", "The weights file; relative paths are relative to the pipeline file.", HashesFiles = true, Checked = "must exist")] string Path);
+    [Key("format", "pytorch (a torch.save file, zip or legacy pre-1.6 format: a state_dict, or a checkpoint whose `model` or `state_dict` entry is one) or safetensors.")] ImportFormat Format,
+    [Key("path", "The weights file; relative paths are relative to the pipeline file.", HashesFiles = true, Checked = "must exist")] string Path,
+    [Key("layout", "Whose parameter names the file uses: distill (tools/pytorch-reference/distill_models.py), repdistiller (RepDistiller's and mdistiller's CIFAR models: resnet20..110 with `shortcut: projection`, resnet8x4/32x4 as `resnet-x4`, wrn_*, vgg*_bn as `vgg`), or auto (whichever names every tensor).")]
+    ImportLayout Layout = ImportLayout.Auto)
+{
+    public WeightsLayout WeightsLayout => Layout switch
+    {
+        ImportLayout.Distill => WeightsLayout.Distill,
+        ImportLayout.Repdistiller => WeightsLayout.RepDistiller,
+        _ => WeightsLayout.Auto,
+    };
+}
 
 /// <summary>`train`: its keys, declared once (the catalogue's specs are read from this record).</summary>
 public sealed record TrainParameters(
