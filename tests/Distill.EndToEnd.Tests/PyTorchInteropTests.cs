@@ -25,12 +25,18 @@ public sealed class PyTorchInteropTests(ITestOutputHelper output) : IDisposable
         threads: 2
         datasets:
           fmnist: { kind: fashion-mnist, validation: 100, subset: { train: 400, test: 200 } }
+          fixed:
+            kind: fashion-mnist
+            validation: 100
+            subset: { train: 400, test: 200 }
+            standardisation: { mean: [0.3], std: [0.35] }
         models:
           tiny: { architecture: resnet, depth: 8, width: 8 }
           alex: { architecture: alexnet }
           wide: { architecture: wrn, depth: 10, widen-factor: 1 }
           x4: { architecture: resnet-x4, depth: 8 }
           vgg: { architecture: vgg, depth: 8 }
+          their-resnet20: { architecture: resnet, depth: 20, shortcut: projection }
         stages:
         """;
 
@@ -104,6 +110,33 @@ public sealed class PyTorchInteropTests(ITestOutputHelper output) : IDisposable
             inputs: { teacher: teacher-cache }
           {{model}}-cache: { kind: cache-logits, splits: [train, test], inputs: { teacher: {{model}}-student } }
         """;
+
+    [Fact]
+    public void A_RepDistiller_checkpoint_in_the_legacy_format_teaches_with_the_standardisation_it_was_trained_with()
+    {
+        var checkpoint = _temp.Combine("their-resnet20.pth");
+        string[] constants = ["--mean", "0.3", "--std", "0.35"];
+        output.WriteLine(PyTorchReference.Run(["train", "--their-model", "resnet20", "--legacy", "--steps", "5", "--out", checkpoint, .. constants]));
+        Run("their-teacher", """
+              teacher:
+                kind: train
+                dataset: fixed
+                model: their-resnet20
+                weights: { format: pytorch, path: their-resnet20.pth, layout: repdistiller }
+              teacher-cache: { kind: cache-logits, inputs: { teacher: teacher } }
+              student: { kind: distill, dataset: fixed, model: tiny, epochs: 1, batch-size: 32, inputs: { teacher: teacher-cache } }
+            """);
+
+        var gap = LargestDifference(Outputs("their-teacher", "teacher-cache"), ["logits", "--their-model", "resnet20", "--weights", checkpoint, .. constants]);
+        output.WriteLine($"largest |PyTorch - Distill| on 100 test logits of RepDistiller's resnet20 (legacy checkpoint, fixed standardisation): {gap:E2}");
+        Assert.True(gap <= Tolerance, $"the imported checkpoint's logits differ from PyTorch's by {gap}");
+        var standardisation = JsonDocument.Parse(File.ReadAllText(Path.Combine(Outputs("their-teacher", "teacher"), "model.json")))
+            .RootElement.GetProperty("standardisation");
+        Assert.Equal(0.3, standardisation.GetProperty("mean")[0].GetDouble(), 6);
+        Assert.Equal(0.35, standardisation.GetProperty("std")[0].GetDouble(), 6);
+        Assert.Contains("standardisation key", standardisation.GetProperty("formula").GetString());
+        Assert.True(File.Exists(Path.Combine(Outputs("their-teacher", "student"), "model.json")), "the student was not distilled");
+    }
 
     [Fact]
     public void A_PyTorch_teacher_is_imported_and_matched_teaches_a_student_and_the_student_goes_back_to_PyTorch()

@@ -3,13 +3,16 @@
 worked example for users. Needs Debian's python3-torch and python3-numpy. Subcommands:
 
   train   --out teacher.pt [--arch resnet --depth 8 --width 8] [--steps 5] [--seed 1]
-          trains a tiny network on Fashion-MNIST for a few SGD steps and saves its state_dict with torch.save
+          trains a tiny network on Fashion-MNIST for a few SGD steps and saves its state_dict with torch.save; with
+          --their-model resnet20 (any of repdistiller_models.py's), their network, saved as their checkpoint
+          ({'epoch', 'model', 'accuracy', 'optimizer'}; --legacy: in torch.save's pre-1.6 format)
   score   --cache DIR --split test
           accuracy, NLL and ECE (15 bins) of a Distill logit cache with numpy alone, as JSON (docs/formats.md)
   logits  --weights W.pt --cache DIR --split test --rows 100 --out logits.npy [--arch resnet --depth 8 --width 8]
           recomputes a Distill logit cache's first rows in PyTorch: the images are found through the cache's
           indices-<split>.npy, and standardised with the mean and std of the training images the cache's
-          indices-train.npy names, as Distill does
+          indices-train.npy names, as Distill does (--mean M.. --std S..: with these constants instead);
+          --their-model NAME reads a checkpoint of theirs
   exported --model DIR --cache DIR --split test --rows 100 --out logits.npy
           the same from an exported outputs/ folder alone (distill_models.load reads its model.json): raw images
           scaled to [0, 1]; the cache only says which images its first rows are
@@ -28,6 +31,7 @@ import torch
 import torch.nn.functional as F
 
 from distill_models import AlexNetCifar, CifarResNet, WideResNet, load
+import repdistiller_models
 
 FASHION_MNIST = "/usr/share/datasets/fashion-mnist"
 
@@ -51,6 +55,8 @@ def labels(split):
 
 
 def model(args):
+    if args.their_model:
+        return repdistiller_models.build(args.their_model, classes=10, channels=1)
     if args.arch == "alexnet":
         return AlexNetCifar(classes=10, channels=1, height=28, width=28)
     if args.arch == "wrn":
@@ -58,8 +64,12 @@ def model(args):
     return CifarResNet(depth=args.depth, classes=10, channels=1, width=args.width)
 
 
-def standardised(raw, train_raw):
+def standardised(raw, train_raw, args=None):
+    """Raw images scaled to [0, 1] and standardised: with args.mean and args.std where given, else as Distill does
+    without a `standardisation:` key (the mean and std of the training images)."""
     x = torch.from_numpy(raw.astype(np.float32)).div_(255.0)
+    if args is not None and args.mean:
+        return (x - torch.tensor(args.mean).view(1, -1, 1, 1)) / torch.tensor(args.std).view(1, -1, 1, 1)
     t = torch.from_numpy(train_raw.astype(np.float32)).div_(255.0)
     mean = t.mean(dim=[0, 2, 3]).view(1, -1, 1, 1)
     std = t.std(dim=[0, 2, 3], unbiased=False).clamp_min(1e-6).view(1, -1, 1, 1)
@@ -70,7 +80,7 @@ def train(args):
     torch.manual_seed(args.seed)
     net = model(args)
     raw, y = images("train")[:512], labels("train")[:512]
-    x = standardised(raw, raw)
+    x = standardised(raw, raw, args)
     optimizer = torch.optim.SGD(net.parameters(), lr=0.05, momentum=0.9)
     net.train()
     for step in range(args.steps):
@@ -79,18 +89,23 @@ def train(args):
         loss = F.cross_entropy(net(x[batch]), torch.from_numpy(y[batch]))
         loss.backward()
         optimizer.step()
-    torch.save(net.state_dict(), args.out)
+    if args.their_model:
+        state = repdistiller_models.checkpoint(net.state_dict(), optimizer, epoch=args.steps, accuracy=0.0)
+        torch.save(state, args.out, _use_new_zipfile_serialization=not args.legacy)
+    else:
+        torch.save(net.state_dict(), args.out)
     print(f"saved {args.out} after {args.steps} steps, last loss {loss.item():.4f}")
 
 
 def logits(args):
     net = model(args)
-    net.load_state_dict(torch.load(args.weights))
+    saved = torch.load(args.weights)
+    net.load_state_dict(saved["model"] if args.their_model else saved)
     net.eval()
     rows = np.load(os.path.join(args.cache, f"indices-{args.split}.npy"))[:args.rows]
     source = "test" if args.split == "test" else "train"
     train_rows = np.load(os.path.join(args.cache, "indices-train.npy"))
-    x = standardised(images(source)[rows], images("train")[train_rows])
+    x = standardised(images(source)[rows], images("train")[train_rows], args)
     with torch.no_grad():
         out = net(x).numpy().astype(np.float32)
     np.save(args.out, out)
@@ -145,6 +160,10 @@ def main():
     parser.add_argument("--split", default="test")
     parser.add_argument("--rows", type=int, default=100)
     parser.add_argument("--out")
+    parser.add_argument("--their-model", help="one of repdistiller_models.py's networks, in their layout and checkpoint")
+    parser.add_argument("--legacy", action="store_true", help="train: save in torch.save's legacy (pre-1.6) format")
+    parser.add_argument("--mean", type=float, nargs="+", help="fixed standardisation: per-channel means")
+    parser.add_argument("--std", type=float, nargs="+", help="fixed standardisation: per-channel standard deviations")
     args = parser.parse_args()
     torch.set_num_threads(1)
     {"train": train, "logits": logits, "exported": exported, "onnx": onnx_check, "score": score}[args.command](args)

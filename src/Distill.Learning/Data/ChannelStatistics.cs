@@ -2,9 +2,15 @@ using static TorchSharp.torch;
 
 namespace Distill.Learning.Data;
 
-/// <summary>Per-channel mean and standard deviation of the training images, scaled to [0, 1].</summary>
+/// <summary>
+/// Per-channel mean and standard deviation of images scaled to [0, 1]: the training split's, or fixed ones a pipeline
+/// gives (<see cref="Given"/>: the constants a model from elsewhere was trained with).
+/// </summary>
 public sealed record ChannelStatistics(float[] Mean, float[] Std)
 {
+    /// <summary>Set by the pipeline rather than computed from the training split.</summary>
+    public bool Given { get; init; }
+
     public static ChannelStatistics Compute(Tensor uint8Images)
     {
         using var scope = NewDisposeScope();

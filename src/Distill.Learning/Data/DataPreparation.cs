@@ -26,6 +26,9 @@ public sealed record SplitOptions
 
     public SubsetMode SubsetMode { get; init; } = SubsetMode.FirstPerClass;
 
+    /// <summary>Fixed standardisation (null: the training split's mean and std).</summary>
+    public ChannelStatistics? Standardisation { get; init; }
+
     public long Seed { get; init; }
 }
 
@@ -88,7 +91,9 @@ public static class DataPreparation
         var train = publishedTrain.Select(trainKept);
         var validation = publishedTrain.Select(validationIndices);
         var test = publishedTest.Select(testKept);
-        return new PreparedData(train, validation, test, ChannelStatistics.Compute(train.Images));
+        if (options.Standardisation is { } given && (given.Mean.Length != train.Channels || given.Std.Length != train.Channels))
+            throw new DatasetException($"standardisation gives {given.Mean.Length} means and {given.Std.Length} standard deviations; the images have {train.Channels} channels");
+        return new PreparedData(train, validation, test, options.Standardisation ?? ChannelStatistics.Compute(train.Images));
     }
 
     /// <summary>Picks `count` examples from `candidates`, an equal share per class (the remainder to the first classes).</summary>

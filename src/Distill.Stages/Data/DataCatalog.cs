@@ -43,6 +43,13 @@ public sealed class DataCatalog(PipelineDefinition pipeline, bool planning = fal
         return dataset;
     }
 
+    /// <summary>What is wrong with a dataset entry's fixed standardisation, if it has one (checked without loading data).</summary>
+    internal static string? StandardisationProblem(PipelineDefinition pipeline, DatasetDefinition d)
+    {
+        var kind = KindOf(pipeline, d);
+        return kind.Splits(d.Parameters).Standardisation?.Problem(kind.ImageShape(d.Parameters).Channels);
+    }
+
     /// <summary>The reader of a dataset entry, unopened (for checks that need no data loaded).</summary>
     internal static IImageDataset Open(PipelineDefinition pipeline, DatasetDefinition d) => KindOf(pipeline, d).Open(d);
 

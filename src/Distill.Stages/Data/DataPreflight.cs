@@ -24,6 +24,8 @@ public static class DataPreflight
             {
                 problems.Add($"{dataset.Location}: dataset '{dataset.Name}': {e.Message}");
             }
+            if (DataCatalog.StandardisationProblem(pipeline, dataset) is { } problem)
+                problems.Add($"{dataset.Location}: dataset '{dataset.Name}': {problem}");
         }
         problems.AddRange(ExternalFiles.Problems(pipeline));
         return problems;

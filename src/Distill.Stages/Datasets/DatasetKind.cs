@@ -75,7 +75,9 @@ public sealed record AugmentationParameters(
 public sealed record DatasetSplitParameters(
     [Key("validation", "Training examples carved off (deterministically, from the seed) into a validation split.", Min = 0, Checked = "less than the training split")] int Validation = 0,
     [Key("subset", "Use only part of the data (quick runs); absent means all of it.")] SubsetParameters? Subset = null,
-    [Key("augmentation", "Training-time augmentation; per-channel standardisation is always on.")] AugmentationParameters Augmentation = null!)
+    [Key("augmentation", "Training-time augmentation; per-channel standardisation is always on.")] AugmentationParameters Augmentation = null!,
+    [Key("standardisation", "Fixed per-channel standardisation, (x - mean) / std on pixels scaled to [0, 1], for a model trained elsewhere with these constants (RepDistiller's and mdistiller's CIFAR-100: mean [0.5071, 0.4867, 0.4408], std [0.2675, 0.2565, 0.2761]); absent: the training split's own mean and std.")]
+    StandardisationParameters? Standardisation = null)
 {
     public SplitOptions ToOptions(int seed) => new()
     {
@@ -84,5 +86,22 @@ public sealed record DatasetSplitParameters(
         TestSubset = Subset?.Test,
         SubsetMode = Subset?.Mode == SubsetDraw.Stratified ? SubsetMode.Stratified : SubsetMode.FirstPerClass,
         Seed = seed,
+        Standardisation = Standardisation?.ToStatistics(),
     };
+}
+
+/// <summary>`standardisation:` of a dataset: fixed per-channel constants instead of the training split's.</summary>
+public sealed record StandardisationParameters(
+    [Key("mean", "Per-channel means, one per image channel.")] IReadOnlyList<double>? Mean = null,
+    [Key("std", "Per-channel standard deviations, one per image channel.", Min = 0, ExclusiveMin = true)] IReadOnlyList<double>? Std = null)
+{
+    /// <summary>What is wrong with them for images of <paramref name="channels"/> channels; null when nothing is.</summary>
+    public string? Problem(int channels) =>
+        Mean is null || Std is null ? "standardisation needs both mean and std"
+        : Mean.Count != channels || Std.Count != channels
+            ? $"standardisation gives {Mean.Count} means and {Std.Count} standard deviations; the images have {channels} channels"
+            : null;
+
+    public ChannelStatistics ToStatistics() =>
+        new([.. Mean!.Select(m => (float)m)], [.. Std!.Select(s => (float)s)]) { Given = true };
 }

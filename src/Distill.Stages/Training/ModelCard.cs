@@ -41,7 +41,8 @@ public sealed record ModelCard(
             dataset.Prepared.ClassNames,
             new ModelCardInput(train.Channels, train.Height, train.Width, "NCHW float32, pixels divided by 255 (values in [0, 1])"),
             new ModelCardStandardisation(statistics.Mean, statistics.Std,
-                "(x - mean[c]) / std[c] per channel c, after scaling to [0, 1]; mean and std of the training split"),
+                "(x - mean[c]) / std[c] per channel c, after scaling to [0, 1]; " +
+                (statistics.Given ? "mean and std set by the dataset's standardisation key" : "mean and std of the training split")),
             new ModelCardOrigin(context.Stage.Id, context.Stage.Kind, context.Directory.Key, context.Stage.Dataset!, dataset.Fingerprint),
             metrics.Where(kv => !MetricNames.IsTiming(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value),
             new Dictionary<string, string>

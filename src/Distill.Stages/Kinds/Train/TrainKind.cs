@@ -100,5 +100,5 @@ public sealed record TrainParameters(
     [Key("mutual-information", "Per-epoch estimate of the mutual information between input index and logit difference.")]
     MutualInformationParameters MutualInformation = null!,
     [Key("tensorboard", "Also write TensorBoard event files.", AffectsResult = false)] bool TensorBoard = true,
-    [Key("weights", "Import the model instead of training it: a state_dict saved by PyTorch (`format: pytorch`, torch.save) or a `.safetensors` file, with the parameter names of tools/pytorch-reference/distill_models.py. The stage evaluates and exports it like a trained one; the training keys are then unused. The file's SHA-256 is part of the stage key.")]
+    [Key("weights", "Import the model instead of training it: a file saved by PyTorch (`format: pytorch`, torch.save: a state_dict or a checkpoint holding one, RepDistiller's and mdistiller's included) or a `.safetensors` file, with Distill's parameter names or RepDistiller's (`layout`). The stage evaluates and exports it like a trained one; the training keys are then unused. The file's SHA-256 is part of the stage key.")]
     ImportedWeights? Weights = null);

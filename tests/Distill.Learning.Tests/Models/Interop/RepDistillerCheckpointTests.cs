@@ -7,10 +7,10 @@ using static TorchSharp.torch;
 namespace Distill.Learning.Tests.Models.Interop;
 
 /// <summary>
-/// The eight CIFAR-100 benchmark models, written by repdistiller_checkpoints.py after RepDistiller's own model code and
-/// saved as their checkpoints in both torch.save formats by Debian's python3-torch, imported into Distill's networks of
-/// the same function: the same parameter counts as theirs, and the same logits on raw images standardised with their
-/// constants (float64 on both sides, so only the names and the function are compared).
+/// The eight CIFAR-100 benchmark models, written by tools/pytorch-reference/repdistiller_models.py after RepDistiller's
+/// own model code and saved as their checkpoints in both torch.save formats by Debian's python3-torch, imported into
+/// Distill's networks of the same function: the same parameter counts as theirs, and the same logits on raw images
+/// standardised with their constants (float64 on both sides, so only the names and the function are compared).
 /// </summary>
 [Trait("Category", "Slow")]
 public sealed class RepDistillerCheckpointTests : IClassFixture<RepDistillerCheckpointTests.Checkpoints>
@@ -113,10 +113,10 @@ public sealed class RepDistillerCheckpointTests : IClassFixture<RepDistillerChec
 
         public Checkpoints()
         {
-            var script = Path.Combine(AppContext.BaseDirectory, "Models", "Interop", "repdistiller_checkpoints.py");
-            var outcome = ChildProcess.Run("/usr/bin/python3", [script, Folder]);
+            var script = Path.Combine(AppContext.BaseDirectory, "Models", "Interop", "repdistiller_models.py");
+            var outcome = ChildProcess.Run("/usr/bin/python3", [script, "checkpoints", Folder]);
             if (outcome.ExitCode != 0)
-                throw new InvalidOperationException($"repdistiller_checkpoints.py failed ({outcome.ExitCode}); it needs Debian's python3-torch (tools/setup.sh installs it):\n{outcome.Errors}");
+                throw new InvalidOperationException($"repdistiller_models.py failed ({outcome.ExitCode}); it needs Debian's python3-torch (tools/setup.sh installs it):\n{outcome.Errors}");
             using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(Folder, "expected.json")));
             Images = [.. json.RootElement.GetProperty("images").EnumerateArray().Select(v => (float)v.GetDouble())];
             foreach (var model in json.RootElement.GetProperty("models").EnumerateObject())

@@ -1,9 +1,14 @@
-"""The eight CIFAR-100 benchmark models as RepDistiller writes them (models/resnet.py, wrn.py, vgg.py; mdistiller copies
-them), rebuilt here after their code, with random weights and batch-norm statistics, saved as their checkpoints
-({'epoch', 'model', 'accuracy', 'optimizer'}) in torch.save's zip format and in its legacy (pre-1.6) format, with the
-float64 logits they give on raw images standardised with their CIFAR-100 constants.
+"""The CIFAR models of RepDistiller (models/resnet.py, wrn.py, vgg.py; mdistiller copies them), rebuilt here after their
+code with their parameter names, for Distill's tests of `weights: { layout: repdistiller }` and as a worked example of the
+files those projects write: checkpoints {'epoch', 'model', 'accuracy', 'optimizer'} (`checkpoint`). Two changes, neither
+touching names or function on their 32-pixel CIFAR images: the input channels are a parameter (theirs are 3), and
+ResNet and WRN pool globally (their AvgPool2d(8) is global pooling on 32-pixel images), so that the same classes run on
+Fashion-MNIST's 1 x 28 x 28.
 
-usage: repdistiller_checkpoints.py OUT_FOLDER    (writes NAME.pth, NAME-legacy.pth and expected.json)
+usage: repdistiller_models.py checkpoints OUT_FOLDER
+    the eight CIFAR-100 benchmark models with random weights and batch-norm statistics, saved as their checkpoints in
+    torch.save's zip format (NAME.pth) and its legacy pre-1.6 format (NAME-legacy.pth), with expected.json: the float64
+    logits they give on 4 raw images standardised with their CIFAR-100 constants, and their parameter counts
 """
 import json
 import sys
@@ -36,17 +41,17 @@ class BasicBlock(nn.Module):
 
 
 class ResNet(nn.Module):
-    def __init__(self, depth, num_filters, num_classes=100):
+    def __init__(self, depth, num_filters, num_classes=100, channels=3):
         super().__init__()
         n = (depth - 2) // 6
         self.inplanes = num_filters[0]
-        self.conv1 = nn.Conv2d(3, num_filters[0], 3, padding=1, bias=False)
+        self.conv1 = nn.Conv2d(channels, num_filters[0], 3, padding=1, bias=False)
         self.bn1 = nn.BatchNorm2d(num_filters[0])
         self.relu = nn.ReLU(inplace=True)
         self.layer1 = self._make_layer(num_filters[1], n)
         self.layer2 = self._make_layer(num_filters[2], n, stride=2)
         self.layer3 = self._make_layer(num_filters[3], n, stride=2)
-        self.avgpool = nn.AvgPool2d(8)
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
         self.fc = nn.Linear(num_filters[3], num_classes)
 
     def _make_layer(self, planes, blocks, stride=1):
@@ -98,11 +103,11 @@ class NetworkBlock(nn.Module):
 
 
 class WideResNet(nn.Module):
-    def __init__(self, depth, num_classes, widen_factor):
+    def __init__(self, depth, num_classes, widen_factor, channels=3):
         super().__init__()
         c = [16, 16 * widen_factor, 32 * widen_factor, 64 * widen_factor]
         n = (depth - 4) // 6
-        self.conv1 = nn.Conv2d(3, c[0], 3, 1, 1, bias=False)
+        self.conv1 = nn.Conv2d(channels, c[0], 3, 1, 1, bias=False)
         self.block1 = NetworkBlock(n, c[0], c[1], 1)
         self.block2 = NetworkBlock(n, c[1], c[2], 2)
         self.block3 = NetworkBlock(n, c[2], c[3], 2)
@@ -112,15 +117,15 @@ class WideResNet(nn.Module):
 
     def forward(self, x):
         out = self.block3(self.block2(self.block1(self.conv1(x))))
-        out = F.avg_pool2d(self.relu(self.bn1(out)), 8)
+        out = F.adaptive_avg_pool2d(self.relu(self.bn1(out)), 1)
         return self.fc(out.view(out.size(0), -1))
 
 
 # RepDistiller models/vgg.py with batch norm: block0..block4, the last ReLU of each block applied in forward.
 class VGG(nn.Module):
-    def __init__(self, cfg, num_classes=100):
+    def __init__(self, cfg, num_classes=100, channels=3):
         super().__init__()
-        self.block0 = self._make_layers(cfg[0], 3)
+        self.block0 = self._make_layers(cfg[0], channels)
         self.block1 = self._make_layers(cfg[1], cfg[0][-1])
         self.block2 = self._make_layers(cfg[2], cfg[1][-1])
         self.block3 = self._make_layers(cfg[3], cfg[2][-1])
@@ -149,15 +154,20 @@ class VGG(nn.Module):
 
 
 MODELS = {
-    "resnet56": lambda: ResNet(56, [16, 16, 32, 64]),
-    "resnet20": lambda: ResNet(20, [16, 16, 32, 64]),
-    "resnet32x4": lambda: ResNet(32, [32, 64, 128, 256]),
-    "resnet8x4": lambda: ResNet(8, [32, 64, 128, 256]),
-    "wrn_40_2": lambda: WideResNet(40, 100, 2),
-    "wrn_16_2": lambda: WideResNet(16, 100, 2),
-    "vgg13": lambda: VGG([[64, 64], [128, 128], [256, 256], [512, 512], [512, 512]]),
-    "vgg8": lambda: VGG([[64], [128], [256], [512], [512]]),
+    "resnet56": lambda classes, channels: ResNet(56, [16, 16, 32, 64], classes, channels),
+    "resnet20": lambda classes, channels: ResNet(20, [16, 16, 32, 64], classes, channels),
+    "resnet32x4": lambda classes, channels: ResNet(32, [32, 64, 128, 256], classes, channels),
+    "resnet8x4": lambda classes, channels: ResNet(8, [32, 64, 128, 256], classes, channels),
+    "wrn_40_2": lambda classes, channels: WideResNet(40, classes, 2, channels),
+    "wrn_16_2": lambda classes, channels: WideResNet(16, classes, 2, channels),
+    "vgg13": lambda classes, channels: VGG([[64, 64], [128, 128], [256, 256], [512, 512], [512, 512]], classes, channels),
+    "vgg8": lambda classes, channels: VGG([[64], [128], [256], [512], [512]], classes, channels),
 }
+
+
+def build(name, classes=100, channels=3):
+    """Their model `name` (resnet20, resnet8x4, wrn_16_2, vgg8, ...), untrained."""
+    return MODELS[name](classes, channels)
 
 
 def randomise(model, seed):
@@ -172,22 +182,27 @@ def randomise(model, seed):
                 m.num_batches_tracked.fill_(12345)
 
 
-def checkpoint(model, state_dict):
-    """RepDistiller's train_teacher.py state, with an optimizer that has taken a step (so it holds momentum buffers)."""
+def checkpoint(state_dict, optimizer, epoch=240, accuracy=72.34):
+    """What RepDistiller's train_teacher.py saves (mdistiller's trainer saves the same `model` entry)."""
+    return {"epoch": epoch, "model": state_dict, "accuracy": torch.tensor(accuracy), "optimizer": optimizer.state_dict()}
+
+
+def stepped_optimizer(model, channels=3):
+    """An SGD optimizer that has taken one step, so that it holds momentum buffers as a real checkpoint's does."""
     optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=5e-4)
     model.train()
-    model(torch.rand(2, 3, 32, 32)).sum().backward()
+    model(torch.rand(2, channels, 32, 32)).sum().backward()
     optimizer.step()
-    return {"epoch": 240, "model": state_dict, "accuracy": torch.tensor(72.34), "optimizer": optimizer.state_dict()}
+    return optimizer
 
 
-def main(out):
+def write_checkpoints(out):
     torch.manual_seed(0)
     images = torch.rand(4, 3, 32, 32)
     standardised = (images - torch.tensor(MEAN).view(1, 3, 1, 1)) / torch.tensor(STD).view(1, 3, 1, 1)
     expected = {"images": images.flatten().tolist(), "models": {}}
-    for index, (name, build) in enumerate(MODELS.items()):
-        model = build()
+    for index, name in enumerate(MODELS):
+        model = build(name)
         randomise(model, index + 1)
         model.eval()
         state = {k: v.clone() for k, v in model.state_dict().items()}
@@ -198,14 +213,17 @@ def main(out):
             "parameters": sum(p.numel() for p in model.parameters()),
         }
         model.float()
-        torch.save(checkpoint(model, state), f"{out}/{name}.pth")
+        optimizer = stepped_optimizer(model)
+        torch.save(checkpoint(state, optimizer), f"{out}/{name}.pth")
         # The legacy file as older scripts leave it: a DataParallel model's names, and no num_batches_tracked for
         # every other model (PyTorch before 0.4.1 had none).
         legacy = {"module." + k: v for k, v in state.items() if index % 2 == 1 or not k.endswith("num_batches_tracked")}
-        torch.save(checkpoint(model, legacy), f"{out}/{name}-legacy.pth", _use_new_zipfile_serialization=False)
+        torch.save(checkpoint(legacy, optimizer), f"{out}/{name}-legacy.pth", _use_new_zipfile_serialization=False)
     with open(f"{out}/expected.json", "w") as f:
         json.dump(expected, f)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    if len(sys.argv) != 3 or sys.argv[1] != "checkpoints":
+        sys.exit(__doc__)
+    write_checkpoints(sys.argv[2])
