@@ -24,5 +24,6 @@ var root = new RootCommand("Distill: knowledge-distillation pipelines (\"When Do
     GcCommand.Create(),
     RunStageCommand.Create(),
     DashboardCommand.Create(),
+    ExportCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

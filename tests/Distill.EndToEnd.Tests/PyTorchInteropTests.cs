@@ -112,7 +112,7 @@ public sealed class PyTorchInteropTests(ITestOutputHelper output) : IDisposable
         """;
 
     [Fact]
-    public void A_RepDistiller_checkpoint_in_the_legacy_format_teaches_with_the_standardisation_it_was_trained_with()
+    public void A_RepDistiller_checkpoint_in_the_legacy_format_teaches_with_its_standardisation_and_the_student_goes_back_as_theirs()
     {
         var checkpoint = _temp.Combine("their-resnet20.pth");
         string[] constants = ["--mean", "0.3", "--std", "0.35"];
@@ -124,7 +124,9 @@ public sealed class PyTorchInteropTests(ITestOutputHelper output) : IDisposable
                 model: their-resnet20
                 weights: { format: pytorch, path: their-resnet20.pth, layout: repdistiller }
               teacher-cache: { kind: cache-logits, inputs: { teacher: teacher } }
-              student: { kind: distill, dataset: fixed, model: tiny, epochs: 1, batch-size: 32, inputs: { teacher: teacher-cache } }
+              student: { kind: distill, dataset: fixed, model: their-resnet20, epochs: 1, batch-size: 32, inputs: { teacher: teacher-cache } }
+              student-cache: { kind: cache-logits, inputs: { teacher: student } }
+              zero-padded: { kind: distill, dataset: fixed, model: tiny, epochs: 1, batch-size: 32, inputs: { teacher: teacher-cache } }
             """);
 
         var gap = LargestDifference(Outputs("their-teacher", "teacher-cache"), ["logits", "--their-model", "resnet20", "--weights", checkpoint, .. constants]);
@@ -135,7 +137,17 @@ public sealed class PyTorchInteropTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(0.3, standardisation.GetProperty("mean")[0].GetDouble(), 6);
         Assert.Equal(0.35, standardisation.GetProperty("std")[0].GetDouble(), 6);
         Assert.Contains("standardisation key", standardisation.GetProperty("formula").GetString());
-        Assert.True(File.Exists(Path.Combine(Outputs("their-teacher", "student"), "model.json")), "the student was not distilled");
+
+        // The student, exported as their checkpoint, is read by their model code and gives Distill's logits.
+        var exported = _temp.Combine("student-ckpt_epoch_1.pth");
+        var (code, log) = DistillCli.Run(TimeSpan.FromMinutes(1), "export", Outputs("their-teacher", "student"), "--out", exported);
+        Assert.True(code == 0, log);
+        var studentGap = LargestDifference(Outputs("their-teacher", "student-cache"), ["logits", "--their-model", "resnet20", "--weights", exported, .. constants]);
+        output.WriteLine($"the student exported in RepDistiller's layout, read by their model code: largest difference {studentGap:E2}");
+        Assert.True(studentGap <= Tolerance, $"the exported student's logits differ from PyTorch's by {studentGap}");
+        var (refused, message) = DistillCli.Run(TimeSpan.FromMinutes(1), "export", Outputs("their-teacher", "zero-padded"), "--out", _temp.Combine("no.pth"));
+        Assert.True(refused == 1 && message.Contains("zero-padded shortcuts", StringComparison.Ordinal), message);
+        Assert.False(File.Exists(_temp.Combine("no.pth")));
     }
 
     [Fact]

@@ -27,6 +27,7 @@ public sealed class CifarResNet : ClassifierNet
             throw new ArgumentException($"ResNet depth must be 6n+2 with n >= 1 (20, 32, 44, 56, 110...), got {depth}");
         int blocksPerStage = (depth - 2) / 6;
         Depth = depth;
+        Projection = projection;
 
         var layers = new List<(string, Module<Tensor, Tensor>)>
         {
@@ -53,6 +54,9 @@ public sealed class CifarResNet : ClassifierNet
     }
 
     public int Depth { get; }
+
+    /// <summary>Whether blocks that change shape project their input (option B) rather than zero-pad it (option A).</summary>
+    public bool Projection { get; }
 
     public override Linear Classifier => _classifier;
 

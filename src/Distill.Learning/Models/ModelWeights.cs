@@ -47,6 +47,19 @@ public static class ModelWeights
         buffer.CopyTo(stream);
     }
 
+    /// <summary>
+    /// The model as another project's checkpoint: <c>{'model': state_dict in <paramref name="layout"/>'s names, ...}</c>
+    /// plus <paramref name="entries"/> (RepDistiller's and mdistiller's scripts read <c>torch.load(path)['model']</c>).
+    /// </summary>
+    public static void SaveCheckpoint(ClassifierNet model, Stream stream, WeightsLayout layout, IReadOnlyList<KeyValuePair<string, object>> entries)
+    {
+        if (!WeightsLayouts.Covers(layout, model))
+            throw new InvalidOperationException($"the {WeightsLayouts.Key(layout)} layout has no {model.GetName()}" +
+                (model is CifarResNet ? " with zero-padded shortcuts (their ResNets use `shortcut: projection`)" : ""));
+        var weights = model.state_dict().Select(p => KeyValuePair.Create(WeightsLayouts.Name(layout, model, p.Key), p.Value)).ToList();
+        TorchSaveWriter.Write(stream, [KeyValuePair.Create("model", (object)new StateDict(weights)), .. entries]);
+    }
+
     /// <summary>The earliest time a zip entry can hold.</summary>
     private static readonly DateTimeOffset FixedZipTime = new(1980, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
@@ -89,11 +102,12 @@ public static class ModelWeights
     {
         if (layout != WeightsLayout.Auto)
         {
-            if (!WeightsLayouts.Covers(layout, model))
+            if (!WeightsLayouts.Names(layout, model))
                 throw new InvalidDataException($"the {WeightsLayouts.Key(layout)} layout has no {model.GetName()}");
             return layout;
         }
-        return WeightsLayouts.Concrete.Where(l => WeightsLayouts.Covers(l, model))
+        // Layouts are compared by names alone, so that a RepDistiller file meant for a zero-padded ResNet gets their names in its error.
+        return WeightsLayouts.Concrete.Where(l => WeightsLayouts.Names(l, model))
             .MaxBy(l => ours.Count(k => inFile.Contains(WeightsLayouts.Name(l, model, k))));
     }
 

@@ -136,7 +136,8 @@ public static class ResolvedPipelineJson
         WriteValue(w, parameters);
     }
 
-    private static ParameterSet ReadParameters(JsonElement e) =>
+    /// <summary>Resolved keys written as JSON (a definition's, or model.json's architecture keys) read back as values.</summary>
+    public static ParameterSet ReadParameters(JsonElement e) =>
         ParameterSet.From(e.EnumerateObject().Select(p => KeyValuePair.Create(p.Name, ReadValue(p.Value))));
 
     private static void WriteValue(Utf8JsonWriter w, object value)

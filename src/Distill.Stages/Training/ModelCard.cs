@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Distill.Learning.Export;
+using Distill.Learning.Models;
+using Distill.Pipelines.Catalogue;
 using Distill.Pipelines;
 using Distill.Runs;
 using Distill.Stages.Data;
@@ -72,6 +74,26 @@ public sealed record ModelCard(
         spec.Architecture.Spec.Parameters.Where(p => spec.Keys.ContainsKey(p.Name)).ToDictionary(p => p.Name, p => spec.Keys[p.Name]);
 
     public void Write(StageDirectory stage) => AtomicFile.WriteJson(stage.OutputPath(FileName), this);
+
+    /// <summary>The card in an outputs folder; an error names the folder when it has none or one of another format.</summary>
+    public static ModelCard Read(string folder)
+    {
+        var path = Path.Combine(folder, FileName);
+        if (!File.Exists(path)) throw new FileNotFoundException($"{folder} has no {FileName}: not the outputs of a train or distill stage", path);
+        var card = JsonSerializer.Deserialize<ModelCard>(File.ReadAllBytes(path), RunJson.Options)
+            ?? throw new InvalidDataException($"{path} is empty");
+        if (card.Format != CurrentFormat) throw new InvalidDataException($"{path} has format {card.Format}; this Distill reads {CurrentFormat}");
+        return card;
+    }
+
+    /// <summary>The untrained network the card describes, from <paramref name="catalogue"/>'s architectures.</summary>
+    public ClassifierNet CreateModel(StageCatalogue catalogue)
+    {
+        var architecture = catalogue.Architecture(Model.Architecture) as Architecture
+            ?? throw new InvalidDataException($"model.json names architecture '{Model.Architecture}', which this build does not have");
+        using var keys = JsonDocument.Parse(Model.Parameters.ToJsonString());
+        return architecture.Create(ResolvedPipelineJson.ReadParameters(keys.RootElement), Input.Channels, Input.Height, Input.Width, Classes.Count);
+    }
 }
 
 /// <summary>The architecture's name in the catalogue and its keys, as a pipeline's `models:` entry gives them.</summary>

@@ -62,8 +62,15 @@ public static class WeightsLayouts
     /// <summary>The concrete layouts <see cref="WeightsLayout.Auto"/> tries, in order.</summary>
     public static readonly IReadOnlyList<WeightsLayout> Concrete = [WeightsLayout.Distill, WeightsLayout.RepDistiller];
 
-    /// <summary>Whether <paramref name="layout"/> has names for <paramref name="model"/>'s architecture.</summary>
-    public static bool Covers(WeightsLayout layout, ClassifierNet model) => layout != WeightsLayout.RepDistiller || RulesFor(model) is not null;
+    /// <summary>
+    /// Whether <paramref name="layout"/> has <paramref name="model"/>'s network: RepDistiller has no AlexNet, and its
+    /// ResNets all project (He et al.'s zero-padded ResNet has no counterpart there).
+    /// </summary>
+    public static bool Covers(WeightsLayout layout, ClassifierNet model) =>
+        Names(layout, model) && (layout != WeightsLayout.RepDistiller || model is not CifarResNet { Projection: false });
+
+    /// <summary>Whether <paramref name="layout"/> names <paramref name="model"/>'s kind of tensors (its zero-padded ResNets too, for messages).</summary>
+    public static bool Names(WeightsLayout layout, ClassifierNet model) => layout != WeightsLayout.RepDistiller || RulesFor(model) is not null;
 
     /// <summary>
     /// The name <paramref name="layout"/> gives the tensor Distill calls <paramref name="ours"/> in <paramref name="model"/>.
