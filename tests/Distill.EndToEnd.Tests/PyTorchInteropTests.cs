@@ -37,6 +37,7 @@ public sealed class PyTorchInteropTests(ITestOutputHelper output) : IDisposable
           x4: { architecture: resnet-x4, depth: 8 }
           vgg: { architecture: vgg, depth: 8 }
           their-resnet20: { architecture: resnet, depth: 20, shortcut: projection }
+          script: { architecture: torchscript }
         stages:
         """;
 
@@ -148,6 +149,42 @@ public sealed class PyTorchInteropTests(ITestOutputHelper output) : IDisposable
         var (refused, message) = DistillCli.Run(TimeSpan.FromMinutes(1), "export", Outputs("their-teacher", "zero-padded"), "--out", _temp.Combine("no.pth"));
         Assert.True(refused == 1 && message.Contains("zero-padded shortcuts", StringComparison.Ordinal), message);
         Assert.False(File.Exists(_temp.Combine("no.pth")));
+    }
+
+    [Fact]
+    public void Any_PyTorch_network_saved_as_TorchScript_is_cached_with_its_embedding_and_teaches_from_the_cache_and_live()
+    {
+        // OddNet (interop.py): resized input, 24 and 40 channels, GELU; forward returns (logits, 40-d embedding).
+        var script = _temp.Combine("teacher.ts");
+        output.WriteLine(PyTorchReference.Run("train", "--arch", "oddnet", "--steps", "5", "--out", script));
+        Run("script", """
+              teacher:
+                kind: train
+                dataset: fmnist
+                model: script
+                weights: { format: torchscript, path: teacher.ts }
+              teacher-cache: { kind: cache-logits, embeddings: true, inputs: { teacher: teacher } }
+              cached-student: { kind: distill, dataset: fmnist, model: tiny, epochs: 1, batch-size: 32, inputs: { teacher: teacher-cache } }
+              live-student:
+                kind: distill
+                dataset: fmnist
+                model: tiny
+                epochs: 1
+                batch-size: 32
+                teacher-source: live
+                loss: { name: dkd }
+                inputs: { teacher: teacher }
+            """);
+
+        var cache = Outputs("script", "teacher-cache");
+        var gap = LargestDifference(cache, "logits", "--arch", "oddnet", "--weights", script);
+        output.WriteLine($"largest |PyTorch - Distill| on 100 test logits of a TorchScript teacher: {gap:E2}");
+        Assert.True(gap <= Tolerance, $"the TorchScript teacher's cached logits differ from PyTorch's by {gap}");
+        using (var embeddings = NpyFile.Open(Path.Combine(cache, "embeddings-train.npy"))) Assert.Equal(40, embeddings.Columns);
+        var card = JsonDocument.Parse(File.ReadAllText(Path.Combine(Outputs("script", "teacher"), "model.json"))).RootElement;
+        Assert.Equal("model.ts", card.GetProperty("weights").GetProperty("torchscript").GetString());
+        foreach (var student in new[] { "cached-student", "live-student" })
+            Assert.True(File.Exists(Path.Combine(Outputs("script", student), "model.json")), $"{student} was not distilled");
     }
 
     [Fact]

@@ -195,8 +195,11 @@ def load(folder, standardise=True):
         card = json.load(f)
     if card.get("format") != MODEL_CARD_FORMAT:
         raise ValueError(f"{folder}/model.json has format {card.get('format')}; this distill_models.py reads {MODEL_CARD_FORMAT}")
-    net = build(card)
-    net.load_state_dict(torch.load(os.path.join(folder, card["weights"]["pytorch"])))
+    if "torchscript" in card["weights"]:  # an imported TorchScript teacher: the file it came from
+        net = torch.jit.load(os.path.join(folder, card["weights"]["torchscript"]))
+    else:
+        net = build(card)
+        net.load_state_dict(torch.load(os.path.join(folder, card["weights"]["pytorch"])))
     s = card["standardisation"]
     model = Standardised(net, s["mean"], s["std"]) if standardise else net
     model.card = card

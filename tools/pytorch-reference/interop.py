@@ -3,7 +3,8 @@
 worked example for users. Needs Debian's python3-torch and python3-numpy. Subcommands:
 
   train   --out teacher.pt [--arch resnet --depth 8 --width 8] [--steps 5] [--seed 1]
-          trains a tiny network on Fashion-MNIST for a few SGD steps and saves its state_dict with torch.save; with
+          trains a tiny network on Fashion-MNIST for a few SGD steps and saves its state_dict with torch.save;
+          --arch oddnet: a network none of Distill's architectures is (OddNet below), saved as TorchScript; with
           --their-model resnet20 (any of repdistiller_models.py's), their network, saved as their checkpoint
           ({'epoch', 'model', 'accuracy', 'optimizer'}; --legacy: in torch.save's pre-1.6 format)
   score   --cache DIR --split test
@@ -12,7 +13,7 @@ worked example for users. Needs Debian's python3-torch and python3-numpy. Subcom
           recomputes a Distill logit cache's first rows in PyTorch: the images are found through the cache's
           indices-<split>.npy, and standardised with the mean and std of the training images the cache's
           indices-train.npy names, as Distill does (--mean M.. --std S..: with these constants instead);
-          --their-model NAME reads a checkpoint of theirs
+          --their-model NAME reads a checkpoint of theirs; --arch oddnet reads a TorchScript file
   exported --model DIR --cache DIR --split test --rows 100 --out logits.npy
           the same from an exported outputs/ folder alone (distill_models.load reads its model.json): raw images
           scaled to [0, 1]; the cache only says which images its first rows are
@@ -54,7 +55,31 @@ def labels(split):
     return read_idx(f"{prefix}-labels-idx1-ubyte.gz").astype(np.int64)
 
 
+class OddNet(torch.nn.Module):
+    """A teacher that is none of Distill's networks: the 28-pixel input resized to 36 pixels, 24 and 40 channels, 5x5
+    kernels, GELU; forward returns (logits, embedding), the convention Distill reads from TorchScript."""
+
+    def __init__(self, classes=10, channels=1):
+        super().__init__()
+        self.conv1 = torch.nn.Conv2d(channels, 24, 5, padding=2)
+        self.conv2 = torch.nn.Conv2d(24, 40, 3, stride=2, padding=1)
+        self.norm = torch.nn.BatchNorm2d(40)
+        self.head = torch.nn.Linear(40, classes)
+
+    def forward(self, x):
+        x = F.interpolate(x, size=(36, 36), mode="bilinear", align_corners=False)
+        x = F.max_pool2d(F.gelu(self.conv1(x)), 2)
+        embedding = F.gelu(self.norm(self.conv2(x))).mean(dim=(2, 3))
+        return self.head(embedding), embedding
+
+
+def logits_of(output):
+    return output[0] if isinstance(output, tuple) else output
+
+
 def model(args):
+    if args.arch == "oddnet":
+        return OddNet()
     if args.their_model:
         return repdistiller_models.build(args.their_model, classes=10, channels=1)
     if args.arch == "alexnet":
@@ -86,10 +111,13 @@ def train(args):
     for step in range(args.steps):
         batch = slice(64 * step % 512, 64 * step % 512 + 64)
         optimizer.zero_grad()
-        loss = F.cross_entropy(net(x[batch]), torch.from_numpy(y[batch]))
+        loss = F.cross_entropy(logits_of(net(x[batch])), torch.from_numpy(y[batch]))
         loss.backward()
         optimizer.step()
-    if args.their_model:
+    if args.arch == "oddnet":
+        net.eval()
+        torch.jit.save(torch.jit.trace(net, x[:1]), args.out)
+    elif args.their_model:
         state = repdistiller_models.checkpoint(net.state_dict(), optimizer, epoch=args.steps, accuracy=0.0)
         torch.save(state, args.out, _use_new_zipfile_serialization=not args.legacy)
     else:
@@ -98,16 +126,19 @@ def train(args):
 
 
 def logits(args):
-    net = model(args)
-    saved = torch.load(args.weights)
-    net.load_state_dict(saved["model"] if args.their_model else saved)
+    if args.arch == "oddnet":
+        net = torch.jit.load(args.weights)
+    else:
+        net = model(args)
+        saved = torch.load(args.weights)
+        net.load_state_dict(saved["model"] if args.their_model else saved)
     net.eval()
     rows = np.load(os.path.join(args.cache, f"indices-{args.split}.npy"))[:args.rows]
     source = "test" if args.split == "test" else "train"
     train_rows = np.load(os.path.join(args.cache, "indices-train.npy"))
     x = standardised(images(source)[rows], images("train")[train_rows], args)
     with torch.no_grad():
-        out = net(x).numpy().astype(np.float32)
+        out = logits_of(net(x)).numpy().astype(np.float32)
     np.save(args.out, out)
     print(f"wrote {out.shape[0]} x {out.shape[1]} logits to {args.out}")
 
@@ -149,7 +180,7 @@ def score(args):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("command", choices=["train", "logits", "exported", "onnx", "score"])
-    parser.add_argument("--arch", default="resnet", choices=["resnet", "alexnet", "wrn"])
+    parser.add_argument("--arch", default="resnet", choices=["resnet", "alexnet", "wrn", "oddnet"])
     parser.add_argument("--depth", type=int, default=8)
     parser.add_argument("--width", type=int, default=8, help="resnet: width; wrn: widen factor")
     parser.add_argument("--steps", type=int, default=5)

@@ -36,8 +36,10 @@ internal static class ExportCommand
         try
         {
             var card = ModelCard.Read(folder);
+            if (!card.Weights.TryGetValue("torchsharp", out var weights))
+                throw new InvalidDataException($"{folder} holds a {card.Model.Architecture} model, which Distill does not convert (export it from PyTorch)");
             using var model = card.CreateModel(StageKindRegistry.Catalogue);
-            ModelWeights.Load(model, Path.Combine(folder, card.Weights["torchsharp"]));
+            ModelWeights.Load(model, Path.Combine(folder, weights));
             var entries = card.Metrics.TryGetValue(MetricNames.TestAccuracy, out var accuracy)
                 ? [KeyValuePair.Create("accuracy", (object)(100 * accuracy))]
                 : new List<KeyValuePair<string, object>>();

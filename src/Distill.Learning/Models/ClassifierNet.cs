@@ -32,13 +32,16 @@ public abstract class ClassifierNet(string name) : nn.Module<Tensor, Tensor>(nam
     protected abstract IEnumerable<(string Point, nn.Module<Tensor, Tensor> Layer)> FeatureLayers();
 
     /// <summary>The feature points a forward pass can return, in the order it computes them, logits last.</summary>
-    public IReadOnlyList<string> FeaturePointNames => [.. FeatureLayers().Select(l => l.Point).Distinct(), FeaturePoints.Logits];
+    public virtual IReadOnlyList<string> FeaturePointNames => [.. FeatureLayers().Select(l => l.Point).Distinct(), FeaturePoints.Logits];
+
+    /// <summary>The width of the penultimate embedding (the classifier's input) for images of C x H x W.</summary>
+    public virtual long EmbeddingWidth(long channels, long height, long width) => Classifier.weight!.shape[1];
 
     /// <summary>
     /// A forward pass that also returns the feature points named in <paramref name="points"/> (the same values as
     /// <see cref="forward"/>: the layers run once, in the same order). No points: just the logits.
     /// </summary>
-    public ModelOutputs Forward(Tensor x, IReadOnlyCollection<string> points)
+    public virtual ModelOutputs Forward(Tensor x, IReadOnlyCollection<string> points)
     {
         if (points.Count == 0) return new ModelOutputs(forward(x));
         var unknown = points.Except(FeaturePointNames).ToList();

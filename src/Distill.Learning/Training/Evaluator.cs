@@ -51,7 +51,7 @@ public static class Evaluator
     {
         int n = batches.Images.Count;
         int k = batches.Images.ClassNames.Count;
-        int width = (int)model.Classifier.weight!.shape[1];
+        int width = (int)model.EmbeddingWidth(batches.Images.Channels, batches.Images.Height, batches.Images.Width);
         var logits = new float[(long)n * k];
         var embeddings = new float[(long)n * width];
         ForEachBatch(model, batches, batchSize, view, seed, stream, (outputs, _, start) =>

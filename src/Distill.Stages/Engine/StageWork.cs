@@ -31,6 +31,7 @@ public sealed class StageWork(StageCatalogue catalogue, Func<string, JsonElement
             || catalogue.Architecture(model.TryGetString("architecture")) is not Architecture architecture) return null;
         var (channels, height, width) = kind.ImageShape(dataset);
         double macs = architecture.ForwardMacs(model, channels, height, width);
+        if (!double.IsFinite(macs)) return null;
         int epochs = parameters.TryGetInt("epochs") ?? 1;
         int every = Math.Max(1, parameters.TryGetInt("evaluate-every") ?? 1);
         int evaluations = epochs / every + (epochs % every == 0 ? 0 : 1);

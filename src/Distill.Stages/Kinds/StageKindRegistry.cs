@@ -47,6 +47,7 @@ public static class StageKindRegistry
         new WideResNetArchitecture(),
         new ResNetX4Architecture(),
         new VggArchitecture(),
+        new TorchScriptArchitecture(),
     ];
 
     public static StageCatalogue Catalogue { get; } = new(Kinds, Datasets, Architectures);

@@ -20,7 +20,8 @@ public static class ModelSizes
                      .Select(s => (s.Model!, s.Dataset!)).Distinct())
         {
             var dataset = pipeline.Datasets[datasetName];
-            if (dataset.ClassNames is not { Count: > 0 } classes || pipeline.Catalogue.DatasetKind(dataset.Kind) is not DatasetKind kind) continue;
+            if (dataset.ClassNames is not { Count: > 0 } classes || pipeline.Catalogue.DatasetKind(dataset.Kind) is not DatasetKind kind
+                || pipeline.Models[model].Architecture == TorchScriptArchitecture.Name) continue; // a TorchScript file is known only when imported
             var (channels, height, width) = kind.ImageShape(dataset.Parameters);
             using var net = ModelSpec.Of(pipeline, model).Create(channels, height, width, classes.Count);
             sizes.Add(new Size(model, datasetName, net.parameters().Sum(p => p.numel())));

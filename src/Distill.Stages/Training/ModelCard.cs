@@ -32,7 +32,8 @@ public sealed record ModelCard(
     public const int CurrentFormat = 1;
 
     /// <summary>The card of the model a `train` or `distill` stage produced from <paramref name="dataset"/> (timings left out: the card is an output, hashed, and must not differ between identical runs).</summary>
-    public static ModelCard Describe(StageContext context, PipelineDataset dataset, IReadOnlyDictionary<string, double> metrics)
+    public static ModelCard Describe(StageContext context, PipelineDataset dataset, IReadOnlyDictionary<string, double> metrics,
+        IReadOnlyDictionary<string, string> weights)
     {
         var spec = ModelSpec.Of(context.Pipeline, context.Stage.Model!);
         var train = dataset.Prepared.Train;
@@ -47,13 +48,7 @@ public sealed record ModelCard(
                 (statistics.Given ? "mean and std set by the dataset's standardisation key" : "mean and std of the training split")),
             new ModelCardOrigin(context.Stage.Id, context.Stage.Kind, context.Directory.Key, context.Stage.Dataset!, dataset.Fingerprint),
             metrics.Where(kv => !MetricNames.IsTiming(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value),
-            new Dictionary<string, string>
-            {
-                ["torchsharp"] = Outputs.Weights,
-                ["pytorch"] = Outputs.PyTorchWeights,
-                ["safetensors"] = Outputs.SafetensorsWeights,
-                ["onnx"] = Outputs.Onnx,
-            });
+            weights);
     }
 
     /// <summary>The input <see cref="Outputs.Onnx"/> takes: this card's image shape, classes and standardisation.</summary>

@@ -57,6 +57,8 @@ public sealed class TrainingRun : IDisposable
     /// </summary>
     public static void VerifyKernels(ClassifierNet model, PreparedData data, Action<string> log)
     {
+        if (model is TorchScriptNet) return; // LibTorch runs it as it is: none of Distill's routed kernels are in it
+
         var report = ConvolutionSelfCheck.VerifyModel(model, data.Train.Channels, data.Train.Height, data.Train.Width, log);
         if (report.NewlyChecked > 0) log(report.Summary);
         // The fused batch norm + ReLU kernels check themselves before first use; a CPU model with batch norm says how that went, once per process.

@@ -95,12 +95,33 @@ public static class Outputs
     /// <summary>The model as ONNX, standardisation inside, for ONNX Runtime and every other ONNX consumer.</summary>
     public const string Onnx = "model.onnx";
 
-    /// <summary>A trained or imported model: its weights in all three formats, as ONNX, and the <see cref="ModelCard"/> that describes them.</summary>
+    /// <summary>An imported TorchScript network, as the file it came from: Distill neither converts nor exports it.</summary>
+    public const string TorchScript = "model.ts";
+
+    /// <summary>The files <see cref="WriteModel"/> writes for <paramref name="model"/>, by format (model.json's `weights`).</summary>
+    public static IReadOnlyDictionary<string, string> WeightFiles(Learning.Models.ClassifierNet model) =>
+        model is Learning.Models.TorchScriptNet
+            ? new Dictionary<string, string> { ["torchscript"] = TorchScript }
+            : new Dictionary<string, string> { ["torchsharp"] = Weights, ["pytorch"] = PyTorchWeights, ["safetensors"] = SafetensorsWeights, ["onnx"] = Onnx };
+
+    /// <summary>
+    /// A trained or imported model: its weights in all three formats, as ONNX, and the <see cref="ModelCard"/> that
+    /// describes them; a TorchScript network as its own file and the card.
+    /// </summary>
     public static void WriteModel(StageContext context, Data.PipelineDataset dataset, Learning.Models.ClassifierNet model, IReadOnlyDictionary<string, double> metrics)
     {
-        WriteWeights(context.Directory, model);
-        var card = ModelCard.Describe(context, dataset, metrics);
-        AtomicFile.WriteStream(context.Directory.OutputPath(Onnx), stream => OnnxModel.Write(model, card.ToOnnxInput(), card.OnnxMetadata(), stream));
+        var card = ModelCard.Describe(context, dataset, metrics, WeightFiles(model));
+        if (model is Learning.Models.TorchScriptNet script)
+            AtomicFile.WriteStream(context.Directory.OutputPath(TorchScript), stream =>
+            {
+                using var source = File.OpenRead(script.Source!);
+                source.CopyTo(stream);
+            });
+        else
+        {
+            WriteWeights(context.Directory, model);
+            AtomicFile.WriteStream(context.Directory.OutputPath(Onnx), stream => OnnxModel.Write(model, card.ToOnnxInput(), card.OnnxMetadata(), stream));
+        }
         card.Write(context.Directory);
     }
 

@@ -41,7 +41,7 @@ public sealed class CacheLogitsExecutor : StageExecutor<CacheLogitsParameters>
 
             float[]? plain = null;
             using (var writer = NpyWriter.Create(path, (long)splitViews * images.Count, classes))
-            using (var embeddings = p.Embeddings ? NpyWriter.Create(context.Directory.OutputPath(LogitCacheLayout.EmbeddingsFileName(split)), (long)splitViews * images.Count, (int)model.Classifier.weight!.shape[1]) : null)
+            using (var embeddings = p.Embeddings ? NpyWriter.Create(context.Directory.OutputPath(LogitCacheLayout.EmbeddingsFileName(split)), (long)splitViews * images.Count, (int)model.EmbeddingWidth(images.Channels, images.Height, images.Width)) : null)
             {
                 for (int view = 0; view < splitViews; view++)
                 {

@@ -36,6 +36,8 @@ public sealed class DistillKind : StageKind
 
     public override void Check(StageChecks checks, BoundStage stage)
     {
+        if (checks.Model(stage.Model)?.Architecture == Models.TorchScriptArchitecture.Name)
+            checks.Error(stage, $"model '{stage.Model}' is a torchscript model, which Distill runs but does not train; a student needs one of Distill's architectures", "model");
         var teacher = checks.Single(stage, "teacher");
         if (teacher?.Kind is null || stage.Parameters.GetValueOrDefault("teacher-source") is not string source) return;
         string[] wanted = source == "cache" ? [CacheLogitsKind.Name, ImportLogitsKind.Name] : [TrainKind.Name];

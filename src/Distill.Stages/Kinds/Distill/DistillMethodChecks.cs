@@ -66,6 +66,8 @@ internal static class DistillMethodChecks
             || checks.Catalogue.Architecture(model.Architecture) is not Architecture architecture) return null;
         var (channels, height, width) = kind.ImageShape(dataset.Parameters);
         int classes = dataset.ClassNames?.Count ?? 2;
+        // A TorchScript file is not read before the run: its logits are all validation can count on.
+        if (architecture is TorchScriptArchitecture) return new Dictionary<string, long[]> { [FeaturePoints.Logits] = [classes] };
         string key = $"{model.Architecture} {CanonicalJson.Write(model.Parameters)} {channels}x{height}x{width} {classes}";
         return Shapes.GetOrAdd(key, _ =>
         {

@@ -1,4 +1,5 @@
 using Distill.Learning.Data;
+using TorchSharp;
 using Distill.Learning.Models;
 using Distill.Learning.Randomness;
 using Distill.Learning.Training;
@@ -58,8 +59,10 @@ public sealed class TrainExecutor : StageExecutor<TrainParameters>
         var data = dataset.Prepared;
         var path = ExternalFiles.Resolve(context.Pipeline, imported.Path);
         using var model = TrainingRun.CreateModel(ModelSpec.Of(context.Pipeline, context.Stage.Model!), data, context.Seed, context.Device, message => context.Observer.Info($"{context.Stage.Id}: {message}"));
-        ModelWeights.LoadExternal(model, path, imported.Format switch { ImportFormat.Pytorch => WeightsFormat.PyTorch, ImportFormat.Safetensors => WeightsFormat.Safetensors, _ => throw new ArgumentOutOfRangeException(nameof(imported)) },
+        if (model is TorchScriptNet script) script.Load(path);
+        else ModelWeights.LoadExternal(model, path, imported.Format switch { ImportFormat.Pytorch => WeightsFormat.PyTorch, ImportFormat.Safetensors => WeightsFormat.Safetensors, _ => throw new ArgumentOutOfRangeException(nameof(imported)) },
             imported.WeightsLayout);
+        if (context.Device.type != DeviceType.CPU) model.to(context.Device);
         model.eval();
         var metrics = new Dictionary<string, double>();
         foreach (var (split, accuracy, nll) in new[] { (DataSplit.Validation, MetricNames.ValidationAccuracy, MetricNames.ValidationNll), (DataSplit.Test, MetricNames.TestAccuracy, MetricNames.TestNll) })

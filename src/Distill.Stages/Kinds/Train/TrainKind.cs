@@ -28,12 +28,24 @@ public sealed class TrainKind : StageKind
 
     public override void Check(StageChecks checks, BoundStage stage)
     {
+        CheckTorchScript(checks, stage);
         if (checks.Dataset(stage.Dataset) is not { } dataset) return;
         checks.ResolveClasses(stage, dataset, "mutual-information", "classes");
         if (stage.Parameters.GetValueOrDefault("mutual-information") is ParameterSet { } probe && probe.TryGetString("augmentation") == "training"
             && ParameterRecords.Read<AugmentationParameters>(dataset.Parameters.GetMap("augmentation")).ToSpec().IsIdentity)
             checks.Error(stage, $"mutual-information.augmentation 'training' needs views that differ, but dataset '{dataset.Name}' trains without augmentation (every probe view would be the same image, and the estimate log N); use crop-flip, or give the dataset an augmentation",
                 "mutual-information", "augmentation");
+    }
+
+    /// <summary>A `torchscript` model is imported from its file, never trained, and only that format holds one.</summary>
+    private static void CheckTorchScript(StageChecks checks, BoundStage stage)
+    {
+        bool script = checks.Model(stage.Model)?.Architecture == Models.TorchScriptArchitecture.Name;
+        bool scriptFile = (stage.Parameters.GetValueOrDefault("weights") as ParameterSet)?.TryGetString("format") == "torchscript";
+        if (script && !scriptFile)
+            checks.Error(stage, $"model '{stage.Model}' is a torchscript model: it is imported, not trained; give the stage `weights: {{ format: torchscript, path: ... }}`", "model");
+        else if (scriptFile && !script)
+            checks.Error(stage, $"weights.format torchscript needs a model with `architecture: torchscript`; '{stage.Model}' is {checks.Model(stage.Model)?.Architecture}", "weights", "format");
     }
 
     public override IStageExecutor CreateExecutor() => new TrainExecutor();
@@ -72,14 +84,14 @@ public sealed record MutualInformationParameters(
 public enum ProbeViews { Auto, Training, CropFlip }
 
 /// <summary>The formats a train stage imports weights from.</summary>
-public enum ImportFormat { Pytorch, Safetensors }
+public enum ImportFormat { Pytorch, Safetensors, Torchscript }
 
 /// <summary>Whose parameter names an imported weights file uses (<see cref="WeightsLayout"/>; the pipeline's words).</summary>
 public enum ImportLayout { Auto, Distill, Repdistiller }
 
 /// <summary>A train stage's `weights:`: a model file from another program to import instead of training (path as written).</summary>
 public sealed record ImportedWeights(
-    [Key("format", "pytorch (a torch.save file, zip or legacy pre-1.6 format: a state_dict, or a checkpoint whose `model` or `state_dict` entry is one) or safetensors.")] ImportFormat Format,
+    [Key("format", "pytorch (a torch.save file, zip or legacy pre-1.6 format: a state_dict, or a checkpoint whose `model` or `state_dict` entry is one), safetensors, or torchscript (torch.jit.save; the model's architecture is then `torchscript`).")] ImportFormat Format,
     [Key("path", "The weights file; relative paths are relative to the pipeline file.", HashesFiles = true, Checked = "must exist")] string Path,
     [Key("layout", "Whose parameter names the file uses: distill (tools/pytorch-reference/distill_models.py), repdistiller (RepDistiller's and mdistiller's CIFAR models: resnet20..110 with `shortcut: projection`, resnet8x4/32x4 as `resnet-x4`, wrn_*, vgg*_bn as `vgg`), or auto (whichever names every tensor).")]
     ImportLayout Layout = ImportLayout.Auto)
