@@ -27,6 +27,13 @@ public static class MetricNames
 
     public const string TestEce = "test_ece";
 
+    // `train` and `distill` (final) with a validation split: the epoch of best validation accuracy (first on ties,
+    // among evaluated epochs) and every validation and test figure at it. Never chosen on test.
+    public const string BestValidationEpoch = "best_validation_epoch";
+
+    /// <summary>A validation or test figure at <see cref="BestValidationEpoch"/>: "at_best_validation_test_accuracy".</summary>
+    public static string AtBestValidation(string metric) => $"at_best_validation_{metric}";
+
     // `train` with the mutual-information probe.
     public const string MutualInformation = "mutual_information";
     public const string MutualInformationBound = "mutual_information_bound";

@@ -35,8 +35,11 @@ public sealed class MethodComparisonTests : IDisposable
           rkd: { kind: distill, dataset: fm, model: net, seeds: [1, 2, 3], loss: rkd, teacher-source: live, inputs: { teacher: teacher } }
         """;
 
-    /// <summary>Every stage completed; students score 80 % (kd) and 81, 82, 83 % (rkd, seeds 1-3), with 2 and 3 s epochs.</summary>
-    private List<StageInputRef> Completed(PipelineDefinition pipeline)
+    /// <summary>
+    /// Every stage completed; students score 80 % (kd) and 81, 82, 83 % (rkd, seeds 1-3), with 2 and 3 s epochs; with
+    /// <paramref name="bestValidation"/>, each also 5 points more at its epoch of best validation accuracy.
+    /// </summary>
+    private List<StageInputRef> Completed(PipelineDefinition pipeline, bool bestValidation = false)
     {
         var run = RunDirectory.Open(_temp.Path, pipeline.Name);
         return pipeline.Stages.Select((s, i) =>
@@ -45,6 +48,7 @@ public sealed class MethodComparisonTests : IDisposable
             bool rkd = s.Id.StartsWith("rkd", StringComparison.Ordinal);
             double accuracy = rkd ? 0.80 + 0.01 * s.Replicate!.Value : 0.80;
             var metrics = new Dictionary<string, double> { [MetricNames.TestAccuracy] = accuracy, [MetricNames.TestNll] = rkd ? 0.6 : 0.5, [MetricNames.TestEce] = rkd ? 0.04 : 0.02 };
+            if (bestValidation) metrics[MetricNames.AtBestValidation(MetricNames.TestAccuracy)] = accuracy + 0.05;
             var manifest = StageManifest.Pending(s.Id, s.Kind, key, [], pipeline.Name).StartAttempt(DateTimeOffset.UnixEpoch)
                 .WithEpoch(new StageProgress(1, 0), new EpochMetrics(1, new Dictionary<string, double> { [MetricNames.Seconds] = rkd ? 3 : 2 }))
                 .Complete(DateTimeOffset.UnixEpoch, metrics, []);
@@ -72,6 +76,31 @@ public sealed class MethodComparisonTests : IDisposable
 
         Assert.Contains("| (reference) |", rows.Single(r => r.StartsWith("| kd ", StringComparison.Ordinal)));
         Assert.Contains("kd, beta 1, student at T = 1, from kd |", rows.Single(r => r.StartsWith("| hinted ", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void Both_epoch_rules_and_the_published_numbers_stand_beside_each_other_labelled()
+    {
+        var published = _temp.Combine("published.csv");
+        File.WriteAllText(published, "setting,top1,rule,source\nkd,70.66,last epoch,RepDistiller README\nrkd,71.0,best test epoch,elsewhere\n");
+        var pipeline = Pipeline(KdAndRkd);
+        var markdown = new RunReportBuilder(pipeline, Completed(pipeline, bestValidation: true))
+            .Build("methods", null, PublishedResults.Read(published)).Document.RenderMarkdown();
+        var lines = markdown.Split('\n').SkipWhile(l => l != "### Methods").ToList();
+        Assert.StartsWith("| Student | Method | Teacher -> student | Teacher from | Test accuracy | Test accuracy at best validation | vs kd (paired) |", lines.First(l => l.StartsWith("| Student", StringComparison.Ordinal)));
+        Assert.EndsWith("| 85.0 % \\[85.0 %, 85.0 %\\] | (reference) | 0.500 \\[0.500, 0.500\\] | 0.020 \\[0.020, 0.020\\] | 2.00 | 3 | 70.66 (last epoch) |",
+            lines.Single(l => l.StartsWith("| kd ", StringComparison.Ordinal)));
+        Assert.EndsWith("| 71.00 (best test epoch) |", lines.Single(l => l.StartsWith("| rkd ", StringComparison.Ordinal)));
+        Assert.Contains("\"Test accuracy\" is the last epoch's", markdown);
+        Assert.Contains("Published: top-1 % as published, from RepDistiller README (last epoch); elsewhere (best test epoch).", markdown);
+    }
+
+    [Fact]
+    public void A_published_file_in_another_form_is_refused_with_its_line()
+    {
+        var file = _temp.Combine("bad.csv");
+        File.WriteAllText(file, "setting,top1,rule,source\nkd,seventy,last epoch,README\n");
+        Assert.Contains("bad.csv:2: expected setting,top1,rule,source", Assert.Throws<InvalidDataException>(() => PublishedResults.Read(file)).Message);
     }
 
     [Fact]

@@ -12,6 +12,9 @@ public sealed class ReportContext(ReportDocument document, RunResults results, I
 
     public RunResults Results { get; } = results;
 
+    /// <summary>Published numbers to set beside Distill's (a report stage's `published:`).</summary>
+    public PublishedResults Published { get; init; } = PublishedResults.None;
+
     public IReadOnlyList<FindingVerdict> Verdicts { get; } = verdicts;
 
     /// <summary>Whether the report reads any stage of <paramref name="kind"/>.</summary>

@@ -18,7 +18,7 @@ public sealed record RunReport(ReportDocument Document, IReadOnlyList<FindingVer
 public sealed class RunReportBuilder(PipelineDefinition pipeline, IReadOnlyList<StageInputRef> stages,
     IReadOnlyList<IStageReportSection>? sections = null, IReadOnlyList<IReportStudy>? studies = null)
 {
-    public RunReport Build(string title, string? note)
+    public RunReport Build(string title, string? note, PublishedResults? published = null)
     {
         var results = RunResults.Read(pipeline, stages);
         var active = (studies ?? StageKindRegistry.Studies).Where(s => s.AppliesTo(results)).ToList();
@@ -31,7 +31,7 @@ public sealed class RunReportBuilder(PipelineDefinition pipeline, IReadOnlyList<
         if (note is not null) document.AddParagraph(note);
         foreach (var study in active) study.WriteSummary(document, results, verdicts);
 
-        var context = new ReportContext(document, results, verdicts, stages, active.Count > 0);
+        var context = new ReportContext(document, results, verdicts, stages, active.Count > 0) { Published = published ?? PublishedResults.None };
         foreach (var section in (sections ?? StageKindRegistry.ReportSections()).Where(s => context.Has(s.Spec.Name)))
         {
             document.AddHeading(section.Heading);

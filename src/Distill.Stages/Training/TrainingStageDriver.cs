@@ -71,9 +71,8 @@ public static class TrainingStageDriver
             return StageResult.Stopped;
         }
 
-        var final = run.History.Count > 0
-            ? run.History[^1].Values.Where(kv => kv.Key != MetricNames.Seconds).ToDictionary(kv => kv.Key, kv => kv.Value)
-            : new Dictionary<string, double>();
+        var final = EpochSelection.Last(run.History);
+        foreach (var (name, value) in EpochSelection.AtBestValidation(run.History)) final[name] = value;
         Outputs.WriteModel(context, context.Data.Get(context.Stage.Dataset!), run.Model, final);
         MetricsFiles.Write(stage, run.History);
         return new StageResult(true, final);

@@ -20,11 +20,14 @@ public sealed class DistillReportSection : IStageReportSection
     {
         var students = context.Results.Of<StudentResult>();
         var groups = Replicates.Groups(students);
-        context.Document.AddTable(["Student", "Teacher alpha", "T", "Teacher gamma", "Test accuracy", "n", "Test accuracy per seed", "Loss"],
-            groups.Select(g => (IReadOnlyList<string>)[g[0].Group, F(g[0].TeacherAlpha), F(g[0].Temperature), Replicates.Cell(g.Select(s => s.TeacherGamma), F3),
-                Replicates.Cell(g.Select(s => s.TestAccuracy), P), N(g.Count), Replicates.PerSeed(g, s => s.TestAccuracy, P), g[0].Form]),
+        bool best = BestValidationColumn.Applies(students);
+        IReadOnlyList<string> headers = ["Student", "Teacher alpha", "T", "Teacher gamma", "Test accuracy", "n", "Test accuracy per seed", "Loss"];
+        context.Document.AddTable(BestValidationColumn.Headers(headers, "Test accuracy", best),
+            groups.Select(g => BestValidationColumn.Row([g[0].Group, F(g[0].TeacherAlpha), F(g[0].Temperature), Replicates.Cell(g.Select(s => s.TeacherGamma), F3),
+                Replicates.Cell(g.Select(s => s.TestAccuracy), P), N(g.Count), Replicates.PerSeed(g, s => s.TestAccuracy, P), g[0].Form], headers, "Test accuracy", best, g)),
             "Students trained on the teacher's temperature-softened outputs; gamma is the teacher's smoothness index at T; mean [95 % interval] over n seeds. " +
-            $"Loss forms: {string.Join("; ", students.Select(s => s.Form).Distinct())} (the paper: kd, beta 1, student at T = 1)");
+            $"Loss forms: {string.Join("; ", students.Select(s => s.Form).Distinct())} (the paper: kd, beta 1, student at T = 1)" +
+            (best ? "." + BestValidationColumn.Caption : ""));
 
         if (MethodComparison.AppliesTo(students)) MethodComparison.Write(context, students);
 

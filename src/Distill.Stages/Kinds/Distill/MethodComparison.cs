@@ -18,6 +18,8 @@ internal static class MethodComparison
     {
         var groups = Replicates.Groups(students);
         var methods = DistillationLosses.Names.ToList();
+        bool best = BestValidationColumn.Applies(students);
+        bool published = context.Published.AnyOf(groups.Select(g => g[0].Group));
         var rows = groups.OrderBy(g => g[0].TeacherGroup, StringComparer.Ordinal).ThenBy(g => g[0].Model, StringComparer.Ordinal)
             .ThenBy(g => methods.IndexOf(g[0].Parameters.Loss.Name)).ThenBy(g => g[0].Parameters.LiveTeacher).ThenBy(g => g[0].Group, StringComparer.Ordinal)
             .Select(g =>
@@ -25,21 +27,26 @@ internal static class MethodComparison
             var first = g[0];
             var reference = Reference(groups, first);
             string paired = reference is null ? "no kd student" : ReferenceEquals(reference, g) ? "(reference)" : Replicates.Cell(Differences(g, reference), Points);
-            return (IReadOnlyList<string>)[first.Group, first.Form, $"{first.TeacherGroup ?? "?"} -> {first.Model ?? "?"}", ParameterSourceName(first),
+            var row = BestValidationColumn.Row([first.Group, first.Form, $"{first.TeacherGroup ?? "?"} -> {first.Model ?? "?"}", ParameterSourceName(first),
                 Replicates.Cell(g.Select(s => s.TestAccuracy), P), paired, Replicates.Cell(g.Select(s => s.TestNll), F3), Replicates.Cell(g.Select(s => s.TestEce), F3),
-                F2(g.Select(s => s.SecondsPerEpoch).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average()), N(g.Count)];
+                F2(g.Select(s => s.SecondsPerEpoch).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average()), N(g.Count)], Headers, "Test accuracy", best, g);
+            return context.Published.Row(row, first.Group, published);
         });
         context.Document.AddHeading("Methods", 3);
-        context.Document.AddTable(["Student", "Method", "Teacher -> student", "Teacher from", "Test accuracy", "vs kd (paired)", "Test NLL", "Test ECE", "s / epoch", "n"], rows,
+        context.Document.AddTable(context.Published.Headers(BestValidationColumn.Headers(Headers, "Test accuracy", best), published), rows,
             "Every student setting at its last epoch (no epoch is picked on the test split), mean [95 % interval] over n seeds; " +
             "\"vs kd\": its test accuracy minus that of the kd student of the same teacher and student model (from the cache where both exist), seed by seed, " +
-            "in percentage points; s / epoch: median wall time of an epoch, evaluation included (mean over seeds).");
+            "in percentage points; s / epoch: median wall time of an epoch, evaluation included (mean over seeds)." +
+            (best ? BestValidationColumn.Caption : "") + (published ? context.Published.Caption(groups.Select(g => g[0].Group)) : ""));
     }
 
     /// <summary>
     /// The KD students a setting is compared with: same teacher setting and student model, started from their own
     /// initialisation (not from another stage's weights), cached teacher first.
     /// </summary>
+    private static readonly IReadOnlyList<string> Headers =
+        ["Student", "Method", "Teacher -> student", "Teacher from", "Test accuracy", "vs kd (paired)", "Test NLL", "Test ECE", "s / epoch", "n"];
+
     private static IReadOnlyList<StudentResult>? Reference(IReadOnlyList<IReadOnlyList<StudentResult>> groups, StudentResult student) =>
         groups.Where(g => g[0].Parameters.Loss.Name == KdMethod.Name && g[0].TeacherGroup == student.TeacherGroup && g[0].Model == student.Model)
             .OrderBy(g => g[0].InitGroup is not null).ThenBy(g => g[0].Parameters.LiveTeacher).FirstOrDefault();

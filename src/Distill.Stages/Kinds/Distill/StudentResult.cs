@@ -11,8 +11,10 @@ namespace Distill.Stages.Kinds.Distill;
 /// targets, and the loss's form (<see cref="Form"/>).
 /// </summary>
 public sealed record StudentResult(string Id, int? Replicate, string Group, string? Teacher, double TeacherAlpha, double Temperature, double TeacherGamma, double TestAccuracy,
-    EpochCurve TestAccuracyCurve, DistillParameters Parameters, string? Model) : IReplicated
+    EpochCurve TestAccuracyCurve, DistillParameters Parameters, string? Model) : IReplicated, IBestValidationResult
 {
+    public double TestAccuracyAtBestValidation { get; init; } = double.NaN;
+
     /// <summary>The replicate group of the stage whose weights the student started from (inputs.init), if any.</summary>
     public string? InitGroup { get; init; }
 
@@ -66,6 +68,7 @@ internal static class StudentResults
                     TeacherGroup = teacher is null ? null : r.GroupOf(teacher.Id),
                     InitGroup = s.Definition.Inputs.TryGetValue(DistillKind.InitRole, out var init) && init.Count == 1 ? r.GroupOf(init[0]) : null,
                     TestNll = ResultReader.Metric(s, MetricNames.TestNll),
+                    TestAccuracyAtBestValidation = ResultReader.Metric(s, MetricNames.AtBestValidation(MetricNames.TestAccuracy)),
                     TestEce = ResultReader.Metric(s, MetricNames.TestEce),
                     SecondsPerEpoch = MedianEpochSeconds(s.Manifest),
                 };

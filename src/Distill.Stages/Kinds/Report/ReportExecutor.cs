@@ -2,6 +2,7 @@ using Distill.Pipelines.Catalogue;
 using Distill.Analysis.Reporting;
 using Distill.Runs;
 using Distill.Stages.Comparison;
+using Distill.Stages.Data;
 using Distill.Stages.Engine;
 using Distill.Stages.Paper;
 using Distill.Stages.Reporting;
@@ -25,7 +26,8 @@ public sealed class ReportExecutor : StageExecutor<ReportParameters>
     {
         var stages = context.Inputs.Values.SelectMany(v => v).DistinctBy(s => s.Definition.Id).ToList();
         var title = p.Title ?? $"Distill report: {context.Pipeline.Name}";
-        var report = new RunReportBuilder(context.Pipeline, stages).Build(title, null);
+        var published = p.Published is { } file ? PublishedResults.Read(ExternalFiles.Resolve(context.Pipeline, file)) : PublishedResults.None;
+        var report = new RunReportBuilder(context.Pipeline, stages).Build(title, null, published);
         if (p.CompareWith is { } earlier) AddComparison(report.Document, context, earlier);
         AtomicFile.WriteAllText(context.Directory.OutputPath(HtmlName), report.Document.RenderHtml());
         report.Document.WriteMarkdown(context.Directory.OutputPath(MarkdownName));

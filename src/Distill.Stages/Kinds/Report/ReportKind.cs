@@ -38,4 +38,6 @@ public sealed class ReportKind : StageKind
 public sealed record ReportParameters(
     [Key("title", "Report title; default: the pipeline name.")] string? Title = null,
     [Key("compare-with", "Name of an earlier run under the same runs root: the report adds a section with the stages whose settings or final metrics differ from it (as `distill compare`); that run's stage keys are part of the report's key, so a changed earlier run gives a new report.", Pattern = PipelineKeys.NamePattern)]
-    string? CompareWith = null);
+    string? CompareWith = null,
+    [Key("published", "A CSV of published results to set beside Distill's (columns setting,top1,rule,source: a replicate group such as resnet20-kd, its top-1 % as published, the epoch rule of that table, and where it is from); the teachers' and methods' tables get a Published column. Relative to the pipeline file.", HashesFiles = true, Checked = "must exist")]
+    string? Published = null);

@@ -14,7 +14,10 @@ namespace Distill.Stages.Kinds.Train;
 /// </summary>
 public sealed record TeacherResult(string Id, int? Replicate, string Group, double Alpha, double ValidationAccuracy, double TestAccuracy, double TestNll, int Epochs,
     EpochCurve TestAccuracyCurve, EpochCurve MutualInformation, double MutualInformationBound, string? Model, double TrainLoss = double.NaN,
-    bool? ProbeSeesTrainingViews = null) : IReplicated;
+    bool? ProbeSeesTrainingViews = null) : IReplicated, IBestValidationResult
+{
+    public double TestAccuracyAtBestValidation { get; init; } = double.NaN;
+}
 
 /// <summary>Reads train stages' results for reports.</summary>
 internal static class TeacherResults
@@ -24,7 +27,10 @@ internal static class TeacherResults
                 ResultReader.Metric(t, MetricNames.ValidationAccuracy), ResultReader.Metric(t, MetricNames.TestAccuracy), ResultReader.Metric(t, MetricNames.TestNll), t.Manifest.EpochMetrics.Count,
                 EpochCurve.Of(t.Manifest, MetricNames.TestAccuracy), EpochCurve.Of(t.Manifest, MetricNames.MutualInformation),
                 ResultReader.Metric(t, MetricNames.MutualInformationBound), t.Definition.Model, ResultReader.Metric(t, MetricNames.TrainLoss),
-                ProbeSeesTrainingViews(r, t.Definition)))
+                ProbeSeesTrainingViews(r, t.Definition))
+            {
+                TestAccuracyAtBestValidation = ResultReader.Metric(t, MetricNames.AtBestValidation(MetricNames.TestAccuracy)),
+            })
             .OrderBy(t => t.Alpha).ThenBy(t => t.Id, StringComparer.Ordinal);
 
     private static bool? ProbeSeesTrainingViews(ResultReader r, StageDefinition stage)

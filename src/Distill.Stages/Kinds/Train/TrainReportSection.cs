@@ -36,11 +36,15 @@ public sealed class TrainReportSection : IStageReportSection
     private static void Table(ReportContext context, IReadOnlyList<TeacherResult> models, string caption)
     {
         var groups = Replicates.Groups(models);
-        context.Document.AddTable(["Model", "alpha", "Validation accuracy", "Test accuracy", "Test NLL", "Epochs", "n", "Test accuracy per seed"],
-            groups.Select(g => (IReadOnlyList<string>)[g[0].Group, F(g[0].Alpha), Replicates.Cell(g.Select(t => t.ValidationAccuracy), P),
+        bool best = BestValidationColumn.Applies(models);
+        IReadOnlyList<string> headers = ["Model", "alpha", "Validation accuracy", "Test accuracy", "Test NLL", "Epochs", "n", "Test accuracy per seed"];
+        var settings = groups.Select(g => g[0].Group).ToList();
+        bool published = context.Published.AnyOf(settings);
+        context.Document.AddTable(context.Published.Headers(BestValidationColumn.Headers(headers, "Test accuracy", best), published),
+            groups.Select(g => context.Published.Row(BestValidationColumn.Row([g[0].Group, F(g[0].Alpha), Replicates.Cell(g.Select(t => t.ValidationAccuracy), P),
                 Replicates.Cell(g.Select(t => t.TestAccuracy), P), Replicates.Cell(g.Select(t => t.TestNll), F3), N(g[0].Epochs), N(g.Count),
-                Replicates.PerSeed(g, t => t.TestAccuracy, P)]),
-            caption);
+                Replicates.PerSeed(g, t => t.TestAccuracy, P)], headers, "Test accuracy", best, g), g[0].Group, published)),
+            caption + (best ? BestValidationColumn.Caption : "") + (published ? context.Published.Caption(settings) : ""));
     }
 
     private static void MutualInformation(ReportContext context)
