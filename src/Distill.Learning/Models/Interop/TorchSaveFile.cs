@@ -70,7 +70,7 @@ public sealed class TorchSaveFile : IDisposable
         if (tensor.Shape.Contains(0)) return zeros(tensor.Shape, storage.Type);
         if (tensor.Offset < 0 || last >= storage.Elements)
             throw new InvalidDataException($"a tensor reaches element {last} of storage {storage.Key}, which has {storage.Elements}");
-        long elementSize = ElementSize(storage.Type);
+        long elementSize = TorchStorageTypes.SizeOf(storage.Type);
         long start = (storage.ViewOffset + tensor.Offset) * elementSize, length = (last - tensor.Offset + 1) * elementSize;
         if (length > Array.MaxLength) throw new InvalidDataException($"a tensor of {length} bytes: larger than this reader takes (2 GB)");
         var bytes = ReadStorageBytes(storage.Key, start, (int)length);
@@ -154,7 +154,7 @@ public sealed class TorchSaveFile : IDisposable
         {
             long elements = reader.ReadInt64();
             _legacyData[key] = _stream.Position;
-            long size = storages.TryGetValue(key, out var known) ? ElementSize(known.Type) : 1;
+            long size = storages.TryGetValue(key, out var known) ? TorchStorageTypes.SizeOf(known.Type) : 1;
             _stream.Position += elements * size;
             if (_stream.Position > _stream.Length) throw new InvalidDataException($"the file ends inside storage {key}");
         }
@@ -166,7 +166,7 @@ public sealed class TorchSaveFile : IDisposable
     {
         if (id is not object?[] { Length: >= 5 } tuple || tuple[0] is not "storage" || tuple[1] is not PickledGlobal type)
             throw new InvalidDataException("a persistent id that is not a tensor storage");
-        var scalar = ScalarTypeOf(type.Name);
+        var scalar = TorchStorageTypes.TypeOf(type.Name);
         string key = tuple[2]?.ToString() ?? throw new InvalidDataException("a storage without a key");
         long elements = tuple[4] is long n ? n : throw new InvalidDataException($"storage {key} has no length");
         if (legacy && tuple.Length > 5 && tuple[5] is object?[] { Length: 3 } view && view[1] is long viewOffset)
@@ -186,29 +186,6 @@ public sealed class TorchSaveFile : IDisposable
     private static long[] Longs(object? tuple) => tuple is object?[] items
         ? [.. items.Select(i => i is long l ? l : throw new InvalidDataException("a tensor shape with a non-integer"))]
         : throw new InvalidDataException("a tensor without a shape");
-
-    private static ScalarType ScalarTypeOf(string storage) => storage switch
-    {
-        "DoubleStorage" => ScalarType.Float64,
-        "FloatStorage" => ScalarType.Float32,
-        "HalfStorage" => ScalarType.Float16,
-        "BFloat16Storage" => ScalarType.BFloat16,
-        "LongStorage" => ScalarType.Int64,
-        "IntStorage" => ScalarType.Int32,
-        "ShortStorage" => ScalarType.Int16,
-        "CharStorage" => ScalarType.Int8,
-        "ByteStorage" => ScalarType.Byte,
-        "BoolStorage" => ScalarType.Bool,
-        _ => throw new InvalidDataException($"tensors of storage type {storage} are not supported"),
-    };
-
-    private static long ElementSize(ScalarType type) => type switch
-    {
-        ScalarType.Float64 or ScalarType.Int64 => 8,
-        ScalarType.Float32 or ScalarType.Int32 => 4,
-        ScalarType.Float16 or ScalarType.BFloat16 or ScalarType.Int16 => 2,
-        _ => 1,
-    };
 
     public void Dispose()
     {

@@ -94,7 +94,7 @@ public static class TorchSaveWriter
             Op('(');
             Op('(');
             String("storage");
-            Global("torch", StorageName(dense.dtype));
+            Global("torch", TorchStorageTypes.NameOf(dense.dtype));
             String(key);
             String("cpu");
             Integer(dense.numel());
@@ -157,20 +157,5 @@ public static class TorchSaveWriter
         }
 
         private void Op(char code) => output.WriteByte((byte)code);
-
-        private static string StorageName(ScalarType type) => type switch
-        {
-            ScalarType.Float64 => "DoubleStorage",
-            ScalarType.Float32 => "FloatStorage",
-            ScalarType.Float16 => "HalfStorage",
-            ScalarType.BFloat16 => "BFloat16Storage",
-            ScalarType.Int64 => "LongStorage",
-            ScalarType.Int32 => "IntStorage",
-            ScalarType.Int16 => "ShortStorage",
-            ScalarType.Int8 => "CharStorage",
-            ScalarType.Byte => "ByteStorage",
-            ScalarType.Bool => "BoolStorage",
-            _ => throw new ArgumentException($"cannot save tensors of type {type}"),
-        };
     }
 }
