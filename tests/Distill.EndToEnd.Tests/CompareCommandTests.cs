@@ -35,7 +35,10 @@ public sealed class CompareCommandTests(ITestOutputHelper output) : IDisposable
         var (code, markdown) = DistillCli.Run(TimeSpan.FromMinutes(1), "compare", "before", "after", "--runs", runs);
         output.WriteLine(markdown);
         Assert.Equal(0, code);
-        Assert.Contains("| teacher-0.0 | completed | completed | parameters.lr: 0.05 -> 0.04 | lr | 0.025 | 0.02 | -0.005 |", markdown);
+        // Metrics in name order: both epoch rules' test accuracies, labelled (the smoke pipeline has a validation split).
+        Assert.Contains("| teacher-0.0 | completed | completed | parameters.lr: 0.05 -> 0.04 | at_best_validation_test_accuracy |", markdown);
+        Assert.Contains("| lr | 0.025 | 0.02 | -0.005 |", markdown);
+        Assert.Contains("| test_accuracy |", markdown);
         Assert.Contains("| cache-0.0 | completed | completed | an input stage changed |", markdown); // same definition, new teacher
 
         var (_, csv) = DistillCli.Run(TimeSpan.FromMinutes(1), "compare", "before:teacher-0.0", "before:teacher-0.1", "--runs", runs, "--format", "csv");
@@ -49,7 +52,8 @@ public sealed class CompareCommandTests(ITestOutputHelper output) : IDisposable
 
         var report = File.ReadAllText(RunResults.Output(Path.Combine(runs, "after"), "report", "report.md"));
         Assert.Contains("## Compared with run 'before'", report);
-        Assert.Contains("| teacher-0.0 | completed | completed | parameters.lr: 0.05 -> 0.04 | lr | 0.025 | 0.02 | -0.005 |", report);
+        Assert.Contains("| teacher-0.0 | completed | completed | parameters.lr: 0.05 -> 0.04 |", report);
+        Assert.Contains("| lr | 0.025 | 0.02 | -0.005 |", report);
         Assert.Contains("7 stage(s) differ from run 'before'", report);
 
         var (missing, error) = DistillCli.Run(TimeSpan.FromMinutes(1), "compare", "before", "nowhere", "--runs", runs);

@@ -31,7 +31,7 @@ internal static class LayerProfile
             && VersusPyTorch.ReferenceScript() is { } stepScript)
         {
             sides.Add(($"PyTorch {python.Version} fp32", RunReference(python.Path, script, options, repeats)));
-            steps.Add(options.BatchSize * 1000 / VersusPyTorch.RunReference(python.Path, stepScript, "resnet56", get_num_threads(), options).ImagesPerSecond);
+            steps.Add(options.BatchSize * 1000 / VersusPyTorch.RunReference(python.Path, stepScript, "resnet56", "default", get_num_threads(), options).ImagesPerSecond);
         }
         else
             Console.WriteLine("(no python with torch, or no tools/pytorch-reference/bench_layers.py: Distill only)");

@@ -7,13 +7,20 @@ namespace Distill.Benchmarks;
 
 /// <summary>
 /// Distill's training step against PyTorch's on the same networks (tools/pytorch-reference/bench_resnet56.py, which
-/// builds them from distill_models.py), batch, input size, thread count and optimizer, in one sitting: each round
-/// times Distill's side in this process and PyTorch's in a fresh python process, one after the other, the order
-/// swapped every round so that drift on a shared machine falls on both. Prints every round and the median of the
-/// per-round ratios. Skipped, with one line, where no python3 with torch is found.
+/// builds them from distill_models.py), batch, input size, thread count and optimizer, in one sitting, against PyTorch
+/// at its best as well as its default: NCHW fp32 as shipped, channels-last fp32, and channels-last inside bf16
+/// autocast. Each round times Distill's precisions in this process and each PyTorch configuration in a fresh python
+/// process, the order reversed every other round so that drift on a shared machine falls on all. Prints every round,
+/// the median of the per-round ratios of each Distill precision to each PyTorch configuration, and each side's
+/// achieved GFLOP/s and share of this CPU's peak (<see cref="MachinePeak"/>, measured before and after) for the
+/// FLOPs of a training image (three forward passes' multiply-adds, as `distill plan` counts them, x 2).
+/// Skipped, with one line, where no python3 with torch is found.
 /// </summary>
 internal static class VersusPyTorch
 {
+    /// <summary>bench_resnet56.py's --config values: PyTorch as shipped, and as a CPU practitioner tunes it.</summary>
+    internal static readonly string[] Configs = ["default", "channels-last", "channels-last-bf16"];
+
     public static void Run(BenchmarkOptions options)
     {
         if (options.Threads > 0) set_num_threads(options.Threads);
@@ -34,47 +41,82 @@ internal static class VersusPyTorch
             return;
         }
         int rounds = Math.Max(1, options.Repeats);
-        string sides = string.Join(", ", precisions.Select(p => $"Distill {p.Name()}"));
-        Console.WriteLine($"versus PyTorch ({python.Value.Path}, torch {python.Value.Version}, fp32): training step, batch {options.BatchSize}, 32x32x3, {threads} threads, " +
-                          $"{rounds} rounds of {options.Steps} timed steps after {options.Warmup} warm-up, per side and model; sides {sides}, PyTorch fp32; " +
-                          "odd rounds Distill first, even rounds PyTorch first (and Distill's precisions reversed)");
-        Console.WriteLine($"{"round",5}  {"model",-9} {"precision",9} {"Distill img/s",14} {"PyTorch img/s",14} {"Distill/PyTorch",16}");
+        var before = MachinePeak.Measure(threads);
+        Console.WriteLine($"versus PyTorch ({python.Value.Path}, torch {python.Value.Version}): training step, batch {options.BatchSize}, 32x32x3, {threads} threads, " +
+                          $"{rounds} rounds of {options.Steps} timed steps after {options.Warmup} warm-up, per side and model; Distill {string.Join(", ", precisions.Select(p => p.Name()))}; " +
+                          $"PyTorch {string.Join(", ", Configs)}; odd rounds Distill first, even rounds PyTorch first (each side's order reversed)");
+        Console.WriteLine(before is null ? "peak: not measured (no C compiler: apt-get install gcc)"
+            : $"peak ({threads} threads, independent FMA chains): fp32 {before.Fp32:F0} GFLOP/s, bf16 {(before.Bf16 is { } b ? $"{b:F0} GFLOP/s" : "none (no AVX512_BF16)")}");
+        Console.WriteLine($"{"round",5}  {"model",-9} {"side",-28} {"img/s",8}");
         var models = TrainingThroughput.Selected(options);
-        var results = models.ToDictionary(m => m.Name, _ => precisions.ToDictionary(p => p, _ => new List<(Side Distill, Side PyTorch)>()));
+        var distill = models.ToDictionary(m => m.Name, _ => precisions.ToDictionary(p => p, _ => new List<Side>()));
+        var pytorch = models.ToDictionary(m => m.Name, _ => Configs.ToDictionary(c => c, _ => new List<Side>()));
         for (int round = 1; round <= rounds; round++)
         {
             foreach (var (name, factory) in models)
             {
-                Side RunDistill(Precision precision) => Side.Of(options.BatchSize, TrainingThroughput.Measure(factory, options, precision).Steps);
-                var distill = new Dictionary<Precision, Side>();
-                Side pytorch;
-                if (round % 2 == 1)
+                void RunDistill(Precision p)
                 {
-                    foreach (var p in precisions) distill[p] = RunDistill(p);
-                    pytorch = RunReference(python.Value.Path, script, name, threads, options);
+                    var side = Side.Of(options.BatchSize, TrainingThroughput.Measure(factory, options, p).Steps);
+                    distill[name][p].Add(side);
+                    Console.WriteLine($"{round,5}  {name,-9} {"Distill " + p.Name(),-28} {side.ImagesPerSecond,8:F0}");
                 }
-                else
+                void RunPyTorch(string config)
                 {
-                    pytorch = RunReference(python.Value.Path, script, name, threads, options);
-                    foreach (var p in precisions.Reverse()) distill[p] = RunDistill(p);
+                    var side = RunReference(python.Value.Path, script, name, config, threads, options);
+                    pytorch[name][config].Add(side);
+                    Console.WriteLine($"{round,5}  {name,-9} {"PyTorch " + config,-28} {side.ImagesPerSecond,8:F0}");
                 }
-                foreach (var p in precisions)
-                {
-                    results[name][p].Add((distill[p], pytorch));
-                    Console.WriteLine($"{round,5}  {name,-9} {p.Name(),9} {distill[p].ImagesPerSecond,14:F0} {pytorch.ImagesPerSecond,14:F0} {distill[p].ImagesPerSecond / pytorch.ImagesPerSecond,15:F2}x");
-                }
+                bool distillFirst = round % 2 == 1;
+                if (distillFirst) foreach (var p in precisions) RunDistill(p);
+                foreach (var c in distillFirst ? Configs : Configs.Reverse()) RunPyTorch(c);
+                if (!distillFirst) foreach (var p in precisions.Reverse()) RunDistill(p);
             }
         }
-        foreach (var (name, byPrecision) in results)
-        foreach (var (precision, pairs) in byPrecision)
+        var after = MachinePeak.Measure(threads);
+        var peak = before is null || after is null ? before ?? after
+            : new MachinePeak(Math.Max(before.Fp32, after.Fp32), before.Bf16 is { } b1 && after.Bf16 is { } b2 ? Math.Max(b1, b2) : before.Bf16 ?? after.Bf16);
+        if (after is not null) Console.WriteLine($"peak after: fp32 {after.Fp32:F0} GFLOP/s, bf16 {(after.Bf16 is { } afterBf16 ? $"{afterBf16:F0}" : "none")}; shares below use the higher of the two");
+        foreach (var (name, _) in models)
+            Summarise(name, distill[name], pytorch[name], TrainingFlops(name), peak);
+    }
+
+    private static void Summarise(string model, Dictionary<Precision, List<Side>> distill, Dictionary<string, List<Side>> pytorch, double flops, MachinePeak? peak)
+    {
+        string Achieved(double imagesPerSecond, bool bf16)
         {
-            double Median(Func<Side, double> of, bool distill) => Stats.Median(pairs.Select(p => of(distill ? p.Distill : p.PyTorch)).ToList());
-            double ratio = Stats.Median(pairs.Select(p => p.Distill.ImagesPerSecond / p.PyTorch.ImagesPerSecond).ToList());
-            Console.WriteLine($"{name} {precision.Name()}: median ratio Distill {precision.Name()}/PyTorch fp32 {ratio:F2}x; medians Distill {Median(s => s.ImagesPerSecond, true):F0} img/s " +
-                              $"(forward {Median(s => s.Forward, true):F0}, backward {Median(s => s.Backward, true):F0}, optimizer {Median(s => s.Optimizer, true):F1} ms), " +
-                              $"PyTorch {Median(s => s.ImagesPerSecond, false):F0} img/s " +
-                              $"(forward {Median(s => s.Forward, false):F0}, backward {Median(s => s.Backward, false):F0}, optimizer {Median(s => s.Optimizer, false):F1} ms)");
+            double gflops = imagesPerSecond * flops / 1e9;
+            return peak?.For(bf16) is { } limit ? $"{gflops:F0} GFLOP/s, {100 * gflops / limit:F0} % of the {(bf16 ? "bf16" : "fp32")} peak" : $"{gflops:F0} GFLOP/s";
         }
+        Console.WriteLine($"{model}: {flops / 1e9:F3} GFLOP per training image (3 x {flops / 6e9:F3} G multiply-adds x 2)");
+        foreach (var (config, sides) in pytorch)
+        {
+            double median = Stats.Median(sides.Select(s => s.ImagesPerSecond).ToList());
+            Console.WriteLine($"  PyTorch {config,-19} median {median,5:F0} img/s ({Achieved(median, config.EndsWith("bf16", StringComparison.Ordinal))}); " +
+                              $"forward {Stats.Median(sides.Select(s => s.Forward).ToList()):F0}, backward {Stats.Median(sides.Select(s => s.Backward).ToList()):F0}, " +
+                              $"optimizer {Stats.Median(sides.Select(s => s.Optimizer).ToList()):F1} ms");
+        }
+        foreach (var (precision, sides) in distill)
+        {
+            double median = Stats.Median(sides.Select(s => s.ImagesPerSecond).ToList());
+            // Round by round: the sides of one round ran back to back, so their ratio carries the least drift.
+            var ratios = pytorch.Select(c => $"{Stats.Median(sides.Zip(c.Value, (d, t) => d.ImagesPerSecond / t.ImagesPerSecond).ToList()):F2}x {c.Key}");
+            Console.WriteLine($"  Distill {precision.Name(),-19} median {median,5:F0} img/s ({Achieved(median, precision == Precision.Bf16)}); " +
+                              $"forward {Stats.Median(sides.Select(s => s.Forward).ToList()):F0}, backward {Stats.Median(sides.Select(s => s.Backward).ToList()):F0}, " +
+                              $"optimizer {Stats.Median(sides.Select(s => s.Optimizer).ToList()):F1} ms; median ratio to PyTorch: {string.Join(", ", ratios)}");
+        }
+    }
+
+    /// <summary>FLOPs of one training image (forward, and a backward of about twice its cost), from the architecture's own count.</summary>
+    internal static double TrainingFlops(string model)
+    {
+        var (architecture, keys) = model switch
+        {
+            "resnet56" => ((Stages.Models.Architecture)new Stages.Models.ResNetArchitecture(), Pipelines.ParameterSet.From([KeyValuePair.Create("depth", (object)56)])),
+            "alexnet" => (new Stages.Models.AlexNetArchitecture(), Pipelines.ParameterSet.Empty),
+            _ => throw new ArgumentException($"no FLOP count for {model}"),
+        };
+        return 3 * 2 * architecture.ForwardMacs(keys, 3, 32, 32);
     }
 
     /// <summary>One side of one round: images/s from the median step, and the median phases in ms.</summary>
@@ -87,9 +129,9 @@ internal static class VersusPyTorch
             Stats.Median(steps.Select(s => s.Optimizer).ToList()));
     }
 
-    internal static Side RunReference(string python, string script, string model, int threads, BenchmarkOptions options)
+    internal static Side RunReference(string python, string script, string model, string config, int threads, BenchmarkOptions options)
     {
-        using var json = JsonDocument.Parse(RunScript(python, script, "--model", model, "--threads", $"{threads}", "--steps", $"{options.Steps}",
+        using var json = JsonDocument.Parse(RunScript(python, script, "--model", model, "--config", config, "--threads", $"{threads}", "--steps", $"{options.Steps}",
             "--warmup", $"{options.Warmup}", "--batch-size", $"{options.BatchSize}", "--json"));
         var root = json.RootElement;
         double Ms(string field) => root.GetProperty(field).GetDouble();
