@@ -126,6 +126,32 @@ public sealed class DistillationMethodTests
         Assert.Contains("\"embeddings\":true", result.Pipeline!.Stage("cache").CanonicalJson(result.Pipeline));
     }
 
+    [Theory]
+    [InlineData("kd")]
+    [InlineData("dkd")]
+    [InlineData("dist")]
+    public void Logit_standardization_is_a_switch_on_every_logit_method_and_leaves_keys_as_they_were_when_off(string method)
+    {
+        string Stage(string extra) => Header + $$"""
+              student: { kind: distill, dataset: fm, model: net, teacher-source: live, loss: {{method}}, inputs: { teacher: teacher }{{extra}} }
+            """;
+        var on = Loaded(PipelineLoader.LoadFromText(Stage(", logit-standardization: true"), "t.yaml", StageKindRegistry.Catalogue));
+        var stage = ParameterRecords.Read<DistillParameters>(on.Stage("student").Parameters);
+        Assert.True(((LogitDistillationLoss)DistillationLosses.Create(stage)).Standardized);
+        var off = Loaded(PipelineLoader.LoadFromText(Stage(""), "t.yaml", StageKindRegistry.Catalogue));
+        Assert.DoesNotContain("logit-standardization", off.Stage("student").CanonicalJson(off));
+        Assert.False(((LogitDistillationLoss)DistillationLosses.Create(ParameterRecords.Read<DistillParameters>(off.Stage("student").Parameters))).Standardized);
+    }
+
+    [Fact]
+    public void Logit_standardization_on_a_method_that_reads_no_logits_is_refused()
+    {
+        var result = PipelineLoader.LoadFromText(Header + """
+              student: { kind: distill, dataset: fm, model: net, teacher-source: live, loss: rkd, logit-standardization: true, inputs: { teacher: teacher } }
+            """, "t.yaml", StageKindRegistry.Catalogue);
+        Assert.Contains(result.Errors, e => e.ToString().Contains("loss 'rkd' reads no logits of the teacher", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Attention_transfer_needs_maps_of_one_size_and_says_which_differ()
     {

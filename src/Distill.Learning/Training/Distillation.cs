@@ -65,9 +65,32 @@ public sealed record ConnectorContext(IReadOnlyDictionary<string, long[]> Studen
 /// <summary>A loss of the two models' logits and the labels only.</summary>
 public abstract class LogitDistillationLoss : IDistillationLoss
 {
+    /// <summary>
+    /// Logit standardization (Sun et al., CVPR 2024): the distillation term reads each example's logits z-scored,
+    /// teacher's and student's, before any temperature; the cross-entropy with the labels reads them as they are.
+    /// </summary>
+    public bool Standardized { get; init; }
+
     public Tensor Loss(ModelOutputs student, ModelOutputs teacher, TrainingBatch batch) => Loss(student.Logits, teacher.Logits, batch.Labels);
 
     public abstract Tensor Loss(Tensor studentLogits, Tensor teacherLogits, Tensor labels);
+
+    /// <summary>The logits the distillation term reads: z-scored per example when <see cref="Standardized"/>, else the same tensor.</summary>
+    protected Tensor TermLogits(Tensor logits) => Standardized ? LogitStandardization.Apply(logits) : logits;
+}
+
+/// <summary>
+/// Sun et al., "Logit Standardization in Knowledge Distillation" (CVPR 2024): (z - mean(z)) / (1e-7 + std(z)) over each
+/// example's classes, std with Bessel's correction, as their code computes it (torch.std's default).
+/// </summary>
+public static class LogitStandardization
+{
+    public static Tensor Apply(Tensor logits)
+    {
+        using var scope = NewDisposeScope();
+        var centred = logits.sub(logits.mean([1], keepdim: true));
+        return centred.div(logits.std(1, unbiased: true, keepdim: true).add(1e-7)).MoveToOuterDisposeScope();
+    }
 }
 
 /// <summary>The student's training objective: a distillation loss against a teacher's outputs for the batch.</summary>
@@ -96,7 +119,7 @@ public sealed class SoftTargetLoss(double temperature, double studentTemperature
     public override Tensor Loss(Tensor studentLogits, Tensor teacherLogits, Tensor labels)
     {
         using var scope = NewDisposeScope();
-        var soft = SoftCrossEntropy(teacherLogits, temperature, studentLogits, studentTemperature);
+        var soft = SoftCrossEntropy(TermLogits(teacherLogits), temperature, TermLogits(studentLogits), studentTemperature);
         if (tSquared) soft = soft.mul(temperature * temperature);
         var loss = beta >= 1 ? soft : soft.mul(beta).add_(nn.functional.cross_entropy(studentLogits, labels).mul(1 - beta));
         return loss.MoveToOuterDisposeScope();
@@ -125,8 +148,8 @@ public sealed class DecoupledLoss(double temperature, double alpha, double beta,
     {
         using var scope = NewDisposeScope();
         var target = nn.functional.one_hot(labels, studentLogits.shape[1]).to(ScalarType.Bool);
-        var student = studentLogits.div(temperature);
-        var teacher = teacherLogits.div(temperature);
+        var student = TermLogits(studentLogits).div(temperature);
+        var teacher = TermLogits(teacherLogits).div(temperature);
 
         // Binary split, in log space: log p_true and log(1 - p_true) = logsumexp over the other classes - logsumexp over all.
         var (studentTrue, studentOther) = BinaryLogProbabilities(student, target);

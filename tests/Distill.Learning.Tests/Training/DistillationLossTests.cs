@@ -7,6 +7,37 @@ namespace Distill.Learning.Tests.Training;
 public sealed class DistillationLossTests
 {
     [Fact]
+    public void Logit_standardization_z_scores_each_example_worked_by_hand()
+    {
+        // [1, 2, 3]: mean 2, standard deviation (Bessel) 1, so [-1, 0, 1]; [10, 10, 16]: mean 12, sd sqrt(12), so
+        // [-2, -2, 4] / sqrt(12). Each over (sd + 1e-7).
+        using var logits = tensor(new double[] { 1, 2, 3, 10, 10, 16 }).reshape(2, 3);
+        using var standardized = LogitStandardization.Apply(logits);
+        double[] expected = [-1 / (1 + 1e-7), 0, 1 / (1 + 1e-7), -2 / (Math.Sqrt(12) + 1e-7), -2 / (Math.Sqrt(12) + 1e-7), 4 / (Math.Sqrt(12) + 1e-7)];
+        Assert.Equal(expected, standardized.data<double>().ToArray(), (a, b) => Math.Abs(a - b) < 1e-12);
+    }
+
+    [Fact]
+    public void A_standardized_logit_loss_does_not_see_a_teachers_shift_and_scale_but_its_cross_entropy_sees_raw_logits()
+    {
+        // The distillation term reads z-scores, so 3 t + 5 teaches as t does; the hard-label term (beta 0.5) still
+        // reads the student's raw logits, so scaling the student changes the loss.
+        using var student = tensor(new double[] { 1, 2, 0, 0.5, -1, 2 }).reshape(2, 3);
+        using var teacher = tensor(new double[] { 2, 1, 0, 0, 0, 3 }).reshape(2, 3);
+        using var labels = tensor(new long[] { 0, 2 });
+        var loss = new SoftTargetLoss(2, 2, 0.5, true) { Standardized = true };
+        using var plain = loss.Loss(student, teacher, labels);
+        using var shifted = teacher.mul(3).add(5);
+        using var moved = loss.Loss(student, shifted, labels);
+        Assert.Equal(plain.item<double>(), moved.item<double>(), 7); // up to the 1e-7 in the z-score's denominator
+        using var scaledStudent = student.mul(3);
+        using var scaled = loss.Loss(scaledStudent, teacher, labels);
+        Assert.NotEqual(plain.item<double>(), scaled.item<double>(), 6);
+        using var unstandardized = new SoftTargetLoss(2, 2, 0.5, true).Loss(student, shifted, labels);
+        Assert.NotEqual(plain.item<double>(), unstandardized.item<double>(), 6);
+    }
+
+    [Fact]
     public void Decoupled_loss_matches_the_paper_formula_worked_by_hand()
     {
         // Two examples, three classes, T = 2, alpha = 1, beta = 8, ce-weight = 1. Worked with the paper's

@@ -46,6 +46,21 @@ def dkd(s, t, y, p):
     nckd = F.kl_div(ls2, pt2, reduction="sum") * T ** 2 / y.shape[0]
     return p["ce"] * F.cross_entropy(s, y) + alpha * tckd + beta * nckd
 
+# Sun et al. (CVPR 2024), sunshangquan/logit-standardization-KD, mdistiller/distillers/KD.py and DKD.py: each
+# example's logits z-scored before the temperature; their KD is the KL divergence, summed over classes, batch mean, x T^2.
+def normalize(logit):
+    mean = logit.mean(dim=-1, keepdims=True)
+    stdv = logit.std(dim=-1, keepdims=True)
+    return (logit - mean) / (1e-7 + stdv)
+def kd_ls(s, t, y, p):
+    T = p["temperature"]
+    log_pred_student = F.log_softmax(normalize(s) / T, dim=1)
+    pred_teacher = F.softmax(normalize(t) / T, dim=1)
+    return F.kl_div(log_pred_student, pred_teacher, reduction="none").sum(1).mean() * T ** 2
+# Their DKD with logit standardization: the DKD terms on z-scored logits, the cross-entropy on the raw ones.
+def dkd_ls(s, t, y, p):
+    return p["ce"] * F.cross_entropy(s, y) + dkd(normalize(s), normalize(t), y, {**p, "ce": 0.0})
+
 # hunto/DIST_KD, dist_kd.py, plus ce-weight times the cross-entropy.
 def cosine_similarity(a, b, eps=1e-8):
     return (a * b).sum(1) / (a.norm(dim=1) * b.norm(dim=1) + eps)
@@ -158,7 +173,7 @@ def crd(case):
     state = [memory["student"].reshape(-1).tolist(), memory["teacher"].reshape(-1).tolist(), list(Z), [first]]
     return value, gradients, state
 
-losses = {"kd": kd, "dkd": dkd, "dist": dist, "rkd": rkd, "pkt": pkt, "sp": sp}
+losses = {"kd": kd, "dkd": dkd, "dist": dist, "rkd": rkd, "pkt": pkt, "sp": sp, "kd_ls": kd_ls, "dkd_ls": dkd_ls}
 results = {}
 for case in json.load(open(sys.argv[1])):
     y = load(case, "labels").long()
@@ -191,11 +206,23 @@ json.dump(results, open(sys.argv[2], "w"))
         new("kd T4", "kd", new { temperature = 4.0 }, [Batch, Classes], [Batch, Classes], (s, t, y) => new SoftTargetLoss(4, 4, 1, true).Loss(s, t, y)),
         new("dkd", "dkd", new { temperature = 4.0, alpha = 1.0, beta = 8.0, ce = 1.0 }, [Batch, Classes], [Batch, Classes], (s, t, y) => new DecoupledLoss(4, 1, 8, 1).Loss(s, t, y)),
         new("dist", "dist", new { temperature = 4.0, beta = 2.0, gamma = 2.0, ce = 1.0 }, [Batch, Classes], [Batch, Classes], (s, t, y) => new CorrelationLoss(4, 2, 2, 1).Loss(s, t, y)),
+        // Their KD is KL(p_t || p_s) = H(p_t, p_s) - H(p_t): ours minus the teacher's entropy, which carries no gradient.
+        new("kd T2 logit standardization", "kd_ls", new { temperature = 2.0 }, [Batch, Classes], [Batch, Classes],
+            (s, t, y) => new SoftTargetLoss(2, 2, 1, true) { Standardized = true }.Loss(s, t, y).sub(TeacherEntropy(LogitStandardization.Apply(t), 2).mul(4))),
+        new("dkd logit standardization", "dkd_ls", new { temperature = 2.0, alpha = 1.0, beta = 8.0, ce = 1.0 }, [Batch, Classes], [Batch, Classes],
+            (s, t, y) => new DecoupledLoss(2, 1, 8, 1) { Standardized = true }.Loss(s, t, y)),
         new("dist T1 no ce", "dist", new { temperature = 1.0, beta = 1.0, gamma = 1.0, ce = 0.0 }, [Batch, Classes], [Batch, Classes], (s, t, y) => new CorrelationLoss(1, 1, 1, 0).Loss(s, t, y)),
         new("rkd", "rkd", new { distance = 25.0, angle = 50.0 }, [Batch, 10], [Batch, 16], (s, t, _) => new RelationalTerm("embedding", 25, 50).Loss(s, t)),
         new("pkt", "pkt", new { }, [Batch, 10], [Batch, 16], (s, t, _) => new ProbabilisticTransferTerm("embedding").Loss(s, t)),
         new("sp maps", "sp", new { }, [Batch, 4, 3, 3], [Batch, 8, 3, 3], (s, t, _) => new SimilarityPreservingTerm("stage3").Loss(s, t)),
     ];
+
+    /// <summary>The mean entropy of softmax(t / T) over the batch.</summary>
+    private static Tensor TeacherEntropy(Tensor teacher, double temperature)
+    {
+        var logP = nn.functional.log_softmax(teacher.div(temperature), 1);
+        return logP.exp().mul(logP).sum(1).neg().mean();
+    }
 
     public sealed class Twins : IDisposable
     {

@@ -14,8 +14,8 @@ public sealed class CorrelationLoss(double temperature, double beta, double gamm
     public override Tensor Loss(Tensor studentLogits, Tensor teacherLogits, Tensor labels)
     {
         using var scope = NewDisposeScope();
-        var student = nn.functional.softmax(studentLogits.div(temperature), 1);
-        var teacher = nn.functional.softmax(teacherLogits.div(temperature), 1);
+        var student = nn.functional.softmax(TermLogits(studentLogits).div(temperature), 1);
+        var teacher = nn.functional.softmax(TermLogits(teacherLogits).div(temperature), 1);
         var inter = Pearson(student, teacher).mean().neg().add(1);
         var intra = Pearson(student.t(), teacher.t()).mean().neg().add(1);
         var loss = inter.mul(beta).add(intra.mul(gamma)).mul(temperature * temperature);

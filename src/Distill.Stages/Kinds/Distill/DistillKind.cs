@@ -82,6 +82,8 @@ public sealed record DistillParameters(
     double StudentTemperature = 1,
     [Key("beta", "Weight of the teacher term; (1 - beta) weighs the hard-label term.", Min = 0, Max = 1)] double Beta = 1,
     [Key("t-squared", "Multiply the teacher term by T^2 (Hinton et al.).")] bool TSquared = false,
+    [Key("logit-standardization", "Logit standardization (Sun et al., CVPR 2024): the distillation term of a logit method (kd, dkd, dist) reads each example's logits z-scored, teacher's and student's, before the temperature; the cross-entropy with the labels reads them raw. Their CIFAR-100 commands add `--logit-stand --base-temp 2 --kd-weight 9` to the method's config (KD there: T^2 KL at T for both, CE weight 0.1).", KeyOmitsDefault = true, Checked = "a logit method")]
+    bool LogitStandardization = false,
     [Key("loss", "The distillation loss, by name; a map `{ name: ..., <its keys> }` sets its own keys.", Variants = typeof(DistillationLosses), KeyOmitsDefault = true)]
     Choice Loss = null!,
     [Key("teacher-source", "Read the teacher's logits from a cache-logits stage, or run a train stage live.")] TeacherSource TeacherSource = TeacherSource.Cache,

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Distill.Learning.Models;
+using Distill.Learning.Training;
 using Distill.Pipelines;
 using Distill.Pipelines.Catalogue;
 using Distill.Pipelines.Graph;
@@ -24,7 +25,10 @@ internal static class DistillMethodChecks
     {
         if (stage.Parameters.GetValueOrDefault("loss") is not ParameterSet keys
             || DistillationLosses.All.FirstOrDefault(m => m.Spec.Name == keys.TryGetString("name")) is not { } method) return;
-        var loss = method.Create(ParameterRecords.Read<DistillParameters>(ParameterSet.From(stage.Parameters)), keys);
+        var parameters = ParameterRecords.Read<DistillParameters>(ParameterSet.From(stage.Parameters));
+        var loss = method.Create(parameters, keys);
+        if (parameters.LogitStandardization && loss is not LogitDistillationLoss)
+            checks.Error(stage, $"logit-standardization z-scores the logits a logit method (kd, dkd, dist) distils; loss '{method.Spec.Name}' reads no logits of the teacher", "logit-standardization");
         if (cached)
         {
             bool embeddings = teacher.Parameters.GetValueOrDefault("embeddings") is true;

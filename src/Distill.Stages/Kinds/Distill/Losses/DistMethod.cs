@@ -14,7 +14,7 @@ public sealed class DistMethod : IDistillationMethod
     public IDistillationLoss Create(DistillParameters stage, ParameterSet keys)
     {
         var p = ParameterRecords.Read<DistParameters>(keys);
-        return new CorrelationLoss(stage.Temperature, p.Beta, p.Gamma, p.CeWeight);
+        return new CorrelationLoss(stage.Temperature, p.Beta, p.Gamma, p.CeWeight) { Standardized = stage.LogitStandardization };
     }
 }
 

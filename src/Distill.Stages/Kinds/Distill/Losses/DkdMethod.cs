@@ -14,7 +14,7 @@ public sealed class DkdMethod : IDistillationMethod
     public IDistillationLoss Create(DistillParameters stage, ParameterSet keys)
     {
         var p = ParameterRecords.Read<DkdParameters>(keys);
-        return new DecoupledLoss(stage.Temperature, p.Alpha, p.Beta, p.CeWeight);
+        return new DecoupledLoss(stage.Temperature, p.Alpha, p.Beta, p.CeWeight) { Standardized = stage.LogitStandardization };
     }
 }
 
