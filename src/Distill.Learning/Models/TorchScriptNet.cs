@@ -26,7 +26,7 @@ public sealed class TorchScriptNet() : ClassifierNet("torchscript")
     public void Load(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: TorchScript file not found", path);
-        _script?.Dispose();
+        if (_script is not null) throw new InvalidOperationException($"this model already holds {Source}");
         try { _script = jit.load(path); }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -86,14 +86,6 @@ public sealed class TorchScriptNet() : ClassifierNet("torchscript")
         using var noGrad = no_grad();
         var (_, embedding) = Run(zeros(1, channels, height, width, device: parameters().FirstOrDefault()?.device ?? CPU));
         return embedding?.shape[1] ?? throw NoEmbedding();
-    }
-
-    /// <summary>Probes the module on a zero image so that <see cref="FeaturePointNames"/> knows whether it returns an embedding.</summary>
-    public void Probe(long channels, long height, long width)
-    {
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        Run(zeros(1, channels, height, width, device: parameters().FirstOrDefault()?.device ?? CPU));
     }
 
     public override Linear Classifier => throw new NotSupportedException(
