@@ -144,6 +144,22 @@ public sealed class DistillationMethodTests
     }
 
     [Fact]
+    public void The_divergence_of_kds_soft_term_is_a_choice_that_other_methods_refuse()
+    {
+        var (_, loss) = Built("kd");
+        Assert.Equal(SoftTargetDivergence.ForwardKl, ((SoftTargetLoss)loss).Divergence);
+        var chosen = Loaded(PipelineLoader.LoadFromText(Header + """
+              student: { kind: distill, dataset: fm, model: net, teacher-source: live, divergence: jsd, jsd-beta: 0.3, inputs: { teacher: teacher } }
+            """, "t.yaml", StageKindRegistry.Catalogue));
+        var jsd = (SoftTargetLoss)DistillationLosses.Create(ParameterRecords.Read<DistillParameters>(chosen.Stage("student").Parameters));
+        Assert.Equal((SoftTargetDivergence.Jsd, 0.3), (jsd.Divergence, jsd.JsdBeta));
+        var refused = PipelineLoader.LoadFromText(Header + """
+              student: { kind: distill, dataset: fm, model: net, teacher-source: live, loss: dkd, divergence: reverse-kl, inputs: { teacher: teacher } }
+            """, "t.yaml", StageKindRegistry.Catalogue);
+        Assert.Contains(refused.Errors, e => e.ToString().Contains("divergence reverse-kl chooses the divergence of kd's soft term; loss 'dkd' has its own", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Logit_standardization_on_a_method_that_reads_no_logits_is_refused()
     {
         var result = PipelineLoader.LoadFromText(Header + """

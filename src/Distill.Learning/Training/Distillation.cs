@@ -80,6 +80,37 @@ public abstract class LogitDistillationLoss : IDistillationLoss
 }
 
 /// <summary>
+/// Which divergence between the teacher's and the student's softened distributions the soft term of `kd` minimises:
+/// forward KL(p_t || p_s) (Hinton et al.; computed as the cross-entropy H(p_t, p_s), which differs by the teacher's
+/// entropy and has the same gradients), reverse KL(p_s || p_t) (mode-seeking, as in MiniLLM and GKD), or the generalized
+/// Jensen-Shannon divergence of GKD (Agarwal et al. 2024; TRL's generalized_jsd_loss) with the mixture
+/// m = beta p_t + (1 - beta) p_s: beta KL(p_t || m) + (1 - beta) KL(p_s || m).
+/// </summary>
+public enum SoftTargetDivergence { ForwardKl, ReverseKl, Jsd }
+
+/// <summary>The reverse KL and the generalized JSD of two batches of log-probabilities, batch means.</summary>
+public static class Divergences
+{
+    public static Tensor Of(SoftTargetDivergence divergence, double beta, Tensor teacherLog, Tensor studentLog) => divergence switch
+    {
+        SoftTargetDivergence.ReverseKl => KullbackLeibler(studentLog, teacherLog),
+        SoftTargetDivergence.Jsd => GeneralizedJensenShannon(beta, teacherLog, studentLog),
+        _ => KullbackLeibler(teacherLog, studentLog),
+    };
+
+    /// <summary>KL(p || q) per example, summed over classes, averaged over the batch, from log p and log q.</summary>
+    public static Tensor KullbackLeibler(Tensor logP, Tensor logQ) => logP.exp().mul(logP.sub(logQ)).sum(1).mean();
+
+    private static Tensor GeneralizedJensenShannon(double beta, Tensor teacherLog, Tensor studentLog)
+    {
+        if (beta is <= 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(beta), beta, "the JSD's beta lies strictly between 0 and 1");
+        using var scope = NewDisposeScope();
+        var mixture = stack([studentLog.add(Math.Log(1 - beta)), teacherLog.add(Math.Log(beta))]).logsumexp(0);
+        return KullbackLeibler(teacherLog, mixture).mul(beta).add(KullbackLeibler(studentLog, mixture).mul(1 - beta)).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>
 /// Sun et al., "Logit Standardization in Knowledge Distillation" (CVPR 2024): (z - mean(z)) / (1e-7 + std(z)) over each
 /// example's classes, std with Bessel's correction, as their code computes it (torch.std's default).
 /// </summary>
@@ -116,10 +147,20 @@ public sealed class DistillationObjective(ITeacherOutputs teacher, IDistillation
 /// </summary>
 public sealed class SoftTargetLoss(double temperature, double studentTemperature, double beta, bool tSquared) : LogitDistillationLoss
 {
+    /// <summary>The divergence of the soft term (<see cref="SoftTargetDivergence"/>); forward KL, Hinton's, by default.</summary>
+    public SoftTargetDivergence Divergence { get; init; } = SoftTargetDivergence.ForwardKl;
+
+    /// <summary>The generalized JSD's beta: the teacher's share of the mixture (TRL's GKD; 0.5 is the symmetric JSD).</summary>
+    public double JsdBeta { get; init; } = 0.5;
+
     public override Tensor Loss(Tensor studentLogits, Tensor teacherLogits, Tensor labels)
     {
         using var scope = NewDisposeScope();
-        var soft = SoftCrossEntropy(TermLogits(teacherLogits), temperature, TermLogits(studentLogits), studentTemperature);
+        var soft = Divergence == SoftTargetDivergence.ForwardKl
+            ? SoftCrossEntropy(TermLogits(teacherLogits), temperature, TermLogits(studentLogits), studentTemperature)
+            : Divergences.Of(Divergence, JsdBeta,
+                nn.functional.log_softmax(TermLogits(teacherLogits).div(temperature), 1),
+                nn.functional.log_softmax(TermLogits(studentLogits).div(studentTemperature), 1));
         if (tSquared) soft = soft.mul(temperature * temperature);
         var loss = beta >= 1 ? soft : soft.mul(beta).add_(nn.functional.cross_entropy(studentLogits, labels).mul(1 - beta));
         return loss.MoveToOuterDisposeScope();
@@ -154,10 +195,10 @@ public sealed class DecoupledLoss(double temperature, double alpha, double beta,
         // Binary split, in log space: log p_true and log(1 - p_true) = logsumexp over the other classes - logsumexp over all.
         var (studentTrue, studentOther) = BinaryLogProbabilities(student, target);
         var (teacherTrue, teacherOther) = BinaryLogProbabilities(teacher, target);
-        var tckd = KullbackLeibler(stack([teacherTrue, teacherOther], 1), stack([studentTrue, studentOther], 1));
+        var tckd = Divergences.KullbackLeibler(stack([teacherTrue, teacherOther], 1), stack([studentTrue, studentOther], 1));
 
         // Non-target classes only: the true class masked out before the softmax.
-        var nckd = KullbackLeibler(NonTargetLogProbabilities(teacher, target), NonTargetLogProbabilities(student, target));
+        var nckd = Divergences.KullbackLeibler(NonTargetLogProbabilities(teacher, target), NonTargetLogProbabilities(student, target));
 
         var kd = tckd.mul(alpha).add_(nckd.mul(beta)).mul_(temperature * temperature);
         var loss = crossEntropyWeight > 0 ? kd.add_(nn.functional.cross_entropy(studentLogits, labels).mul(crossEntropyWeight)) : kd;
@@ -178,8 +219,4 @@ public sealed class DecoupledLoss(double temperature, double alpha, double beta,
     /// </summary>
     private static Tensor NonTargetLogProbabilities(Tensor logits, Tensor target) =>
         nn.functional.log_softmax(logits.sub(target.to(logits.dtype).mul(1e4)), 1);
-
-    /// <summary>Batch mean of KL(P || Q) from log-probabilities, summed over each row.</summary>
-    private static Tensor KullbackLeibler(Tensor logP, Tensor logQ) =>
-        logP.exp().mul(logP.sub(logQ)).sum(1).mean();
 }

@@ -7,6 +7,22 @@ namespace Distill.Learning.Tests.Training;
 public sealed class DistillationLossTests
 {
     [Fact]
+    public void Reverse_KL_and_the_symmetric_JSD_worked_by_hand()
+    {
+        // Teacher logits [0, 0]: p_t = [0.5, 0.5]; student [ln 3, 0]: p_s = [0.75, 0.25]. Reverse KL(p_s || p_t) =
+        // 0.75 ln 1.5 + 0.25 ln 0.5; JSD at beta 0.5, with m = [0.625, 0.375]: (KL(p_t || m) + KL(p_s || m)) / 2.
+        using var student = tensor(new double[] { Math.Log(3), 0 }).reshape(1, 2);
+        using var teacher = tensor(new double[] { 0, 0 }).reshape(1, 2);
+        using var labels = tensor(new long[] { 0 });
+        using var reverse = new SoftTargetLoss(1, 1, 1, false) { Divergence = SoftTargetDivergence.ReverseKl }.Loss(student, teacher, labels);
+        using var jsd = new SoftTargetLoss(1, 1, 1, false) { Divergence = SoftTargetDivergence.Jsd }.Loss(student, teacher, labels);
+        Assert.Equal(0.13081203594113697, reverse.item<double>(), 12);
+        Assert.Equal(0.033822075568605205, jsd.item<double>(), 12);
+        using var same = new SoftTargetLoss(1, 1, 1, false) { Divergence = SoftTargetDivergence.Jsd }.Loss(teacher, teacher, labels);
+        Assert.Equal(0, same.item<double>(), 12);
+    }
+
+    [Fact]
     public void Logit_standardization_z_scores_each_example_worked_by_hand()
     {
         // [1, 2, 3]: mean 2, standard deviation (Bessel) 1, so [-1, 0, 1]; [10, 10, 16]: mean 12, sd sqrt(12), so

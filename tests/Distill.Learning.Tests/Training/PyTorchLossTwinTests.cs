@@ -61,6 +61,27 @@ def kd_ls(s, t, y, p):
 def dkd_ls(s, t, y, p):
     return p["ce"] * F.cross_entropy(s, y) + dkd(normalize(s), normalize(t), y, {**p, "ce": 0.0})
 
+# huggingface/trl, GKDTrainer.generalized_jsd_loss (batchmean, no labels): beta 1 is the reverse KL, 0 < beta < 1 the
+# generalized JSD with the mixture beta p_t + (1 - beta) p_s.
+def generalized_jsd_loss(student_logits, teacher_logits, beta=0.5, temperature=1.0):
+    student_logits = student_logits / temperature
+    teacher_logits = teacher_logits / temperature
+    student_log_probs = F.log_softmax(student_logits, dim=-1)
+    teacher_log_probs = F.log_softmax(teacher_logits, dim=-1)
+    if beta == 0:
+        jsd = F.kl_div(student_log_probs, teacher_log_probs, reduction="none", log_target=True)
+    elif beta == 1:
+        jsd = F.kl_div(teacher_log_probs, student_log_probs, reduction="none", log_target=True)
+    else:
+        beta = torch.tensor(beta, dtype=student_log_probs.dtype)
+        mixture_log_probs = torch.logsumexp(torch.stack([student_log_probs + torch.log(1 - beta), teacher_log_probs + torch.log(beta)]), dim=0)
+        kl_teacher = F.kl_div(mixture_log_probs, teacher_log_probs, reduction="none", log_target=True)
+        kl_student = F.kl_div(mixture_log_probs, student_log_probs, reduction="none", log_target=True)
+        jsd = beta * kl_teacher + (1 - beta) * kl_student
+    return jsd.sum() / jsd.size(0)
+def gkd(s, t, y, p):
+    return generalized_jsd_loss(s, t, beta=p["beta"], temperature=p["temperature"])
+
 # hunto/DIST_KD, dist_kd.py, plus ce-weight times the cross-entropy.
 def cosine_similarity(a, b, eps=1e-8):
     return (a * b).sum(1) / (a.norm(dim=1) * b.norm(dim=1) + eps)
@@ -173,7 +194,7 @@ def crd(case):
     state = [memory["student"].reshape(-1).tolist(), memory["teacher"].reshape(-1).tolist(), list(Z), [first]]
     return value, gradients, state
 
-losses = {"kd": kd, "dkd": dkd, "dist": dist, "rkd": rkd, "pkt": pkt, "sp": sp, "kd_ls": kd_ls, "dkd_ls": dkd_ls}
+losses = {"kd": kd, "dkd": dkd, "dist": dist, "rkd": rkd, "pkt": pkt, "sp": sp, "kd_ls": kd_ls, "dkd_ls": dkd_ls, "gkd": gkd}
 results = {}
 for case in json.load(open(sys.argv[1])):
     y = load(case, "labels").long()
@@ -209,6 +230,10 @@ json.dump(results, open(sys.argv[2], "w"))
         // Their KD is KL(p_t || p_s) = H(p_t, p_s) - H(p_t): ours minus the teacher's entropy, which carries no gradient.
         new("kd T2 logit standardization", "kd_ls", new { temperature = 2.0 }, [Batch, Classes], [Batch, Classes],
             (s, t, y) => new SoftTargetLoss(2, 2, 1, true) { Standardized = true }.Loss(s, t, y).sub(TeacherEntropy(LogitStandardization.Apply(t), 2).mul(4))),
+        new("kd reverse KL", "gkd", new { temperature = 2.0, beta = 1.0 }, [Batch, Classes], [Batch, Classes],
+            (s, t, y) => new SoftTargetLoss(2, 2, 1, false) { Divergence = SoftTargetDivergence.ReverseKl }.Loss(s, t, y)),
+        new("kd generalized JSD 0.3", "gkd", new { temperature = 2.0, beta = 0.3 }, [Batch, Classes], [Batch, Classes],
+            (s, t, y) => new SoftTargetLoss(2, 2, 1, false) { Divergence = SoftTargetDivergence.Jsd, JsdBeta = 0.3 }.Loss(s, t, y)),
         new("dkd logit standardization", "dkd_ls", new { temperature = 2.0, alpha = 1.0, beta = 8.0, ce = 1.0 }, [Batch, Classes], [Batch, Classes],
             (s, t, y) => new DecoupledLoss(2, 1, 8, 1) { Standardized = true }.Loss(s, t, y)),
         new("dist T1 no ce", "dist", new { temperature = 1.0, beta = 1.0, gamma = 1.0, ce = 0.0 }, [Batch, Classes], [Batch, Classes], (s, t, y) => new CorrelationLoss(1, 1, 1, 0).Loss(s, t, y)),

@@ -13,5 +13,8 @@ public sealed class KdMethod : IDistillationMethod
         "Hinton et al. (2015): the teacher's targets softened at `temperature`, the student read at `student-temperature`, weighed by `beta` against the labels, times T^2 with `t-squared`.", []);
 
     public IDistillationLoss Create(DistillParameters stage, ParameterSet keys) =>
-        new SoftTargetLoss(stage.Temperature, stage.StudentTemperature, stage.Beta, stage.TSquared) { Standardized = stage.LogitStandardization };
+        new SoftTargetLoss(stage.Temperature, stage.StudentTemperature, stage.Beta, stage.TSquared)
+        {
+            Standardized = stage.LogitStandardization, Divergence = stage.Divergence, JsdBeta = stage.JsdBeta,
+        };
 }
