@@ -45,7 +45,7 @@ internal static class ExportCommand
                 : new List<KeyValuePair<string, object>>();
             AtomicFile.WriteStream(Path.GetFullPath(output), stream => ModelWeights.SaveCheckpoint(model, stream, layout, entries));
             log.WriteLine($"wrote {output}: {card.Origin.Stage}'s {card.Model.Architecture} in the {WeightsLayouts.Key(layout)} layout " +
-                $"({model.parameters().Sum(p => p.numel()):N0} parameters; load it with torch.load(path)['model'])");
+                $"({model.ParameterCount():N0} parameters; load it with torch.load(path)['model'])");
             return 0;
         }
         catch (Exception e) when (e is IOException or InvalidDataException or InvalidOperationException or UnauthorizedAccessException)

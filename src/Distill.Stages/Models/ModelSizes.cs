@@ -24,7 +24,7 @@ public static class ModelSizes
                 || pipeline.Models[model].Architecture == TorchScriptArchitecture.Name) continue; // a TorchScript file is known only when imported
             var (channels, height, width) = kind.ImageShape(dataset.Parameters);
             using var net = ModelSpec.Of(pipeline, model).Create(channels, height, width, classes.Count);
-            sizes.Add(new Size(model, datasetName, net.parameters().Sum(p => p.numel())));
+            sizes.Add(new Size(model, datasetName, net.ParameterCount()));
         }
         return sizes;
     }
