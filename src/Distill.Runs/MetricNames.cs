@@ -45,6 +45,13 @@ public static class MetricNames
     // `distill` (final).
     public const string TeacherGamma = "teacher_gamma";
 
+    /// <summary>A distill stage's `diffusion`: mean pair diffusion over the similar and over the dissimilar (control) pairs.</summary>
+    public const string DiffusionSimilar = "diffusion_similar";
+    public const string DiffusionDissimilar = "diffusion_dissimilar";
+
+    /// <summary>One declared pair's diffusion, by class indices: "diffusion_6_0".</summary>
+    public static string Diffusion(int a, int b) => $"diffusion_{a}_{b}";
+
     // `calibrate` (final; on the eval split, before and after temperature scaling).
     public const string Accuracy = "accuracy";
     public const string Nll = "nll";

@@ -125,7 +125,8 @@ public sealed class PaperRegimeTests
 
         var results = RunResults.From(Seeds.Select(s => (object)Calibration(s, 0, 0.03, 0.02, 0.03)));
         var document = new ReportDocument("t");
-        new PaperStudy().WriteSummary(document, results, [VerdictRules.NotTested(2, "why")]);
+        var study = new PaperStudy();
+        study.WriteSummary(document, new StudyJudgement(PaperRegime.Measure(results), [VerdictRules.NotTested(PaperStudy.Calibration, "why")]));
         var markdown = document.RenderMarkdown();
 
         Assert.True(markdown.IndexOf("## Regime", StringComparison.Ordinal) < markdown.IndexOf("## Summary of findings", StringComparison.Ordinal));

@@ -53,7 +53,7 @@ public sealed class PaperStudyTests : IDisposable
         var pipeline = Pipeline(0, 0.1);
         var report = new RunReportBuilder(pipeline, Completed(pipeline)).Build("both", null);
 
-        Assert.Equal([1, 2, 3, 4], report.Verdicts.Select(v => v.Finding));
+        Assert.Equal(["1", "2", "3", "4"], report.Verdicts.Select(v => v.Finding.Id));
         Assert.Contains("Summary of findings", report.Document.RenderMarkdown());
     }
 }

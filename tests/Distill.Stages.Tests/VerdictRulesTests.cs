@@ -1,4 +1,5 @@
 using Distill.Stages.Paper;
+using Distill.Stages.Reporting;
 
 namespace Distill.Stages.Tests;
 

@@ -81,6 +81,7 @@ internal static class HtmlReportRenderer
         }
         html.AppendLine("</tbody>");
         html.AppendLine("</table>");
+        AppendFinding(html, table.Finding);
     }
 
     private static void AppendFigure(StringBuilder html, FigureSection figure)
@@ -89,8 +90,13 @@ internal static class HtmlReportRenderer
         html.Append("<img src=\"data:image/png;base64,").Append(Convert.ToBase64String(figure.Png))
             .Append("\" alt=\"").Append(Escape(figure.Caption)).AppendLine("\">");
         html.Append("<figcaption>").Append(Escape(figure.Caption)).AppendLine("</figcaption>");
-        if (figure.Finding is { } finding) html.Append("<p class=\"finding\"><strong>Finding:</strong> ").Append(Escape(finding)).AppendLine("</p>");
+        AppendFinding(html, figure.Finding);
         html.AppendLine("</figure>");
+    }
+
+    private static void AppendFinding(StringBuilder html, string? finding)
+    {
+        if (finding is not null) html.Append("<p class=\"finding\"><strong>Finding:</strong> ").Append(Escape(finding)).AppendLine("</p>");
     }
 
     // Escapes &, <, >, " and ' so text is safe both between tags and inside attribute values.

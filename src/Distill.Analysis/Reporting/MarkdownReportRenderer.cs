@@ -26,7 +26,7 @@ internal static class MarkdownReportRenderer
                 case FigureSection figure:
                     md.Append("![").Append(Escape(figure.Caption)).Append("](").Append(figure.FileName).AppendLine(")").AppendLine();
                     md.Append('*').Append(Escape(figure.Caption)).AppendLine("*").AppendLine();
-                    if (figure.Finding is { } finding) md.Append("**Finding:** ").AppendLine(Escape(finding)).AppendLine();
+                    AppendFinding(md, figure.Finding);
                     break;
                 default:
                     throw new InvalidOperationException($"Unknown section type {section.GetType().Name}.");
@@ -44,6 +44,12 @@ internal static class MarkdownReportRenderer
         foreach (IReadOnlyList<string> row in table.Rows)
             md.Append("| ").AppendJoin(" | ", row.Select(Cell)).AppendLine(" |");
         md.AppendLine();
+        AppendFinding(md, table.Finding);
+    }
+
+    private static void AppendFinding(StringBuilder md, string? finding)
+    {
+        if (finding is not null) md.Append("**Finding:** ").AppendLine(Escape(finding)).AppendLine();
     }
 
     private static string Cell(string text) => Escape(text).Replace("\r", string.Empty).Replace("\n", " ");

@@ -45,8 +45,8 @@ public sealed partial class ReportDocument
         return this;
     }
 
-    /// <summary>Adds a table; each row must have as many cells as the header.</summary>
-    public ReportDocument AddTable(IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string>> rows, string? caption = null)
+    /// <summary>Adds a table; each row must have as many cells as the header. A named table can carry a finding (<see cref="StateFinding"/>).</summary>
+    public ReportDocument AddTable(IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string>> rows, string? caption = null, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(header);
         ArgumentNullException.ThrowIfNull(rows);
@@ -59,7 +59,9 @@ public sealed partial class ReportDocument
                 throw new ArgumentException($"Row {copied.Count} has {row?.Count ?? 0} cells; the header has {header.Count}.", nameof(rows));
             copied.Add(row.ToArray());
         }
-        _sections.Add(new TableSection(header.ToArray(), copied, caption));
+        if (name is not null && _sections.OfType<TableSection>().Any(t => t.Name == name))
+            throw new ArgumentException($"A table named '{name}' already exists in this report.", nameof(name));
+        _sections.Add(new TableSection(header.ToArray(), copied, caption, name));
         return this;
     }
 
@@ -86,6 +88,28 @@ public sealed partial class ReportDocument
         _sections.Add(new FigureSection(fileName, png.ToArray(), caption, finding));
         return this;
     }
+
+    /// <summary>
+    /// States a finding beside the figure (by the name it was added under) or the named table it rests on: the finding's
+    /// one paragraph in the report. False when no such exhibit exists or it already states a finding.
+    /// </summary>
+    public bool StateFinding(string exhibit, string finding)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(exhibit);
+        ArgumentException.ThrowIfNullOrWhiteSpace(finding);
+        string fileName = FigureFileName(exhibit);
+        int index = _sections.FindIndex(s => s is FigureSection { Finding: null } f && f.FileName == fileName || s is TableSection { Finding: null } t && t.Name == exhibit);
+        if (index < 0) return false;
+        _sections[index] = _sections[index] switch
+        {
+            FigureSection figure => figure with { Finding = finding },
+            TableSection table => table with { Finding = finding },
+            var other => other,
+        };
+        return true;
+    }
+
+    private static string FigureFileName(string name) => UnsafeFileChars().Replace(name.Trim(), "-").Trim('-') + ".png";
 
     /// <summary>The self-contained HTML document.</summary>
     public string RenderHtml() => HtmlReportRenderer.Render(this);

@@ -9,8 +9,12 @@ public sealed record HeadingSection(string Text, int Level) : ReportSection;
 /// <summary>A paragraph of plain text (escaped on rendering, never interpreted as markup).</summary>
 public sealed record ParagraphSection(string Text) : ReportSection;
 
-/// <summary>A table with a header row; every row has the header's number of cells.</summary>
-public sealed record TableSection(IReadOnlyList<string> Header, IReadOnlyList<IReadOnlyList<string>> Rows, string? Caption) : ReportSection;
+/// <summary>
+/// A table with a header row; every row has the header's number of cells. <paramref name="Name"/>, when given, lets a
+/// study state a finding beside it (<see cref="ReportDocument.StateFinding"/>).
+/// </summary>
+public sealed record TableSection(IReadOnlyList<string> Header, IReadOnlyList<IReadOnlyList<string>> Rows, string? Caption,
+    string? Name = null, string? Finding = null) : ReportSection;
 
 /// <summary>
 /// A PNG figure with its caption and the one-sentence finding it supports.

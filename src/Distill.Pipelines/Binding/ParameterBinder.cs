@@ -86,6 +86,8 @@ internal sealed class ParameterBinder(ErrorSink errors)
             case ParameterType.EnumList:
             case ParameterType.ClassList:
                 return ConvertList(spec, node);
+            case ParameterType.ClassPairs:
+                return ConvertPairs(spec, node);
             default:
                 if (node is not YScalar s) return Wrong(spec, node, Expected(spec.Type));
                 var v = ConvertScalar(spec, s, spec.Name);
@@ -125,6 +127,7 @@ internal sealed class ParameterBinder(ErrorSink errors)
                     return Error(s, $"{label} '{t.Text}' must match {pattern}");
                 return t.Text;
             case ParameterType.ClassList:
+            case ParameterType.ClassPairs:
                 return t.Type switch
                 {
                     ScalarType.Integer when t.Integer is >= 0 and <= int.MaxValue => (int)t.Integer,
@@ -162,6 +165,36 @@ internal sealed class ParameterBinder(ErrorSink errors)
         if (spec.Ascending && items.Zip(items.Skip(1)).Any(p => (double)p.First >= (double)p.Second))
             return Error(seq, $"{spec.Name} must be strictly ascending");
         return items;
+    }
+
+    /// <summary>A list of two-class lists: each pair's classes distinct, no pair twice.</summary>
+    private object? ConvertPairs(ParameterSpec spec, YNode node)
+    {
+        if (node is not YSequence seq) return Wrong(spec, node, "a list of class pairs");
+        var pairs = new List<object>();
+        var ok = true;
+        foreach (var item in seq.Items)
+        {
+            if (item is YInvalid) { ok = false; continue; }
+            if (item is not YSequence pair || pair.Items.Count != 2 || pair.Items.Any(i => i is not YScalar))
+            {
+                Wrong(spec, item, "a pair of two classes, as [a, b]", $"{spec.Name} item");
+                ok = false;
+                continue;
+            }
+            var classes = pair.Items.Cast<YScalar>().Select(s => ConvertScalar(spec, s, $"{spec.Name} item")).ToList();
+            if (classes.Any(c => c is null)) { ok = false; continue; }
+            if (Equals(classes[0], classes[1]))
+            {
+                Error(pair, $"{spec.Name} pairs {((YScalar)pair.Items[0]).Typed.Describe()} with itself");
+                ok = false;
+                continue;
+            }
+            pairs.Add(classes.Cast<object>().ToList());
+        }
+        if (!ok) return null;
+        if (spec.MinItems is { } min && pairs.Count < min) return Error(seq, $"{spec.Name} must list {CountText(spec)}, got {pairs.Count}");
+        return pairs;
     }
 
     private static string CountText(ParameterSpec spec) => (spec.MinItems, spec.MaxItems) switch

@@ -40,6 +40,8 @@ public sealed class KeyAttribute(string name, string description) : Attribute
     public string[]? DefaultValues { get; set; }
     /// <summary>Default of a class list (0-based indices); the list must have exactly as many items.</summary>
     public int[]? DefaultClasses { get; set; }
+    /// <summary>Default of a list of class pairs: each item "name | name".</summary>
+    public string[]? DefaultPairs { get; set; }
 
     /// <summary>Fewest items of a list (0: no bound).</summary>
     public int MinItems { get; set; }

@@ -130,6 +130,12 @@ public static class ParameterRecords
                 Type = ParameterType.EnumList, Values = key.Values ?? throw new InvalidOperationException($"{owner.Name}.{parameter.Name}: a list of strings needs Values"),
                 MinItems = key.MinItems > 0 ? key.MinItems : null, Default = key.DefaultValues?.Cast<object>().ToList(),
             };
+        if (type == typeof(IReadOnlyList<IReadOnlyList<object>>))
+            return spec with
+            {
+                Type = ParameterType.ClassPairs, MinItems = key.MinItems > 0 ? key.MinItems : null, Required = Required(),
+                Default = key.DefaultPairs?.Select(p => (object)p.Split(" | ").Cast<object>().ToList()).ToList(),
+            };
         if (type == typeof(IReadOnlyList<object>))
         {
             var count = key.DefaultClasses?.Length ?? throw new InvalidOperationException($"{owner.Name}.{parameter.Name}: a class list needs DefaultClasses");
@@ -176,6 +182,7 @@ public static class ParameterRecords
             : type == typeof(IReadOnlyList<double>) ? p => p.GetDoubles(key)
             : type == typeof(IReadOnlyList<string>) ? p => p.GetStrings(key)
             : type == typeof(IReadOnlyList<object>) ? p => p.GetList(key)
+            : type == typeof(IReadOnlyList<IReadOnlyList<object>>) ? p => p.GetList(key).Select(pair => (IReadOnlyList<object>)pair).ToList()
             : type == typeof(Choice) ? p => new Choice(p.GetMap(key).GetString("name"), p.GetMap(key))
             : p => Read(type, p.GetMap(key));
         // Absent means the C# default (null for optional keys): the binder fills in every key that has a catalogue default.

@@ -20,6 +20,8 @@ public enum ParameterType
     EnumList,
     /// <summary>A list of distinct class names or 0-based class indices.</summary>
     ClassList,
+    /// <summary>A list of class pairs, each a list of two distinct class names or 0-based class indices.</summary>
+    ClassPairs,
     /// <summary>A nested map whose keys are <see cref="ParameterSpec.Fields"/>.</summary>
     Map,
     /// <summary>

@@ -108,6 +108,48 @@ public sealed class StageChecks
         }
     }
 
+    /// <summary>
+    /// Resolves a list of class pairs in a map key (`diffusion: { similar: [[Shirt, T-shirt/top]] }`) against the
+    /// dataset's class names, so the stage's key holds indices.
+    /// </summary>
+    public void ResolveClassPairs(BoundStage stage, DatasetDefinition dataset, string map, string key)
+    {
+        if (stage.Parameters.GetValueOrDefault(map) is not ParameterSet owner || !owner.ContainsKey(key)) return;
+        var names = dataset.ClassNames;
+        if (names is null) return;
+        var resolved = new List<object>();
+        foreach (var pair in owner.GetList(key).Cast<IReadOnlyList<object>>())
+        {
+            var indices = new List<object>();
+            foreach (var item in pair)
+            {
+                int? index = item switch
+                {
+                    int i when i < names.Count => i,
+                    int i => Fail($"class index {i} is out of range: dataset '{dataset.Name}' has {names.Count} classes"),
+                    string s => FindClass(names, s) ?? Fail($"unknown class '{s}' in dataset '{dataset.Name}' ({dataset.Kind}: {Preview(names)}); " +
+                        $"declare {map}.{key} with its own classes"),
+                    _ => null,
+                };
+                if (index is null) return;
+                indices.Add(index.Value);
+            }
+            if (Equals(indices[0], indices[1]))
+            {
+                Fail($"{key} pairs class {names[(int)indices[0]]} with itself");
+                return;
+            }
+            resolved.Add(indices);
+        }
+        stage.Parameters[map] = owner.With(key, resolved);
+
+        int? Fail(string message)
+        {
+            _errors.Add(stage.At([map, key]), message);
+            return null;
+        }
+    }
+
     private static int? FindClass(IReadOnlyList<string> names, string given)
     {
         static string Norm(string s) => new(s.Where(char.IsLetterOrDigit).Select(char.ToLowerInvariant).ToArray());

@@ -153,7 +153,7 @@ public static class PipelineSchema
         };
         s["description"] = Describe(p);
         if (p.Default is { } d && p.Type != ParameterType.Map) s["default"] = JsonValue(d);
-        return p.Type is ParameterType.Map or ParameterType.Variant or ParameterType.NumberList or ParameterType.EnumList or ParameterType.ClassList
+        return p.Type is ParameterType.Map or ParameterType.Variant or ParameterType.NumberList or ParameterType.EnumList or ParameterType.ClassList or ParameterType.ClassPairs
                || p.Name is "matrix" or "id"
             ? s
             : new JsonObject { ["description"] = s["description"]!.DeepClone(), ["anyOf"] = new JsonArray(WithoutDescription(s), new JsonObject { ["$ref"] = "#/$defs/matrix-reference" }) };
@@ -191,6 +191,11 @@ public static class PipelineSchema
             case ParameterType.ClassList:
                 s["type"] = "array"; s["uniqueItems"] = true;
                 s["items"] = new JsonObject { ["anyOf"] = new JsonArray(new JsonObject { ["type"] = "string" }, new JsonObject { ["type"] = "integer", ["minimum"] = 0 }) };
+                break;
+            case ParameterType.ClassPairs:
+                var oneClass = new JsonObject { ["anyOf"] = new JsonArray(new JsonObject { ["type"] = "string" }, new JsonObject { ["type"] = "integer", ["minimum"] = 0 }) };
+                s["type"] = "array";
+                s["items"] = new JsonObject { ["type"] = "array", ["items"] = oneClass, ["minItems"] = 2, ["maxItems"] = 2 };
                 break;
             case ParameterType.Map:
                 var props = new JsonObject();

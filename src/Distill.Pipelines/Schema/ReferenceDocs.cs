@@ -122,6 +122,7 @@ public static partial class ReferenceDocs
         ParameterType.NumberList => "list of floats",
         ParameterType.EnumList => $"list of {Alternatives(p.Values)}",
         ParameterType.ClassList => p.MinItems == p.MaxItems ? $"list of {p.MinItems} classes" : "list of classes",
+        ParameterType.ClassPairs => "list of class pairs",
         ParameterType.Map => "map",
         ParameterType.Variant => "name, or map with `name`",
         _ => p.Type.ToString(),

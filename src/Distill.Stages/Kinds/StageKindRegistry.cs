@@ -57,7 +57,7 @@ public static class StageKindRegistry
         new Dictionary<string, IReadOnlyList<ParameterSpec>> { ["training"] = ParameterRecords.Specs<Shared.TrainingParameters>() };
 
     /// <summary>The studies a report runs when their results are present.</summary>
-    public static IReadOnlyList<IReportStudy> Studies { get; } = [new Paper.PaperStudy()];
+    public static IReadOnlyList<IReportStudy> Studies { get; } = [new Paper.PaperStudy(), new Compatibility.CompatibilityStudy()];
 
     public static IReadOnlyList<IStageExecutor> Executors() => Kinds.Select(k => k.CreateExecutor()).ToList();
 

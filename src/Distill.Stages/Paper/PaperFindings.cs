@@ -3,6 +3,7 @@ using Distill.Stages.Kinds.Distill;
 using Distill.Stages.Kinds.Project;
 using Distill.Stages.Kinds.Train;
 using Distill.Stages.Reporting;
+using static Distill.Stages.Reporting.ModelRoles;
 using static Distill.Stages.Reporting.ReportFormat;
 
 namespace Distill.Stages.Paper;
@@ -13,13 +14,8 @@ namespace Distill.Stages.Paper;
 /// </summary>
 public static class PaperFindings
 {
-    public const string Reference = "Müller, Kornblith, Hinton, \"When Does Label Smoothing Help?\" (NeurIPS 2019)";
-
     public static IReadOnlyList<FindingVerdict> Evaluate(RunResults results) =>
         [Clusters(results), Calibration(results), Distillation(results), Information(results)];
-
-    /// <summary>The replicate seed used for pairing; a stage run once is seed 0 of its own.</summary>
-    private static int SeedOf(int? replicate) => replicate ?? 0;
 
     /// <summary>Finding 1: projections of one hard-target (alpha 0) and one smoothed model, one per seed.</summary>
     private static FindingVerdict Clusters(RunResults results)
@@ -46,7 +42,7 @@ public static class PaperFindings
     {
         var (hard, smooth, chosen) = CalibrationPair(results);
         if (hard.Count == 0 || smooth.Count == 0)
-            return VerdictRules.NotTested(2, "needs calibrate stages of a hard-target (alpha 0) and a smoothed teacher");
+            return VerdictRules.NotTested(PaperStudy.Calibration, "needs calibrate stages of a hard-target (alpha 0) and a smoothed teacher");
         var seeds = hard.Join(smooth, h => SeedOf(h.Replicate), s => SeedOf(s.Replicate),
             (h, s) => new CalibrationSeed(SeedOf(h.Replicate), h.Ece, h.EceScaled, s.Ece)).ToList();
         return VerdictRules.Calibration(seeds, chosen);
@@ -103,28 +99,9 @@ public static class PaperFindings
         var alpha = measured.Where(t => t.Alpha > 0).Select(t => t.Alpha).DefaultIfEmpty(double.NaN).Max();
         var smooth = measured.Where(t => t.Alpha == alpha).DistinctBy(t => SeedOf(t.Replicate)).ToList();
         if (hard.Count == 0 || smooth.Count == 0)
-            return VerdictRules.NotTested(4, "needs the probe on a hard-target and a smoothed teacher");
+            return VerdictRules.NotTested(PaperStudy.Information, "needs the probe on a hard-target and a smoothed teacher");
         var seeds = hard.Join(smooth, h => SeedOf(h.Replicate), s => SeedOf(s.Replicate),
             (h, s) => new InformationSeed(SeedOf(h.Replicate), h.MutualInformation.Values, s.MutualInformation.Values)).ToList();
         return VerdictRules.Information(seeds, $"alpha {F(alpha)}", LogN(measured));
     }
-
-    /// <summary>Teachers that recorded the mutual-information probe.</summary>
-    public static IReadOnlyList<TeacherResult> Probed(RunResults results) =>
-        Teachers(results).Where(t => t.MutualInformation.Points.Count > 0).ToList();
-
-    /// <summary>Train stages of a student's architecture that teach no one: the baseline "student trained alone" of Fig. 5.</summary>
-    public static IReadOnlyList<TeacherResult> StudentsTrainedAlone(RunResults results) =>
-        results.Of<TeacherResult>().Where(t => t.Model is { } m && results.Of<StudentResult>().Any(s => s.Model == m) && results.Of<StudentResult>().All(s => s.Teacher != t.Id)).ToList();
-
-    /// <summary>Train stages other than students trained alone: the models the findings are about.</summary>
-    public static IReadOnlyList<TeacherResult> Teachers(RunResults results)
-    {
-        var alone = StudentsTrainedAlone(results).Select(t => t.Id).ToHashSet();
-        return results.Of<TeacherResult>().Where(t => !alone.Contains(t.Id)).ToList();
-    }
-
-    /// <summary>The estimator's ceiling, log of the number of probe examples (the largest any teacher recorded).</summary>
-    public static double LogN(IEnumerable<TeacherResult> teachers) =>
-        teachers.Select(t => t.MutualInformationBound).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Max();
 }

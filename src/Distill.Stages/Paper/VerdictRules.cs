@@ -1,4 +1,5 @@
 using Distill.Analysis.Statistics;
+using Distill.Stages.Reporting;
 using static Distill.Stages.Reporting.ReportFormat;
 
 namespace Distill.Stages.Paper;
@@ -26,21 +27,21 @@ public static class VerdictRules
     /// </summary>
     public static FindingVerdict Clusters(IReadOnlyList<ClusterSeed> seeds)
     {
-        if (seeds.Count == 0) return NotTested(1, "needs a projection of a hard-target and a smoothed model");
+        if (seeds.Count == 0) return NotTested(PaperStudy.Clusters, "needs a projection of a hard-target and a smoothed model");
         var tightTrain = Paired(seeds, s => s.Smooth.TightnessTraining - s.Hard.TightnessTraining);
         var tightHeld = Paired(seeds, s => s.Smooth.TightnessHeldOut - s.Hard.TightnessHeldOut);
         var spreadTrain = Paired(seeds, s => s.Smooth.SpreadTraining - s.Hard.SpreadTraining);
         var spreadHeld = Paired(seeds, s => s.Smooth.SpreadHeldOut - s.Hard.SpreadHeldOut);
         var levels = $"tightness {F3(seeds.Average(s => s.Smooth.TightnessTraining))} with smoothing vs {F3(seeds.Average(s => s.Hard.TightnessTraining))} without, " +
             $"centroid spread {F3(seeds.Average(s => s.Smooth.SpreadTraining))} vs {F3(seeds.Average(s => s.Hard.SpreadTraining))} (training examples; smaller is tighter, 0 = equidistant)";
-        if (seeds.Count < MinimumSeeds) return TooFewSeeds(1, seeds.Count, levels);
+        if (seeds.Count < MinimumSeeds) return TooFewSeeds(PaperStudy.Clusters, seeds.Count, levels);
         var evidence = $"{levels}; smoothed minus hard: tightness {Interval(tightTrain)} (training), {Interval(tightHeld)} (held-out); " +
             $"spread {Interval(spreadTrain)} (training), {Interval(spreadHeld)} (held-out); n = {seeds.Count}";
         if (tightTrain.SignificantlyBelowZero && tightHeld.SignificantlyBelowZero && !spreadTrain.SignificantlyAboveZero && !spreadHeld.SignificantlyAboveZero)
-            return new(1, Verdict.Agrees, evidence);
+            return new(PaperStudy.Clusters, Verdict.Agrees, evidence);
         if (tightTrain.SignificantlyAboveZero || tightHeld.SignificantlyAboveZero)
-            return new(1, Verdict.Disagrees, evidence);
-        return new(1, Verdict.Inconclusive, evidence);
+            return new(PaperStudy.Clusters, Verdict.Disagrees, evidence);
+        return new(PaperStudy.Clusters, Verdict.Inconclusive, evidence);
     }
 
     /// <summary>
@@ -52,21 +53,21 @@ public static class VerdictRules
     /// <param name="chosen">How the smoothed alpha was chosen, for the evidence (e.g. "alpha 0.1, lowest validation ECE").</param>
     public static FindingVerdict Calibration(IReadOnlyList<CalibrationSeed> seeds, string chosen)
     {
-        if (seeds.Count == 0) return NotTested(2, "needs calibrate stages of a hard-target and a smoothed teacher");
+        if (seeds.Count == 0) return NotTested(PaperStudy.Calibration, "needs calibrate stages of a hard-target and a smoothed teacher");
         var levels = $"test ECE {F3(seeds.Average(s => s.SmoothEce))} with label smoothing ({chosen}), baseline {F3(seeds.Average(s => s.HardEce))}, " +
             $"temperature-scaled {F3(seeds.Average(s => s.HardEceScaled))}";
-        if (seeds.Count < MinimumSeeds) return TooFewSeeds(2, seeds.Count, levels);
+        if (seeds.Count < MinimumSeeds) return TooFewSeeds(PaperStudy.Calibration, seeds.Count, levels);
         var gain = MeanInterval.Of(seeds.Select(s => s.HardEce - s.HardEceScaled));
         if (!(gain.Mean > MinimumCalibrationGain && gain.SignificantlyAboveZero))
-            return new(2, Verdict.NotTestable, $"the baseline is already calibrated: temperature scaling changes its ECE by {Interval(gain, negate: true)} " +
+            return new(PaperStudy.Calibration, Verdict.NotTestable, $"the baseline is already calibrated: temperature scaling changes its ECE by {Interval(gain, negate: true)} " +
                 $"({F3(seeds.Average(s => s.HardEce))} -> {F3(seeds.Average(s => s.HardEceScaled))}; needs a gain above {F3(MinimumCalibrationGain)} with its interval above 0); n = {seeds.Count}");
         var belowBaseline = MeanInterval.Of(seeds.Select(s => s.SmoothEce - s.HardEce));
         var fromScaled = MeanInterval.Of(seeds.Select(s => s.SmoothEce - s.HardEceScaled));
         double tolerance = Math.Max(CalibrationTolerance, gain.Mean / 4);
         var evidence = $"{levels}; smoothed minus baseline {Interval(belowBaseline)}, smoothed minus scaled {Interval(fromScaled)} " +
             $"(within {F3(tolerance)} needed), scaling gain {Interval(gain)}; n = {seeds.Count}";
-        if (!belowBaseline.SignificantlyBelowZero) return new(2, Verdict.Disagrees, evidence);
-        return Math.Abs(fromScaled.Mean) <= tolerance ? new(2, Verdict.Agrees, evidence) : new(2, Verdict.Inconclusive, evidence);
+        if (!belowBaseline.SignificantlyBelowZero) return new(PaperStudy.Calibration, Verdict.Disagrees, evidence);
+        return Math.Abs(fromScaled.Mean) <= tolerance ? new(PaperStudy.Calibration, Verdict.Agrees, evidence) : new(PaperStudy.Calibration, Verdict.Inconclusive, evidence);
     }
 
     /// <summary>
@@ -79,7 +80,7 @@ public static class VerdictRules
     public static FindingVerdict Distillation(IReadOnlyList<StudentPoint> hardStudents, IReadOnlyList<SmoothedStudents> smoothed, IReadOnlyList<TeacherSeed> teachers)
     {
         if (hardStudents.Count == 0 || smoothed.All(a => a.Students.Count == 0))
-            return NotTested(3, "needs students of the hard-target teacher across temperatures and of a smoothed teacher at T = 1");
+            return NotTested(PaperStudy.Distillation, "needs students of the hard-target teacher across temperatures and of a smoothed teacher at T = 1");
         var teacherLine = teachers.Count == 0 ? "" : teachers.Count >= 2
             ? $"; teacher test accuracy with smoothing minus without: {Points(MeanInterval.Of(teachers.Select(t => t.Smooth - t.Hard)))}"
             : $"; teacher test accuracy {P(teachers.Average(t => t.Smooth))} with smoothing vs {P(teachers.Average(t => t.Hard))} without";
@@ -89,7 +90,7 @@ public static class VerdictRules
         {
             var single = smoothed.Where(a => a.Students.Count > 0).Select(a =>
                 $"alpha {F(a.Alpha)}: student {P(a.Students.Average(s => s.Accuracy))} at gamma {F3(a.Students.Average(s => s.Gamma))}");
-            return TooFewSeeds(3, seeds, $"{string.Join("; ", single)}; hard-target teacher's students {string.Join(", ", hardStudents.Select(s => $"{P(s.Accuracy)} (gamma {F3(s.Gamma)})"))}{teacherLine}");
+            return TooFewSeeds(PaperStudy.Distillation, seeds, $"{string.Join("; ", single)}; hard-target teacher's students {string.Join(", ", hardStudents.Select(s => $"{P(s.Accuracy)} (gamma {F3(s.Gamma)})"))}{teacherLine}");
         }
 
         var usable = new List<(double Alpha, MeanInterval D)>();
@@ -105,9 +106,9 @@ public static class VerdictRules
             : "student of the smoothed teacher minus the hard teacher's students interpolated at the same gamma: " +
               string.Join("; ", usable.Select(u => $"alpha {F(u.Alpha)} {Points(u.D)}"))) + outsideNote + teacherLine + $"; n = {seeds}";
         int below = usable.Count(u => u.D.SignificantlyBelowZero), above = usable.Count(u => u.D.SignificantlyAboveZero);
-        if (usable.Count > 0 && 2 * below > usable.Count) return new(3, Verdict.Agrees, evidence);
-        if (usable.Count > 0 && 2 * above > usable.Count) return new(3, Verdict.Disagrees, evidence);
-        return new(3, Verdict.Inconclusive, evidence);
+        if (usable.Count > 0 && 2 * below > usable.Count) return new(PaperStudy.Distillation, Verdict.Agrees, evidence);
+        if (usable.Count > 0 && 2 * above > usable.Count) return new(PaperStudy.Distillation, Verdict.Disagrees, evidence);
+        return new(PaperStudy.Distillation, Verdict.Inconclusive, evidence);
     }
 
     /// <summary>
@@ -117,18 +118,18 @@ public static class VerdictRules
     public static FindingVerdict Information(IReadOnlyList<InformationSeed> seeds, string smoothedName, double logN)
     {
         var usable = seeds.Where(s => s.Hard.Count(double.IsFinite) >= 2 && s.Smooth.Count(double.IsFinite) >= 2).ToList();
-        if (usable.Count == 0) return NotTested(4, "needs the probe over at least two epochs on a hard-target and a smoothed teacher");
+        if (usable.Count == 0) return NotTested(PaperStudy.Information, "needs the probe over at least two epochs on a hard-target and a smoothed teacher");
         var finals = usable.Select(s => (Hard: Final(s.Hard), Smooth: Final(s.Smooth))).ToList();
         var drops = usable.Select(s => (Hard: Peak(s.Hard) - Final(s.Hard), Smooth: Peak(s.Smooth) - Final(s.Smooth))).ToList();
         var levels = $"final MI (mean of the last two epochs) {F3(finals.Average(f => f.Smooth))} nats with smoothing ({smoothedName}) vs {F3(finals.Average(f => f.Hard))} without, " +
             $"drop from the peak {F3(drops.Average(d => d.Smooth))} vs {F3(drops.Average(d => d.Hard))} (log N = {F3(logN)}, log 2 = {F3(Math.Log(2))})";
-        if (usable.Count < MinimumSeeds) return TooFewSeeds(4, usable.Count, levels);
+        if (usable.Count < MinimumSeeds) return TooFewSeeds(PaperStudy.Information, usable.Count, levels);
         var final = MeanInterval.Of(finals.Select(f => f.Smooth - f.Hard));
         var drop = MeanInterval.Of(drops.Select(d => d.Smooth - d.Hard));
         var evidence = $"{levels}; smoothed minus hard: final {Interval(final)}, drop {Interval(drop)}; n = {usable.Count}";
-        if (final.SignificantlyBelowZero && drop.SignificantlyAboveZero) return new(4, Verdict.Agrees, evidence);
-        if (final.SignificantlyAboveZero) return new(4, Verdict.Disagrees, evidence);
-        return new(4, Verdict.Inconclusive, evidence);
+        if (final.SignificantlyBelowZero && drop.SignificantlyAboveZero) return new(PaperStudy.Information, Verdict.Agrees, evidence);
+        if (final.SignificantlyAboveZero) return new(PaperStudy.Information, Verdict.Disagrees, evidence);
+        return new(PaperStudy.Information, Verdict.Inconclusive, evidence);
     }
 
     /// <summary>y at x on a polyline sorted by x, or null outside [first x, last x] (no extrapolation).</summary>
@@ -144,9 +145,9 @@ public static class VerdictRules
         return curve[0].Accuracy; // one point, gamma equal to it
     }
 
-    public static FindingVerdict NotTested(int finding, string why) => new(finding, Verdict.NotTested, why);
+    public static FindingVerdict NotTested(StudyFinding finding, string why) => new(finding, Verdict.NotTested, why);
 
-    private static FindingVerdict TooFewSeeds(int finding, int seeds, string singleRunNumbers) =>
+    public static FindingVerdict TooFewSeeds(StudyFinding finding, int seeds, string singleRunNumbers) =>
         new(finding, Verdict.NotTested, $"{seeds} seed{(seeds == 1 ? "" : "s")}, {MinimumSeeds} needed; single-run numbers, no verdict: {singleRunNumbers}");
 
     private static MeanInterval Paired<T>(IEnumerable<T> seeds, Func<T, double> difference) => MeanInterval.Of(seeds.Select(difference));
@@ -160,11 +161,11 @@ public static class VerdictRules
     private static double Peak(IReadOnlyList<double> perEpoch) => perEpoch.Where(double.IsFinite).Max();
 
     /// <summary>"-0.012 [-0.020, -0.004]": mean and 95 % interval.</summary>
-    private static string Interval(MeanInterval i, bool negate = false) =>
+    public static string Interval(MeanInterval i, bool negate = false) =>
         negate ? $"{F3(-i.Mean)} [{F3(-i.Upper)}, {F3(-i.Lower)}]" : $"{F3(i.Mean)} [{F3(i.Lower)}, {F3(i.Upper)}]";
 
     /// <summary>An accuracy difference in percentage points: "-1.2 points [-2.0, -0.4]".</summary>
-    private static string Points(MeanInterval i) => $"{Pt(i.Mean)} points [{Pt(i.Lower)}, {Pt(i.Upper)}]";
+    public static string Points(MeanInterval i) => $"{Pt(i.Mean)} points [{Pt(i.Lower)}, {Pt(i.Upper)}]";
 
     private static string Pt(double fraction) => double.IsFinite(fraction) ? (100 * fraction).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) : "n/a";
 }

@@ -1,12 +1,11 @@
 using Distill.Analysis.Plotting;
 using Distill.Analysis.Reporting;
 using Distill.Stages.Engine;
-using Distill.Stages.Paper;
 
 namespace Distill.Stages.Reporting;
 
-/// <summary>What a report section writes into and reads from: the document, the typed results, the verdicts, the stages' output files.</summary>
-public sealed class ReportContext(ReportDocument document, RunResults results, IReadOnlyList<FindingVerdict> verdicts, IReadOnlyList<StageInputRef> stages, bool studying = true)
+/// <summary>What a report section (or a study's exhibits) writes into and reads from: the document, the typed results, the stages' output files.</summary>
+public sealed class ReportContext(ReportDocument document, RunResults results, IReadOnlyList<StageInputRef> stages)
 {
     public ReportDocument Document { get; } = document;
 
@@ -15,31 +14,23 @@ public sealed class ReportContext(ReportDocument document, RunResults results, I
     /// <summary>Published numbers to set beside Distill's (a report stage's `published:`).</summary>
     public PublishedResults Published { get; init; } = PublishedResults.None;
 
-    public IReadOnlyList<FindingVerdict> Verdicts { get; } = verdicts;
-
     /// <summary>Whether the report reads any stage of <paramref name="kind"/>.</summary>
     public bool Has(string kind) => stages.Any(s => s.Definition.Kind == kind);
 
-    /// <summary>The finding's verdict as a sentence, or why this run does not test it; null when no study is on (no finding to state).</summary>
-    public string? Sentence(int finding, string needs) =>
-        !studying ? null
-        : Verdicts.FirstOrDefault(v => v.Finding == finding)?.Sentence
-            ?? $"Finding {finding} ({FindingVerdict.Claims[finding]}): not tested here ({needs}).";
-
-    /// <summary>A line chart of the given series (900 x 520).</summary>
+    /// <summary>A line chart of the given series (900 x 520); a study may state a finding beside it by its name.</summary>
     public void AddChart(string name, string title, string x, string y, IReadOnlyList<LineSeries> series,
-        IReadOnlyList<ReferenceLine>? references, string caption, string? finding, bool fitToData = false) =>
-        Document.AddFigure(name, LineChart.Render(title, x, y, series, references, new FigureSize(900, 520), fitToData), caption, finding);
+        IReadOnlyList<ReferenceLine>? references, string caption, bool fitToData = false) =>
+        Document.AddFigure(name, LineChart.Render(title, x, y, series, references, new FigureSize(900, 520), fitToData), caption, null);
 
     /// <summary>Adds a PNG a stage recorded among its outputs; a missing one becomes a note.</summary>
-    public void AddOutputFigure(string stageId, string output, string name, string caption, string? finding)
+    public void AddOutputFigure(string stageId, string output, string name, string caption)
     {
         if (!HasOutput(stageId, output))
         {
             Document.AddParagraph($"Stage '{stageId}' recorded no output '{output}'; figure skipped.");
             return;
         }
-        Document.AddFigure(name, File.ReadAllBytes(Stage(stageId).Directory.OutputPath(output)), caption, finding);
+        Document.AddFigure(name, File.ReadAllBytes(Stage(stageId).Directory.OutputPath(output)), caption, null);
     }
 
     public bool HasOutput(string stageId, string output)

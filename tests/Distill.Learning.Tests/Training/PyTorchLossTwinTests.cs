@@ -32,6 +32,19 @@ def kd(s, t, y, p):
     T = p["temperature"]
     return -(F.softmax(t / T, 1) * F.log_softmax(s / T, 1)).sum(1).mean() * T * T
 
+# The two KD forms the compatibility study compares, both without cross-entropy. Chandrasegaran et al. (ICML 2022),
+# sutd-visual-computing-group/LS-KD-compatibility, src/image_classification/cub/utils.py, KL_div_Loss.forward: teacher
+# and student at T, KL with batchmean, times T^2. Müller et al. (NeurIPS 2019): the student at T = 1, no T^2, the line
+# that same forward comments out ("Muller et. al used this").
+def kd_chandrasegaran(s, t, y, p):
+    T = p["temperature"]
+    log_p = F.log_softmax(s / T, dim=1)
+    q = F.softmax(t / T, dim=1)
+    return F.kl_div(log_p, q, reduction="batchmean") * (T ** 2)
+def kd_muller(s, t, y, p):
+    T = p["temperature"]
+    return F.kl_div(F.log_softmax(s, dim=1), F.softmax(t / T, dim=1), reduction="batchmean")
+
 # mdistiller, mdistiller/distillers/DKD.py, plus ce-weight times the cross-entropy (no warm-up).
 def dkd(s, t, y, p):
     T, alpha, beta = p["temperature"], p["alpha"], p["beta"]
@@ -194,7 +207,7 @@ def crd(case):
     state = [memory["student"].reshape(-1).tolist(), memory["teacher"].reshape(-1).tolist(), list(Z), [first]]
     return value, gradients, state
 
-losses = {"kd": kd, "dkd": dkd, "dist": dist, "rkd": rkd, "pkt": pkt, "sp": sp, "kd_ls": kd_ls, "dkd_ls": dkd_ls, "gkd": gkd}
+losses = {"kd": kd, "kd_chandrasegaran": kd_chandrasegaran, "kd_muller": kd_muller, "dkd": dkd, "dist": dist, "rkd": rkd, "pkt": pkt, "sp": sp, "kd_ls": kd_ls, "dkd_ls": dkd_ls, "gkd": gkd}
 results = {}
 for case in json.load(open(sys.argv[1])):
     y = load(case, "labels").long()
@@ -225,6 +238,12 @@ json.dump(results, open(sys.argv[2], "w"))
     private static readonly Case[] Cases =
     [
         new("kd T4", "kd", new { temperature = 4.0 }, [Batch, Classes], [Batch, Classes], (s, t, y) => new SoftTargetLoss(4, 4, 1, true).Loss(s, t, y)),
+        // The `kd` keys of each compatibility paper's form: `student-temperature: T, t-squared: true` (Chandrasegaran et al.),
+        // the defaults (Müller et al.); their code's KL is ours minus the teacher's entropy, which carries no gradient.
+        new("kd Chandrasegaran T3", "kd_chandrasegaran", new { temperature = 3.0 }, [Batch, Classes], [Batch, Classes],
+            (s, t, y) => new SoftTargetLoss(3, 3, 1, true).Loss(s, t, y).sub(TeacherEntropy(t, 3).mul(9))),
+        new("kd Muller T3", "kd_muller", new { temperature = 3.0 }, [Batch, Classes], [Batch, Classes],
+            (s, t, y) => new SoftTargetLoss(3, 1, 1, false).Loss(s, t, y).sub(TeacherEntropy(t, 3))),
         new("dkd", "dkd", new { temperature = 4.0, alpha = 1.0, beta = 8.0, ce = 1.0 }, [Batch, Classes], [Batch, Classes], (s, t, y) => new DecoupledLoss(4, 1, 8, 1).Loss(s, t, y)),
         new("dist", "dist", new { temperature = 4.0, beta = 2.0, gamma = 2.0, ce = 1.0 }, [Batch, Classes], [Batch, Classes], (s, t, y) => new CorrelationLoss(4, 2, 2, 1).Loss(s, t, y)),
         // Their KD is KL(p_t || p_s) = H(p_t, p_s) - H(p_t): ours minus the teacher's entropy, which carries no gradient.

@@ -1,13 +1,12 @@
 using Distill.Stages.Reporting;
 using Distill.Pipelines.Catalogue;
-using Distill.Stages.Paper;
 using static Distill.Stages.Reporting.ReportFormat;
 
 namespace Distill.Stages.Kinds.Calibrate;
 
 /// <summary>
 /// Calibrate stages: ECE and NLL before and after temperature scaling (mean and 95 % interval over seeds), the
-/// paper's Table 3, and the reliability diagrams of one seed per setting.
+/// and the reliability diagrams of one seed per setting.
 /// </summary>
 public sealed class CalibrateReportSection : IStageReportSection
 {
@@ -26,25 +25,13 @@ public sealed class CalibrateReportSection : IStageReportSection
             $"Measured on the eval split ({string.Join(", ", calibrations.Select(c => c.EvalSplit).Distinct())}); T fitted on the fit split " +
             $"({string.Join(", ", calibrations.Select(c => c.FitSplit).Distinct())}); ECE with {string.Join("/", calibrations.Select(c => c.Bins).Distinct())} bins; mean [95 % interval] over n seeds");
 
-        var (hard, smooth, chosen) = PaperFindings.CalibrationPair(context.Results);
-        if (hard.Count > 0 && smooth.Count > 0)
-            context.Document.AddTable(["Method", "ECE", "Setting"],
-            [
-                ["Baseline (hard targets, T = 1)", Replicates.Cell(hard.Select(c => c.Ece), F3), hard[0].Group],
-                ["Temperature scaling", Replicates.Cell(hard.Select(c => c.EceScaled), F3), $"T = {Replicates.Cell(hard.Select(c => c.FittedTemperature), F2)}"],
-                ["Label smoothing (T = 1)", Replicates.Cell(smooth.Select(c => c.Ece), F3), chosen],
-            ], "The paper's Table 3 for this run: test ECE, the smoothed alpha chosen on held-out data");
-        else
-            context.Document.AddParagraph("Finding 2 needs calibrate stages for a hard-target teacher (alpha = 0) and for a smoothed teacher; this run lacks one of them.");
-
-        var sentence = context.Sentence(2, "needs a hard and a smoothed teacher");
         foreach (var c in groups.Select(g => g[0]))
         {
             var who = c.OfStudent ? $"student {c.Model} (teacher alpha = {F(c.Alpha)})" : $"{c.Model} (alpha = {F(c.Alpha)})";
             context.AddOutputFigure(c.Id, CalibrateExecutor.ReliabilityBefore, $"{c.Id}-reliability",
-                $"Reliability diagram of {who} at T = 1: accuracy per confidence bin against the diagonal of perfect calibration.", sentence);
+                $"Reliability diagram of {who} at T = 1: accuracy per confidence bin against the diagonal of perfect calibration.");
             context.AddOutputFigure(c.Id, CalibrateExecutor.ReliabilityAfter, $"{c.Id}-reliability-scaled",
-                $"Reliability diagram of {who} after temperature scaling (T = {F2(c.FittedTemperature)}).", sentence);
+                $"Reliability diagram of {who} after temperature scaling (T = {F2(c.FittedTemperature)}).");
         }
     }
 }

@@ -1,4 +1,5 @@
 using Distill.Analysis;
+using Distill.Analysis.Geometry;
 using Distill.Analysis.Information;
 using Distill.Learning.Data;
 using Distill.Learning.Models;
@@ -6,6 +7,7 @@ using Distill.Learning.Randomness;
 using Distill.Learning.Training;
 using Distill.Pipelines.Catalogue;
 using Distill.Runs;
+using Distill.Stages.Data;
 using Distill.Stages.Distillation;
 using Distill.Stages.Engine;
 using Distill.Stages.Kinds.Distill.Losses;
@@ -57,7 +59,23 @@ public sealed class DistillExecutor : StageExecutor<DistillParameters>
         {
             [MetricNames.TeacherGamma] = teacher.Gamma(data, temperature),
         };
+        if (p.Diffusion is { } diffusion) MeasureDiffusion(student, data, diffusion, context, metrics);
         return result with { Metrics = metrics };
+    }
+
+    /// <summary>The student's spread toward each declared class pair on the test split (the compatibility study's C3).</summary>
+    private static void MeasureDiffusion(ClassifierNet student, PreparedData data, DiffusionParameters diffusion, StageContext context, Dictionary<string, double> metrics)
+    {
+        var test = data.Test;
+        var features = PenultimateActivations.Of(student, new BatchMaker(test, data.Statistics, context.Device), [.. Enumerable.Range(0, test.Count).Select(i => (long)i)]);
+        int dimension = features.Length / Math.Max(1, test.Count);
+        var labels = test.Labels.Select(l => (int)l).ToArray();
+        List<(int A, int B)> Pairs(IReadOnlyList<IReadOnlyList<object>> given) =>
+            given.Select(p => ClassList.Resolve(p, data.ClassNames, context.Stage.Id)).Select(p => (p[0], p[1])).ToList();
+        foreach (var (a, b) in Pairs(diffusion.Similar).Concat(Pairs(diffusion.Dissimilar)))
+            metrics[MetricNames.Diffusion(a, b)] = ClassDiffusion.Pair(features, dimension, labels, a, b);
+        metrics[MetricNames.DiffusionSimilar] = ClassDiffusion.Mean(features, dimension, labels, Pairs(diffusion.Similar));
+        metrics[MetricNames.DiffusionDissimilar] = ClassDiffusion.Mean(features, dimension, labels, Pairs(diffusion.Dissimilar));
     }
 
     private static TeacherSource LiveSource(StageContext context, StageInputRef teacher, Data.PipelineDataset dataset)

@@ -58,6 +58,8 @@ public sealed class DistillKind : StageKind
             && teacher.Parameters.GetValueOrDefault("views") is int cached && views > cached)
             checks.Error(stage, $"views {views} is more than the {cached} view(s) cached by '{teacher.Id}'", "views");
         DistillMethodChecks.Check(checks, stage, teacher, trained, source == "cache");
+        if (stage.Dataset is { } name && checks.Dataset(name) is { } dataset)
+            foreach (var pairs in new[] { "similar", "dissimilar" }) checks.ResolveClassPairs(stage, dataset, "diffusion", pairs);
         if (checks.Single(stage, InitRole) is { } init && init.Model != stage.Model
             && (checks.Model(init.Model) is not { } a || checks.Model(stage.Model) is not { } b || a.Architecture != b.Architecture || CanonicalJson.Write(a.Parameters) != CanonicalJson.Write(b.Parameters)))
             checks.InputError(stage, InitRole, $"stage '{stage.Id}' trains model '{stage.Model}' but inputs.init '{init.Id}' trained '{init.Model}'; a student starts only from weights of its own architecture and keys");
@@ -92,7 +94,16 @@ public sealed record DistillParameters(
     [Key("loss", "The distillation loss, by name; a map `{ name: ..., <its keys> }` sets its own keys.", Variants = typeof(DistillationLosses), KeyOmitsDefault = true)]
     Choice Loss = null!,
     [Key("teacher-source", "Read the teacher's logits from a cache-logits stage, or run a train stage live.")] TeacherSource TeacherSource = TeacherSource.Cache,
-    [Key("views", TrainingParameters.ViewsDescription, Min = 1, Checked = "at most the teacher cache's `views` (1 for imported logits)")] int Views = 1)
+    [Key("views", TrainingParameters.ViewsDescription, Min = 1, Checked = "at most the teacher cache's `views` (1 for imported logits)")] int Views = 1,
+    [Key("diffusion", "After training, measure how the student's penultimate activations of the test split spread toward other classes (the compatibility study's C3, after Chandrasegaran et al., ICML 2022): for each declared pair, eta = (u' S_a u) / (trace(S_a) / d) both ways, u the unit vector between the class means, S_a the class covariance; recorded as diffusion_similar (mean over `similar`) and diffusion_dissimilar (over `dissimilar`). `diffusion: {}` measures Fashion-MNIST's pairs; left out, nothing is measured and the key is unchanged.")]
+    DiffusionParameters? Diffusion = null)
 {
     public bool LiveTeacher => TeacherSource == TeacherSource.Live;
 }
+
+/// <summary>`diffusion` on a distill stage: the class pairs, declared before the run, never chosen from results.</summary>
+public sealed record DiffusionParameters(
+    [Key("similar", "Semantically similar class pairs, toward which a smoothed teacher's student is said to diffuse.", DefaultPairs = ["Shirt | T-shirt/top", "Pullover | Coat", "Sneaker | Ankle boot"], MinItems = 1, Checked = "known to the dataset")]
+    IReadOnlyList<IReadOnlyList<object>> Similar = null!,
+    [Key("dissimilar", "Dissimilar control pairs: the mechanism predicts no extra spread toward them.", DefaultPairs = ["Trouser | Bag", "Sandal | Coat"], MinItems = 1, Checked = "known to the dataset")]
+    IReadOnlyList<IReadOnlyList<object>> Dissimilar = null!);

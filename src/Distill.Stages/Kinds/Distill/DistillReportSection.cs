@@ -1,7 +1,6 @@
 using Distill.Stages.Reporting;
 using Distill.Analysis.Plotting;
 using Distill.Pipelines.Catalogue;
-using Distill.Stages.Paper;
 using static Distill.Stages.Reporting.ReportFormat;
 
 namespace Distill.Stages.Kinds.Distill;
@@ -31,25 +30,12 @@ public sealed class DistillReportSection : IStageReportSection
 
         if (MethodComparison.AppliesTo(students)) MethodComparison.Write(context, students);
 
-        var sentence = context.Sentence(3, "needs a hard and a smoothed teacher");
         var vsTemperature = students.GroupBy(s => s.TeacherAlpha).OrderBy(g => g.Key)
             .Select(g => Replicates.Band($"teacher alpha = {F(g.Key)}", g.Select(s => (s.Temperature, s.TestAccuracy)), Replicates.AccuracyRange))
             .OfType<LineSeries>().ToList();
         if (vsTemperature.Count > 0)
             context.AddChart("student-accuracy-vs-temperature", "Student accuracy vs teacher temperature", "Teacher temperature T", "Student test accuracy",
-                vsTemperature, null, "Student test accuracy against the temperature of the teacher's targets, one line per teacher smoothing alpha; bands: 95 % interval over seeds.", sentence);
-
-        var alone = PaperFindings.StudentsTrainedAlone(context.Results);
-        var vsGamma = new[]
-        {
-            Replicates.Band("hard-target teacher (alpha = 0), T varied", students.Where(s => s.TeacherAlpha == 0).Select(s => (s.Temperature, s.TeacherGamma, s.TestAccuracy)), Replicates.AccuracyRange),
-            Replicates.Band("label-smoothed teachers at T = 1", PaperFindings.SmoothedAtTemperatureOne(context.Results).Select(s => (s.TeacherAlpha, s.TeacherGamma, s.TestAccuracy)), Replicates.AccuracyRange),
-            Replicates.Band("student alone with label smoothing (gamma = alpha)", alone.Select(t => (t.Alpha, t.Alpha, t.TestAccuracy)), Replicates.AccuracyRange),
-        }.OfType<LineSeries>().ToList();
-        if (vsGamma.Count > 0)
-            context.AddChart("student-accuracy-vs-gamma", "Student accuracy vs teacher smoothness", "Smoothness index gamma", "Student test accuracy",
-                vsGamma, null, "Student test accuracy against the smoothness gamma of its targets (paper Fig. 5): students of the hard-target teacher across T, of smoothed teachers at T = 1, " +
-                "and the student architecture trained alone with label smoothing (its targets' gamma is alpha); bands: 95 % interval over seeds. At equal gamma, the paper finds the smoothed teacher's student worse.", sentence);
+                vsTemperature, null, "Student test accuracy against the temperature of the teacher's targets, one line per teacher smoothing alpha; bands: 95 % interval over seeds.");
 
         var curves = Replicates.Groups(students)
             .Select(g => Replicates.Band(Replicates.Label(g[0].Group, ("teacher alpha", g[0].TeacherAlpha), ("temperature", g[0].Temperature)), g.SelectMany(s => s.TestAccuracyCurve.Points), Replicates.AccuracyRange))
@@ -57,6 +43,6 @@ public sealed class DistillReportSection : IStageReportSection
         if (curves.Count == 0) return;
         context.Document.AddHeading("Training curves", 3);
         context.AddChart("student-curves", "Students: test accuracy per epoch", "Epoch", "Test accuracy", curves, null,
-            "Test accuracy of every student at the end of each epoch; bands: 95 % interval over seeds.", sentence);
+            "Test accuracy of every student at the end of each epoch; bands: 95 % interval over seeds.");
     }
 }

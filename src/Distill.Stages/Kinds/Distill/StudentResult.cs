@@ -36,10 +36,18 @@ public sealed record StudentResult(string Id, int? Replicate, string Group, stri
 
     public double TestEce { get; init; } = double.NaN;
 
+    /// <summary>The student's diffusion toward its stage's similar and dissimilar class pairs (`diffusion`); NaN when not measured.</summary>
+    public double DiffusionSimilar { get; init; } = double.NaN;
+
+    public double DiffusionDissimilar { get; init; } = double.NaN;
+
     /// <summary>The median wall time of an epoch, evaluation included.</summary>
     public double SecondsPerEpoch { get; init; } = double.NaN;
 
-    /// <summary>How the student learned: "kd, beta 1, student at T = 1" (the paper's form), "kd, ..., student at T, x T^2" (Hinton's), or the loss name.</summary>
+    /// <summary>
+    /// How the student learned: "kd, beta 1, student at T = 1 (Müller et al.)", "kd, beta 1, student at T, x T^2
+    /// (Chandrasegaran et al.)", another kd form, or the loss name; the published forms are named.
+    /// </summary>
     public string Form
     {
         get
@@ -49,10 +57,37 @@ public sealed record StudentResult(string Id, int? Replicate, string Group, stri
             if (p.Loss.Name != Losses.KdMethod.Name) return p.Loss.Name + Changed(p.Loss) + from;
             var student = p.StudentTemperature == 1 ? "student at T = 1"
                 : p.StudentTemperature == p.Temperature ? "student at T" : $"student at T = {ReportFormat.F(p.StudentTemperature)}";
-            return $"kd, beta {ReportFormat.F(p.Beta)}, {student}{(p.TSquared ? ", x T^2" : "")}{from}";
+            var named = PublishedForm switch
+            {
+                KdForm.Muller => " (Müller et al.)",
+                KdForm.Chandrasegaran => " (Chandrasegaran et al.)",
+                KdForm.Both => " (Müller et al. = Chandrasegaran et al. at T = 1)",
+                _ => "",
+            };
+            return $"kd, beta {ReportFormat.F(p.Beta)}, {student}{(p.TSquared ? ", x T^2" : "")}{named}{from}";
+        }
+    }
+
+    /// <summary>
+    /// Which published KD form the loss is, both without a cross-entropy term (beta 1), forward KL on raw logits:
+    /// Müller et al.'s H(p_t(T), softmax(z_s)) or Chandrasegaran et al.'s T^2 KL(p_t(T) || p_s(T)); at T = 1 they are one.
+    /// </summary>
+    public KdForm PublishedForm
+    {
+        get
+        {
+            var p = Parameters;
+            if (p.Loss.Name != Losses.KdMethod.Name || p.Beta != 1 || p.LogitStandardization || p.Divergence != Learning.Training.SoftTargetDivergence.ForwardKl || InitGroup is not null)
+                return KdForm.Other;
+            bool muller = p.StudentTemperature == 1 && (!p.TSquared || Temperature == 1);
+            bool chandrasegaran = p.StudentTemperature == Temperature && (p.TSquared || Temperature == 1);
+            return muller && chandrasegaran ? KdForm.Both : muller ? KdForm.Muller : chandrasegaran ? KdForm.Chandrasegaran : KdForm.Other;
         }
     }
 }
+
+/// <summary>The published KD forms a student's loss can be (<see cref="StudentResult.PublishedForm"/>).</summary>
+public enum KdForm { Other, Muller, Chandrasegaran, Both }
 
 /// <summary>Reads distill stages' results for reports.</summary>
 internal static class StudentResults
@@ -70,6 +105,8 @@ internal static class StudentResults
                     TestNll = ResultReader.Metric(s, MetricNames.TestNll),
                     TestAccuracyAtBestValidation = ResultReader.Metric(s, MetricNames.AtBestValidation(MetricNames.TestAccuracy)),
                     TestEce = ResultReader.Metric(s, MetricNames.TestEce),
+                    DiffusionSimilar = ResultReader.Metric(s, MetricNames.DiffusionSimilar),
+                    DiffusionDissimilar = ResultReader.Metric(s, MetricNames.DiffusionDissimilar),
                     SecondsPerEpoch = MedianEpochSeconds(s.Manifest),
                 };
             })

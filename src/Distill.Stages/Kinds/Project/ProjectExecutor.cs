@@ -9,6 +9,7 @@ using Distill.Runs;
 using Distill.Stages.Data;
 using Distill.Stages.Distillation;
 using Distill.Stages.Engine;
+using Distill.Stages.Models;
 using static TorchSharp.torch;
 
 namespace Distill.Stages.Kinds.Project;
@@ -23,7 +24,6 @@ public sealed class ProjectExecutor : StageExecutor<ProjectParameters>
 {
     public const string CsvName = "projection.csv";
     public const string GridName = "projection-grid.png";
-    private const int BatchSize = 256;
 
     public override StageKindSpec Spec => ProjectKind.Definition;
 
@@ -66,7 +66,7 @@ public sealed class ProjectExecutor : StageExecutor<ProjectParameters>
                 var projected = new List<ProjectedClass>();
                 for (int c = 0; c < classes.Length; c++)
                 {
-                    var points = plane.ProjectRows(Features(net, new BatchMaker(data.Get(split), data.Statistics, context.Device), examples[split][c]));
+                    var points = plane.ProjectRows(PenultimateActivations.Of(net, new BatchMaker(data.Get(split), data.Statistics, context.Device), examples[split][c]));
                     projected.Add(new ProjectedClass(classNames[c], points));
                     foreach (var point in points)
                         csv.Append(Csv(model.Definition.Id)).Append(',').Append(Name(split)).Append(',').Append(Csv(classNames[c])).Append(',')
@@ -109,23 +109,6 @@ public sealed class ProjectExecutor : StageExecutor<ProjectParameters>
         var values = weight.data<float>().ToArray();
         float[] Row(int k) => values.AsSpan(k * dimension, dimension).ToArray();
         return TemplatePlane.FromTemplates(Row(classes[0]), Row(classes[1]), Row(classes[2]));
-    }
-
-    /// <summary>Penultimate activations (N x D, row-major) of the given examples, plain images, in eval mode.</summary>
-    private static float[] Features(ClassifierNet net, BatchMaker maker, long[] indices)
-    {
-        net.eval();
-        using var noGrad = no_grad();
-        var rows = new List<float>();
-        for (int start = 0; start < indices.Length; start += BatchSize)
-        {
-            using var scope = NewDisposeScope();
-            var batch = indices.AsSpan(start, Math.Min(BatchSize, indices.Length - start));
-            var (inputs, _) = maker.Make(batch, AugmentationSpec.None, 0, 0);
-            var features = net.Features(inputs).to(CPU).to_type(ScalarType.Float32).contiguous();
-            rows.AddRange(features.data<float>().ToArray());
-        }
-        return rows.ToArray();
     }
 
     private static string Name(DataSplit split) => split.ToString().ToLowerInvariant();

@@ -14,6 +14,9 @@ public sealed class ProjectReportSection : IStageReportSection
 
     public string Heading => "Penultimate-layer geometry";
 
+    /// <summary>The name of a projection's 2 x 2 grid figure (one seed's per projection setting).</summary>
+    public static string GridFigure(string projectionId) => $"{projectionId}-grid";
+
     public void Write(ReportContext context)
     {
         var rows = context.Results.Of<ProjectionResult>().SelectMany(p => p.Models).SelectMany(m => m.Splits.Select(s => (Model: m, Split: s)))
@@ -24,17 +27,15 @@ public sealed class ProjectReportSection : IStageReportSection
             "Tightness = mean distance to the class centroid / mean distance between centroids; " +
             "centroid spread = (largest - smallest centroid distance) / mean (0 = equidistant); mean [95 % interval] over n seeds");
 
-        var sentence = context.Sentence(1, "needs one projection of a hard-target and a smoothed model");
         foreach (var projection in Replicates.Groups(context.Results.Of<ProjectionResult>()).Select(g => g[0])) // one seed's figures per setting
         {
             if (context.HasOutput(projection.Id, ProjectExecutor.GridName))
-                context.AddOutputFigure(projection.Id, ProjectExecutor.GridName, $"{projection.Id}-grid",
-                    "Penultimate activations projected onto the plane of the three class templates; rows: without / with label smoothing, columns: training / held-out examples.",
-                    sentence);
+                context.AddOutputFigure(projection.Id, ProjectExecutor.GridName, GridFigure(projection.Id),
+                    "Penultimate activations projected onto the plane of the three class templates; rows: without / with label smoothing, columns: training / held-out examples.");
             else
                 foreach (var output in context.Outputs(projection.Id).Where(o => o.EndsWith(".png", StringComparison.Ordinal)))
                     context.AddOutputFigure(projection.Id, output, $"{projection.Id}-{Path.GetFileNameWithoutExtension(output)}",
-                        "Penultimate activations projected onto the plane of the three class templates.", sentence);
+                        "Penultimate activations projected onto the plane of the three class templates.");
         }
     }
 }
