@@ -24,6 +24,31 @@ public sealed class ReportDocumentTests : IDisposable
         .AddFigure("mi", second, "MI per epoch", "Smoothing erases information.");
 
     [Fact]
+    public void A_finding_is_stated_once_beside_the_figure_or_named_table_it_rests_on()
+    {
+        var document = new ReportDocument("r")
+            .AddTable(["a"], [["1"]], "unnamed")
+            .AddTable(["b"], [["2"]], "Table 3", name: "table-3")
+            .AddFigure("mutual information", SmallPng(1), "MI per epoch", null);
+
+        Assert.True(document.StateFinding("table-3", "Finding 2 (calibration): agrees."));
+        Assert.True(document.StateFinding("mutual information", "Finding 4 (information): inconclusive."));
+        Assert.False(document.StateFinding("table-3", "Finding 9 (again): agrees.")); // an exhibit states one finding
+        Assert.False(document.StateFinding("no-such-figure", "Finding 1 (clusters): agrees."));
+        Assert.Throws<ArgumentException>(() => document.AddTable(["c"], [["3"]], null, name: "table-3"));
+
+        string md = document.RenderMarkdown(), html = document.RenderHtml();
+        Assert.Equal(1, CountOf(md, "**Finding:** Finding 2 (calibration): agrees."));
+        Assert.True(md.IndexOf("| 2 |", StringComparison.Ordinal) < md.IndexOf("**Finding:** Finding 2", StringComparison.Ordinal));
+        Assert.True(md.IndexOf("](mutual-information.png)", StringComparison.Ordinal) < md.IndexOf("**Finding:** Finding 4", StringComparison.Ordinal));
+        Assert.Equal(1, CountOf(html, "<strong>Finding:</strong> Finding 2 (calibration): agrees."));
+        Assert.Equal(2, CountOf(html, "<p class=\"finding\">"));
+        Assert.DoesNotContain("Finding 9", md);
+    }
+
+    private static int CountOf(string text, string part) => (text.Length - text.Replace(part, "", StringComparison.Ordinal).Length) / part.Length;
+
+    [Fact]
     public void Html_embeds_every_figure_as_a_data_uri_and_escapes_text()
     {
         byte[] first = SmallPng(1), second = SmallPng(2);

@@ -185,14 +185,20 @@ public sealed class AnalysisPipelineTests(AnalysisRun run, ITestOutputHelper out
         // Both studies are on: the paper's four findings, and the compatibility study's three (its students at T = 1 pair up).
         Assert.Equal(7, report.Metrics["findings_total"]);
         Assert.InRange(report.Metrics["findings_agree"], 0, 7);
-        // Each finding's paragraph once, beside its own exhibit: the grid, Table 3, Fig. 5, the MI chart, the Delta table;
-        // C2 and C3 have none here (one temperature, no diffusion), so they stand in their study's summary only.
-        foreach (var finding in new[] { "1", "2", "3", "4", "C1" })
+        // Each finding's paragraph once, beside its own exhibit: the grid, Table 3, Fig. 5, the MI chart, the Delta table,
+        // the diffusion table; C2 has none here (one temperature pairs up), so it stands in its study's summary only.
+        foreach (var finding in new[] { "1", "2", "3", "4", "C1", "C3" })
             Assert.Single(Regex.Matches(html, $"<strong>Finding:</strong> Finding {finding} \\("));
-        foreach (var finding in new[] { "C2", "C3" })
+        Assert.Empty(Regex.Matches(html, "<strong>Finding:</strong> Finding C2 \\("));
+        Assert.Contains("<td>C2</td>", html);
+
+        // The students' diffusion, measured on Fashion-MNIST's declared pairs (Shirt 6 / T-shirt/top 0 the first).
+        foreach (var student in new[] { "student-smooth", "student-T1-alpha0.0" })
         {
-            Assert.Empty(Regex.Matches(html, $"<strong>Finding:</strong> Finding {finding} \\("));
-            Assert.Contains($"<td>{finding}</td>", html);
+            var metrics = run.Manifest(student).Metrics;
+            Assert.InRange(metrics["diffusion_similar"], 0.01, 100);
+            Assert.InRange(metrics["diffusion_dissimilar"], 0.01, 100);
+            Assert.InRange(metrics["diffusion_6_0"], 0.01, 100);
         }
 
         var markdown = File.ReadAllText(Path.Combine(run.Outputs("report"), "report.md"));

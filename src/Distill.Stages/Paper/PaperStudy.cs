@@ -66,6 +66,7 @@ public sealed class PaperStudy : IReportStudy
     private static void WriteTableThree(ReportContext context)
     {
         var (hard, smooth, chosen) = PaperFindings.CalibrationPair(context.Results);
+        context.Document.AddHeading("The paper's Table 3", 3);
         if (hard.Count == 0 || smooth.Count == 0)
         {
             context.Document.AddParagraph("Finding 2 needs calibrate stages for a hard-target teacher (alpha = 0) and for a smoothed teacher; this run lacks one of them.");
@@ -90,6 +91,7 @@ public sealed class PaperStudy : IReportStudy
             Replicates.Band("student alone with label smoothing (gamma = alpha)", ModelRoles.StudentsTrainedAlone(context.Results).Select(t => (t.Alpha, t.Alpha, t.TestAccuracy)), Replicates.AccuracyRange),
         }.OfType<LineSeries>().ToList();
         if (vsGamma.Count == 0) return;
+        context.Document.AddHeading("The paper's Fig. 5", 3);
         context.AddChart(FigureFive, "Student accuracy vs teacher smoothness", "Smoothness index gamma", "Student test accuracy",
             vsGamma, null, "Student test accuracy against the smoothness gamma of its targets (paper Fig. 5): students of the hard-target teacher across T, of smoothed teachers at T = 1, " +
             "and the student architecture trained alone with label smoothing (its targets' gamma is alpha); bands: 95 % interval over seeds. At equal gamma, the paper finds the smoothed teacher's student worse.");
