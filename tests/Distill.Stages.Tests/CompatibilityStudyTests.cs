@@ -69,6 +69,18 @@ public sealed class CompatibilityStudyTests
     }
 
     [Fact]
+    public void The_papers_finding_3_reads_only_students_of_muller_et_als_form()
+    {
+        var muller = Student(Keys(", temperature: 4"), 1, 0);
+        var atOne = Student(Keys(", temperature: 1"), 1, 0.1);
+        var chandrasegaran = Student(Keys(", temperature: 4, student-temperature: 4, t-squared: true"), 1, 0);
+
+        var read = Paper.PaperFindings.Students(RunResults.From([muller, atOne, chandrasegaran])).ToList();
+
+        Assert.Equal([muller, atOne], read);
+    }
+
+    [Fact]
     public void Only_one_teachers_students_or_only_other_forms_leave_the_study_off()
     {
         var hardOnly = RunResults.From([Student(Keys(", temperature: 1"), 1, 0), Student(Keys(", temperature: 2"), 1, 0)]);

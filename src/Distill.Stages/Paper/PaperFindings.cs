@@ -71,7 +71,7 @@ public static class PaperFindings
     /// </summary>
     private static FindingVerdict Distillation(RunResults results)
     {
-        var hardStudents = results.Of<StudentResult>().Where(s => s.TeacherAlpha == 0)
+        var hardStudents = Students(results).Where(s => s.TeacherAlpha == 0)
             .Select(s => new StudentPoint(SeedOf(s.Replicate), s.TeacherGamma, s.TestAccuracy)).ToList();
         var smoothed = SmoothedAtTemperatureOne(results).GroupBy(s => s.TeacherAlpha).OrderBy(g => g.Key)
             .Select(g => new SmoothedStudents(g.Key, g.DistinctBy(s => SeedOf(s.Replicate)).Select(s => new StudentPoint(SeedOf(s.Replicate), s.TeacherGamma, s.TestAccuracy)).ToList()))
@@ -89,7 +89,14 @@ public static class PaperFindings
 
     /// <summary>Students of label-smoothed teachers whose targets are at T = 1: the paper's comparison set.</summary>
     public static IEnumerable<StudentResult> SmoothedAtTemperatureOne(RunResults results) =>
-        results.Of<StudentResult>().Where(s => s.TeacherAlpha > 0 && s.Temperature == 1);
+        Students(results).Where(s => s.TeacherAlpha > 0 && s.Temperature == 1);
+
+    /// <summary>
+    /// Students that learned the paper's way, Müller et al.'s form (beta 1, the student at T = 1, no T^2): finding 3
+    /// compares these alone, so students of other forms in the same report (the compatibility study's) leave it as it is.
+    /// </summary>
+    public static IEnumerable<StudentResult> Students(RunResults results) =>
+        results.Of<StudentResult>().Where(s => s.PublishedForm is KdForm.Muller or KdForm.Both);
 
     /// <summary>Finding 4: the probed hard-target teacher against the most smoothed probed teacher, seed by seed.</summary>
     private static FindingVerdict Information(RunResults results)

@@ -87,7 +87,7 @@ public static class PaperRegime
     private static Precondition GammaRange(RunResults results)
     {
         const string condition = "every smoothed teacher's gamma (T = 1) inside the hard-target teacher's swept gamma range";
-        var students = results.Of<StudentResult>().Where(s => double.IsFinite(s.TeacherGamma)).ToList();
+        var students = PaperFindings.Students(results).Where(s => double.IsFinite(s.TeacherGamma)).ToList();
         var hard = students.Where(s => s.TeacherAlpha == 0).GroupBy(s => s.Replicate ?? 0)
             .ToDictionary(g => g.Key, g => (Low: g.Min(s => s.TeacherGamma), High: g.Max(s => s.TeacherGamma)));
         var smoothed = PaperFindings.SmoothedAtTemperatureOne(results).Where(s => double.IsFinite(s.TeacherGamma)).ToList();

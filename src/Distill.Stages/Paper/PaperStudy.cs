@@ -83,7 +83,7 @@ public sealed class PaperStudy : IReportStudy
     /// <summary>Paper Fig. 5: student accuracy against the smoothness gamma of its targets.</summary>
     private static void WriteFigureFive(ReportContext context)
     {
-        var students = context.Results.Of<StudentResult>();
+        var students = PaperFindings.Students(context.Results);
         var vsGamma = new[]
         {
             Replicates.Band("hard-target teacher (alpha = 0), T varied", students.Where(s => s.TeacherAlpha == 0).Select(s => (s.Temperature, s.TeacherGamma, s.TestAccuracy)), Replicates.AccuracyRange),
