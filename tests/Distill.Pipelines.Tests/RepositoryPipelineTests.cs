@@ -31,4 +31,17 @@ public sealed class RepositoryPipelineTests
         Assert.All(pipeline.Stages.Where(s => s.Kind == "distill"), s => Assert.NotNull(s.Replicate));
         Assert.Equal([1, 2, 3], pipeline.Stages.Where(s => s.Kind == "distill").Select(s => s.Replicate!.Value).Distinct().Order());
     }
+
+    [Fact]
+    public void The_compatibility_demo_defines_the_paper_pipelines_teachers_and_caches_exactly_so_the_store_shares_them()
+    {
+        PipelineDefinition Load(string file) => PipelineLoader.Load(Path.Combine(RepoFiles.Root, "pipelines", file), StageKindRegistry.Catalogue).Pipeline!;
+        var paper = Load("fashion-mnist-paper.yaml");
+        var compatibility = Load("fashion-mnist-compatibility.yaml");
+
+        var shared = compatibility.Stages.Where(s => s.Kind is "train" or "cache-logits").ToList();
+        Assert.Equal(30, shared.Count);
+        // The definitions that key a stage (inputs by count here; the inputs are these same teachers).
+        Assert.All(shared, s => Assert.Equal(CanonicalJson.ForStage(paper.Stage(s.Id), paper), CanonicalJson.ForStage(s, compatibility)));
+    }
 }

@@ -5,8 +5,8 @@ using static Distill.Stages.Reporting.ReportFormat;
 namespace Distill.Stages.Kinds.Calibrate;
 
 /// <summary>
-/// Calibrate stages: ECE and NLL before and after temperature scaling (mean and 95 % interval over seeds), the
-/// and the reliability diagrams of one seed per setting.
+/// Calibrate stages: ECE and NLL before and after temperature scaling (mean and 95 % interval over seeds), and the
+/// reliability diagrams of one seed per setting.
 /// </summary>
 public sealed class CalibrateReportSection : IStageReportSection
 {

@@ -6,8 +6,8 @@ using static Distill.Stages.Reporting.ReportFormat;
 namespace Distill.Stages.Kinds.Distill;
 
 /// <summary>
-/// Distill stages: the students' table (mean and 95 % interval over seeds), accuracy against temperature and against
-/// the teacher's smoothness gamma (paper Fig. 5, with the students trained alone with label smoothing), curves.
+/// Distill stages: the students' table (mean and 95 % interval over seeds), the methods compared when several are,
+/// accuracy against temperature, and the training curves.
 /// </summary>
 public sealed class DistillReportSection : IStageReportSection
 {
@@ -25,7 +25,7 @@ public sealed class DistillReportSection : IStageReportSection
             groups.Select(g => BestValidationColumn.Row([g[0].Group, F(g[0].TeacherAlpha), F(g[0].Temperature), Replicates.Cell(g.Select(s => s.TeacherGamma), F3),
                 Replicates.Cell(g.Select(s => s.TestAccuracy), P), N(g.Count), Replicates.PerSeed(g, s => s.TestAccuracy, P), g[0].Form], headers, "Test accuracy", best, g)),
             "Students trained on the teacher's temperature-softened outputs; gamma is the teacher's smoothness index at T; mean [95 % interval] over n seeds. " +
-            $"Loss forms: {string.Join("; ", students.Select(s => s.Form).Distinct())} (the paper: kd, beta 1, student at T = 1)" +
+            $"Loss forms: {string.Join("; ", students.Select(s => s.Form).Distinct())}" +
             (best ? "." + BestValidationColumn.Caption : ""));
 
         if (MethodComparison.AppliesTo(students)) MethodComparison.Write(context, students);
