@@ -130,6 +130,8 @@ public sealed class Trainer : IDisposable
         if (!double.IsFinite(value))
             throw Diverged($"loss became {value}", batch, epoch, step);
         loss.backward();
+        // The fused kernels' returned gradients: LibTorch holds its own copies once backward has returned.
+        AutogradNodeMemory.FreeHandedOver();
         if (!GradientsFinite())
             throw Diverged("gradients became non-finite", batch, epoch, step);
         if (_options.ClipGradNorm > 0)
