@@ -78,7 +78,11 @@ public sealed class ClassDiffusionTests
 
         Assert.Equal((3.0 + 1.0) / 2, ClassDiffusion.Pair(features, Dimension, labels, 0, 1), 10);
         Assert.Equal((1.0 / 3 + 1.0) / 2, ClassDiffusion.Pair(features, Dimension, labels, 0, 2), 10);
-        Assert.Equal(((3.0 + 1.0) / 2 + (1.0 / 3 + 1.0) / 2) / 2, ClassDiffusion.Mean(features, Dimension, labels, [(0, 1), (0, 2)]), 10);
+        var (perPair, mean) = ClassDiffusion.Mean(features, Dimension, labels, [(0, 1), (0, 2)]);
+        Assert.Equal(((3.0 + 1.0) / 2 + (1.0 / 3 + 1.0) / 2) / 2, mean, 10);
+        Assert.Equal(2, perPair.Count);
+        Assert.Equal((3.0 + 1.0) / 2, perPair[0], 10);
+        Assert.Equal((1.0 / 3 + 1.0) / 2, perPair[1], 10);
     }
 
     [Fact]

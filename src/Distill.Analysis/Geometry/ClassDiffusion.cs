@@ -49,13 +49,15 @@ public static class ClassDiffusion
     public static double Pair(ReadOnlySpan<float> features, int dimension, ReadOnlySpan<int> labels, int a, int b) =>
         (Toward(features, dimension, labels, a, b) + Toward(features, dimension, labels, b, a)) / 2;
 
-    /// <summary>The mean of <see cref="Pair"/> over the given pairs (H over similar pairs, H_ctl over dissimilar ones).</summary>
-    public static double Mean(ReadOnlySpan<float> features, int dimension, ReadOnlySpan<int> labels, IReadOnlyList<(int A, int B)> pairs)
+    /// <summary>Each pair's <see cref="Pair"/>, and their mean (H over similar pairs, H_ctl over dissimilar ones).</summary>
+    public static (IReadOnlyList<double> PerPair, double Mean) Mean(ReadOnlySpan<float> features, int dimension, ReadOnlySpan<int> labels,
+        IReadOnlyList<(int A, int B)> pairs)
     {
         if (pairs.Count == 0) throw new ArgumentException("at least one class pair is needed", nameof(pairs));
+        var perPair = new double[pairs.Count];
         double sum = 0;
-        foreach (var (a, b) in pairs) sum += Pair(features, dimension, labels, a, b);
-        return sum / pairs.Count;
+        for (int i = 0; i < pairs.Count; i++) sum += perPair[i] = Pair(features, dimension, labels, pairs[i].A, pairs[i].B);
+        return (perPair, sum / pairs.Count);
     }
 
     private static (double[] Mean, int Count) Mean(ReadOnlySpan<float> features, int dimension, ReadOnlySpan<int> labels, int label)

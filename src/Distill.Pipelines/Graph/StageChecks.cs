@@ -83,13 +83,7 @@ public sealed class StageChecks
         var resolved = new List<object>();
         foreach (var item in owner.GetList(key))
         {
-            int? index = item switch
-            {
-                int i when i < names.Count => i,
-                int i => Fail($"class index {i} is out of range: dataset '{dataset.Name}' has {names.Count} classes"),
-                string s => FindClass(names, s) ?? Fail($"unknown class '{s}' in dataset '{dataset.Name}' ({dataset.Kind}: {Preview(names)})"),
-                _ => null,
-            };
+            var index = ResolveClass(item, dataset, Fail);
             if (index is null) return;
             if (resolved.Contains(index.Value))
             {
@@ -123,14 +117,7 @@ public sealed class StageChecks
             var indices = new List<object>();
             foreach (var item in pair)
             {
-                int? index = item switch
-                {
-                    int i when i < names.Count => i,
-                    int i => Fail($"class index {i} is out of range: dataset '{dataset.Name}' has {names.Count} classes"),
-                    string s => FindClass(names, s) ?? Fail($"unknown class '{s}' in dataset '{dataset.Name}' ({dataset.Kind}: {Preview(names)}); " +
-                        $"declare {map}.{key} with its own classes"),
-                    _ => null,
-                };
+                var index = ResolveClass(item, dataset, Fail, unknownHint: $"; declare {map}.{key} with its own classes");
                 if (index is null) return;
                 indices.Add(index.Value);
             }
@@ -148,6 +135,19 @@ public sealed class StageChecks
             _errors.Add(stage.At([map, key]), message);
             return null;
         }
+    }
+
+    /// <summary>A class given by 0-based index or by name, as its index; null after <paramref name="fail"/> says why not.</summary>
+    private static int? ResolveClass(object item, DatasetDefinition dataset, Func<string, int?> fail, string unknownHint = "")
+    {
+        var names = dataset.ClassNames!;
+        return item switch
+        {
+            int i when i < names.Count => i,
+            int i => fail($"class index {i} is out of range: dataset '{dataset.Name}' has {names.Count} classes"),
+            string s => FindClass(names, s) ?? fail($"unknown class '{s}' in dataset '{dataset.Name}' ({dataset.Kind}: {Preview(names)}){unknownHint}"),
+            _ => null,
+        };
     }
 
     private static int? FindClass(IReadOnlyList<string> names, string given)

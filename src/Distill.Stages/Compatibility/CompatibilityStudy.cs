@@ -1,6 +1,5 @@
 using Distill.Analysis.Plotting;
 using Distill.Analysis.Reporting;
-using Distill.Analysis.Statistics;
 using Distill.Stages.Kinds.Distill;
 using Distill.Stages.Reporting;
 using static Distill.Stages.Reporting.ModelRoles;
@@ -111,14 +110,10 @@ public sealed class CompatibilityStudy : IReportStudy
     private static StudentPair Pair(StudentResult hard, StudentResult smooth) =>
         new(hard.TestAccuracy, smooth.TestAccuracy, hard.DiffusionSimilar, smooth.DiffusionSimilar, hard.DiffusionDissimilar, smooth.DiffusionDissimilar);
 
+    /// <summary>A difference in points, mean [95 % interval], with its n (seeds differ by temperature).</summary>
     private static string Cell(IEnumerable<double> fractions)
     {
-        var interval = MeanInterval.Of(fractions.Where(double.IsFinite).Select(f => 100 * f));
-        return interval.N switch
-        {
-            0 => "n/a",
-            1 => $"{F2(interval.Mean)} (n = 1)",
-            _ => $"{F2(interval.Mean)} [{F2(interval.Lower)}, {F2(interval.Upper)}] (n = {interval.N})",
-        };
+        var points = fractions.Where(double.IsFinite).Select(f => 100 * f).ToList();
+        return points.Count == 0 ? "n/a" : $"{Replicates.Cell(points, F2)} (n = {points.Count})";
     }
 }

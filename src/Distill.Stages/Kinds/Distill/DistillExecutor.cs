@@ -70,12 +70,15 @@ public sealed class DistillExecutor : StageExecutor<DistillParameters>
         var features = PenultimateActivations.Of(student, new BatchMaker(test, data.Statistics, context.Device), [.. Enumerable.Range(0, test.Count).Select(i => (long)i)]);
         int dimension = features.Length / Math.Max(1, test.Count);
         var labels = test.Labels.Select(l => (int)l).ToArray();
-        List<(int A, int B)> Pairs(IReadOnlyList<IReadOnlyList<object>> given) =>
-            given.Select(p => ClassList.Resolve(p, data.ClassNames, context.Stage.Id)).Select(p => (p[0], p[1])).ToList();
-        foreach (var (a, b) in Pairs(diffusion.Similar).Concat(Pairs(diffusion.Dissimilar)))
-            metrics[MetricNames.Diffusion(a, b)] = ClassDiffusion.Pair(features, dimension, labels, a, b);
-        metrics[MetricNames.DiffusionSimilar] = ClassDiffusion.Mean(features, dimension, labels, Pairs(diffusion.Similar));
-        metrics[MetricNames.DiffusionDissimilar] = ClassDiffusion.Mean(features, dimension, labels, Pairs(diffusion.Dissimilar));
+        double Measure(IReadOnlyList<IReadOnlyList<object>> given)
+        {
+            var pairs = given.Select(p => ClassList.Resolve(p, data.ClassNames, context.Stage.Id)).Select(p => (p[0], p[1])).ToList();
+            var (perPair, mean) = ClassDiffusion.Mean(features, dimension, labels, pairs);
+            for (int i = 0; i < pairs.Count; i++) metrics[MetricNames.Diffusion(pairs[i].Item1, pairs[i].Item2)] = perPair[i];
+            return mean;
+        }
+        metrics[MetricNames.DiffusionSimilar] = Measure(diffusion.Similar);
+        metrics[MetricNames.DiffusionDissimilar] = Measure(diffusion.Dissimilar);
     }
 
     private static TeacherSource LiveSource(StageContext context, StageInputRef teacher, Data.PipelineDataset dataset)
