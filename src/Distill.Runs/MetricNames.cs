@@ -45,6 +45,9 @@ public static class MetricNames
     // `distill` (final).
     public const string TeacherGamma = "teacher_gamma";
 
+    /// <summary>`loss: ctkd`: the temperature the curriculum learned, at the end of training.</summary>
+    public const string LearnedTemperature = "learned_temperature";
+
     /// <summary>A distill stage's `diffusion`: mean pair diffusion over the similar and over the dissimilar (control) pairs.</summary>
     public const string DiffusionSimilar = "diffusion_similar";
     public const string DiffusionDissimilar = "diffusion_dissimilar";

@@ -49,7 +49,7 @@ public sealed class DistillationMethodTests
     [Fact]
     public void The_catalogue_offers_the_logit_and_representation_methods()
     {
-        Assert.Equal(["kd", "dkd", "dist", "rkd", "pkt", "sp", "crd", "at", "fitnet"], DistillationLosses.Names);
+        Assert.Equal(["kd", "dkd", "dist", "rkd", "pkt", "sp", "crd", "at", "fitnet", "wttm", "mlkd", "ctkd"], DistillationLosses.Names);
     }
 
     [Theory]
@@ -69,6 +69,16 @@ public sealed class DistillationMethodTests
     [InlineData("crd", "memory-momentum", 0.5)]
     [InlineData("pkt", "ce-weight", 1.0)]
     [InlineData("pkt", "kd-weight", 0.0)]
+    [InlineData("wttm", "weight", 4.0)]
+    [InlineData("wttm", "ce-weight", 1.0)]
+    [InlineData("mlkd", "weight", 0.9)]
+    [InlineData("mlkd", "ce-weight", 0.1)]
+    [InlineData("ctkd", "weight", 0.9)]
+    [InlineData("ctkd", "ce-weight", 0.1)]
+    [InlineData("ctkd", "min-temperature", 1.0)]
+    [InlineData("ctkd", "temperature-range", 20.0)]
+    [InlineData("ctkd", "max-reversal", 1.0)]
+    [InlineData("ctkd", "curriculum-epochs", 10.0)]
     public void Keys_default_to_the_published_settings(string method, string key, double value)
     {
         Assert.Equal(value, Load(method).Stage("student").Parameters.GetMap("loss").GetDouble(key));

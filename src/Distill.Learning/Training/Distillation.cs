@@ -71,7 +71,12 @@ public abstract class LogitDistillationLoss : IDistillationLoss
     /// </summary>
     public bool Standardized { get; init; }
 
-    public Tensor Loss(ModelOutputs student, ModelOutputs teacher, TrainingBatch batch) => Loss(student.Logits, teacher.Logits, batch.Labels);
+    /// <summary>Trainable parts of the loss's own (CTKD's temperature); none for most logit methods.</summary>
+    public virtual nn.Module? Connector => null;
+
+    public virtual void Connect(ConnectorContext context) { }
+
+    public virtual Tensor Loss(ModelOutputs student, ModelOutputs teacher, TrainingBatch batch) => Loss(student.Logits, teacher.Logits, batch.Labels);
 
     public abstract Tensor Loss(Tensor studentLogits, Tensor teacherLogits, Tensor labels);
 

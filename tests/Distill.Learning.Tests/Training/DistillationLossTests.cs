@@ -23,6 +23,92 @@ public sealed class DistillationLossTests
     }
 
     [Fact]
+    public void Wttm_weighs_the_powered_teachers_divergence_by_its_normaliser_worked_by_hand()
+    {
+        // Teacher [ln 4, 0]: p_t = [0.8, 0.2]; to the power 0.5, [2, 1] / sqrt(5), so U = 3 / sqrt(5) and q = [2/3, 1/3].
+        // Student [ln 3, 0]: p_s = [0.75, 0.25]. Loss = U KL(q || p_s) = U (2/3 ln(8/9) + 1/3 ln(4/3)).
+        using var student = tensor(new double[] { Math.Log(3), 0 }).reshape(1, 2);
+        using var teacher = tensor(new double[] { Math.Log(4), 0 }).reshape(1, 2);
+        using var labels = tensor(new long[] { 0 });
+        using var loss = new TransformedTeacherLoss(0.5, 1, 0).Loss(student, teacher, labels);
+        Assert.Equal(3 / Math.Sqrt(5) * (2.0 / 3 * Math.Log(8.0 / 9) + 1.0 / 3 * Math.Log(4.0 / 3)), loss.item<double>(), 12);
+        // A smooth teacher weighs more: the uniform teacher's U is sqrt(2) at power 0.5, against 3 / sqrt(5) above.
+        using var uniform = tensor(new double[] { 0, 0 }).reshape(1, 2);
+        using var smooth = new TransformedTeacherLoss(0.5, 1, 0).Loss(student, uniform, labels);
+        Assert.Equal(Math.Sqrt(2) * (0.5 * Math.Log(0.5 / 0.75) + 0.5 * Math.Log(0.5 / 0.25)), smooth.item<double>(), 12);
+    }
+
+    [Fact]
+    public void Mlkd_sums_its_three_levels_worked_by_hand()
+    {
+        // One example, two classes, T = 1: p_t = [0.5, 0.5], p_s = [0.75, 0.25]. Both shares are 1 (one example, and
+        // two classes of equal confidence, each at most the median). KD = KL(p_t || p_s) = 0.5 ln(2/3) + 0.5 ln 2, counted
+        // twice (weak view masked by 1, strong view); BC = (p_t.p_t - p_s.p_s)^2 / 1 = (0.5 - 0.625)^2;
+        // CC = sum((P_t'P_t - P_s'P_s)^2) / 2 with P_t'P_t = 0.25 everywhere, P_s'P_s = [[0.5625, 0.1875], [0.1875, 0.0625]].
+        using var student = tensor(new double[] { Math.Log(3), 0 }).reshape(1, 2);
+        using var teacher = tensor(new double[] { 0, 0 }).reshape(1, 2);
+        using var labels = tensor(new long[] { 0 });
+        using var loss = new MultiLevelLoss([1], 1, 0).Loss(student, teacher, labels);
+        double kd = 0.5 * Math.Log(2.0 / 3) + 0.5 * Math.Log(2);
+        double cc = (0.3125 * 0.3125 + 2 * 0.0625 * 0.0625 + 0.1875 * 0.1875) / 2;
+        Assert.Equal(2 * kd + 0.125 * 0.125 + cc, loss.item<double>(), 12);
+        // A student that matches its teacher leaves only the two cross-entropies.
+        using var matched = new MultiLevelLoss([2, 3], 1, 0.1).Loss(teacher, teacher, labels);
+        Assert.Equal(2 * 0.1 * Math.Log(2), matched.item<double>(), 12);
+    }
+
+    [Fact]
+    public void Mlkd_shares_count_the_examples_and_classes_at_most_the_median_confidence()
+    {
+        // Four examples of confidence 0.9, 0.7, 0.6, 0.4 over classes (the max of softmax): numpy's median is 0.65, so
+        // half are at most it. Class sums over three classes: two at most the median class.
+        using var probabilities = tensor(new double[] { 0.9, 0.05, 0.05, 0.7, 0.2, 0.1, 0.6, 0.3, 0.1, 0.4, 0.35, 0.25 }).reshape(4, 3);
+        var (examples, classes) = MultiLevelLoss.ConfidenceShares(probabilities.log());
+        Assert.Equal(0.5, examples, 12);
+        Assert.Equal(2.0 / 3, classes, 12);
+    }
+
+    [Fact]
+    public void Ctkd_curriculum_reverses_the_temperatures_gradient_along_a_half_cosine()
+    {
+        // The authors' CosineDecay(0, -1, 10) at epochs 1, 5, 10 and after: (cos(i pi / 10) + 1) / 2 - 1.
+        var curriculum = new CurriculumTemperature();
+        Assert.Equal((Math.Cos(Math.PI / 10) + 1) / 2 - 1, curriculum.Reversal(0), 12);
+        Assert.Equal(-0.5, curriculum.Reversal(4), 12);
+        Assert.Equal(-1, curriculum.Reversal(9), 12);
+        Assert.Equal(-1, curriculum.Reversal(30), 12);
+        Assert.Equal(-0.25, (curriculum with { MaxReversal = 0.5 }).Reversal(4), 12);
+    }
+
+    [Fact]
+    public void Ctkd_starts_at_its_published_temperature_and_its_gradient_reversal_leaves_the_value_alone()
+    {
+        var loss = new CurriculumTemperatureLoss(new CurriculumTemperature(), 0.9, 0.1);
+        Assert.Null(loss.Temperature);
+        Assert.Throws<InvalidOperationException>(() => loss.Loss(ones(2, 3), ones(2, 3), zeros(2, dtype: ScalarType.Int64)));
+        loss.Connect(new ConnectorContext(new Dictionary<string, long[]>(), new Dictionary<string, long[]>(), [], 0));
+        using var connector = loss.Connector!;
+        Assert.Equal(1 + 20 / (1 + Math.Exp(-1)), loss.Temperature!.Value, 5); // t_start + t_end sigmoid(1)
+
+        var theta = connector.parameters().Single();
+        using var student = tensor(new float[] { 2, 0, -1, 0.5f, 1, 0 }).reshape(2, 3);
+        using var teacher = tensor(new float[] { 3, 0, 0, 0, 2, 1 }).reshape(2, 3);
+        using var labels = tensor(new long[] { 0, 1 });
+        float Gradient(double reversal, out double value)
+        {
+            theta.grad?.zero_();
+            using var loss2 = loss.Loss(student, teacher, labels, reversal);
+            loss2.backward();
+            value = loss2.item<float>();
+            return theta.grad!.item<float>();
+        }
+        float forward = Gradient(1, out double plain), reversed = Gradient(-0.5, out double value);
+        Assert.Equal(plain, value);
+        Assert.NotEqual(0, forward);
+        Assert.Equal(-0.5f * forward, reversed, 6);
+    }
+
+    [Fact]
     public void Logit_standardization_z_scores_each_example_worked_by_hand()
     {
         // [1, 2, 3]: mean 2, standard deviation (Bessel) 1, so [-1, 0, 1]; [10, 10, 16]: mean 12, sd sqrt(12), so

@@ -8,7 +8,8 @@ namespace Distill.Learning.Tests.Training;
 
 /// <summary>
 /// Every distillation loss against a PyTorch implementation written here, line for line after the authors' published
-/// code (RepDistiller for RKD, PKT, SP, AT, FitNet and CRD; mdistiller for DKD; the DIST authors' repository for DIST), run by
+/// code (RepDistiller for RKD, PKT, SP, AT, FitNet and CRD; mdistiller for DKD; the authors' repositories for DIST, WTTM,
+/// MLKD, CTKD and logit standardization; TRL for the divergences), run by
 /// Debian's python3-torch on the same random float64 tensors: the loss value and its gradient with respect to the
 /// student's tensors, to 1e-6. One Python process computes every case.
 /// </summary>
@@ -106,6 +107,71 @@ def dist(s, t, y, p):
     inter = tau ** 2 * (1 - pearson_correlation(ys, yt).mean())
     intra = tau ** 2 * (1 - pearson_correlation(ys.transpose(0, 1), yt.transpose(0, 1)).mean())
     return p["beta"] * inter + p["gamma"] * intra + p["ce"] * F.cross_entropy(s, y)
+
+# zkxufo/TTM, distiller_zoo/wttm.py, plus ce-weight times the cross-entropy (their -r).
+def wttm(s, t, y, p):
+    p_s = F.log_softmax(s, dim=1)
+    p_t = torch.pow(torch.softmax(t, dim=1), p["power"])
+    norm = torch.sum(p_t, dim=1)
+    p_t = p_t / norm.unsqueeze(1)
+    KL = torch.sum(F.kl_div(p_s, p_t, reduction='none'), dim=1)
+    return p["weight"] * torch.mean(norm * KL) + p["ce"] * F.cross_entropy(s, y)
+def wttm_ls(s, t, y, p):
+    return wttm(normalize(s), normalize(t), y, {**p, "ce": 0.0}) + p["ce"] * F.cross_entropy(s, y)
+
+# Jin-Ying/Multi-Level-Logit-Distillation, mdistiller/distillers/KD_ours.py (forward_train), its weak and strong views
+# one batch; sunshangquan/logit-standardization-KD's MLKD.py adds logit_stand to kd_loss only.
+def mlkd_kd(logits_student_in, logits_teacher_in, temperature, logit_stand):
+    logits_student = normalize(logits_student_in) if logit_stand else logits_student_in
+    logits_teacher = normalize(logits_teacher_in) if logit_stand else logits_teacher_in
+    log_pred_student = F.log_softmax(logits_student / temperature, dim=1)
+    pred_teacher = F.softmax(logits_teacher / temperature, dim=1)
+    return F.kl_div(log_pred_student, pred_teacher, reduction="none").sum(1).mean() * temperature ** 2
+def cc_loss(logits_student, logits_teacher, temperature):
+    batch_size, class_num = logits_teacher.shape
+    pred_student = F.softmax(logits_student / temperature, dim=1)
+    pred_teacher = F.softmax(logits_teacher / temperature, dim=1)
+    student_matrix = torch.mm(pred_student.transpose(1, 0), pred_student)
+    teacher_matrix = torch.mm(pred_teacher.transpose(1, 0), pred_teacher)
+    return ((teacher_matrix - student_matrix) ** 2).sum() / class_num
+def bc_loss(logits_student, logits_teacher, temperature):
+    batch_size, class_num = logits_teacher.shape
+    pred_student = F.softmax(logits_student / temperature, dim=1)
+    pred_teacher = F.softmax(logits_teacher / temperature, dim=1)
+    student_matrix = torch.mm(pred_student, pred_student.transpose(1, 0))
+    teacher_matrix = torch.mm(pred_teacher, pred_teacher.transpose(1, 0))
+    return ((teacher_matrix - student_matrix) ** 2).sum() / batch_size
+def mlkd(s, t, y, p):
+    temps, w, stand = p["temperatures"], p["weight"], p["stand"]
+    weak_s, strong_s, weak_t, strong_t = s, s, t, t
+    pred_teacher_weak = F.softmax(weak_t.detach(), dim=1)
+    confidence, pseudo_labels = pred_teacher_weak.max(dim=1)
+    conf_thresh = np.percentile(confidence.detach().cpu().numpy().flatten(), 50)
+    mask = confidence.le(conf_thresh).bool()
+    class_confidence = torch.sum(pred_teacher_weak, dim=0).detach()
+    class_confidence_thresh = np.percentile(class_confidence.cpu().numpy().flatten(), 50)
+    class_conf_mask = class_confidence.le(class_confidence_thresh).bool()
+    loss_ce = p["ce"] * (F.cross_entropy(weak_s, y) + F.cross_entropy(strong_s, y))
+    loss_kd_weak = sum(w * ((mlkd_kd(weak_s, weak_t, T, stand) * mask).mean()) for T in temps)
+    loss_kd_strong = sum(w * mlkd_kd(strong_s, strong_t, T, stand) for T in temps)
+    loss_cc_weak = sum(w * ((cc_loss(weak_s, weak_t, T) * class_conf_mask).mean()) for T in temps)
+    loss_bc_weak = sum(w * ((bc_loss(weak_s, weak_t, T) * mask).mean()) for T in temps)
+    return loss_ce + loss_kd_weak + loss_kd_strong + loss_cc_weak + loss_bc_weak
+
+# zhengli97/CTKD: models/temp_global.py (Global_T's gradient reversal), helper/loops.py (temp = t_start + t_end *
+# sigmoid(temp)) and distiller_zoo/KD.py (DistillKL), with train_student.py's -r and -a weights.
+class GradientReversalFunction(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, lambda_):
+        ctx.lambda_ = lambda_
+        return x.clone()
+    @staticmethod
+    def backward(ctx, grads):
+        return grads.new_tensor(ctx.lambda_) * grads, None
+def ctkd(s, t, y, theta, p):
+    temp = p["t_start"] + p["t_end"] * torch.sigmoid(GradientReversalFunction.apply(theta, p["lambda"]))
+    kd = torch.nn.KLDivLoss(reduction="batchmean")(F.log_softmax(s / temp, dim=1), F.softmax(t / temp, dim=1)) * temp * temp
+    return p["ce"] * F.cross_entropy(s, y) + p["weight"] * kd
 
 # RepDistiller, distiller_zoo/RKD.py
 def pdist(e, squared=False, eps=1e-12):
@@ -207,7 +273,7 @@ def crd(case):
     state = [memory["student"].reshape(-1).tolist(), memory["teacher"].reshape(-1).tolist(), list(Z), [first]]
     return value, gradients, state
 
-losses = {"kd": kd, "kd_chandrasegaran": kd_chandrasegaran, "kd_muller": kd_muller, "dkd": dkd, "dist": dist, "rkd": rkd, "pkt": pkt, "sp": sp, "kd_ls": kd_ls, "dkd_ls": dkd_ls, "gkd": gkd}
+losses = {"kd": kd, "kd_chandrasegaran": kd_chandrasegaran, "kd_muller": kd_muller, "dkd": dkd, "dist": dist, "rkd": rkd, "pkt": pkt, "sp": sp, "kd_ls": kd_ls, "dkd_ls": dkd_ls, "gkd": gkd, "wttm": wttm, "wttm_ls": wttm_ls, "mlkd": mlkd}
 results = {}
 for case in json.load(open(sys.argv[1])):
     y = load(case, "labels").long()
@@ -219,6 +285,9 @@ for case in json.load(open(sys.argv[1])):
         s = [load(case, n).requires_grad_() for n in case["maps"]["student"]]
         t = [load(case, n) for n in case["maps"]["teacher"]]
         value = at(s, t, y, case["parameters"])
+    elif case["loss"] == "ctkd":
+        s = [load(case, "student").requires_grad_(), load(case, "theta").requires_grad_()]
+        value = ctkd(s[0], load(case, "teacher"), y, s[1], case["parameters"])
     elif case["loss"] == "fitnet":
         s = [load(case, "student").requires_grad_(), load(case, "weight").requires_grad_()]
         value = fitnet(s[0], load(case, "teacher"), s[1], load(case, "bias"), case["parameters"])
@@ -256,6 +325,15 @@ json.dump(results, open(sys.argv[2], "w"))
         new("dkd logit standardization", "dkd_ls", new { temperature = 2.0, alpha = 1.0, beta = 8.0, ce = 1.0 }, [Batch, Classes], [Batch, Classes],
             (s, t, y) => new DecoupledLoss(2, 1, 8, 1) { Standardized = true }.Loss(s, t, y)),
         new("dist T1 no ce", "dist", new { temperature = 1.0, beta = 1.0, gamma = 1.0, ce = 0.0 }, [Batch, Classes], [Batch, Classes], (s, t, y) => new CorrelationLoss(1, 1, 1, 0).Loss(s, t, y)),
+        new("wttm", "wttm", new { power = 0.2, weight = 4.0, ce = 1.0 }, [Batch, Classes], [Batch, Classes],
+            (s, t, y) => new TransformedTeacherLoss(0.2, 4, 1).Loss(s, t, y)),
+        new("wttm power 0.5 logit standardization", "wttm_ls", new { power = 0.5, weight = 2.0, ce = 0.5 }, [Batch, Classes], [Batch, Classes],
+            (s, t, y) => new TransformedTeacherLoss(0.5, 2, 0.5) { Standardized = true }.Loss(s, t, y)),
+        new("mlkd", "mlkd", new { temperatures = new[] { 4.0, 3, 5, 2, 6 }, weight = 0.9, ce = 0.1, stand = false }, [Batch, Classes], [Batch, Classes],
+            (s, t, y) => new MultiLevelLoss([4, 3, 5, 2, 6], 0.9, 0.1).Loss(s, t, y)),
+        // Sun et al.'s MLKD runs: base temperature 2 (so 2 twice), KD weight 9, logit standardization.
+        new("mlkd logit standardization", "mlkd", new { temperatures = new[] { 2.0, 3, 5, 2, 6 }, weight = 9.0, ce = 0.1, stand = true }, [Batch, Classes], [Batch, Classes],
+            (s, t, y) => new MultiLevelLoss([2, 3, 5, 2, 6], 9, 0.1) { Standardized = true }.Loss(s, t, y)),
         new("rkd", "rkd", new { distance = 25.0, angle = 50.0 }, [Batch, 10], [Batch, 16], (s, t, _) => new RelationalTerm("embedding", 25, 50).Loss(s, t)),
         new("pkt", "pkt", new { }, [Batch, 10], [Batch, 16], (s, t, _) => new ProbabilisticTransferTerm("embedding").Loss(s, t)),
         new("sp maps", "sp", new { }, [Batch, 4, 3, 3], [Batch, 8, 3, 3], (s, t, _) => new SimilarityPreservingTerm("stage3").Loss(s, t)),
@@ -338,6 +416,7 @@ json.dump(results, open(sys.argv[2], "w"))
             }
 
             cases.Add(ContrastCase());
+            cases.Add(CurriculumTemperatureCase(new Generator((ulong)seed++)));
 
             var input = Path.Combine(_folder, "cases.json");
             var output = Path.Combine(_folder, "results.json");
@@ -385,6 +464,21 @@ json.dump(results, open(sys.argv[2], "w"))
             }
             Inputs["crd"] = tensors;
             return new { name = "crd", loss = "crd", parameters = new { temperature = 0.07, momentum = 0.5 }, tensors = Files("crd", tensors) };
+        }
+
+        /// <summary>CTKD: its temperature's parameter at 0.3 (not its start, 1), the gradient reversed at -0.6.</summary>
+        private object CurriculumTemperatureCase(Generator generator)
+        {
+            var tensors = new Dictionary<string, Tensor>
+            {
+                ["student"] = randn([Batch, Classes], dtype: ScalarType.Float64, generator: generator).mul(2),
+                ["teacher"] = randn([Batch, Classes], dtype: ScalarType.Float64, generator: generator).mul(2),
+                ["labels"] = randint(0, Classes, [Batch], generator: generator).to(ScalarType.Float64),
+                ["theta"] = tensor(new[] { 0.3 }, ScalarType.Float64),
+            };
+            Inputs["ctkd"] = tensors;
+            var parameters = new { t_start = 1.0, t_end = 20.0, lambda = -0.6, ce = 0.1, weight = 0.9 };
+            return new { name = "ctkd", loss = "ctkd", parameters, tensors = Files("ctkd", tensors) };
         }
 
         private Dictionary<string, object> Files(string name, Dictionary<string, Tensor> tensors) =>
@@ -473,6 +567,27 @@ json.dump(results, open(sys.argv[2], "w"))
         AssertClose($"{name} student", gradients[0], student.grad!.data<double>().ToArray());
         AssertClose($"{name} regressor", gradients[1], weight.grad!.data<double>().ToArray());
         Assert.True(weight.grad!.abs().max().item<double>() > 1e-6, $"{name}: the regressor's gradient is zero, so the comparison shows nothing");
+    }
+
+    [Fact]
+    public void Ctkd_with_its_learned_temperature_and_reversed_gradient_matches_the_published_code()
+    {
+        var inputs = _twins.Inputs["ctkd"];
+        var loss = new CurriculumTemperatureLoss(new CurriculumTemperature(Minimum: 1, Range: 20), 0.9, 0.1);
+        loss.Connect(new ConnectorContext(new Dictionary<string, long[]>(), new Dictionary<string, long[]>(), [], 0));
+        using var connector = loss.Connector!.to(ScalarType.Float64);
+        var theta = connector.parameters().Single();
+        using (no_grad()) theta.copy_(inputs["theta"]);
+        using var scope = NewDisposeScope();
+        var student = inputs["student"].clone().requires_grad_();
+        var value = loss.Loss(student, inputs["teacher"], inputs["labels"].to(ScalarType.Int64), reversal: -0.6);
+        value.backward();
+
+        var (expected, gradients) = _twins.Results["ctkd"];
+        Assert.True(Math.Abs(value.item<double>() - expected) <= 1e-6, $"ctkd: loss {value.item<double>():R}, PyTorch {expected:R}");
+        AssertClose("ctkd student", gradients[0], student.grad!.data<double>().ToArray());
+        AssertClose("ctkd temperature", gradients[1], theta.grad!.data<double>().ToArray());
+        Assert.True(theta.grad!.abs().max().item<double>() > 1e-6, "ctkd: the temperature's gradient is zero, so the comparison shows nothing");
     }
 
     [Fact]

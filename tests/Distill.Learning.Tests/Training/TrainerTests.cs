@@ -91,11 +91,15 @@ public class TrainerTests
         }
     }
 
-    /// <summary>The connected terms: FitNet's regressor, and CRD's heads with its memory (buffers a checkpoint must hold too).</summary>
-    private static IRepresentationTerm ConnectedTerm(string name) => name switch
+    /// <summary>
+    /// The connected losses: FitNet's regressor, CRD's heads with its memory (buffers a checkpoint must hold too), and
+    /// CTKD's temperature, its curriculum at full reversal in the second epoch.
+    /// </summary>
+    private static IDistillationLoss ConnectedLoss(string name) => name switch
     {
-        "fitnet" => new HintTerm("stage2"),
-        "crd" => new ContrastiveTerm("embedding", 16, 48, 0.07, 0.5),
+        "fitnet" => new RepresentationLoss(new HintTerm("stage2"), 100, 1, 0, 4),
+        "crd" => new RepresentationLoss(new ContrastiveTerm("embedding", 16, 48, 0.07, 0.5), 100, 1, 0, 4),
+        "ctkd" => new CurriculumTemperatureLoss(new CurriculumTemperature(Epochs: 2), 0.9, 0.1),
         _ => throw new ArgumentOutOfRangeException(nameof(name)),
     };
 
@@ -104,7 +108,7 @@ public class TrainerTests
     {
         manual_seed(options.Seed);
         var model = new CifarResNet(8, 1, 10, width: 4);
-        var loss = new RepresentationLoss(ConnectedTerm(term), 100, 1, 0, 4);
+        var loss = ConnectedLoss(term);
         loss.Connect(new ConnectorContext(model.FeatureShapes(1, 28, 28), teacher.FeatureShapes(1, 28, 28), data.Train.Labels, 5));
         var batches = new BatchMaker(data.Train, data.Statistics, CPU);
         var trainer = new Trainer(model, new ViewReplayBatches(batches, AugmentationSpec.None, 1, 1, options.Seed), options, new DistillationObjective(new LiveTeacher(teacher), loss));
@@ -117,6 +121,7 @@ public class TrainerTests
     [Theory]
     [InlineData("fitnet")]
     [InlineData("crd")]
+    [InlineData("ctkd")]
     public void A_connector_trains_with_the_student_and_resumes_from_the_checkpoint_exactly(string term)
     {
         using var data = SmallFashionMnist();

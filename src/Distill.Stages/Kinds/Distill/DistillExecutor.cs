@@ -45,11 +45,13 @@ public sealed class DistillExecutor : StageExecutor<DistillParameters>
 
         using var student = TrainingRun.CreateModel(ModelSpec.Of(context.Pipeline, context.Stage.Model!), data, context.Seed, context.Device, message => context.Observer.Info($"{context.Stage.Id}: {message}"));
         if (context.Inputs.ContainsKey(DistillKind.InitRole)) ModelWeights.Load(student, TeacherModel.WeightsPath(context.Input(DistillKind.InitRole)));
-        // Only a loss that reads feature points can connect them; the others need no shapes probed.
-        if (loss.StudentPoints.Count > 0)
-            loss.Connect(new ConnectorContext(student.FeatureShapes(data.Train.Channels, data.Train.Height, data.Train.Width), teacher.Shapes(),
-                data.Train.Labels, (long)DeterministicRandom.Hash(context.Seed, DeterministicRandom.HashText("connector"))));
-        // The connector (FitNet's regressor) lives only as long as the training: it is not part of the student.
+        // Only a loss that reads feature points needs their shapes probed; a logit method's connector (CTKD's) needs none.
+        bool features = loss.StudentPoints.Count > 0;
+        loss.Connect(new ConnectorContext(
+            features ? student.FeatureShapes(data.Train.Channels, data.Train.Height, data.Train.Width) : NoShapes,
+            features ? teacher.Shapes() : NoShapes,
+            data.Train.Labels, (long)DeterministicRandom.Hash(context.Seed, DeterministicRandom.HashText("connector"))));
+        // The connector (FitNet's regressor, CTKD's temperature) lives only as long as the training: it is not part of the student.
         using var connector = loss.Connector?.to(context.Device);
         using var run = new TrainingRun(student, data, options, objective, context.Device, batches);
         var result = TrainingStageDriver.Run(context, run, p.Training);
@@ -59,9 +61,12 @@ public sealed class DistillExecutor : StageExecutor<DistillParameters>
         {
             [MetricNames.TeacherGamma] = teacher.Gamma(data, temperature),
         };
+        if (loss is CurriculumTemperatureLoss { Temperature: { } learned }) metrics[MetricNames.LearnedTemperature] = learned;
         if (p.Diffusion is { } diffusion) MeasureDiffusion(student, data, diffusion, context, metrics);
         return result with { Metrics = metrics };
     }
+
+    private static readonly IReadOnlyDictionary<string, long[]> NoShapes = new Dictionary<string, long[]>();
 
     /// <summary>The student's spread toward each declared class pair on the test split (the compatibility study's C3).</summary>
     private static void MeasureDiffusion(ClassifierNet student, PreparedData data, DiffusionParameters diffusion, StageContext context, Dictionary<string, double> metrics)

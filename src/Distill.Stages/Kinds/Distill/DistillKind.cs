@@ -85,7 +85,7 @@ public sealed record DistillParameters(
     double StudentTemperature = 1,
     [Key("beta", "Weight of the teacher term; (1 - beta) weighs the hard-label term.", Min = 0, Max = 1)] double Beta = 1,
     [Key("t-squared", "Multiply the teacher term by T^2 (Hinton et al.).")] bool TSquared = false,
-    [Key("logit-standardization", "Logit standardization (Sun et al., CVPR 2024): the distillation term of a logit method (kd, dkd, dist) reads each example's logits z-scored, teacher's and student's, before the temperature; the cross-entropy with the labels reads them raw. Their CIFAR-100 commands add `--logit-stand --base-temp 2 --kd-weight 9` to the method's config (KD there: T^2 KL at T for both, CE weight 0.1).", KeyOmitsDefault = true, Checked = "a logit method")]
+    [Key("logit-standardization", "Logit standardization (Sun et al., CVPR 2024): the distillation term of a logit method (kd, dkd, dist, wttm, mlkd, ctkd) reads each example's logits z-scored, teacher's and student's, before the temperature; the cross-entropy with the labels reads them raw. Their CIFAR-100 commands add `--logit-stand --base-temp 2 --kd-weight 9` to the method's config (KD there: T^2 KL at T for both, CE weight 0.1).", KeyOmitsDefault = true, Checked = "a logit method")]
     bool LogitStandardization = false,
     [Key("divergence", "The divergence `kd`'s soft term minimises: forward-kl (Hinton et al.; the default), reverse-kl (KL(p_s || p_t), mode-seeking: MiniLLM, GKD) or jsd (GKD's generalized Jensen-Shannon divergence, TRL's generalized_jsd_loss, with `jsd-beta`).", KeyOmitsDefault = true, Checked = "kd only")]
     SoftTargetDivergence Divergence = SoftTargetDivergence.ForwardKl,

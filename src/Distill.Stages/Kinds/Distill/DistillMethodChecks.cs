@@ -28,7 +28,7 @@ internal static class DistillMethodChecks
         var parameters = ParameterRecords.Read<DistillParameters>(ParameterSet.From(stage.Parameters));
         var loss = method.Create(parameters, keys);
         if (parameters.LogitStandardization && loss is not LogitDistillationLoss)
-            checks.Error(stage, $"logit-standardization z-scores the logits a logit method (kd, dkd, dist) distils; loss '{method.Spec.Name}' reads no logits of the teacher", "logit-standardization");
+            checks.Error(stage, $"logit-standardization z-scores the logits a logit method (kd, dkd, dist, wttm, mlkd, ctkd) distils; loss '{method.Spec.Name}' reads no logits of the teacher", "logit-standardization");
         if (parameters.Divergence != SoftTargetDivergence.ForwardKl && method.Spec.Name != KdMethod.Name)
             checks.Error(stage, $"divergence {ParameterRecords.KebabName(parameters.Divergence)} chooses the divergence of kd's soft term; loss '{method.Spec.Name}' has its own", "divergence");
         if (cached)

@@ -38,6 +38,9 @@ public static class DistillationLosses
         new CrdMethod(),
         new AtMethod(),
         new FitnetMethod(),
+        new WttmMethod(),
+        new MlkdMethod(),
+        new CtkdMethod(),
     ];
 
     public static IReadOnlyCollection<string> Names => All.Select(m => m.Spec.Name).ToList();
