@@ -8,7 +8,7 @@ using SkiaSharp;
 namespace Distill.Analysis.Tests;
 
 /// <summary>
-/// The report's figures as a reader sees them: a real Chromium (Debian's, installed by tools/setup.sh) opens the HTML
+/// The report's figures as a reader sees them: a real Chromium (Debian's, installed by tools/setup.sh --tests) opens the HTML
 /// report and shows every figure at the size it was drawn, and a screenshot of a chart is the chart's own pixels.
 /// </summary>
 [Trait("Category", "Slow")]
@@ -91,7 +91,7 @@ public sealed partial class ChromiumFigureTests : IDisposable
     private string Chromium(params string[] arguments)
     {
         var executable = new[] { "/usr/bin/chromium", "/usr/bin/chromium-browser" }.FirstOrDefault(File.Exists)
-            ?? throw new InvalidOperationException("Chromium is not installed (tools/setup.sh installs Debian's chromium)");
+            ?? throw new InvalidOperationException("Chromium is not installed (tools/setup.sh --tests installs Debian's chromium)");
         var start = new ProcessStartInfo(executable)
         {
             RedirectStandardOutput = true,

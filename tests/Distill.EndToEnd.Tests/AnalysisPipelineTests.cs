@@ -206,7 +206,7 @@ public sealed class AnalysisPipelineTests(AnalysisRun run, ITestOutputHelper out
         Assert.Equal(figures, linked.Count);
         Assert.All(linked, png => Assert.True(File.Exists(Path.Combine(run.Outputs("report"), png)), png));
 
-        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: run tools/setup.sh (it installs chromium)");
+        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: run tools/setup.sh --tests (it installs chromium)");
         var copy = Path.Combine(run.Temp, "report-check.html");
         File.WriteAllText(copy, html.Replace("</body>",
             "<script>window.addEventListener('load', () => { const images = [...document.images]; " +

@@ -129,7 +129,7 @@ public sealed class LogitCacheTests(ITestOutputHelper output) : IDisposable
     {
         // Debian's python3 has NumPy once tools/setup.sh ran; a Python of its own may not: then reported as skipped.
         var python = new[] { "/usr/bin/python3", "python3" }.FirstOrDefault(HasNumpy);
-        Skip.If(python is null, "no python3 with numpy here (tools/setup.sh installs python3-numpy)");
+        Skip.If(python is null, "no python3 with numpy here (tools/setup.sh --tests installs python3-numpy)");
         RunToEnd();
         using var file = NpyFile.Open(CachePath);
         var row = file.GetRows(7, 1).ToArray();

@@ -17,7 +17,8 @@ public sealed class DistillationLossPipelineTests : IDisposable
         var pipeline = _temp.Combine("losses.yaml");
         File.WriteAllText(pipeline, File.ReadAllText(Support.DistillCli.TestPipeline("cache.yaml"))
             + Student("student-dkd", "{ name: dkd, beta: 4 }", "cache") + Student("student-dist", "dist", "cache")
-            + Student("live", "${loss}", "teacher", "matrix: { loss: [rkd, pkt, sp, at, fitnet] }", "id: \"student-${loss}\"", "teacher-source: live")
+            + Student("new-logit", "${loss}", "cache", "matrix: { loss: [wttm, mlkd, ctkd] }", "id: \"student-${loss}\"")
+            + Student("live", "${loss}", "teacher", "matrix: { loss: [rkd, pkt, sp, cc, at, fitnet, nst, vid, fsp] }", "id: \"student-${loss}\"", "teacher-source: live")
             + Student("student-crd", Crd, "teacher", "teacher-source: live")
             // FitNet's two stages as published: hints alone, then KD from the hinted weights.
             + Student("hints", "{ name: fitnet, ce-weight: 0 }", "teacher", "teacher-source: live")
@@ -28,7 +29,7 @@ public sealed class DistillationLossPipelineTests : IDisposable
 
         Assert.True(code == 0, output);
         var kd = Support.RunResults.Manifest(Path.Combine(runs, "cache"), "student");
-        string[] methods = ["dkd", "dist", "rkd", "pkt", "sp", "crd", "at", "fitnet", "fitnet-kd"];
+        string[] methods = ["dkd", "dist", "wttm", "mlkd", "ctkd", "rkd", "pkt", "sp", "crd", "cc", "at", "fitnet", "nst", "vid", "fsp", "fitnet-kd"];
         var students = methods.Select(m => Support.RunResults.Manifest(Path.Combine(runs, "cache"), $"student-{m}")).ToList();
         Assert.All(students, s => Assert.Equal(Distill.Runs.StageStatus.Completed, s.Status));
         Assert.Equal(methods.Length + 1, students.Select(s => s.Key).Append(kd.Key).Distinct().Count());
@@ -36,6 +37,10 @@ public sealed class DistillationLossPipelineTests : IDisposable
         Assert.All(students, s => Assert.True(double.IsFinite(s.Metrics["train_loss"])));
         var hints = Support.RunResults.Manifest(Path.Combine(runs, "cache"), "hints");
         Assert.Contains(students.Single(s => s.StageId == "student-fitnet-kd").Inputs, i => i.StageId == "hints" && i.Key == hints.Key);
+        // CTKD's temperature trained with the student: it left its start, 1 + 20 sigmoid(1), and stayed in its range.
+        double learned = students.Single(s => s.StageId == "student-ctkd").Metrics["learned_temperature"];
+        Assert.InRange(learned, 1, 21);
+        Assert.NotEqual(1 + 20 / (1 + Math.Exp(-1)), learned, 6);
         // Each method's own term changes what is minimised: no two students report the same training loss.
         Assert.Equal(methods.Length + 1, students.Select(s => s.Metrics["train_loss"]).Append(kd.Metrics["train_loss"]).Distinct().Count());
     }

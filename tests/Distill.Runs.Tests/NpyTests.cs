@@ -156,7 +156,7 @@ public class NpyTests
     [SkippableFact]
     public void Numpy_reads_our_file_and_we_read_numpys()
     {
-        // Reported as skipped, never passed, where python3 + numpy are missing (tools/setup.sh installs them).
+        // Reported as skipped, never passed, where python3 + numpy are missing (tools/setup.sh --tests installs them).
         var python = FindPythonWithNumpy(out var why);
         Skip.If(python is null, $"numpy interop not checked: {why}");
 

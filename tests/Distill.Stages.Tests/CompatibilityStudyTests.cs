@@ -37,7 +37,7 @@ public sealed class CompatibilityStudyTests
     [InlineData(", temperature: 1, t-squared: true", KdForm.Both, "kd, beta 1, student at T = 1, x T^2 (Müller et al. = Chandrasegaran et al. at T = 1)")]
     [InlineData(", temperature: 4, student-temperature: 4, t-squared: true, beta: 0.9", KdForm.Other, "kd, beta 0.9, student at T, x T^2")]
     [InlineData(", temperature: 4, student-temperature: 4", KdForm.Other, "kd, beta 1, student at T")]
-    [InlineData(", temperature: 4, student-temperature: 4, t-squared: true, divergence: reverse-kl", KdForm.Other, "kd, beta 1, student at T, x T^2")]
+    [InlineData(", temperature: 4, student-temperature: 4, t-squared: true, divergence: reverse-kl", KdForm.Other, "kd, beta 1, student at T, x T^2, reverse KL")]
     public void Each_papers_kd_form_is_named_from_its_keys(string keys, KdForm form, string named)
     {
         var student = Student(Keys(keys));

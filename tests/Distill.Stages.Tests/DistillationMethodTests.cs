@@ -49,7 +49,7 @@ public sealed class DistillationMethodTests
     [Fact]
     public void The_catalogue_offers_the_logit_and_representation_methods()
     {
-        Assert.Equal(["kd", "dkd", "dist", "rkd", "pkt", "sp", "crd", "at", "fitnet", "wttm", "mlkd", "ctkd"], DistillationLosses.Names);
+        Assert.Equal(["kd", "dkd", "dist", "rkd", "pkt", "sp", "crd", "at", "fitnet", "nst", "cc", "vid", "fsp", "wttm", "mlkd", "ctkd"], DistillationLosses.Names);
     }
 
     [Theory]

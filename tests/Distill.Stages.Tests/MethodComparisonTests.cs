@@ -69,6 +69,22 @@ public sealed class MethodComparisonTests : IDisposable
     }
 
     [Fact]
+    public void The_reference_is_plain_kd_whatever_the_order_and_its_variants_name_their_switches()
+    {
+        // KD's variants declared first: the reference stays the plain forward KL on raw logits.
+        var rows = Markdown(Pipeline("""
+              jsd: { kind: distill, dataset: fm, model: net, seeds: [1, 2, 3], divergence: jsd, inputs: { teacher: cache } }
+              standardized: { kind: distill, dataset: fm, model: net, seeds: [1, 2, 3], logit-standardization: true, inputs: { teacher: cache } }
+              dkd-standardized: { kind: distill, dataset: fm, model: net, seeds: [1, 2, 3], loss: dkd, logit-standardization: true, inputs: { teacher: cache } }
+            """ + "\n" + KdAndRkd)).Split('\n').SkipWhile(l => l != "### Methods").Where(l => l.StartsWith("| ", StringComparison.Ordinal)).ToList();
+
+        Assert.Contains("| (reference) |", rows.Single(r => r.StartsWith("| kd ", StringComparison.Ordinal)));
+        Assert.Contains("| kd, beta 1, student at T = 1, JSD (beta 0.5) |", rows.Single(r => r.StartsWith("| jsd ", StringComparison.Ordinal)));
+        Assert.Contains("| kd, beta 1, student at T = 1, logit standardization |", rows.Single(r => r.StartsWith("| standardized ", StringComparison.Ordinal)));
+        Assert.Contains("| dkd, logit standardization |", rows.Single(r => r.StartsWith("| dkd-standardized ", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public void The_reference_is_the_kd_student_that_started_from_its_own_initialisation()
     {
         var rows = Markdown(Pipeline(KdAndRkd + "\n  hinted: { kind: distill, dataset: fm, model: net, seeds: [1, 2, 3], inputs: { teacher: cache, init: kd-seed1 } }\n"))

@@ -50,6 +50,18 @@ public sealed class StageWorkTests
     }
 
     [Fact]
+    public void Keys_left_out_are_estimated_at_the_kinds_defaults()
+    {
+        // train and distill default to 5 epochs (TrainingParameters), so leaving `epochs` out is 5 epochs' work.
+        double five = Work(Small, Resnet, "{ kind: train, dataset: d, model: m, epochs: 5 }");
+        Assert.Equal(five, Work(Small, Resnet, "{ kind: train, dataset: d, model: m }"));
+        Assert.Equal(2.0, Work(Small, Resnet, "{ kind: train, dataset: d, model: m, epochs: 10 }") / five, 9);
+        // The probe's defaults: 300 examples of each of 2 classes, 5 augmentations each.
+        Assert.Equal((5 * (3 * 2000 + 2 * 300 * 5) + 5 * 3000) / (5 * (3.0 * 2000 + 3000)),
+            Work(Small, Resnet, "{ kind: train, dataset: d, model: m, mutual-information: { enabled: true } }") / five, 9);
+    }
+
+    [Fact]
     public void A_live_teacher_adds_one_forward_pass_of_its_model_per_training_example()
     {
         var result = PipelineLoader.LoadFromText($$"""

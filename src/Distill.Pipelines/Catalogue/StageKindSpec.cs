@@ -72,6 +72,9 @@ public sealed record StageKindSpec(
     /// <summary>The teacher temperature of a <see cref="LineageRole.Model"/> stage trained from soft targets.</summary>
     public Func<ParameterSet, double>? Temperature { get; init; }
 
+    /// <summary>The training a stage's keys ask for, read from the kind's own records; null for kinds that train nothing.</summary>
+    public Func<ParameterSet, TrainingWork>? Work { get; init; }
+
     /// <summary>The `dataset:` and `model:` keys the kind takes.</summary>
     public IReadOnlyList<ParameterSpec> ReferenceKeys => References switch
     {

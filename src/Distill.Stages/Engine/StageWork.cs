@@ -32,11 +32,21 @@ public sealed class StageWork(StageCatalogue catalogue, Func<string, JsonElement
         var (channels, height, width) = kind.ImageShape(dataset);
         double macs = architecture.ForwardMacs(model, channels, height, width);
         if (!double.IsFinite(macs)) return null;
-        int epochs = parameters.TryGetInt("epochs") ?? 1;
-        int every = Math.Max(1, parameters.TryGetInt("evaluate-every") ?? 1);
-        int evaluations = epochs / every + (epochs % every == 0 ? 0 : 1);
-        double teacher = parameters.TryGetString("teacher-source") == "live" && LiveTeacherMacs(definition, channels, height, width) is { } t ? epochs * train * t : 0;
-        return (epochs * (3 * train + ProbePasses(parameters)) + evaluations * evaluated) * macs + teacher;
+        var kindName = definition.TryGetProperty("kind", out var kindJson) ? kindJson.GetString() : null;
+        if (WorkOf(catalogue.Find(kindName), parameters) is not { } work) return null;
+        double teacher = work.LiveTeacher && LiveTeacherMacs(definition, channels, height, width) is { } t ? work.Epochs * train * t : 0;
+        return (work.Epochs * (3 * train + work.ExtraPassesPerEpoch) + work.Evaluations * evaluated) * macs + teacher;
+    }
+
+    /// <summary>
+    /// The work the kind reads from its own records (<see cref="StageKindSpec.Work"/>), or one pass for kinds that declare
+    /// none; null where a stored definition no longer reads as this build's keys (a store from an older build).
+    /// </summary>
+    private static TrainingWork? WorkOf(StageKindSpec? kind, ParameterSet parameters)
+    {
+        if (kind?.Work is not { } work) return TrainingWork.OnePass;
+        try { return work(parameters); }
+        catch (Exception e) when (e is InvalidCastException or FormatException or ArgumentException or InvalidOperationException) { return null; }
     }
 
     /// <summary>The forward cost per image of the model of the stage a distill stage's `teacher` input names, if its definition is known.</summary>
@@ -47,12 +57,6 @@ public sealed class StageWork(StageCatalogue catalogue, Func<string, JsonElement
             || definitionOf(key) is not { } teacher || !teacher.TryGetProperty("model", out var modelJson) || Read(modelJson) is not ParameterSet model
             || catalogue.Architecture(model.TryGetString("architecture")) is not Architecture architecture) return null;
         return architecture.ForwardMacs(model, channels, height, width);
-    }
-
-    private static double ProbePasses(ParameterSet parameters)
-    {
-        if (parameters.TryGetMap("mutual-information") is not { } probe || !probe.TryGetValue("enabled", out var enabled) || enabled is not true) return 0;
-        return 2.0 * (probe.TryGetInt("examples-per-class") ?? 300) * (probe.TryGetInt("augmentations") ?? 5);
     }
 
     /// <summary>Canonical JSON back to resolved values (integers stay integers, so the records read them).</summary>

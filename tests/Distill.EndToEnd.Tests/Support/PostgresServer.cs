@@ -7,7 +7,7 @@ namespace Distill.EndToEnd.Tests.Support;
 /// A real PostgreSQL server for one test: a fresh cluster made by initdb in a temporary folder, listening on a free
 /// loopback port, with trust authentication for the role `distill`. PostgreSQL refuses to run as root, and CI runs as
 /// root, so there every command runs as the unprivileged `postgres` user (runuser), which then owns the folder.
-/// Debian's `postgresql` package provides the binaries (tools/setup.sh installs it).
+/// Debian's `postgresql` package provides the binaries (tools/setup.sh --tests installs it).
 /// </summary>
 public sealed class PostgresServer : IDisposable
 {
@@ -37,7 +37,7 @@ public sealed class PostgresServer : IDisposable
     public static PostgresServer Start()
     {
         var bin = Directory.GetDirectories("/usr/lib/postgresql").Order(StringComparer.Ordinal).Select(d => Path.Combine(d, "bin")).LastOrDefault(Directory.Exists)
-            ?? throw new InvalidOperationException("PostgreSQL is not installed (/usr/lib/postgresql/<version>/bin); run tools/setup.sh");
+            ?? throw new InvalidOperationException("PostgreSQL is not installed (/usr/lib/postgresql/<version>/bin); run tools/setup.sh --tests");
         bool asRoot = Environment.UserName == "root";
         var folder = Directory.CreateTempSubdirectory("distill-pg-").FullName;
         var server = new PostgresServer(folder, bin, asRoot, FreePort());

@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace Distill.EndToEnd.Tests.Support;
 
 /// <summary>
-/// tools/pytorch-reference/interop.py run by Debian's python3 with python3-torch (tools/setup.sh installs it). A
+/// tools/pytorch-reference/interop.py run by Debian's python3 with python3-torch (tools/setup.sh --tests installs it). A
 /// missing PyTorch fails the test with that advice: these tests are the only proof that the formats round-trip.
 /// </summary>
 public static class PyTorchReference
@@ -23,7 +23,7 @@ public static class PyTorchReference
         var errors = process.StandardError.ReadToEnd();
         Assert.True(process.WaitForExit(TimeSpan.FromMinutes(3)), "interop.py did not finish within 3 minutes");
         Assert.True(process.ExitCode == 0,
-            $"interop.py {string.Join(' ', arguments)} failed ({process.ExitCode}); it needs Debian's python3-torch and python3-numpy (tools/setup.sh installs them):\n{errors}");
+            $"interop.py {string.Join(' ', arguments)} failed ({process.ExitCode}); it needs Debian's python3-torch and python3-numpy (tools/setup.sh --tests installs them):\n{errors}");
         return output.Result;
     }
 }

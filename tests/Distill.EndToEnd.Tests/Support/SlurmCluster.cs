@@ -7,7 +7,7 @@ namespace Distill.EndToEnd.Tests.Support;
 /// A real single-node Slurm for the tests, as the PostgreSQL fixture starts a real server: MUNGE with a key of its own
 /// (munged as the `munge` user, its socket in a temporary folder), then slurmctld and slurmd as root, on free loopback
 /// ports, with state, spool and logs in the same folder, and this machine's cores as the node's CPUs. Debian's
-/// slurm-wlm and munge provide the programs (tools/setup.sh installs them). Clients find it through
+/// slurm-wlm and munge provide the programs (tools/setup.sh --tests installs them). Clients find it through
 /// <see cref="Environment"/> (SLURM_CONF).
 /// </summary>
 public sealed class SlurmCluster : IDisposable
@@ -26,7 +26,7 @@ public sealed class SlurmCluster : IDisposable
     public static SlurmCluster Start()
     {
         foreach (var program in new[] { "/usr/sbin/munged", "/usr/sbin/slurmctld", "/usr/sbin/slurmd" })
-            if (!File.Exists(program)) throw new InvalidOperationException($"{program} is missing: run tools/setup.sh (it installs slurm-wlm and munge)");
+            if (!File.Exists(program)) throw new InvalidOperationException($"{program} is missing: run tools/setup.sh --tests (it installs slurm-wlm and munge)");
         if (System.Environment.UserName != "root")
             throw new InvalidOperationException("the Slurm fixture runs slurmd, which needs root (CI runs as root)");
         var cluster = new SlurmCluster(Directory.CreateTempSubdirectory("distill-slurm-").FullName);

@@ -109,6 +109,57 @@ public sealed class DistillationLossTests
     }
 
     [Fact]
+    public void Nst_is_the_polynomial_mmd_of_normalised_channels_worked_by_hand()
+    {
+        // One example, 2x2 maps. Student: one channel [1, 0, 0, 0]. Teacher: two channels [1, 0, 0, 0] and [0, 1, 0, 0],
+        // already unit vectors. k(t, t) = [[1, 0], [0, 1]] (mean 1/2), k(s, s) = 1, k(s, t) = [1, 0] (mean 1/2):
+        // 1/2 + 1 - 2 * 1/2 = 1/2. A teacher of the student's channel alone, at any scale, gives 0.
+        using var student = tensor(new double[] { 1, 0, 0, 0 }).reshape(1, 1, 2, 2);
+        using var teacher = tensor(new double[] { 1, 0, 0, 0, 0, 1, 0, 0 }).reshape(1, 2, 2, 2);
+        var term = new NeuronSelectivityTerm(["stage1"]);
+        Tensor Loss(Tensor s, Tensor t) => term.Loss(
+            new Distill.Learning.Models.ModelOutputs(zeros(1, 2), new Dictionary<string, Tensor> { ["stage1"] = s }),
+            new Distill.Learning.Models.ModelOutputs(zeros(1, 2), new Dictionary<string, Tensor> { ["stage1"] = t }), null!);
+        using var loss = Loss(student, teacher);
+        Assert.Equal(0.5, loss.item<double>(), 12);
+        using var same = Loss(student, student.mul(3));
+        Assert.Equal(0, same.item<double>(), 12);
+    }
+
+    [Fact]
+    public void Cc_multiplies_consecutive_examples_distances_worked_by_hand()
+    {
+        // Heads set to the identity without bias: delta = |s - t| = [1, 2], [3, 0], [0, 5] over three examples;
+        // consecutive products summed: 1*3 + 2*0 = 3 and 3*0 + 0*5 = 0, mean 1.5.
+        var term = new CorrelationCongruenceTerm("embedding", 2);
+        term.Connect(new ConnectorContext(new Dictionary<string, long[]> { ["embedding"] = [2] }, new Dictionary<string, long[]> { ["embedding"] = [2] }, [], 1));
+        using var heads = term.Connector!;
+        using (no_grad())
+            foreach (var (name, parameter) in heads.named_parameters())
+                parameter.copy_(name.EndsWith("weight") ? eye(2) : zeros(2));
+        using var student = tensor(new float[] { 1, 2, 3, 0, 0, 5 }).reshape(3, 2);
+        using var teacher = zeros(3, 2);
+        using var loss = term.Loss(
+            new Distill.Learning.Models.ModelOutputs(zeros(3, 2), new Dictionary<string, Tensor> { ["embedding"] = student }),
+            new Distill.Learning.Models.ModelOutputs(zeros(3, 2), new Dictionary<string, Tensor> { ["embedding"] = teacher }), null!);
+        Assert.Equal(1.5, loss.item<float>(), 6);
+    }
+
+    [Fact]
+    public void Fsp_compares_the_flow_between_consecutive_maps_worked_by_hand()
+    {
+        // One example, one channel, 2x2 maps. Bottom [1, 2, 3, 4], top [1, 1, 1, 1]: the flow is the mean of the
+        // products, 10 / 4 = 2.5, for the student; the teacher's bottom doubled gives 5; (2.5 - 5)^2 = 6.25.
+        using var bottom = tensor(new double[] { 1, 2, 3, 4 }).reshape(1, 1, 2, 2);
+        using var top = ones(1, 1, 2, 2, dtype: ScalarType.Float64);
+        var term = new FlowOfSolutionTerm(["stem", "stage1"]);
+        using var student = new Distill.Learning.Models.ModelOutputs(zeros(1, 2), new Dictionary<string, Tensor> { ["stem"] = bottom, ["stage1"] = top });
+        using var teacher = new Distill.Learning.Models.ModelOutputs(zeros(1, 2), new Dictionary<string, Tensor> { ["stem"] = bottom.mul(2), ["stage1"] = top });
+        using var loss = term.Loss(student, teacher, null!);
+        Assert.Equal(6.25, loss.item<double>(), 12);
+    }
+
+    [Fact]
     public void Logit_standardization_z_scores_each_example_worked_by_hand()
     {
         // [1, 2, 3]: mean 2, standard deviation (Bessel) 1, so [-1, 0, 1]; [10, 10, 16]: mean 12, sd sqrt(12), so

@@ -8,7 +8,7 @@ namespace Distill.Learning.Tests.Training;
 
 /// <summary>
 /// Every distillation loss against a PyTorch implementation written here, line for line after the authors' published
-/// code (RepDistiller for RKD, PKT, SP, AT, FitNet and CRD; mdistiller for DKD; the authors' repositories for DIST, WTTM,
+/// code (RepDistiller for RKD, PKT, SP, AT, FitNet, FSP and CRD; mdistiller for DKD and NST; RepDistiller's restructuring of the authors' code for CC and its copy of it for VID; the authors' repositories for DIST, WTTM,
 /// MLKD, CTKD and logit standardization; TRL for the divergences), run by
 /// Debian's python3-torch on the same random float64 tensors: the loss value and its gradient with respect to the
 /// student's tensors, to 1e-6. One Python process computes every case.
@@ -227,6 +227,95 @@ def at(s_maps, t_maps, y, p):
         return F.normalize(f.pow(p["power"]).mean(1).view(f.size(0), -1))
     return sum((attention(fs) - attention(ft)).pow(2).mean() for fs, ft in zip(s_maps, t_maps))
 
+# mdistiller, mdistiller/distillers/NST.py (RepDistiller's distiller_zoo/NST.py computes the same), summed over the maps.
+def single_stage_nst_loss(f_s, f_t):
+    s_H, t_H = f_s.shape[2], f_t.shape[2]
+    if s_H > t_H:
+        f_s = F.adaptive_avg_pool2d(f_s, (t_H, t_H))
+    elif s_H < t_H:
+        f_t = F.adaptive_avg_pool2d(f_t, (s_H, s_H))
+    f_s = f_s.view(f_s.shape[0], f_s.shape[1], -1)
+    f_s = F.normalize(f_s, dim=2)
+    f_t = f_t.view(f_t.shape[0], f_t.shape[1], -1)
+    f_t = F.normalize(f_t, dim=2)
+    return poly_kernel(f_t, f_t).mean().detach() + poly_kernel(f_s, f_s).mean() - 2 * poly_kernel(f_s, f_t).mean()
+def poly_kernel(a, b):
+    a = a.unsqueeze(1)
+    b = b.unsqueeze(2)
+    return (a * b).sum(-1).pow(2)
+def nst(s_maps, t_maps, y, p):
+    return sum([single_stage_nst_loss(f_s, f_t) for f_s, f_t in zip(s_maps, t_maps)])
+
+# RepDistiller, distiller_zoo/CC.py (Correlation) on the embeddings of models/util.py's LinearEmbed heads, whose
+# weights are the ones Distill drew, passed in; the teacher's head trains too.
+def cc(case):
+    heads = {side: (load(case, f"{side}.weight").requires_grad_(), load(case, f"{side}.bias")) for side in ("student", "teacher")}
+    f_s = load(case, "student").requires_grad_()
+    f_t = load(case, "teacher")
+    e_s = F.linear(f_s.view(f_s.shape[0], -1), *heads["student"])
+    e_t = F.linear(f_t.view(f_t.shape[0], -1), *heads["teacher"])
+    delta = torch.abs(e_s - e_t)
+    loss = torch.mean((delta[:-1] * delta[1:]).sum(1))
+    return loss, [f_s, heads["student"][0], heads["teacher"][0]]
+
+# RepDistiller, distiller_zoo/VID.py (VIDLoss, from the authors' code), one per map, summed as train_student.py sums
+# the group; its weights the ones Distill drew, passed in.
+class VIDLoss(torch.nn.Module):
+    def __init__(self, num_input_channels, num_mid_channel, num_target_channels, init_pred_var=5.0, eps=1e-5):
+        super(VIDLoss, self).__init__()
+        def conv1x1(in_channels, out_channels, stride=1):
+            return torch.nn.Conv2d(in_channels, out_channels, kernel_size=1, padding=0, bias=False, stride=stride)
+        self.regressor = torch.nn.Sequential(
+            conv1x1(num_input_channels, num_mid_channel), torch.nn.ReLU(),
+            conv1x1(num_mid_channel, num_mid_channel), torch.nn.ReLU(),
+            conv1x1(num_mid_channel, num_target_channels))
+        self.log_scale = torch.nn.Parameter(np.log(np.exp(init_pred_var - eps) - 1.0) * torch.ones(num_target_channels))
+        self.eps = eps
+    def forward(self, input, target):
+        s_H, t_H = input.shape[2], target.shape[2]
+        if s_H > t_H:
+            input = F.adaptive_avg_pool2d(input, (t_H, t_H))
+        elif s_H < t_H:
+            target = F.adaptive_avg_pool2d(target, (s_H, s_H))
+        pred_mean = self.regressor(input)
+        pred_var = torch.log(1.0 + torch.exp(self.log_scale)) + self.eps
+        pred_var = pred_var.view(1, -1, 1, 1)
+        neg_log_prob = 0.5 * ((pred_mean - target) ** 2 / pred_var + torch.log(pred_var))
+        return torch.mean(neg_log_prob)
+def vid(case):
+    s_maps = [load(case, n).requires_grad_() for n in case["maps"]["student"]]
+    t_maps = [load(case, n) for n in case["maps"]["teacher"]]
+    modules, total = [], 0
+    for i, (f_s, f_t) in enumerate(zip(s_maps, t_maps)):
+        m = VIDLoss(f_s.shape[1], f_t.shape[1], f_t.shape[1]).double()
+        initial = m.log_scale.detach().clone()
+        with torch.no_grad():
+            for index, name in ((0, "conv1"), (2, "conv2"), (4, "conv3")):
+                m.regressor[index].weight.copy_(load(case, f"points.{i}.{name}.weight"))
+            m.log_scale.copy_(load(case, f"points.{i}.log_scale"))
+        modules.append(m)
+        total = total + m(f_s, f_t)
+    return total, s_maps + [modules[0].regressor[0].weight, modules[0].log_scale], initial
+
+# RepDistiller, distiller_zoo/FSP.py, the pairs' losses summed as its init stage sums them.
+def compute_fsp(g):
+    fsp_list = []
+    for i in range(len(g) - 1):
+        bot, top = g[i], g[i + 1]
+        b_H, t_H = bot.shape[2], top.shape[2]
+        if b_H > t_H:
+            bot = F.adaptive_avg_pool2d(bot, (t_H, t_H))
+        elif b_H < t_H:
+            top = F.adaptive_avg_pool2d(top, (b_H, b_H))
+        bot = bot.unsqueeze(1)
+        top = top.unsqueeze(2)
+        bot = bot.view(bot.shape[0], bot.shape[1], bot.shape[2], -1)
+        top = top.view(top.shape[0], top.shape[1], top.shape[2], -1)
+        fsp_list.append((bot * top).mean(-1))
+    return fsp_list
+def fsp(s_maps, t_maps, y, p):
+    return sum([(s - t).pow(2).mean() for s, t in zip(compute_fsp(s_maps), compute_fsp(t_maps))])
+
 # RepDistiller, models/util.py ConvReg (train mode, so batch norm normalises with the batch's statistics) and
 # distiller_zoo/FitNet.py HintLoss (MSE); its weights are the ones Distill drew, passed in.
 def fitnet(s, t, w, b, p):
@@ -277,14 +366,24 @@ losses = {"kd": kd, "kd_chandrasegaran": kd_chandrasegaran, "kd_muller": kd_mull
 results = {}
 for case in json.load(open(sys.argv[1])):
     y = load(case, "labels").long()
+    if case["loss"] == "vid":
+        value, s, initial = vid(case)
+        value.backward()
+        results[case["name"]] = {"loss": value.item(), "gradients": [x.grad.reshape(-1).tolist() for x in s] + [initial.reshape(-1).tolist()]}
+        continue
+    if case["loss"] == "cc":
+        value, s = cc(case)
+        value.backward()
+        results[case["name"]] = {"loss": value.item(), "gradients": [x.grad.reshape(-1).tolist() for x in s]}
+        continue
     if case["loss"] == "crd":
         value, s, state = crd(case)
         results[case["name"]] = {"loss": value.item(), "gradients": [x.grad.reshape(-1).tolist() for x in s], "state": state}
         continue
-    if case["loss"] == "at":
+    if case["loss"] in ("at", "nst", "fsp"):
         s = [load(case, n).requires_grad_() for n in case["maps"]["student"]]
         t = [load(case, n) for n in case["maps"]["teacher"]]
-        value = at(s, t, y, case["parameters"])
+        value = {"at": at, "nst": nst, "fsp": fsp}[case["loss"]](s, t, y, case["parameters"])
     elif case["loss"] == "ctkd":
         s = [load(case, "student").requires_grad_(), load(case, "theta").requires_grad_()]
         value = ctkd(s[0], load(case, "teacher"), y, s[1], case["parameters"])
@@ -394,6 +493,37 @@ json.dump(results, open(sys.argv[2], "w"))
                 maps = new { student = new[] { "s-stage1", "s-stage2", "s-stage3" }, teacher = new[] { "t-stage1", "t-stage2", "t-stage3" } },
             });
 
+            // NST: three stage maps, the student's larger at the first (pooled to the teacher's), smaller at the last.
+            var selectivity = new Generator(98);
+            var nstMaps = new Dictionary<string, Tensor> { ["labels"] = zeros(Batch, dtype: ScalarType.Float64) };
+            foreach (var (stage, studentSize, teacherSize) in new[] { ("stage1", 8L, 4L), ("stage2", 4L, 4L), ("stage3", 2L, 4L) })
+            {
+                nstMaps[$"s-{stage}"] = randn([Batch, 4, studentSize, studentSize], dtype: ScalarType.Float64, generator: selectivity);
+                nstMaps[$"t-{stage}"] = randn([Batch, 6, teacherSize, teacherSize], dtype: ScalarType.Float64, generator: selectivity);
+            }
+            Inputs["nst"] = nstMaps;
+            cases.Add(new
+            {
+                name = "nst", loss = "nst", parameters = new { }, tensors = Files("nst", nstMaps),
+                maps = new { student = new[] { "s-stage1", "s-stage2", "s-stage3" }, teacher = new[] { "t-stage1", "t-stage2", "t-stage3" } },
+            });
+
+            // FSP: the same channels at every point in both models; the teacher's maps larger, and each model's pooled
+            // within its pairs (8x8 to 4x4 between stage1 and stage2 in the student).
+            var flow = new Generator(97);
+            var fspMaps = new Dictionary<string, Tensor> { ["labels"] = zeros(Batch, dtype: ScalarType.Float64) };
+            foreach (var (stage, channels, studentSize, teacherSize) in new[] { ("stem", 3L, 8L, 8L), ("stage1", 4L, 8L, 8L), ("stage2", 5L, 4L, 8L) })
+            {
+                fspMaps[$"s-{stage}"] = randn([Batch, channels, studentSize, studentSize], dtype: ScalarType.Float64, generator: flow);
+                fspMaps[$"t-{stage}"] = randn([Batch, channels, teacherSize, teacherSize], dtype: ScalarType.Float64, generator: flow);
+            }
+            Inputs["fsp"] = fspMaps;
+            cases.Add(new
+            {
+                name = "fsp", loss = "fsp", parameters = new { }, tensors = Files("fsp", fspMaps),
+                maps = new { student = new[] { "s-stem", "s-stage1", "s-stage2" }, teacher = new[] { "t-stem", "t-stage1", "t-stage2" } },
+            });
+
             // FitNet: the student's map regressed onto the teacher's, of the same size (1x1) and of half the size (3x3, stride 2).
             foreach (var (name, studentSize, teacherSize, stride, padding) in new[] { ("fitnet same size", 6L, 6L, 1, 0), ("fitnet halving", 8L, 4L, 2, 1) })
             {
@@ -415,6 +545,8 @@ json.dump(results, open(sys.argv[2], "w"))
                 Hints[name] = term;
             }
 
+            cases.Add(CongruenceCase(new Generator((ulong)seed++)));
+            cases.Add(VariationalCase(new Generator((ulong)seed++)));
             cases.Add(ContrastCase());
             cases.Add(CurriculumTemperatureCase(new Generator((ulong)seed++)));
 
@@ -466,6 +598,60 @@ json.dump(results, open(sys.argv[2], "w"))
             return new { name = "crd", loss = "crd", parameters = new { temperature = 0.07, momentum = 0.5 }, tensors = Files("crd", tensors) };
         }
 
+        /// <summary>VID's regressors, whose weights PyTorch is given.</summary>
+        public VariationalInformationTerm? Variational { get; private set; }
+
+        /// <summary>VID at two stages: the student's map larger than the teacher's at the first, smaller at the second.</summary>
+        private object VariationalCase(Generator generator)
+        {
+            Variational = new VariationalInformationTerm(["stage1", "stage2"], 5);
+            Variational.Connect(new ConnectorContext(
+                new Dictionary<string, long[]> { ["stage1"] = [4, 8, 8], ["stage2"] = [4, 2, 2] },
+                new Dictionary<string, long[]> { ["stage1"] = [6, 4, 4], ["stage2"] = [6, 4, 4] }, [], 4));
+            Variational.Connector!.to(ScalarType.Float64);
+            var tensors = Variational.Connector!.named_parameters().ToDictionary(p => p.name, p => p.parameter.detach().clone());
+            // Variances away from their start, so that their gradient is not the symmetric one of identical channels.
+            foreach (var log in tensors.Keys.Where(k => k.EndsWith("log_scale")).ToList())
+                tensors[log] = tensors[log].add(rand(tensors[log].shape, dtype: ScalarType.Float64, generator: generator));
+            tensors["labels"] = zeros(Batch, dtype: ScalarType.Float64);
+            tensors["s-stage1"] = randn([Batch, 4, 8, 8], dtype: ScalarType.Float64, generator: generator);
+            tensors["t-stage1"] = randn([Batch, 6, 4, 4], dtype: ScalarType.Float64, generator: generator);
+            tensors["s-stage2"] = randn([Batch, 4, 2, 2], dtype: ScalarType.Float64, generator: generator);
+            tensors["t-stage2"] = randn([Batch, 6, 4, 4], dtype: ScalarType.Float64, generator: generator);
+            using (no_grad())
+                foreach (var (name, parameter) in Variational.Connector!.named_parameters()) parameter.copy_(tensors[name]);
+            Inputs["vid"] = tensors;
+            return new
+            {
+                name = "vid", loss = "vid", parameters = new { }, tensors = Files("vid", tensors),
+                maps = new { student = new[] { "s-stage1", "s-stage2" }, teacher = new[] { "t-stage1", "t-stage2" } },
+            };
+        }
+
+        /// <summary>CC's heads, whose weights PyTorch is given.</summary>
+        public CorrelationCongruenceTerm? Congruence { get; private set; }
+
+        /// <summary>CC: embeddings of 10 (student) and 16 (teacher) features, embedded into 6 dimensions.</summary>
+        private object CongruenceCase(Generator generator)
+        {
+            Congruence = new CorrelationCongruenceTerm("embedding", 6);
+            Congruence.Connect(new ConnectorContext(new Dictionary<string, long[]> { ["embedding"] = [10] }, new Dictionary<string, long[]> { ["embedding"] = [16] }, [], 3));
+            Congruence.Connector!.to(ScalarType.Float64);
+            var parameters = Congruence.Connector!.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+            var tensors = new Dictionary<string, Tensor>
+            {
+                ["student"] = randn([Batch, 10], dtype: ScalarType.Float64, generator: generator),
+                ["teacher"] = randn([Batch, 16], dtype: ScalarType.Float64, generator: generator),
+                ["labels"] = zeros(Batch, dtype: ScalarType.Float64),
+                ["student.weight"] = parameters["embed_student.weight"].detach().clone(),
+                ["student.bias"] = parameters["embed_student.bias"].detach().clone(),
+                ["teacher.weight"] = parameters["embed_teacher.weight"].detach().clone(),
+                ["teacher.bias"] = parameters["embed_teacher.bias"].detach().clone(),
+            };
+            Inputs["cc"] = tensors;
+            return new { name = "cc", loss = "cc", parameters = new { }, tensors = Files("cc", tensors) };
+        }
+
         /// <summary>CTKD: its temperature's parameter at 0.3 (not its start, 1), the gradient reversed at -0.6.</summary>
         private object CurriculumTemperatureCase(Generator generator)
         {
@@ -493,13 +679,15 @@ json.dump(results, open(sys.argv[2], "w"))
         {
             var outcome = ChildProcess.Run(Python, [script, input, output]);
             if (outcome.ExitCode != 0)
-                throw new InvalidOperationException($"the PyTorch twins failed ({outcome.ExitCode}); they need Debian's python3-torch (tools/setup.sh installs it):\n{outcome.Errors}");
+                throw new InvalidOperationException($"the PyTorch twins failed ({outcome.ExitCode}); they need Debian's python3-torch (tools/setup.sh --tests installs it):\n{outcome.Errors}");
         }
 
         public void Dispose()
         {
             foreach (var tensor in Inputs.Values.SelectMany(t => t.Values)) tensor.Dispose();
             foreach (var hint in Hints.Values) hint.Connector?.Dispose();
+            Congruence?.Connector?.Dispose();
+            Variational?.Connector?.Dispose();
             Contrast?.Dispose();
             Directory.Delete(_folder, recursive: true);
         }
@@ -546,6 +734,48 @@ json.dump(results, open(sys.argv[2], "w"))
             AssertClose($"at {stages[i]}", gradients[i], students[stages[i]].grad!.data<double>().ToArray());
     }
 
+    [Fact]
+    public void Neuron_selectivity_transfer_over_three_stages_of_other_sizes_matches_the_published_code()
+    {
+        var inputs = _twins.Inputs["nst"];
+        using var scope = NewDisposeScope();
+        string[] stages = ["stage1", "stage2", "stage3"];
+        var students = stages.ToDictionary(s => s, s => inputs[$"s-{s}"].clone().requires_grad_());
+        using var student = new ModelOutputs(zeros(Batch, Classes), students);
+        using var teacher = new ModelOutputs(zeros(Batch, Classes), stages.ToDictionary(s => s, s => inputs[$"t-{s}"]));
+        var loss = new NeuronSelectivityTerm(stages).Loss(student, teacher, null!);
+        loss.backward();
+
+        var (expected, gradients) = _twins.Results["nst"];
+        Assert.True(Math.Abs(loss.item<double>() - expected) <= 1e-6, $"nst: loss {loss.item<double>():R}, PyTorch {expected:R}");
+        for (int i = 0; i < stages.Length; i++)
+        {
+            AssertClose($"nst {stages[i]}", gradients[i], students[stages[i]].grad!.data<double>().ToArray());
+            Assert.True(students[stages[i]].grad!.abs().max().item<double>() > 1e-6, $"nst {stages[i]}: the gradient is zero, so the comparison shows nothing");
+        }
+    }
+
+    [Fact]
+    public void Flow_of_solution_over_two_pairs_matches_the_published_code()
+    {
+        var inputs = _twins.Inputs["fsp"];
+        using var scope = NewDisposeScope();
+        string[] stages = ["stem", "stage1", "stage2"];
+        var students = stages.ToDictionary(s => s, s => inputs[$"s-{s}"].clone().requires_grad_());
+        using var student = new ModelOutputs(zeros(Batch, Classes), students);
+        using var teacher = new ModelOutputs(zeros(Batch, Classes), stages.ToDictionary(s => s, s => inputs[$"t-{s}"]));
+        var loss = new FlowOfSolutionTerm(stages).Loss(student, teacher, null!);
+        loss.backward();
+
+        var (expected, gradients) = _twins.Results["fsp"];
+        Assert.True(Math.Abs(loss.item<double>() - expected) <= 1e-6, $"fsp: loss {loss.item<double>():R}, PyTorch {expected:R}");
+        for (int i = 0; i < stages.Length; i++)
+        {
+            AssertClose($"fsp {stages[i]}", gradients[i], students[stages[i]].grad!.data<double>().ToArray());
+            Assert.True(students[stages[i]].grad!.abs().max().item<double>() > 1e-6, $"fsp {stages[i]}: the gradient is zero, so the comparison shows nothing");
+        }
+    }
+
     [Theory]
     [InlineData("fitnet same size")]
     [InlineData("fitnet halving")]
@@ -567,6 +797,53 @@ json.dump(results, open(sys.argv[2], "w"))
         AssertClose($"{name} student", gradients[0], student.grad!.data<double>().ToArray());
         AssertClose($"{name} regressor", gradients[1], weight.grad!.data<double>().ToArray());
         Assert.True(weight.grad!.abs().max().item<double>() > 1e-6, $"{name}: the regressor's gradient is zero, so the comparison shows nothing");
+    }
+
+    [Fact]
+    public void Variational_information_through_its_regressors_and_variances_matches_the_published_code()
+    {
+        var inputs = _twins.Inputs["vid"];
+        var term = _twins.Variational!;
+        using var scope = NewDisposeScope();
+        var parameters = term.Connector!.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        string[] stages = ["stage1", "stage2"];
+        var students = stages.ToDictionary(s => s, s => inputs[$"s-{s}"].clone().requires_grad_());
+        using var student = new ModelOutputs(zeros(Batch, Classes), students);
+        using var teacher = new ModelOutputs(zeros(Batch, Classes), stages.ToDictionary(s => s, s => inputs[$"t-{s}"]));
+        var loss = term.Loss(student, teacher, null!);
+        loss.backward();
+
+        var (expected, gradients) = _twins.Results["vid"];
+        Assert.True(Math.Abs(loss.item<double>() - expected) <= 1e-6, $"vid: loss {loss.item<double>():R}, PyTorch {expected:R}");
+        AssertClose("vid stage1", gradients[0], students["stage1"].grad!.data<double>().ToArray());
+        AssertClose("vid stage2", gradients[1], students["stage2"].grad!.data<double>().ToArray());
+        AssertClose("vid regressor", gradients[2], parameters["points.0.conv1.weight"].grad!.data<double>().ToArray());
+        AssertClose("vid variance", gradients[3], parameters["points.0.log_scale"].grad!.data<double>().ToArray());
+        Assert.True(parameters["points.0.log_scale"].grad!.abs().max().item<double>() > 1e-6, "vid: the variance's gradient is zero, so the comparison shows nothing");
+        // The variance's start is theirs: log(exp(5 - 1e-5) - 1) in every channel.
+        using var start = new VariationalRegressor(4, 6, 5);
+        AssertClose("vid initial variance", gradients[4], start.named_parameters().Single(p => p.name == "log_scale").parameter.to(ScalarType.Float64).data<double>().ToArray());
+    }
+
+    [Fact]
+    public void Correlation_congruence_through_both_heads_matches_the_published_code()
+    {
+        var inputs = _twins.Inputs["cc"];
+        var term = _twins.Congruence!;
+        using var scope = NewDisposeScope();
+        var parameters = term.Connector!.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        var student = inputs["student"].clone().requires_grad_();
+        using var studentOutputs = new ModelOutputs(zeros(Batch, Classes), new Dictionary<string, Tensor> { ["embedding"] = student });
+        using var teacherOutputs = new ModelOutputs(zeros(Batch, Classes), new Dictionary<string, Tensor> { ["embedding"] = inputs["teacher"] });
+        var loss = term.Loss(studentOutputs, teacherOutputs, null!);
+        loss.backward();
+
+        var (expected, gradients) = _twins.Results["cc"];
+        Assert.True(Math.Abs(loss.item<double>() - expected) <= 1e-6, $"cc: loss {loss.item<double>():R}, PyTorch {expected:R}");
+        AssertClose("cc student", gradients[0], student.grad!.data<double>().ToArray());
+        AssertClose("cc student head", gradients[1], parameters["embed_student.weight"].grad!.data<double>().ToArray());
+        AssertClose("cc teacher head", gradients[2], parameters["embed_teacher.weight"].grad!.data<double>().ToArray());
+        Assert.True(parameters["embed_teacher.weight"].grad!.abs().max().item<double>() > 1e-6, "cc: the teacher head's gradient is zero, so the comparison shows nothing");
     }
 
     [Fact]

@@ -92,14 +92,17 @@ public class TrainerTests
     }
 
     /// <summary>
-    /// The connected losses: FitNet's regressor, CRD's heads with its memory (buffers a checkpoint must hold too), and
-    /// CTKD's temperature, its curriculum at full reversal in the second epoch.
+    /// The connected losses: FitNet's regressor, CRD's heads with its memory (buffers a checkpoint must hold too),
+    /// CTKD's temperature (its curriculum at full reversal in the second epoch), CC's two heads and VID's regressors
+    /// and variances.
     /// </summary>
     private static IDistillationLoss ConnectedLoss(string name) => name switch
     {
         "fitnet" => new RepresentationLoss(new HintTerm("stage2"), 100, 1, 0, 4),
         "crd" => new RepresentationLoss(new ContrastiveTerm("embedding", 16, 48, 0.07, 0.5), 100, 1, 0, 4),
         "ctkd" => new CurriculumTemperatureLoss(new CurriculumTemperature(Epochs: 2), 0.9, 0.1),
+        "cc" => new RepresentationLoss(new CorrelationCongruenceTerm("embedding", 16), 1, 1, 0, 4),
+        "vid" => new RepresentationLoss(new VariationalInformationTerm(["stage1", "stage3"], 5), 1, 1, 0, 4),
         _ => throw new ArgumentOutOfRangeException(nameof(name)),
     };
 
@@ -122,6 +125,8 @@ public class TrainerTests
     [InlineData("fitnet")]
     [InlineData("crd")]
     [InlineData("ctkd")]
+    [InlineData("cc")]
+    [InlineData("vid")]
     public void A_connector_trains_with_the_student_and_resumes_from_the_checkpoint_exactly(string term)
     {
         using var data = SmallFashionMnist();

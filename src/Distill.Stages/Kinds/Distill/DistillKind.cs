@@ -31,33 +31,40 @@ public sealed class DistillKind : StageKind
         Lineage = LineageRole.Model,
         RunsNetworks = true,
         Temperature = p => ParameterRecords.Read<DistillParameters>(p).Temperature,
+        Work = keys => Work(ParameterRecords.Read<DistillParameters>(keys)),
     };
 
     public override StageKindSpec Spec => Definition;
+
+    /// <summary>Training, with the teacher's forward passes when it runs live.</summary>
+    private static TrainingWork Work(DistillParameters p) => p.Training.Work(liveTeacher: p.LiveTeacher);
 
     public override void Check(StageChecks checks, BoundStage stage)
     {
         if (checks.Model(stage.Model)?.Architecture == Models.TorchScriptArchitecture.Name)
             checks.Error(stage, $"model '{stage.Model}' is a torchscript model, which Distill runs but does not train; a student needs one of Distill's architectures", "model");
         var teacher = checks.Single(stage, "teacher");
-        if (teacher?.Kind is null || stage.Parameters.GetValueOrDefault("teacher-source") is not string source) return;
-        string[] wanted = source == "cache" ? [CacheLogitsKind.Name, ImportLogitsKind.Name] : [TrainKind.Name];
+        // A teacher-source the binder rejected is absent: its error is already reported.
+        if (teacher?.Kind is null || !stage.Parameters.ContainsKey("teacher-source")) return;
+        var parameters = ParameterRecords.Read<DistillParameters>(ParameterSet.From(stage.Parameters));
+        bool cached = parameters.TeacherSource == TeacherSource.Cache;
+        string[] wanted = cached ? [CacheLogitsKind.Name, ImportLogitsKind.Name] : [TrainKind.Name];
         if (!wanted.Contains(teacher.Kind))
         {
             checks.InputError(stage, "teacher",
-                $"stage '{stage.Id}' has teacher-source '{source}', so inputs.teacher must be a {string.Join(" or ", wanted)} stage; '{teacher.Id}' is a {teacher.Kind} stage");
+                $"stage '{stage.Id}' has teacher-source '{ParameterRecords.KebabName(parameters.TeacherSource)}', so inputs.teacher must be a {string.Join(" or ", wanted)} stage; '{teacher.Id}' is a {teacher.Kind} stage");
             return;
         }
-        if (teacher.Kind == ImportLogitsKind.Name && stage.Parameters.GetValueOrDefault("views") is int many && many > 1)
-            checks.Error(stage, $"views {many} is more than the 1 view imported by '{teacher.Id}' (imported logits are of the plain images)", "views");
+        if (teacher.Kind == ImportLogitsKind.Name && parameters.Views > 1)
+            checks.Error(stage, $"views {parameters.Views} is more than the 1 view imported by '{teacher.Id}' (imported logits are of the plain images)", "views");
         var trained = checks.OriginBehind(stage);
         if (trained?.Dataset is { } teacherData && stage.Dataset is { } own && teacherData != own)
             checks.Error(stage,
                 $"stage '{stage.Id}' uses dataset '{own}' but its teacher '{trained.Id}' was trained on '{teacherData}'; teacher outputs are per example, so they must match", "dataset");
-        if (source == "cache" && stage.Parameters.GetValueOrDefault("views") is int views
-            && teacher.Parameters.GetValueOrDefault("views") is int cached && views > cached)
-            checks.Error(stage, $"views {views} is more than the {cached} view(s) cached by '{teacher.Id}'", "views");
-        DistillMethodChecks.Check(checks, stage, teacher, trained, source == "cache");
+        if (teacher.Kind == CacheLogitsKind.Name && ParameterRecords.Read<CacheLogitsParameters>(ParameterSet.From(teacher.Parameters)).Views is var held
+            && parameters.Views > held)
+            checks.Error(stage, $"views {parameters.Views} is more than the {held} view(s) cached by '{teacher.Id}'", "views");
+        DistillMethodChecks.Check(checks, stage, teacher, trained, cached);
         if (stage.Dataset is { } name && checks.Dataset(name) is { } dataset)
             foreach (var pairs in new[] { "similar", "dissimilar" }) checks.ResolveClassPairs(stage, dataset, "diffusion", pairs);
         if (checks.Single(stage, InitRole) is { } init && init.Model != stage.Model

@@ -33,7 +33,8 @@ internal static class DistillMethodChecks
             checks.Error(stage, $"divergence {ParameterRecords.KebabName(parameters.Divergence)} chooses the divergence of kd's soft term; loss '{method.Spec.Name}' has its own", "divergence");
         if (cached)
         {
-            bool embeddings = teacher.Parameters.GetValueOrDefault("embeddings") is true;
+            bool embeddings = teacher.Kind == CacheLogitsKind.Name
+                && ParameterRecords.Read<CacheLogitsParameters>(ParameterSet.From(teacher.Parameters)).Embeddings;
             var missing = loss.TeacherPoints.Where(p => p != FeaturePoints.Logits && !(embeddings && p == FeaturePoints.Embedding)).ToList();
             if (missing.Count == 0) return;
             var holds = embeddings ? "its logits and embeddings" : "only its logits";

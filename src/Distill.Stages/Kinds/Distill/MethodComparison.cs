@@ -1,4 +1,5 @@
 using System.Globalization;
+using Distill.Learning.Training;
 using Distill.Stages.Kinds.Distill.Losses;
 using Distill.Stages.Reporting;
 using static Distill.Stages.Reporting.ReportFormat;
@@ -40,16 +41,19 @@ internal static class MethodComparison
             (best ? BestValidationColumn.Caption : "") + (published ? context.Published.Caption(groups.Select(g => g[0].Group)) : ""));
     }
 
-    /// <summary>
-    /// The KD students a setting is compared with: same teacher setting and student model, started from their own
-    /// initialisation (not from another stage's weights), cached teacher first.
-    /// </summary>
     private static readonly IReadOnlyList<string> Headers =
         ["Student", "Method", "Teacher -> student", "Teacher from", "Test accuracy", "vs kd (paired)", "Test NLL", "Test ECE", "s / epoch", "n"];
 
+    /// <summary>
+    /// The KD students a setting is compared with: same teacher setting and student model, started from their own
+    /// initialisation (not from another stage's weights), plain KD (forward KL on raw logits) before its variants,
+    /// cached teacher first.
+    /// </summary>
     private static IReadOnlyList<StudentResult>? Reference(IReadOnlyList<IReadOnlyList<StudentResult>> groups, StudentResult student) =>
         groups.Where(g => g[0].Parameters.Loss.Name == KdMethod.Name && g[0].TeacherGroup == student.TeacherGroup && g[0].Model == student.Model)
-            .OrderBy(g => g[0].InitGroup is not null).ThenBy(g => g[0].Parameters.LiveTeacher).FirstOrDefault();
+            .OrderBy(g => g[0].InitGroup is not null).ThenBy(g => !IsPlain(g[0].Parameters)).ThenBy(g => g[0].Parameters.LiveTeacher).FirstOrDefault();
+
+    private static bool IsPlain(DistillParameters p) => p.Divergence == SoftTargetDivergence.ForwardKl && !p.LogitStandardization;
 
     private static IEnumerable<double> Differences(IReadOnlyList<StudentResult> group, IReadOnlyList<StudentResult> reference)
     {

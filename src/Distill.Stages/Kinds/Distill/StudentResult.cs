@@ -46,7 +46,8 @@ public sealed record StudentResult(string Id, int? Replicate, string Group, stri
 
     /// <summary>
     /// How the student learned: "kd, beta 1, student at T = 1 (Müller et al.)", "kd, beta 1, student at T, x T^2
-    /// (Chandrasegaran et al.)", another kd form, or the loss name; the published forms are named.
+    /// (Chandrasegaran et al.)", another kd form (with its divergence and logit standardization when not the plain
+    /// ones), or the loss name; the published forms are named.
     /// </summary>
     public string Form
     {
@@ -54,7 +55,14 @@ public sealed record StudentResult(string Id, int? Replicate, string Group, stri
         {
             var p = Parameters;
             var from = InitGroup is null ? "" : $", from {InitGroup}";
-            if (p.Loss.Name != Losses.KdMethod.Name) return p.Loss.Name + Changed(p.Loss) + from;
+            var standardized = p.LogitStandardization ? ", logit standardization" : "";
+            if (p.Loss.Name != Losses.KdMethod.Name) return p.Loss.Name + Changed(p.Loss) + standardized + from;
+            var divergence = p.Divergence switch
+            {
+                Learning.Training.SoftTargetDivergence.ReverseKl => ", reverse KL",
+                Learning.Training.SoftTargetDivergence.Jsd => $", JSD (beta {ReportFormat.F(p.JsdBeta)})",
+                _ => "",
+            };
             var student = p.StudentTemperature == 1 ? "student at T = 1"
                 : p.StudentTemperature == p.Temperature ? "student at T" : $"student at T = {ReportFormat.F(p.StudentTemperature)}";
             var named = PublishedForm switch
@@ -64,7 +72,7 @@ public sealed record StudentResult(string Id, int? Replicate, string Group, stri
                 KdForm.Both => " (Müller et al. = Chandrasegaran et al. at T = 1)",
                 _ => "",
             };
-            return $"kd, beta {ReportFormat.F(p.Beta)}, {student}{(p.TSquared ? ", x T^2" : "")}{named}{from}";
+            return $"kd, beta {ReportFormat.F(p.Beta)}, {student}{(p.TSquared ? ", x T^2" : "")}{divergence}{standardized}{named}{from}";
         }
     }
 

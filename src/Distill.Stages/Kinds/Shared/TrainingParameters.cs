@@ -27,6 +27,10 @@ public sealed record TrainingParameters(
     [Key("precision", "What convolutions and hidden linear layers multiply in while training and evaluating: fp32, or bf16 (bfloat16 activations; float32 master weights, optimizer state, batch-norm statistics, classifier, softmax and loss; needs a CPU with bfloat16 instructions, else the stage fails naming the missing flag; faster than fp32 only on CPUs that multiply bfloat16 faster, such as AMD Zen 4/5 or Intel with AMX). Caches and calibration of the model compute in fp32.", KeyOmitsDefault = true)]
     Precision Precision = Precision.Fp32)
 {
+    /// <summary>The work of training with these keys, for duration estimates: every epoch, and the evaluated ones.</summary>
+    public TrainingWork Work(double extraPassesPerEpoch = 0, bool liveTeacher = false) =>
+        new(Epochs, Epochs / EvaluateEvery + (Epochs % EvaluateEvery == 0 ? 0 : 1), extraPassesPerEpoch, liveTeacher);
+
     /// <summary>Description of the `views` key, which distill (reads them) and cache-logits (writes them) share.</summary>
     public const string ViewsDescription = "Deterministic augmented views per training example (1 = the plain image only).";
 }

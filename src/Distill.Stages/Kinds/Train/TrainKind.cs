@@ -22,9 +22,18 @@ public sealed class TrainKind : StageKind
         Lineage = LineageRole.Origin,
         RunsNetworks = true,
         LabelSmoothing = p => ParameterRecords.Read<TrainParameters>(p).Alpha,
+        Work = Work,
     };
 
     public override StageKindSpec Spec => Definition;
+
+    /// <summary>Training, plus the probe's forward passes every epoch (two classes' examples, each augmented).</summary>
+    private static TrainingWork Work(ParameterSet keys)
+    {
+        var p = ParameterRecords.Read<TrainParameters>(keys);
+        var probe = p.MutualInformation is { Enabled: true } mi ? 2.0 * mi.ExamplesPerClass * mi.Augmentations : 0;
+        return p.Training.Work(probe);
+    }
 
     public override void Check(StageChecks checks, BoundStage stage)
     {

@@ -118,7 +118,7 @@ public sealed class RepDistillerCheckpointTests : IClassFixture<RepDistillerChec
             var script = Path.Combine(AppContext.BaseDirectory, "Models", "Interop", "repdistiller_models.py");
             var outcome = ChildProcess.Run("/usr/bin/python3", [script, "checkpoints", Folder]);
             if (outcome.ExitCode != 0)
-                throw new InvalidOperationException($"repdistiller_models.py failed ({outcome.ExitCode}); it needs Debian's python3-torch (tools/setup.sh installs it):\n{outcome.Errors}");
+                throw new InvalidOperationException($"repdistiller_models.py failed ({outcome.ExitCode}); it needs Debian's python3-torch (tools/setup.sh --tests installs it):\n{outcome.Errors}");
             using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(Folder, "expected.json")));
             Images = [.. json.RootElement.GetProperty("images").EnumerateArray().Select(v => (float)v.GetDouble())];
             foreach (var model in json.RootElement.GetProperty("models").EnumerateObject())

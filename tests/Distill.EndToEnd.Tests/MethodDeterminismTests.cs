@@ -1,0 +1,90 @@
+using Distill.EndToEnd.Tests.Support;
+using Distill.Stages.Kinds.Distill.Losses;
+using Xunit.Abstractions;
+
+namespace Distill.EndToEnd.Tests;
+
+/// <summary>
+/// Every registered distillation method trains the same bits in a second, separate run that is killed and resumed:
+/// logit and embedding methods from a cache that holds embeddings, the feature-map methods from the live teacher. The
+/// second run shares nothing with the first (another runs folder), so every stage is computed twice.
+/// CI runs it under the CPU's own instruction set and again as an AVX2-only machine (.ci/run).
+/// </summary>
+[Collection(EndToEndCollection.Name)]
+[Trait("Category", "Slow")]
+public sealed class MethodDeterminismTests(ITestOutputHelper output) : IDisposable
+{
+    private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(4);
+
+    /// <summary>The methods that read feature maps, which a cache does not hold.</summary>
+    private static readonly string[] LiveOnly = ["at", "fitnet", "nst", "vid", "fsp"];
+
+    private readonly TempFolder _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    [Fact]
+    public void Every_method_gives_the_same_bits_in_a_second_run_killed_and_resumed()
+    {
+        var pipeline = _temp.Combine("methods.yaml");
+        File.WriteAllText(pipeline, Pipeline());
+        var first = RunToEnd("first");
+        var expected = RunResults.Fingerprint(first);
+        Assert.Equal(DistillationLosses.Names.Count + 3, expected.Count); // and the teacher, its cache, its kd student
+        Assert.All(expected.Values, v => Assert.StartsWith("Completed|", v));
+
+
+        var killedRoot = _temp.Combine("killed");
+        using (var running = DistillCli.Start("run", pipeline, "--runs", killedRoot))
+        {
+            // Past the teacher and the cache, into the students: the kill lands in the middle of one.
+            var deadline = DateTime.UtcNow + RunTimeout;
+            while (!running.Output.Contains("student-dkd", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+                if (running.WaitForExit(TimeSpan.FromMilliseconds(100))) break;
+            Assert.False(running.WaitForExit(TimeSpan.FromSeconds(2)), "the run ended before the kill");
+            running.Signal("KILL");
+            running.WaitForExit(TimeSpan.FromSeconds(10));
+            output.WriteLine($"killed; last lines:\n{string.Join('\n', running.Output.Split('\n').TakeLast(3))}");
+        }
+        Assert.Contains(RunResults.Fingerprint(Path.Combine(killedRoot, "methods")).Values, v => !v.StartsWith("Completed|"));
+        Assert.Equal(expected, RunResults.Fingerprint(RunToEnd("killed")));
+    }
+
+    private string RunToEnd(string name)
+    {
+        var runs = _temp.Combine(name);
+        var (code, text) = DistillCli.Run(RunTimeout, "run", _temp.Combine("methods.yaml"), "--runs", runs);
+        Assert.True(code == 0, $"exit code {code}:\n{text}");
+        return Path.Combine(runs, "methods");
+    }
+
+    /// <summary>
+    /// The cache test pipeline (its teacher, its cache, now with embeddings, and its kd student) and one student per
+    /// registered method at its defaults; CRD with 64 negatives, as fits 300 training images.
+    /// </summary>
+    private static string Pipeline()
+    {
+        var cached = DistillationLosses.Names.Where(n => !LiveOnly.Contains(n) && n != "crd").ToList();
+        return File.ReadAllText(DistillCli.TestPipeline("cache.yaml"))
+            .Replace("name: cache", "name: methods")
+            .Replace("    splits: [train, test]", "    splits: [train, test]\n    embeddings: true")
+            + Students("cached", $"[{string.Join(", ", cached)}]", "teacher: cache", "")
+            + Students("student-crd", null, "teacher: cache", "    loss: { name: crd, negatives: 64 }\n")
+            + Students("live", $"[{string.Join(", ", LiveOnly)}]", "teacher: teacher", "    teacher-source: live\n");
+    }
+
+    /// <summary>A distill stage, or with <paramref name="losses"/> one per loss of that list (ids "student-<loss>").</summary>
+    private static string Students(string id, string? losses, string inputs, string more) => $$"""
+
+          {{id}}:
+            kind: distill
+            dataset: fmnist
+            model: tiny-resnet
+        {{(losses is null ? "" : $"    matrix: {{ loss: {losses} }}\n    id: \"student-${{loss}}\"\n    loss: ${{loss}}\n")}}    epochs: 1
+            batch-size: 16
+            lr: 0.05
+            temperature: 4
+            inputs: { {{inputs}} }
+        {{more}}
+        """;
+}
