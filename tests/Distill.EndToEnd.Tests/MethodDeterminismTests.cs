@@ -1,4 +1,5 @@
 using Distill.EndToEnd.Tests.Support;
+using Distill.Runs;
 using Distill.Stages.Kinds.Distill.Losses;
 using Xunit.Abstractions;
 
@@ -37,23 +38,41 @@ public sealed class MethodDeterminismTests(ITestOutputHelper output) : IDisposab
         var killedRoot = _temp.Combine("killed");
         using (var running = DistillCli.Start("run", pipeline, "--runs", killedRoot))
         {
-            // Past the teacher and the cache, into the students: the kill lands in the middle of one.
+            // Past the teacher and the cache, into a student: killed once its manifest records the first epoch's
+            // checkpoint, so the rerun resumes it from there.
             var deadline = DateTime.UtcNow + RunTimeout;
-            while (!running.Output.Contains("student-dkd", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
-                if (running.WaitForExit(TimeSpan.FromMilliseconds(100))) break;
-            Assert.False(running.WaitForExit(TimeSpan.FromSeconds(2)), "the run ended before the kill");
+            while (!CheckpointedFirstEpoch(Path.Combine(killedRoot, "methods"), "student-dkd") && DateTime.UtcNow < deadline)
+                if (running.WaitForExit(TimeSpan.FromMilliseconds(10))) break;
+            Assert.False(running.Process.HasExited, "the run ended before the kill");
             running.Signal("KILL");
             running.WaitForExit(TimeSpan.FromSeconds(10));
             output.WriteLine($"killed; last lines:\n{string.Join('\n', running.Output.Split('\n').TakeLast(3))}");
         }
         Assert.Contains(RunResults.Fingerprint(Path.Combine(killedRoot, "methods")).Values, v => !v.StartsWith("Completed|"));
-        Assert.Equal(expected, RunResults.Fingerprint(RunToEnd("killed")));
+        var resumed = RunToEnd("killed", out var text);
+        output.WriteLine(string.Join('\n', text.Split('\n').Where(l => l.Contains("resuming", StringComparison.Ordinal))));
+        Assert.Equal(expected, RunResults.Fingerprint(resumed));
     }
 
-    private string RunToEnd(string name)
+    /// <summary>Whether the stage is running with its first epoch checkpointed (its manifest's progress).</summary>
+    private static bool CheckpointedFirstEpoch(string run, string stage)
+    {
+        try
+        {
+            return RunDirectory.AtPath(run).Stage(stage)?.ReadManifest() is { Status: StageStatus.Running, Progress.Epoch: >= 1 };
+        }
+        catch (Exception e) when (e is IOException or System.Text.Json.JsonException or UnauthorizedAccessException)
+        {
+            return false; // the run is creating or replacing the file just now
+        }
+    }
+
+    private string RunToEnd(string name) => RunToEnd(name, out _);
+
+    private string RunToEnd(string name, out string text)
     {
         var runs = _temp.Combine(name);
-        var (code, text) = DistillCli.Run(RunTimeout, "run", _temp.Combine("methods.yaml"), "--runs", runs);
+        (int code, text) = DistillCli.Run(RunTimeout, "run", _temp.Combine("methods.yaml"), "--runs", runs);
         Assert.True(code == 0, $"exit code {code}:\n{text}");
         return Path.Combine(runs, "methods");
     }
@@ -80,7 +99,7 @@ public sealed class MethodDeterminismTests(ITestOutputHelper output) : IDisposab
             kind: distill
             dataset: fmnist
             model: tiny-resnet
-        {{(losses is null ? "" : $"    matrix: {{ loss: {losses} }}\n    id: \"student-${{loss}}\"\n    loss: ${{loss}}\n")}}    epochs: 1
+        {{(losses is null ? "" : $"    matrix: {{ loss: {losses} }}\n    id: \"student-${{loss}}\"\n    loss: ${{loss}}\n")}}    epochs: 2
             batch-size: 16
             lr: 0.05
             temperature: 4
