@@ -30,18 +30,23 @@ public sealed class CalibrateKind : StageKind
     {
         var cache = checks.Single(stage, "logits");
         if (cache?.Kind is not (CacheLogitsKind.Name or ImportLogitsKind.Name)) return;
-        var splits = cache.Parameters.GetValueOrDefault("splits") as IReadOnlyList<object> ?? [];
+        var cacheKeys = ParameterSet.From(cache.Parameters);
+        var splits = (cache.Kind == CacheLogitsKind.Name
+            ? ParameterRecords.Read<CacheLogitsParameters>(cacheKeys).Splits
+            : ParameterRecords.Read<ImportLogitsParameters>(cacheKeys).Splits) ?? [];
+        var p = ParameterRecords.Read<CalibrateParameters>(ParameterSet.From(stage.Parameters));
         var dataset = checks.Dataset(checks.OriginBehind(stage)?.Dataset);
-        foreach (var key in new[] { "fit-split", "eval-split" })
+        // A split key the binder rejected is absent (its error is already reported): only keys present are checked.
+        var given = new[] { ("fit-split", p.FitSplit), ("eval-split", p.EvalSplit) }.Where(k => stage.Parameters.ContainsKey(k.Item1)).ToList();
+        foreach (var (key, split) in given)
         {
-            if (stage.Parameters.GetValueOrDefault(key) is not string split) continue;
             if (!splits.Contains(split))
                 checks.Error(stage, $"{key} '{split}' is not among the splits {(cache.Kind == ImportLogitsKind.Name ? "imported" : "cached")} by '{cache.Id}' ({string.Join(", ", splits)})", key);
             else if (split == "validation" && dataset is not null && dataset.Parameters.GetInt("validation") == 0)
                 checks.Error(stage, $"{key} is 'validation' but dataset '{dataset.Name}' has no validation split (set its 'validation' count)", key);
         }
-        if (stage.Parameters.GetValueOrDefault("fit-split") is string fit && fit == stage.Parameters.GetValueOrDefault("eval-split") as string)
-            checks.Error(stage, $"eval-split must differ from fit-split ('{fit}'): fitting and measuring on the same examples flatters the result", "eval-split");
+        if (given.Count == 2 && p.FitSplit == p.EvalSplit)
+            checks.Error(stage, $"eval-split must differ from fit-split ('{p.FitSplit}'): fitting and measuring on the same examples flatters the result", "eval-split");
     }
 
     public override IStageExecutor CreateExecutor() => new CalibrateExecutor();

@@ -40,7 +40,8 @@ public sealed class TrainKind : StageKind
         CheckTorchScript(checks, stage);
         if (checks.Dataset(stage.Dataset) is not { } dataset) return;
         checks.ResolveClasses(stage, dataset, "mutual-information", "classes");
-        if (stage.Parameters.GetValueOrDefault("mutual-information") is ParameterSet { } probe && probe.TryGetString("augmentation") == "training"
+        if (stage.Parameters.GetValueOrDefault("mutual-information") is ParameterSet { } probe
+            && ParameterRecords.Read<MutualInformationParameters>(probe).Augmentation == ProbeViews.Training
             && ParameterRecords.Read<AugmentationParameters>(dataset.Parameters.GetMap("augmentation")).ToSpec().IsIdentity)
             checks.Error(stage, $"mutual-information.augmentation 'training' needs views that differ, but dataset '{dataset.Name}' trains without augmentation (every probe view would be the same image, and the estimate log N); use crop-flip, or give the dataset an augmentation",
                 "mutual-information", "augmentation");
@@ -50,7 +51,9 @@ public sealed class TrainKind : StageKind
     private static void CheckTorchScript(StageChecks checks, BoundStage stage)
     {
         bool script = checks.Model(stage.Model)?.Architecture == Models.TorchScriptArchitecture.Name;
-        bool scriptFile = (stage.Parameters.GetValueOrDefault("weights") as ParameterSet)?.TryGetString("format") == "torchscript";
+        // A format the binder rejected is absent: its error is already reported.
+        bool scriptFile = stage.Parameters.GetValueOrDefault("weights") is ParameterSet { } weights && weights.ContainsKey("format")
+            && ParameterRecords.Read<ImportedWeights>(weights).Format == ImportFormat.Torchscript;
         if (script && !scriptFile)
             checks.Error(stage, $"model '{stage.Model}' is a torchscript model: it is imported, not trained; give the stage `weights: {{ format: torchscript, path: ... }}`", "model");
         else if (scriptFile && !script)
