@@ -24,18 +24,14 @@ public sealed class FlowOfSolutionTerm(IReadOnlyList<string> points) : IRepresen
 
     /// <summary>Why FSP cannot compare maps of these C x H x W shapes at one point; null when it can.</summary>
     public static string? Problem(long[] student, long[] teacher) =>
-        student.Length != 3 || teacher.Length != 3 ? "FSP needs feature maps in both models, not vectors"
-        : student[1] != student[2] || teacher[1] != teacher[2] ? "FSP needs square feature maps"
-        : student[0] != teacher[0] ? $"FSP needs the same channels in both models, and the student has {student[0]} where the teacher has {teacher[0]}"
-        : null;
+        SquareMaps.Problem("FSP", student, teacher)
+        ?? (student[0] != teacher[0] ? $"FSP needs the same channels in both models, and the student has {student[0]} where the teacher has {teacher[0]}" : null);
 
     /// <summary>The N x C_top x C_bottom flow of solution between two maps, the larger pooled to the smaller's size.</summary>
     private static Tensor Flow(Tensor bottom, Tensor top)
     {
-        long size = Math.Min(bottom.shape[2], top.shape[2]);
-        Tensor Pooled(Tensor map) => map.shape[2] > size ? nn.functional.adaptive_avg_pool2d(map, [size, size]) : map;
-        var b = Pooled(bottom).flatten(2);
-        var t = Pooled(top).flatten(2);
-        return t.bmm(b.transpose(1, 2)).div(b.shape[2]);
+        var (pooledBottom, pooledTop) = SquareMaps.AtCommonSize(bottom, top);
+        var b = pooledBottom.flatten(2);
+        return pooledTop.flatten(2).bmm(b.transpose(1, 2)).div(b.shape[2]);
     }
 }

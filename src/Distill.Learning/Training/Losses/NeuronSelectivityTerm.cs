@@ -21,25 +21,18 @@ public sealed class NeuronSelectivityTerm(IReadOnlyList<string> points) : IRepre
     }
 
     /// <summary>Why NST cannot compare maps of these C x H x W shapes; null when it can.</summary>
-    public static string? Problem(long[] student, long[] teacher) =>
-        student.Length != 3 || teacher.Length != 3 ? "NST needs feature maps in both models, not vectors"
-        : student[1] != student[2] || teacher[1] != teacher[2] ? "NST needs square feature maps (the larger is pooled to the smaller's size)"
-        : null;
+    public static string? Problem(long[] student, long[] teacher) => SquareMaps.Problem("NST", student, teacher);
 
     private static Tensor Discrepancy(Tensor student, Tensor teacher)
     {
-        long size = Math.Min(student.shape[2], teacher.shape[2]);
-        var s = Selectivity(student, size);
-        var t = Selectivity(teacher.detach(), size);
+        var (pooledStudent, pooledTeacher) = SquareMaps.AtCommonSize(student, teacher.detach());
+        var s = Selectivity(pooledStudent);
+        var t = Selectivity(pooledTeacher);
         return Kernel(t, t).mean().add(Kernel(s, s).mean()).sub(Kernel(s, t).mean().mul(2));
     }
 
-    /// <summary>Each channel's map at <paramref name="size"/> x <paramref name="size"/>, flattened and L2-normalised: N x C x HW.</summary>
-    private static Tensor Selectivity(Tensor map, long size)
-    {
-        var pooled = map.shape[2] > size ? nn.functional.adaptive_avg_pool2d(map, [size, size]) : map;
-        return nn.functional.normalize(pooled.flatten(2), p: 2, dim: 2);
-    }
+    /// <summary>Each channel's map flattened and L2-normalised: N x C x HW.</summary>
+    private static Tensor Selectivity(Tensor map) => nn.functional.normalize(map.flatten(2), p: 2, dim: 2);
 
     /// <summary>(b_i . a_j)^2 for every example and pair of channels: N x C_b x C_a.</summary>
     private static Tensor Kernel(Tensor a, Tensor b) => b.bmm(a.transpose(1, 2)).square();

@@ -27,10 +27,7 @@ public sealed class VariationalInformationTerm(IReadOnlyList<string> points, dou
     }
 
     /// <summary>Why VID cannot compare maps of these C x H x W shapes; null when it can.</summary>
-    public static string? Problem(long[] student, long[] teacher) =>
-        student.Length != 3 || teacher.Length != 3 ? "VID needs feature maps in both models, not vectors"
-        : student[1] != student[2] || teacher[1] != teacher[2] ? "VID needs square feature maps (the larger is pooled to the smaller's size)"
-        : null;
+    public static string? Problem(long[] student, long[] teacher) => SquareMaps.Problem("VID", student, teacher);
 
     public Tensor Loss(ModelOutputs student, ModelOutputs teacher, TrainingBatch batch)
     {
@@ -81,9 +78,7 @@ public sealed class VariationalRegressor : nn.Module
     public Tensor NegativeLogLikelihood(Tensor student, Tensor teacher)
     {
         using var scope = NewDisposeScope();
-        long size = Math.Min(student.shape[2], teacher.shape[2]);
-        var input = student.shape[2] > size ? nn.functional.adaptive_avg_pool2d(student, [size, size]) : student;
-        var target = teacher.shape[2] > size ? nn.functional.adaptive_avg_pool2d(teacher, [size, size]) : teacher;
+        var (input, target) = SquareMaps.AtCommonSize(student, teacher);
         var mean = conv3.call(nn.functional.relu(conv2.call(nn.functional.relu(conv1.call(input)))));
         var variance = log_scale.exp().add(1).log().add(Epsilon).view(1, -1, 1, 1);
         return mean.sub(target).square().div(variance).add(variance.log()).mul(0.5).mean().MoveToOuterDisposeScope();

@@ -64,7 +64,7 @@ public sealed class DistillKind : StageKind
         if (teacher.Kind == CacheLogitsKind.Name && ParameterRecords.Read<CacheLogitsParameters>(ParameterSet.From(teacher.Parameters)).Views is var held
             && parameters.Views > held)
             checks.Error(stage, $"views {parameters.Views} is more than the {held} view(s) cached by '{teacher.Id}'", "views");
-        DistillMethodChecks.Check(checks, stage, teacher, trained, cached);
+        DistillMethodChecks.Check(checks, stage, parameters, teacher, trained, cached);
         if (stage.Dataset is { } name && checks.Dataset(name) is { } dataset)
             foreach (var pairs in new[] { "similar", "dissimilar" }) checks.ResolveClassPairs(stage, dataset, "diffusion", pairs);
         if (checks.Single(stage, InitRole) is { } init && init.Model != stage.Model

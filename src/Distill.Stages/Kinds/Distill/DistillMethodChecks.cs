@@ -21,11 +21,10 @@ internal static class DistillMethodChecks
 {
     private static readonly ConcurrentDictionary<string, IReadOnlyDictionary<string, long[]>> Shapes = new();
 
-    public static void Check(StageChecks checks, BoundStage stage, BoundStage teacher, BoundStage? trained, bool cached)
+    public static void Check(StageChecks checks, BoundStage stage, DistillParameters parameters, BoundStage teacher, BoundStage? trained, bool cached)
     {
         if (stage.Parameters.GetValueOrDefault("loss") is not ParameterSet keys
             || DistillationLosses.All.FirstOrDefault(m => m.Spec.Name == keys.TryGetString("name")) is not { } method) return;
-        var parameters = ParameterRecords.Read<DistillParameters>(ParameterSet.From(stage.Parameters));
         var loss = method.Create(parameters, keys);
         if (parameters.LogitStandardization && loss is not LogitDistillationLoss)
             checks.Error(stage, $"logit-standardization z-scores the logits a logit method (kd, dkd, dist, wttm, mlkd, ctkd) distils; loss '{method.Spec.Name}' reads no logits of the teacher", "logit-standardization");
