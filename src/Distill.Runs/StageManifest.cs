@@ -44,7 +44,9 @@ public sealed record StageManifest(
     IReadOnlyList<OutputFile> Outputs,
     IReadOnlyList<StageInput> Inputs,
     string? Pipeline = null,
-    string? Worker = null)
+    string? Worker = null,
+    string? SeedKey = null,
+    string? KernelPath = null)
 {
     /// <summary>The variable a postgres-engine worker sets for its stage processes, naming itself (host:pid).</summary>
     public const string WorkerVariable = "DISTILL_WORKER";
@@ -57,10 +59,19 @@ public sealed record StageManifest(
     public const int CurrentFormatVersion = 1;
 
     /// <summary>A manifest for a stage that has not started.</summary>
-    public static StageManifest Pending(string stageId, string kind, string key, IEnumerable<StageInput> inputs, string? pipeline = null) =>
+    public static StageManifest Pending(string stageId, string kind, string key, IEnumerable<StageInput> inputs, string? pipeline = null,
+        string? seedKey = null) =>
         new(CurrentFormatVersion, stageId, kind, key, StageStatus.Pending, null, null, null, 0, null,
             new Dictionary<string, double>(), [], null, [],
-            inputs.OrderBy(i => i.StageId, StringComparer.Ordinal).ToList(), pipeline);
+            inputs.OrderBy(i => i.StageId, StringComparer.Ordinal).ToList(), pipeline, SeedKey: seedKey);
+
+    /// <summary>
+    /// What random streams that several stages share are seeded from (a cache's augmented views, which the students
+    /// distilled live from the same teacher draw too): <see cref="SeedKey"/>, the key as the format before code
+    /// revisions computed it, so that naming the code in keys moved no stage's random numbers. Manifests written
+    /// before have no seed key: their key is that key.
+    /// </summary>
+    public string StreamKey => SeedKey ?? Key;
 
     /// <summary>"pipeline/stage" that computed this result (the stage id alone for results made before the store).</summary>
     public string Origin => Pipeline is null ? StageId : $"{Pipeline}/{StageId}";
@@ -69,10 +80,13 @@ public sealed record StageManifest(
     /// The manifest for a new attempt: running, attempts + 1, started now, by this process's worker. Progress and metrics are kept
     /// (a resumed attempt continues them); the caller resets them for a fresh start by starting from <see cref="Pending"/>.
     /// </summary>
-    public StageManifest StartAttempt(DateTimeOffset now) =>
+    /// <param name="kernelPath">The CPU kernel path this attempt computes on (instruction set and vendor); an attempt that
+    /// resumes one made on another path records both, in order, since the result then mixes their bits.</param>
+    public StageManifest StartAttempt(DateTimeOffset now, string? kernelPath = null) =>
         this with
         {
             Worker = CurrentWorker,
+            KernelPath = WithKernelPath(kernelPath),
             Status = StageStatus.Running,
             StartedAt = now,
             FinishedAt = null,
@@ -80,6 +94,15 @@ public sealed record StageManifest(
             Attempts = Attempts + 1,
             FailureReason = null,
         };
+
+    private string? WithKernelPath(string? next)
+    {
+        if (next is null || KernelPath is null) return next ?? KernelPath;
+        return KernelPath.Split(KernelPathSeparator).Last() == next ? KernelPath : KernelPath + KernelPathSeparator + next;
+    }
+
+    /// <summary>Between the kernel paths of the attempts of a result computed on several.</summary>
+    public const string KernelPathSeparator = " then ";
 
     /// <summary>Records the trainer's position and the metrics of a finished epoch (replacing an earlier entry for that epoch).</summary>
     public StageManifest WithEpoch(StageProgress progress, EpochMetrics? epochMetrics = null)

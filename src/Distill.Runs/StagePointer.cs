@@ -13,15 +13,17 @@ public sealed record StagePointer(
     JsonElement Definition,
     string DatasetFingerprint,
     IReadOnlyDictionary<string, string> InputKeys,
-    DateTimeOffset UpdatedAt)
+    DateTimeOffset UpdatedAt,
+    string? SeedKey = null)
 {
     /// <summary>A pointer for a key made of this canonical definition JSON, fingerprint and input keys.</summary>
+    /// <param name="seedKey">See <see cref="StageManifest.SeedKey"/>.</param>
     public static StagePointer Create(string key, string kind, string canonicalDefinition, string datasetFingerprint,
-        IReadOnlyDictionary<string, string> inputKeys, DateTimeOffset now)
+        IReadOnlyDictionary<string, string> inputKeys, DateTimeOffset now, string? seedKey = null)
     {
         using var json = JsonDocument.Parse(canonicalDefinition);
         return new StagePointer(key, kind, json.RootElement.Clone(), datasetFingerprint,
-            new SortedDictionary<string, string>(inputKeys.ToDictionary(), StringComparer.Ordinal), now);
+            new SortedDictionary<string, string>(inputKeys.ToDictionary(), StringComparer.Ordinal), now, seedKey);
     }
 
     public static StagePointer? Load(string path) => RunJson.ReadFile<StagePointer>(path);

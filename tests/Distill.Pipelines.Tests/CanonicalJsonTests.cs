@@ -111,7 +111,7 @@ public class CanonicalJsonTests
         var root = doc.RootElement;
 
         // No id: a stage is keyed by what it computes, so renaming it keeps its result.
-        Assert.Equal(["compute", "dataset", "format", "inputs", "kind", "model", "parameters", "seed"], root.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["code", "compute", "dataset", "format", "inputs", "kind", "model", "parameters", "seed"], root.EnumerateObject().Select(p => p.Name));
         // The device and thread count as the pipeline states them; the engine resolves auto and 0 before keying.
         Assert.Equal("""{"device":"auto","threads":0}""", root.GetProperty("compute").GetRawText());
         var names = root.GetProperty("parameters").EnumerateObject().Select(p => p.Name).ToList();

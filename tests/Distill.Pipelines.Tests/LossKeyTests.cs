@@ -1,3 +1,4 @@
+using Distill.Pipelines;
 using Distill.Pipelines.Catalogue;
 
 namespace Distill.Pipelines.Tests;
@@ -20,13 +21,14 @@ public sealed class LossKeyTests
     private static StageDefinition Student(string loss) => TestPipelines.Load(Pipeline(loss)).Stage("student");
 
     [Fact]
-    public void Defaults_to_kd_and_leaves_the_stage_key_as_before_the_key_existed()
+    public void Defaults_to_kd_in_the_key_and_leaves_the_seed_text_as_before_the_key_existed()
     {
         var omitted = TestPipelines.Load(Pipeline(""));
         var explicitKd = TestPipelines.Load(Pipeline("    loss: kd"));
 
         Assert.Equal("kd", omitted.Stage("student").Parameters.GetMap("loss").GetString("name"));
-        Assert.DoesNotContain("\"loss\"", omitted.Stage("student").CanonicalJson(omitted));
+        Assert.Contains("\"loss\":{\"name\":\"kd\"}", omitted.Stage("student").CanonicalJson(omitted));
+        Assert.DoesNotContain("\"loss\"", CanonicalJson.ForSeed(omitted.Stage("student"), omitted));
         Assert.Equal(omitted.Stage("student").CanonicalJson(omitted), explicitKd.Stage("student").CanonicalJson(explicitKd));
     }
 

@@ -17,6 +17,9 @@ namespace Distill.Learning.Platform;
 /// </summary>
 internal static unsafe class BatchNormReluKernels
 {
+    /// <summary>The implementation revision of these loops (see <see cref="ConvolutionRouting.Revision"/>).</summary>
+    public const int Revision = 1;
+
     private const int Lanes = 8;
 
     /// <summary>Rows per chunk: about 32 KB of one tensor, so a chunk's next channel block reads from cache.</summary>

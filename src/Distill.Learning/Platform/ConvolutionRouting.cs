@@ -27,6 +27,12 @@ public enum ConvolutionPolicy
 /// </summary>
 public static class ConvolutionRouting
 {
+    /// <summary>
+    /// The implementation revision of the routing rule and the padded and native convolutions it routes to: part of
+    /// the key of every stage that runs a network (<see cref="KernelRevisions"/>). Bump it when they compute other bits.
+    /// </summary>
+    public const int Revision = 1;
+
     private static readonly ConcurrentDictionary<ConvolutionConfig, ConvolutionKernel> Overrides = new();
 
     static ConvolutionRouting()

@@ -25,8 +25,8 @@ public sealed class KeyAttribute(string name, string description) : Attribute
     public bool AffectsResult { get; set; } = true;
     /// <summary>See <see cref="ParameterSpec.HashesFiles"/>.</summary>
     public bool HashesFiles { get; set; }
-    /// <summary>See <see cref="ParameterSpec.KeyOmitsDefault"/>.</summary>
-    public bool KeyOmitsDefault { get; set; }
+    /// <summary>See <see cref="ParameterSpec.SeedOmitsDefault"/>.</summary>
+    public bool SeedOmitsDefault { get; set; }
 
     /// <summary>Regular expression a string must match in full.</summary>
     public string? Pattern { get; set; }

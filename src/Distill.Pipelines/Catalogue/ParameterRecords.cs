@@ -93,7 +93,7 @@ public static class ParameterRecords
             ExclusiveMaximum = key.ExclusiveMax,
             AffectsResult = key.AffectsResult,
             HashesFiles = key.HashesFiles,
-            KeyOmitsDefault = key.KeyOmitsDefault,
+            SeedOmitsDefault = key.SeedOmitsDefault,
             Pattern = key.Pattern,
             RuleText = key.RuleText,
             CheckedText = key.Checked,

@@ -33,7 +33,11 @@ public enum ParameterType
 }
 
 /// <summary>One choice of a <see cref="ParameterType.Variant"/> key, with its own keys.</summary>
-public sealed record VariantSpec(string Name, string Description, IReadOnlyList<ParameterSpec> Fields);
+public sealed record VariantSpec(string Name, string Description, IReadOnlyList<ParameterSpec> Fields)
+{
+    /// <inheritdoc cref="StageKindSpec.Revision"/>
+    public required int Revision { get; init; }
+}
 
 /// <summary>One key of the pipeline format: its type, default, constraints and meaning. The loader, the
 /// JSON Schema and the documentation tests all read these, so they cannot drift apart.</summary>
@@ -69,10 +73,11 @@ public sealed record ParameterSpec
     public IReadOnlyList<VariantSpec> Variants { get; init; } = [];
 
     /// <summary>
-    /// For keys added after stage keys existed: left out of the canonical JSON while the value is the default,
-    /// so stages written before the key existed keep their keys.
+    /// For keys added after stages' random streams were fixed: left out of the stage's seed text
+    /// (<see cref="CanonicalJson.ForSeed"/>) while the value is the default, so every stage written before the key
+    /// existed draws the same random numbers, and computes the same bits, as it did. Keys always hold every key.
     /// </summary>
-    public bool KeyOmitsDefault { get; init; }
+    public bool SeedOmitsDefault { get; init; }
 
     /// <summary>False for keys that change how a stage runs but not what it computes (checkpoint interval,
     /// evaluation batch size, logging); they stay out of the canonical JSON, so changing them keeps the stage key.</summary>

@@ -21,8 +21,12 @@ public sealed class StageCatalogue
     private readonly Dictionary<string, IDatasetKind> _datasets;
     private readonly Dictionary<string, IArchitecture> _architectures;
 
-    public StageCatalogue(IEnumerable<IStageKind> kinds, IEnumerable<IDatasetKind> datasets, IEnumerable<IArchitecture> architectures)
+    /// <param name="kernels">The revisions of the kernels networks run on and of the LibTorch build, by name
+    /// ("kernel/convolution"): part of the key of every stage of a kind that runs networks.</param>
+    public StageCatalogue(IEnumerable<IStageKind> kinds, IEnumerable<IDatasetKind> datasets, IEnumerable<IArchitecture> architectures,
+        IReadOnlyDictionary<string, object>? kernels = null)
     {
+        Kernels = kernels ?? new Dictionary<string, object>();
         _datasets = datasets.ToDictionary(d => d.Spec.Name, StringComparer.Ordinal);
         _architectures = architectures.ToDictionary(a => a.Spec.Name, StringComparer.Ordinal);
         var datasetSpecs = _datasets.Values.Select(d => d.Spec).ToList();
@@ -48,6 +52,9 @@ public sealed class StageCatalogue
             Description,
         ];
     }
+
+    /// <summary>The kernels' revisions and the LibTorch build, by name (see <see cref="CodeRevisions"/>).</summary>
+    public IReadOnlyDictionary<string, object> Kernels { get; }
 
     public static readonly ParameterSpec Description = P.Str("description", "Free text for people; ignored by the program.", affectsResult: false);
 

@@ -46,6 +46,13 @@ public sealed record StageKindSpec(
     IReadOnlyList<ParameterSpec> Parameters,
     IReadOnlyList<InputRoleSpec> Inputs)
 {
+    /// <summary>
+    /// The implementation revision: part of the key of every stage that uses this code, so results stored by an
+    /// earlier revision are never reused. Bump it in the change that alters what the code computes (its bits); the
+    /// golden test (tests/Distill.EndToEnd.Tests/StageKeyGoldenTests.cs) fails when the bits change without a bump.
+    /// </summary>
+    public required int Revision { get; init; }
+
     public LineageRole Lineage { get; init; }
 
     /// <summary>
@@ -100,10 +107,18 @@ public sealed record DatasetKindSpec(
     IReadOnlyList<ParameterSpec> Parameters,
     int? TrainSize,
     int? TestSize,
-    Func<ParameterSet, IReadOnlyList<string>?> ClassNames);
+    Func<ParameterSet, IReadOnlyList<string>?> ClassNames)
+{
+    /// <inheritdoc cref="StageKindSpec.Revision"/>
+    public required int Revision { get; init; }
+}
 
 /// <summary>A model architecture and its keys (in a catalogue, led by the `architecture:` key that selects it).</summary>
-public sealed record ArchitectureSpec(string Name, string Description, IReadOnlyList<ParameterSpec> Parameters);
+public sealed record ArchitectureSpec(string Name, string Description, IReadOnlyList<ParameterSpec> Parameters)
+{
+    /// <inheritdoc cref="StageKindSpec.Revision"/>
+    public required int Revision { get; init; }
+}
 
 /// <summary>A dataset kind as validation sees it (the reader that opens it lives beside it in Distill.Stages).</summary>
 public interface IDatasetKind

@@ -4,7 +4,7 @@ using Distill.Pipelines.Catalogue;
 namespace Distill.Stages.Datasets;
 
 /// <summary>`cifar100`: the binary version, fine or coarse labels (<see cref="CifarDataset"/>).</summary>
-public sealed class Cifar100Kind() : DatasetKind<Cifar100Parameters>(Name,
+public sealed class Cifar100Kind() : DatasetKind<Cifar100Parameters>(Name, revision: 1,
     "CIFAR-100: 50k/10k 32x32 colour images, 100 fine or 20 coarse classes (binary version).", 50_000, 10_000)
 {
     public const string Name = "cifar100";

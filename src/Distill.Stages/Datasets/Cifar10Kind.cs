@@ -4,7 +4,7 @@ using Distill.Pipelines.Catalogue;
 namespace Distill.Stages.Datasets;
 
 /// <summary>`cifar10`: the binary version (<see cref="CifarDataset"/>).</summary>
-public sealed class Cifar10Kind() : DatasetKind<Cifar10Parameters>(Name,
+public sealed class Cifar10Kind() : DatasetKind<Cifar10Parameters>(Name, revision: 1,
     "CIFAR-10: 50k/10k 32x32 colour images, 10 classes (binary version).", 50_000, 10_000)
 {
     public const string Name = "cifar10";

@@ -26,9 +26,10 @@ public abstract class DatasetKind : IDatasetKind
 /// <summary>A dataset kind whose keys are the record <typeparamref name="TParameters"/>.</summary>
 public abstract class DatasetKind<TParameters> : DatasetKind where TParameters : IDatasetParameters
 {
-    protected DatasetKind(string name, string description, int? trainSize = null, int? testSize = null) =>
+    /// <param name="revision">The implementation revision of the reader and its augmentation (<see cref="DatasetKindSpec.Revision"/>).</param>
+    protected DatasetKind(string name, int revision, string description, int? trainSize = null, int? testSize = null) =>
         Spec = new(name, description, ParameterRecords.Specs<TParameters>(), trainSize, testSize,
-            keys => ClassNames(ParameterRecords.Read<TParameters>(keys)));
+            keys => ClassNames(ParameterRecords.Read<TParameters>(keys))) { Revision = revision };
 
     public override DatasetKindSpec Spec { get; }
 

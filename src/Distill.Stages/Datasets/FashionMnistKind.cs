@@ -4,7 +4,7 @@ using Distill.Pipelines.Catalogue;
 namespace Distill.Stages.Datasets;
 
 /// <summary>`fashion-mnist`: the four IDX files (<see cref="FashionMnistDataset"/>).</summary>
-public sealed class FashionMnistKind() : DatasetKind<FashionMnistParameters>(Name,
+public sealed class FashionMnistKind() : DatasetKind<FashionMnistParameters>(Name, revision: 1,
     "Fashion-MNIST: 60k/10k 28x28 grayscale images, 10 classes (the four idx .gz files).", 60_000, 10_000)
 {
     public const string Name = "fashion-mnist";

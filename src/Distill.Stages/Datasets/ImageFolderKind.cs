@@ -4,7 +4,7 @@ using Distill.Pipelines.Catalogue;
 namespace Distill.Stages.Datasets;
 
 /// <summary>`image-folder`: images in one folder per class (<see cref="ImageFolderDataset"/>); the folders name the classes.</summary>
-public sealed class ImageFolderKind() : DatasetKind<ImageFolderParameters>(Name,
+public sealed class ImageFolderKind() : DatasetKind<ImageFolderParameters>(Name, revision: 1,
     "Images in class folders (root/train/<class>/*, root/test/<class>/*), resized to a square.")
 {
     public const string Name = "image-folder";

@@ -39,9 +39,10 @@ public static class LogitCacheLayout
     /// <summary>Views exist only for the training split; validation and test hold the plain images.</summary>
     public static int ViewsFor(DataSplit split, int views) => split == DataSplit.Train ? views : 1;
 
-    /// <summary>View v of example i is the augmentation drawn from (this seed, i, v): a pure function of the teacher's key (its content, not its name).</summary>
-    public static long ViewSeed(long pipelineSeed, string teacherKey) =>
-        (long)DeterministicRandom.Hash(pipelineSeed, DeterministicRandom.HashText("views:" + teacherKey));
+    /// <summary>View v of example i is the augmentation drawn from (this seed, i, v): a pure function of the teacher's
+    /// stream key (<see cref="StageManifest.StreamKey"/>: its content, not its name or the revisions of its code).</summary>
+    public static long ViewSeed(long pipelineSeed, string teacherStreamKey) =>
+        (long)DeterministicRandom.Hash(pipelineSeed, DeterministicRandom.HashText("views:" + teacherStreamKey));
 
     public static string ViewSpec(AugmentationSpec augmentation, long viewSeed, int views) =>
         views == 1 ? "view 0 only (plain images)" : $"view 0 plain; views 1..{views - 1}: {augmentation}, seed={viewSeed}";

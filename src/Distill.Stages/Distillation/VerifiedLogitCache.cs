@@ -18,7 +18,7 @@ public static class VerifiedLogitCache
     public static LogitCacheSidecar Expected(StageContext context, ILogitCacheKind cacheKind, StageInputRef teacher, PipelineDataset dataset, DataSplit split, int cacheViews)
     {
         int views = LogitCacheLayout.ViewsFor(split, cacheViews);
-        long viewSeed = LogitCacheLayout.ViewSeed(context.Pipeline.Seed, teacher.Manifest.Key);
+        long viewSeed = LogitCacheLayout.ViewSeed(context.Pipeline.Seed, teacher.Manifest.StreamKey);
         var weights = cacheKind.TeacherWeights(teacher);
         return LogitCacheLayout.Expected(teacher.Manifest.Key, weights, dataset.Fingerprint, split,
             dataset.Prepared.Get(split).Count, dataset.Prepared.ClassNames.Count, views, LogitCacheLayout.ViewSpec(dataset.Augmentation, viewSeed, views));

@@ -271,7 +271,8 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors, IStage
                 observer.StageStarting(stage.Id, stage.Kind, decision.Action, decision.Reason);
                 directory.WriteDefinition(current.Definition.GetRawText());
                 manifest = (decision.Action == StageAction.Resume ? decision.Previous! : StageManifest.Pending(stage.Id, stage.Kind, key,
-                    stage.Dependencies.Select(d => new StageInput(d, current.InputKeys[d])), pipeline.Name)).StartAttempt(DateTimeOffset.UtcNow);
+                    stage.Dependencies.Select(d => new StageInput(d, current.InputKeys[d])), pipeline.Name, current.SeedKey))
+                    .StartAttempt(DateTimeOffset.UtcNow, KernelPath.For(device));
                 directory.WriteManifest(manifest);
 
                 var context = new StageContext(pipeline, run, stage, directory, decision, data, device, observer,

@@ -52,11 +52,11 @@ public sealed class StageContext(
     /// The root of this stage's randomness: a pure function of the pipeline seed and the replicate seed for a stage
     /// expanded from `seeds:`, so that every stage of one replicate (the hard-target and the smoothed teacher of seed
     /// 2, say) starts from the same weights and sees the same batches; otherwise of the pipeline seed and the stage's
-    /// content (its canonical definition, which holds no name), so renaming a stage keeps its result.
+    /// content (its seed text, which holds no name), so renaming a stage keeps its result.
     /// </summary>
     public long Seed => Stage.Replicate is { } replicate
         ? (long)DeterministicRandom.Hash(Pipeline.Seed, DeterministicRandom.HashText("replicate"), replicate)
-        : (long)DeterministicRandom.Hash(Pipeline.Seed, DeterministicRandom.HashText(Stage.CanonicalJson(Pipeline)));
+        : (long)DeterministicRandom.Hash(Pipeline.Seed, DeterministicRandom.HashText(CanonicalJson.ForSeed(Stage, Pipeline)));
 
     public StageInputRef Input(string role) =>
         Inputs.TryGetValue(role, out var list) && list.Count > 0

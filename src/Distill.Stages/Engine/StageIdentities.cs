@@ -43,9 +43,17 @@ public sealed class StageIdentities(PipelineDefinition pipeline, DataCatalog dat
         if (ExternalFiles.Fingerprint(pipeline, stage) is { Length: > 0 } imported) fingerprint += "\n" + imported;
         if ((pipeline.Catalogue.Kind(stage.Kind) as StageKind)?.ReadsBeyondInputs(stage, runsRoot) is { Length: > 0 } beyond)
             fingerprint += "\n" + beyond;
-        var inputKeys = stage.Dependencies.ToDictionary(d => d, d => Of(pipeline.Stage(d)).Key);
-        var definition = stage.CanonicalJson(computeOf?.Invoke(stage) ?? pipeline, inputKeys);
+        var inputs = stage.Dependencies.ToDictionary(d => d, d => Of(pipeline.Stage(d)));
+        var inputKeys = inputs.ToDictionary(i => i.Key, i => i.Value.Key);
+        var compute = computeOf?.Invoke(stage) ?? pipeline;
+        var definition = stage.CanonicalJson(compute, inputKeys);
         var key = StageKey.Compute(definition, fingerprint, PipelineRunner.FormatVersion, stage.Dependencies.Select(d => inputKeys[d]).ToList());
-        return _known[stage.Id] = StagePointer.Create(key, stage.Kind, definition, fingerprint, inputKeys, DateTimeOffset.UtcNow);
+        var seedKeys = inputs.ToDictionary(i => i.Key, i => i.Value.SeedKey!);
+        var seedKey = StageKey.Compute(CanonicalJson.ForSeed(stage, compute, seedKeys), fingerprint, SeedKeyFormatVersion,
+            stage.Dependencies.Select(d => seedKeys[d]).ToList());
+        return _known[stage.Id] = StagePointer.Create(key, stage.Kind, definition, fingerprint, inputKeys, DateTimeOffset.UtcNow, seedKey);
     }
+
+    /// <summary>The engine's format version when keys did not yet name the code, frozen in <see cref="StageManifest.SeedKey"/>.</summary>
+    private const int SeedKeyFormatVersion = 5;
 }

@@ -50,7 +50,7 @@ public static class StageKindRegistry
         new TorchScriptArchitecture(),
     ];
 
-    public static StageCatalogue Catalogue { get; } = new(Kinds, Datasets, Architectures);
+    public static StageCatalogue Catalogue { get; } = new(Kinds, Datasets, Architectures, Learning.Platform.KernelRevisions.All);
 
     /// <summary>Keys several kinds share, documented once in pipelines/README.md.</summary>
     public static IReadOnlyDictionary<string, IReadOnlyList<ParameterSpec>> KeyGroups { get; } =

@@ -3,7 +3,7 @@ using Distill.Learning.Models;
 namespace Distill.Stages.Models;
 
 /// <summary>`alexnet`: the small CIFAR AlexNet (<see cref="AlexNetCifar"/>; twin: distill_models.AlexNetCifar); no keys.</summary>
-public sealed class AlexNetArchitecture() : Architecture<AlexNetParameters>(Name,
+public sealed class AlexNetArchitecture() : Architecture<AlexNetParameters>(Name, revision: 1,
     "The small CIFAR \"AlexNet\" of the TensorFlow tutorial (conv-pool-LRN x2, fc 384, fc 192, linear).")
 {
     public const string Name = "alexnet";

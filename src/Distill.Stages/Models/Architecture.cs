@@ -21,9 +21,10 @@ public abstract class Architecture : IArchitecture
 }
 
 /// <summary>An architecture whose keys are the record <typeparamref name="TParameters"/>.</summary>
-public abstract class Architecture<TParameters>(string name, string description) : Architecture
+/// <param name="revision">The implementation revision of the network's code (<see cref="ArchitectureSpec.Revision"/>).</param>
+public abstract class Architecture<TParameters>(string name, int revision, string description) : Architecture
 {
-    public override ArchitectureSpec Spec { get; } = new(name, description, ParameterRecords.Specs<TParameters>());
+    public override ArchitectureSpec Spec { get; } = new(name, description, ParameterRecords.Specs<TParameters>()) { Revision = revision };
 
     public sealed override ClassifierNet Create(ParameterSet keys, int inputChannels, int height, int width, int classes) =>
         Create(ParameterRecords.Read<TParameters>(keys), inputChannels, height, width, classes);

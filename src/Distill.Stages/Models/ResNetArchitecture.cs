@@ -4,7 +4,7 @@ using Distill.Pipelines.Catalogue;
 namespace Distill.Stages.Models;
 
 /// <summary>`resnet`: the CIFAR ResNet of He et al. (<see cref="CifarResNet"/>; twin: distill_models.CifarResNet).</summary>
-public sealed class ResNetArchitecture() : Architecture<ResNetParameters>(Name,
+public sealed class ResNetArchitecture() : Architecture<ResNetParameters>(Name, revision: 1,
     "CIFAR-style ResNet (He et al.): 3x3 stem, three stages of basic blocks, global pooling, linear classifier.")
 {
     public const string Name = "resnet";

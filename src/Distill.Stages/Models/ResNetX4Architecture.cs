@@ -4,7 +4,7 @@ using Distill.Pipelines.Catalogue;
 namespace Distill.Stages.Models;
 
 /// <summary>`resnet-x4`: RepDistiller's resnet8x4 and resnet32x4 (<see cref="CifarResNet"/> with projection shortcuts; twin: distill_models.CifarResNet).</summary>
-public sealed class ResNetX4Architecture() : Architecture<ResNetX4Parameters>(Name,
+public sealed class ResNetX4Architecture() : Architecture<ResNetX4Parameters>(Name, revision: 1,
     "The wide CIFAR ResNets of the distillation benchmarks (RepDistiller's resnet8x4, resnet32x4; 32x4 teaching 8x4): a 32-channel stem, three stages of 64, 128 and 256 channels, projection shortcuts (1x1 convolution and batch norm) where the shape changes.")
 {
     public const string Name = "resnet-x4";

@@ -6,7 +6,7 @@ namespace Distill.Stages.Models;
 /// `torchscript`: any PyTorch network, saved with torch.jit.save and imported by a train stage's
 /// `weights: { format: torchscript, path: ... }` (<see cref="TorchScriptNet"/>). No keys: the file is the network.
 /// </summary>
-public sealed class TorchScriptArchitecture() : Architecture<TorchScriptParameters>(Name,
+public sealed class TorchScriptArchitecture() : Architecture<TorchScriptParameters>(Name, revision: 1,
     "Any PyTorch network saved as TorchScript (torch.jit.save of a traced or scripted module), imported by a train stage's `weights: { format: torchscript, path: ... }`: forward takes standardised images and returns the logits, or a tuple (logits, embedding). A teacher for caches and logit methods; never trained here.")
 {
     public const string Name = "torchscript";

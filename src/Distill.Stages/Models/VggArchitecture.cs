@@ -4,7 +4,7 @@ using Distill.Pipelines.Catalogue;
 namespace Distill.Stages.Models;
 
 /// <summary>`vgg`: the CIFAR VGG with batch norm (<see cref="VggCifar"/>; twin: distill_models.VggCifar).</summary>
-public sealed class VggArchitecture() : Architecture<VggParameters>(Name,
+public sealed class VggArchitecture() : Architecture<VggParameters>(Name, revision: 1,
     "CIFAR VGG with batch norm, as in the distillation benchmarks (RepDistiller's vgg8_bn, vgg11_bn, vgg13_bn; vgg13 teaching vgg8): five stages of 64-512 channels, max pooling between the first four, global pooling, linear classifier.")
 {
     public const string Name = "vgg";

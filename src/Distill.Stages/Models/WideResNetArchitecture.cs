@@ -4,7 +4,7 @@ using Distill.Pipelines.Catalogue;
 namespace Distill.Stages.Models;
 
 /// <summary>`wrn`: the wide ResNet WRN-d-k (<see cref="WideResNet"/>; twin: distill_models.WideResNet).</summary>
-public sealed class WideResNetArchitecture() : Architecture<WideResNetParameters>(Name,
+public sealed class WideResNetArchitecture() : Architecture<WideResNetParameters>(Name, revision: 1,
     "Wide ResNet WRN-d-k (Zagoruyko and Komodakis): pre-activation basic blocks of 16k, 32k and 64k channels, as in the distillation benchmarks (wrn-40-2 teaching wrn-16-2).")
 {
     public const string Name = "wrn";

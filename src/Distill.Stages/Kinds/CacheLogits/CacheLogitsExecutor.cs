@@ -26,7 +26,7 @@ public sealed class CacheLogitsExecutor : StageExecutor<CacheLogitsParameters>
         var data = dataset.Prepared;
         int batchSize = p.BatchSize;
         int views = p.Views;
-        long viewSeed = LogitCacheLayout.ViewSeed(context.Pipeline.Seed, teacher.Manifest.Key);
+        long viewSeed = LogitCacheLayout.ViewSeed(context.Pipeline.Seed, teacher.Manifest.StreamKey);
         using var model = TeacherModel.Load(context, teacher, dataset);
         var metrics = new Dictionary<string, double>();
 

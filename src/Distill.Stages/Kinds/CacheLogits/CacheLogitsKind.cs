@@ -18,6 +18,7 @@ public sealed class CacheLogitsKind : StageKind, ILogitCacheKind
         ParameterRecords.Specs<CacheLogitsParameters>(),
         [new InputRoleSpec("teacher", "The train or distill stage whose model is run (a teacher, or a student to study).", [TrainKind.Name, DistillKind.Name], 1, 1, LeadsToModel: true)])
     {
+        Revision = 1,
         Lineage = LineageRole.Derived,
         RunsNetworks = true,
     };
@@ -36,6 +37,6 @@ public sealed record CacheLogitsParameters(
     [Key("splits", "Dataset splits to cache.", Values = ["train", "validation", "test"], MinItems = 1, DefaultValues = ["train", "validation", "test"])]
     IReadOnlyList<string> Splits = null!,
     [Key("views", TrainingParameters.ViewsDescription, Min = 1)] int Views = 1,
-    [Key("embeddings", "Also store the model's penultimate embedding of every example and view (embeddings-<split>.npy, named and hashed in the sidecar), so that embedding methods (rkd, pkt, sp) train from the cache alone.", KeyOmitsDefault = true)]
+    [Key("embeddings", "Also store the model's penultimate embedding of every example and view (embeddings-<split>.npy, named and hashed in the sidecar), so that embedding methods (rkd, pkt, sp) train from the cache alone.", SeedOmitsDefault = true)]
     bool Embeddings = false,
     [Key("batch-size", "Mini-batch size for inference.", Min = 1, AffectsResult = false)] int BatchSize = 512);

@@ -18,6 +18,7 @@ public sealed class CalibrateKind : StageKind
         ParameterRecords.Specs<CalibrateParameters>(),
         [new InputRoleSpec("logits", "The cache-logits or import-logits stage holding the model's logits.", [CacheLogitsKind.Name, ImportLogitsKind.Name], 1, 1, LeadsToModel: true)])
     {
+        Revision = 1,
         Lineage = LineageRole.Derived,
         // calibration.json and the diagrams' titles name the stages.
         ResultNamesStages = true,

@@ -36,7 +36,7 @@ public sealed class DistillExecutor : StageExecutor<DistillParameters>
         var input = context.Input("teacher");
         bool live = p.LiveTeacher;
         var teacherStage = context.Completed(context.Lineage.ModelStageOfInput(context.Stage.Id, "teacher")!.Id);
-        long viewSeed = LogitCacheLayout.ViewSeed(context.Pipeline.Seed, teacherStage.Manifest.Key);
+        long viewSeed = LogitCacheLayout.ViewSeed(context.Pipeline.Seed, teacherStage.Manifest.StreamKey);
 
         var loss = DistillationLosses.Create(p);
         using var teacher = live ? LiveSource(context, input, dataset) : CachedSource(context, input, teacherStage, dataset, loss.TeacherPoints.Contains(FeaturePoints.Embedding));

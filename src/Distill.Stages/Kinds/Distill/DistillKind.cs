@@ -28,6 +28,7 @@ public sealed class DistillKind : StageKind
             new InputRoleSpec(InitRole, "Optional: a train or distill stage of the same model whose weights the student starts from (FitNet's second stage starts from its hint stage).", [TrainKind.Name, Name], 0, 1),
         ])
     {
+        Revision = 1,
         Lineage = LineageRole.Model,
         RunsNetworks = true,
         Temperature = p => ParameterRecords.Read<DistillParameters>(p).Temperature,
@@ -92,13 +93,13 @@ public sealed record DistillParameters(
     double StudentTemperature = 1,
     [Key("beta", "Weight of the teacher term; (1 - beta) weighs the hard-label term.", Min = 0, Max = 1)] double Beta = 1,
     [Key("t-squared", "Multiply the teacher term by T^2 (Hinton et al.).")] bool TSquared = false,
-    [Key("logit-standardization", "Logit standardization (Sun et al., CVPR 2024): the distillation term of a logit method (kd, dkd, dist, wttm, mlkd, ctkd) reads each example's logits z-scored, teacher's and student's, before the temperature; the cross-entropy with the labels reads them raw. Their CIFAR-100 commands add `--logit-stand --base-temp 2 --kd-weight 9` to the method's config (KD there: T^2 KL at T for both, CE weight 0.1).", KeyOmitsDefault = true, Checked = "a logit method")]
+    [Key("logit-standardization", "Logit standardization (Sun et al., CVPR 2024): the distillation term of a logit method (kd, dkd, dist, wttm, mlkd, ctkd) reads each example's logits z-scored, teacher's and student's, before the temperature; the cross-entropy with the labels reads them raw. Their CIFAR-100 commands add `--logit-stand --base-temp 2 --kd-weight 9` to the method's config (KD there: T^2 KL at T for both, CE weight 0.1).", SeedOmitsDefault = true, Checked = "a logit method")]
     bool LogitStandardization = false,
-    [Key("divergence", "The divergence `kd`'s soft term minimises: forward-kl (Hinton et al.; the default), reverse-kl (KL(p_s || p_t), mode-seeking: MiniLLM, GKD) or jsd (GKD's generalized Jensen-Shannon divergence, TRL's generalized_jsd_loss, with `jsd-beta`).", KeyOmitsDefault = true, Checked = "kd only")]
+    [Key("divergence", "The divergence `kd`'s soft term minimises: forward-kl (Hinton et al.; the default), reverse-kl (KL(p_s || p_t), mode-seeking: MiniLLM, GKD) or jsd (GKD's generalized Jensen-Shannon divergence, TRL's generalized_jsd_loss, with `jsd-beta`).", SeedOmitsDefault = true, Checked = "kd only")]
     SoftTargetDivergence Divergence = SoftTargetDivergence.ForwardKl,
-    [Key("jsd-beta", "jsd: the teacher's share of the mixture, beta KL(p_t || m) + (1 - beta) KL(p_s || m) with m = beta p_t + (1 - beta) p_s (TRL's default 0.5).", Min = 0, ExclusiveMin = true, Max = 1, ExclusiveMax = true, KeyOmitsDefault = true)]
+    [Key("jsd-beta", "jsd: the teacher's share of the mixture, beta KL(p_t || m) + (1 - beta) KL(p_s || m) with m = beta p_t + (1 - beta) p_s (TRL's default 0.5).", Min = 0, ExclusiveMin = true, Max = 1, ExclusiveMax = true, SeedOmitsDefault = true)]
     double JsdBeta = 0.5,
-    [Key("loss", "The distillation loss, by name; a map `{ name: ..., <its keys> }` sets its own keys.", Variants = typeof(DistillationLosses), KeyOmitsDefault = true)]
+    [Key("loss", "The distillation loss, by name; a map `{ name: ..., <its keys> }` sets its own keys.", Variants = typeof(DistillationLosses), SeedOmitsDefault = true)]
     Choice Loss = null!,
     [Key("teacher-source", "Read the teacher's logits from a cache-logits stage, or run a train stage live.")] TeacherSource TeacherSource = TeacherSource.Cache,
     [Key("views", TrainingParameters.ViewsDescription, Min = 1, Checked = "at most the teacher cache's `views` (1 for imported logits)")] int Views = 1,

@@ -17,6 +17,7 @@ public sealed class ImportLogitsKind : StageKind, ILogitCacheKind
         ParameterRecords.Specs<ImportLogitsParameters>(),
         [])
     {
+        Revision = 1,
         // Stands in for a train stage: the logits' origin.
         Lineage = LineageRole.Origin,
         LabelSmoothing = p => ParameterRecords.Read<ImportLogitsParameters>(p).Alpha,

@@ -18,6 +18,7 @@ public sealed class ProjectKind : StageKind
         ParameterRecords.Specs<ProjectParameters>(),
         [new InputRoleSpec("models", "One or two train or distill stages (e.g. without / with label smoothing) on the same dataset.", [TrainKind.Name, DistillKind.Name], 1, 2)])
     {
+        Revision = 1,
         // Its metrics, table and panels are named after the model stages.
         ResultNamesStages = true,
     };

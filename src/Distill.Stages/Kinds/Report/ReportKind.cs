@@ -15,6 +15,7 @@ public sealed class ReportKind : StageKind
         ParameterRecords.Specs<ReportParameters>(),
         [])
     {
+        Revision = 1,
         AnyInputRoles = true,
         ResultNamesPipeline = true,
         ResultNamesStages = true,

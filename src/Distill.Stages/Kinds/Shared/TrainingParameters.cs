@@ -21,10 +21,10 @@ public sealed record TrainingParameters(
     [Key("lr-decay", "Multistep schedule: factor applied at each milestone.", Min = 0, ExclusiveMin = true, Max = 1)] double LearningRateDecay = 0.1,
     [Key("clip-grad-norm", "Clip the gradient's global norm to this value; 0 turns clipping off.", Min = 0)] double ClipGradNorm = 0,
     [Key("checkpoint-minutes", "Minutes of work between mid-epoch checkpoints.", Min = 0, ExclusiveMin = true, AffectsResult = false)] double CheckpointMinutes = 5,
-    [Key("evaluate-every", "Epochs between evaluations of the validation and test splits (curves get a point each time; the last epoch is always evaluated). Above 1 it saves the evaluation's time on short epochs.", Min = 1, KeyOmitsDefault = true)]
+    [Key("evaluate-every", "Epochs between evaluations of the validation and test splits (curves get a point each time; the last epoch is always evaluated). Above 1 it saves the evaluation's time on short epochs.", Min = 1, SeedOmitsDefault = true)]
     int EvaluateEvery = 1,
     [Key("eval-batch-size", "Mini-batch size for evaluation.", Min = 1, AffectsResult = false)] int EvalBatchSize = 512,
-    [Key("precision", "What convolutions and hidden linear layers multiply in while training and evaluating: fp32, or bf16 (bfloat16 activations; float32 master weights, optimizer state, batch-norm statistics, classifier, softmax and loss; needs a CPU with bfloat16 instructions, else the stage fails naming the missing flag; faster than fp32 only on CPUs that multiply bfloat16 faster, such as AMD Zen 4/5 or Intel with AMX). Caches and calibration of the model compute in fp32.", KeyOmitsDefault = true)]
+    [Key("precision", "What convolutions and hidden linear layers multiply in while training and evaluating: fp32, or bf16 (bfloat16 activations; float32 master weights, optimizer state, batch-norm statistics, classifier, softmax and loss; needs a CPU with bfloat16 instructions, else the stage fails naming the missing flag; faster than fp32 only on CPUs that multiply bfloat16 faster, such as AMD Zen 4/5 or Intel with AMX). Caches and calibration of the model compute in fp32.", SeedOmitsDefault = true)]
     Precision Precision = Precision.Fp32)
 {
     /// <summary>The work of training with these keys, for duration estimates: every epoch, and the evaluated ones.</summary>

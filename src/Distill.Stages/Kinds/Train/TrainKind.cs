@@ -19,6 +19,7 @@ public sealed class TrainKind : StageKind
         "Trains a model with cross-entropy against label-smoothed targets.", StageReferences.DatasetAndModel,
         ParameterRecords.Specs<TrainParameters>(), [])
     {
+        Revision = 1,
         Lineage = LineageRole.Origin,
         RunsNetworks = true,
         LabelSmoothing = p => ParameterRecords.Read<TrainParameters>(p).Alpha,
@@ -76,7 +77,7 @@ public sealed record MutualInformationParameters(
     IReadOnlyList<object> Classes = null!,
     [Key("examples-per-class", "Training examples taken from each of the two classes.", Min = 2)] int ExamplesPerClass = 300,
     [Key("augmentations", "Random augmentations per example.", Min = 2)] int Augmentations = 5,
-    [Key("augmentation", "Views the probe measures through. auto: the dataset's training augmentation, or crop-flip when it has none; training: exactly the training augmentation (the teacher knows these views; needs a dataset with augmentation, since identical views would make every example distinct and the estimate log N); crop-flip: a random crop after 4-pixel padding and a horizontal flip, the paper's, whatever the teacher trained with.", KeyOmitsDefault = true, Checked = "training needs a dataset with augmentation")]
+    [Key("augmentation", "Views the probe measures through. auto: the dataset's training augmentation, or crop-flip when it has none; training: exactly the training augmentation (the teacher knows these views; needs a dataset with augmentation, since identical views would make every example distinct and the estimate log N); crop-flip: a random crop after 4-pixel padding and a horizontal flip, the paper's, whatever the teacher trained with.", SeedOmitsDefault = true, Checked = "training needs a dataset with augmentation")]
     ProbeViews Augmentation = ProbeViews.Auto)
 {
     /// <summary>The paper's probe views: random crop after 4-pixel zero padding, and a horizontal flip.</summary>

@@ -4,7 +4,7 @@ using Distill.Pipelines.Catalogue;
 namespace Distill.Stages.Kinds.Distill.Losses;
 
 /// <summary>`at`: attention transfer (Zagoruyko and Komodakis 2017), between stage outputs of equal spatial size.</summary>
-public sealed class AtMethod() : RepresentationMethod<AtParameters>("at",
+public sealed class AtMethod() : RepresentationMethod<AtParameters>("at", revision: 1,
     "AT (Zagoruyko and Komodakis 2017): mean squared difference of the two models' L2-normalised attention maps (channel mean of activations^p) at each of `points`, summed; weight times that, plus ce-weight CE and kd-weight KD. Needs a live teacher, and the same spatial size at each point in both models.")
 {
     protected override IRepresentationTerm Term(AtParameters p) => new AttentionTransferTerm(p.Points, p.Power);

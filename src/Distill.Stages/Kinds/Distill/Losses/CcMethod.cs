@@ -4,7 +4,7 @@ using Distill.Pipelines.Catalogue;
 namespace Distill.Stages.Kinds.Distill.Losses;
 
 /// <summary>`cc`: correlation congruence (Peng et al. 2019), as RepDistiller restructured the authors' code.</summary>
-public sealed class CcMethod() : RepresentationMethod<CcParameters>("cc",
+public sealed class CcMethod() : RepresentationMethod<CcParameters>("cc", revision: 1,
     "CC (Peng et al. 2019): both models' features at `point` embedded by trained linear heads of `dimension`, and the batch mean of |e_s - e_t|_i . |e_s - e_t|_(i+1) over consecutive examples (RepDistiller's Correlation); weight times that, plus ce-weight CE and kd-weight KD. Reads the embedding, which a cache can hold.")
 {
     protected override IRepresentationTerm Term(CcParameters p) => new CorrelationCongruenceTerm(p.Point, p.Dimension);

@@ -4,7 +4,7 @@ using Distill.Pipelines.Catalogue;
 namespace Distill.Stages.Kinds.Distill.Losses;
 
 /// <summary>`crd`: contrastive representation distillation (Tian et al. 2020), NCE against a memory of every example's embeddings.</summary>
-public sealed class CrdMethod() : RepresentationMethod<CrdParameters>("crd",
+public sealed class CrdMethod() : RepresentationMethod<CrdParameters>("crd", revision: 1,
     "CRD (Tian et al. 2020): both models' features at `point` projected by trained linear heads onto a unit sphere of `dimension` and contrasted by NCE at `nce-temperature` against a memory of every training example's embeddings (momentum `memory-momentum`): the example itself the positive, `negatives` examples of other classes (without replacement while there are enough) the negatives; weight times that, plus ce-weight CE and kd-weight KD. The scores hold batch x (negatives + 1) x dimension values per model: at the published 16384 negatives and batch 64, about 1 GiB.")
 {
     protected override IRepresentationTerm Term(CrdParameters p) => new ContrastiveTerm(p.Point, p.Dimension, p.Negatives, p.NceTemperature, p.MemoryMomentum);

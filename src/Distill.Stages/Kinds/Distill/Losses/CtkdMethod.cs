@@ -9,7 +9,7 @@ public sealed class CtkdMethod : IDistillationMethod
 {
     public VariantSpec Spec { get; } = new("ctkd",
         "CTKD (Li et al., AAAI 2023): KD (T^2 KL, teacher and student at T) with T = min-temperature + temperature-range * sigmoid(theta), theta learned with the student through a gradient reversal whose strength grows along a half cosine from 0 to max-reversal over curriculum-epochs, so T climbs the loss the student descends; weight times that, plus ce-weight times the cross-entropy. The temperature is checkpointed with the student and recorded as learned_temperature (the stage's own `temperature`, `beta`, `t-squared` and `student-temperature` do not apply).",
-        ParameterRecords.Specs<CtkdParameters>());
+        ParameterRecords.Specs<CtkdParameters>()) { Revision = 1 };
 
     public IDistillationLoss Create(DistillParameters stage, ParameterSet keys)
     {

@@ -9,7 +9,7 @@ public sealed class DistMethod : IDistillationMethod
 {
     public VariantSpec Spec { get; } = new("dist",
         "DIST (Huang et al. 2022): T^2 (beta inter-class + gamma intra-class) one minus the Pearson correlation of the softmaxes at `temperature`, plus ce-weight times the cross-entropy (the stage's own `beta`, `t-squared` and `student-temperature` do not apply).",
-        ParameterRecords.Specs<DistParameters>());
+        ParameterRecords.Specs<DistParameters>()) { Revision = 1 };
 
     public IDistillationLoss Create(DistillParameters stage, ParameterSet keys)
     {

@@ -9,7 +9,7 @@ public sealed class DkdMethod : IDistillationMethod
 {
     public VariantSpec Spec { get; } = new("dkd",
         "Decoupled KD (Zhao et al. 2022): T^2 (alpha TCKD + beta NCKD) at `temperature`, plus ce-weight times the cross-entropy with the labels (the stage's own `beta`, `t-squared` and `student-temperature` do not apply).",
-        ParameterRecords.Specs<DkdParameters>());
+        ParameterRecords.Specs<DkdParameters>()) { Revision = 1 };
 
     public IDistillationLoss Create(DistillParameters stage, ParameterSet keys)
     {

@@ -4,7 +4,7 @@ using Distill.Pipelines.Catalogue;
 namespace Distill.Stages.Kinds.Distill.Losses;
 
 /// <summary>`fsp`: flow of solution procedure (Yim et al. 2017), Gram matrices between consecutive stages.</summary>
-public sealed class FspMethod() : RepresentationMethod<FspParameters>("fsp",
+public sealed class FspMethod() : RepresentationMethod<FspParameters>("fsp", revision: 1,
     "FSP (Yim et al. 2017): for each pair of consecutive `points`, the flow-of-solution matrix (the mean over positions of one map's channels times the other's, the larger map pooled to the smaller's size), and the mean squared difference of the two models' matrices, summed; weight times that, plus ce-weight CE and kd-weight KD. As published it is a first stage alone (`ce-weight: 0`), then cross-entropy from its weights (a kd stage with `beta: 0` and `inputs.init`). Needs a live teacher and the same channels at every point in both models.")
 {
     protected override IRepresentationTerm Term(FspParameters p) => new FlowOfSolutionTerm(p.Points);

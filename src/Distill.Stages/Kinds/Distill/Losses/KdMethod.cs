@@ -10,7 +10,7 @@ public sealed class KdMethod : IDistillationMethod
     public const string Name = "kd";
 
     public VariantSpec Spec { get; } = new(Name,
-        "Hinton et al. (2015): the teacher's targets softened at `temperature`, the student read at `student-temperature`, weighed by `beta` against the labels, times T^2 with `t-squared`.", []);
+        "Hinton et al. (2015): the teacher's targets softened at `temperature`, the student read at `student-temperature`, weighed by `beta` against the labels, times T^2 with `t-squared`.", []) { Revision = 1 };
 
     public IDistillationLoss Create(DistillParameters stage, ParameterSet keys) =>
         new SoftTargetLoss(stage.Temperature, stage.StudentTemperature, stage.Beta, stage.TSquared)

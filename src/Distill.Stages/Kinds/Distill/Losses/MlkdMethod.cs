@@ -9,7 +9,7 @@ public sealed class MlkdMethod : IDistillationMethod
 {
     public VariantSpec Spec { get; } = new("mlkd",
         "MLKD (Jin et al., CVPR 2023): at each of `temperatures`, instance-level KD (T^2 KL), batch-level (the examples' Gram matrices of softmaxes) and class-level alignment (the classes'), scaled by the share of low-confidence examples and classes as the authors' code does; weight times their sum, plus ce-weight times the cross-entropy. The authors' weak and strong views are Distill's one view, read twice (the stage's own `temperature`, `beta`, `t-squared` and `student-temperature` do not apply).",
-        ParameterRecords.Specs<MlkdParameters>());
+        ParameterRecords.Specs<MlkdParameters>()) { Revision = 1 };
 
     public IDistillationLoss Create(DistillParameters stage, ParameterSet keys)
     {

@@ -4,7 +4,7 @@ using Distill.Pipelines.Catalogue;
 namespace Distill.Stages.Kinds.Distill.Losses;
 
 /// <summary>`nst`: neuron selectivity transfer (Huang and Wang 2017), between stage outputs, the larger pooled to the smaller.</summary>
-public sealed class NstMethod() : RepresentationMethod<NstParameters>("nst",
+public sealed class NstMethod() : RepresentationMethod<NstParameters>("nst", revision: 1,
     "NST (Huang and Wang 2017): the squared maximum mean discrepancy, with the polynomial kernel (x.y)^2, between the teacher's and the student's channels (each channel's map flattened and L2-normalised, the larger map average-pooled to the smaller's size) at each of `points`, summed; weight times that, plus ce-weight CE and kd-weight KD. Needs a live teacher and square feature maps.")
 {
     protected override IRepresentationTerm Term(NstParameters p) => new NeuronSelectivityTerm(p.Points);

@@ -8,10 +8,11 @@ namespace Distill.Stages.Kinds.Distill.Losses;
 /// A method of RepDistiller's form, ce-weight CE + kd-weight KD(T) + weight term: its keys are the record
 /// <typeparamref name="TParameters"/>, which holds the term's weight and keys and the shared <see cref="RepresentationWeights"/>.
 /// </summary>
-public abstract class RepresentationMethod<TParameters>(string name, string description) : IDistillationMethod
+/// <param name="revision">The implementation revision of the method's code (<see cref="VariantSpec.Revision"/>).</param>
+public abstract class RepresentationMethod<TParameters>(string name, int revision, string description) : IDistillationMethod
     where TParameters : IRepresentationParameters
 {
-    public VariantSpec Spec { get; } = new(name, description, ParameterRecords.Specs<TParameters>());
+    public VariantSpec Spec { get; } = new(name, description, ParameterRecords.Specs<TParameters>()) { Revision = revision };
 
     public IDistillationLoss Create(DistillParameters stage, ParameterSet keys)
     {

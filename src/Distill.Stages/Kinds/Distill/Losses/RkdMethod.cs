@@ -4,7 +4,7 @@ using Distill.Pipelines.Catalogue;
 namespace Distill.Stages.Kinds.Distill.Losses;
 
 /// <summary>`rkd`: relational KD (Park et al. 2019), distance and angle terms of the batch's embeddings.</summary>
-public sealed class RkdMethod() : RepresentationMethod<RkdParameters>("rkd",
+public sealed class RkdMethod() : RepresentationMethod<RkdParameters>("rkd", revision: 1,
     "RKD (Park et al. 2019): Huber losses between the two models' normalised pairwise distances (weight `distance`) and triplet angles (weight `angle`) of the batch at `point`; weight times that, plus ce-weight CE and kd-weight KD.")
 {
     protected override IRepresentationTerm Term(RkdParameters p) => new RelationalTerm(p.Point, p.Distance, p.Angle);

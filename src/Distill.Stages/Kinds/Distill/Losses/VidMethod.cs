@@ -4,7 +4,7 @@ using Distill.Pipelines.Catalogue;
 namespace Distill.Stages.Kinds.Distill.Losses;
 
 /// <summary>`vid`: variational information distillation (Ahn et al. 2019), a Gaussian regressor per stage.</summary>
-public sealed class VidMethod() : RepresentationMethod<VidParameters>("vid",
+public sealed class VidMethod() : RepresentationMethod<VidParameters>("vid", revision: 1,
     "VID (Ahn et al. 2019): at each of `points`, the negative log-likelihood of the teacher's map under a Gaussian whose mean a regressor (three 1x1 convolutions) predicts from the student's map and whose per-channel variance is learned, starting at `initial-variance` (the larger map pooled to the smaller's size); summed; weight times that, plus ce-weight CE and kd-weight KD. Regressors and variances train with the student and are checkpointed. Needs a live teacher and square feature maps.")
 {
     protected override IRepresentationTerm Term(VidParameters p) => new VariationalInformationTerm(p.Points, p.InitialVariance);

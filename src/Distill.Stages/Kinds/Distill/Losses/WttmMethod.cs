@@ -9,7 +9,7 @@ public sealed class WttmMethod : IDistillationMethod
 {
     public VariantSpec Spec { get; } = new("wttm",
         "WTTM (Zheng and Yang, ICLR 2024): the teacher's probabilities raised to the power 1 / `temperature` and renormalised, matched by the student at T = 1, each example weighed by the sum of the powered probabilities (large where the teacher is smooth); weight times that, plus ce-weight times the cross-entropy (the stage's own `beta`, `t-squared` and `student-temperature` do not apply). The authors' --ttm_l 0.2 is `temperature: 5`.",
-        ParameterRecords.Specs<WttmParameters>());
+        ParameterRecords.Specs<WttmParameters>()) { Revision = 1 };
 
     public IDistillationLoss Create(DistillParameters stage, ParameterSet keys)
     {
