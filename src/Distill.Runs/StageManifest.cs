@@ -101,6 +101,14 @@ public sealed record StageManifest(
         return KernelPath.Split(KernelPathSeparator).Last() == next ? KernelPath : KernelPath + KernelPathSeparator + next;
     }
 
+    /// <summary>
+    /// The kernel path(s) this result was computed on when any differs from <paramref name="here"/>, else null: a
+    /// result from another path is reused as it is (its key is the same), but its bits are not the ones this machine
+    /// would compute, which `plan` and `status` say.
+    /// </summary>
+    public string? KernelPathOtherThan(string here) =>
+        KernelPath is { } recorded && recorded.Split(KernelPathSeparator).Any(p => p != here) ? recorded : null;
+
     /// <summary>Between the kernel paths of the attempts of a result computed on several.</summary>
     public const string KernelPathSeparator = " then ";
 

@@ -8,7 +8,8 @@ namespace Distill.EndToEnd.Tests;
 /// <summary>
 /// Every registered distillation method trains the same bits in a second, separate run that is killed and resumed:
 /// logit and embedding methods from a cache that holds embeddings, the feature-map methods from the live teacher. The
-/// second run shares nothing with the first (another runs folder), so every stage is computed twice.
+/// second run shares nothing with the first (another runs folder), so every stage is computed twice. The first run's
+/// bits are pinned with the revisions of the code that made them (<see cref="GoldenDigests"/>).
 /// CI runs it under the CPU's own instruction set and again as an AVX2-only machine (.ci/run).
 /// </summary>
 [Collection(EndToEndCollection.Name)]
@@ -33,6 +34,8 @@ public sealed class MethodDeterminismTests(ITestOutputHelper output) : IDisposab
         var expected = RunResults.Fingerprint(first);
         Assert.Equal(DistillationLosses.Names.Count + 3, expected.Count); // and the teacher, its cache, its kd student
         Assert.All(expected.Values, v => Assert.StartsWith("Completed|", v));
+        // Every method's bits pinned with the revisions of its code: a loss changed without a bump fails here.
+        GoldenDigests.Check("methods", first, output);
 
 
         var killedRoot = _temp.Combine("killed");

@@ -93,4 +93,23 @@ public class StageManifestTests
         Assert.Equal(2, resumed.EpochMetrics.Count);
         Assert.Equal(0.5, resumed.EpochMetrics[1].Values["loss"]);
     }
+
+    [Fact]
+    public void Each_kernel_path_an_attempt_ran_on_is_recorded_once_in_order()
+    {
+        const string avx512 = "AuthenticAMD avx512_core, .NET 512-bit vectors";
+        const string avx2 = "GenuineIntel avx2, .NET 256-bit vectors";
+        var first = StageManifest.Pending("s", "train", "k", []).StartAttempt(T0, avx512).Cancel(T0.AddSeconds(1));
+        var again = first.StartAttempt(T0.AddSeconds(2), avx512).Cancel(T0.AddSeconds(3));
+        var elsewhere = again.StartAttempt(T0.AddSeconds(4), avx2);
+
+        Assert.Equal(avx512, again.KernelPath);
+        Assert.Equal($"{avx512} then {avx2}", elsewhere.KernelPath);
+        Assert.Null(again.KernelPathOtherThan(avx512));
+        Assert.Equal(avx512, again.KernelPathOtherThan(avx2));
+        // A result that mixes two paths is another path's on either machine.
+        Assert.Equal(elsewhere.KernelPath, elsewhere.KernelPathOtherThan(avx2));
+        Assert.Equal("k", StageManifest.Pending("s", "train", "k", []).StreamKey);
+        Assert.Equal("old", StageManifest.Pending("s", "train", "k", [], seedKey: "old").StreamKey);
+    }
 }

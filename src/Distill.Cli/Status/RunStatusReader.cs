@@ -1,5 +1,6 @@
 using Distill.Stages.Kinds;
 using Distill.Cli.Queue;
+using Distill.Learning.Platform;
 using Distill.Pipelines;
 using Distill.Runs;
 using Distill.Stages.Engine;
@@ -101,7 +102,14 @@ internal static class RunStatusReader
             : (TimeSpan?)null;
         return new StageStatusRow(id, manifest.Kind, manifest.Status.ToString().ToLowerInvariant(), manifest.Progress, epochs,
             Metric(metrics, MetricNames.ValidationAccuracy), Metric(metrics, MetricNames.TestAccuracy), Metric(metrics, MetricNames.Ece),
-            duration, manifest.FailureReason, manifest.Worker);
+            duration, Reason(manifest), manifest.Worker);
+    }
+
+    /// <summary>Why it failed or stopped, and whether it was computed on another kernel path than this machine's.</summary>
+    private static string? Reason(StageManifest manifest)
+    {
+        var otherPath = manifest.KernelPathOtherThan(KernelPath.CurrentCpu) is { } path ? $"computed on {path}" : null;
+        return manifest.FailureReason is { } failure && otherPath is not null ? $"{failure}; {otherPath}" : manifest.FailureReason ?? otherPath;
     }
 
     private static double? Metric(IReadOnlyDictionary<string, double> metrics, string name) =>

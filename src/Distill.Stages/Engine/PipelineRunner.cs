@@ -19,7 +19,8 @@ namespace Distill.Stages.Engine;
 /// </summary>
 public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors, IStageLauncher? launcher = null) : IPipelineRunner
 {
-    /// <summary>Bumped when stage outputs change meaning, so old results are never reused.</summary>
+    /// <summary>Bumped when stage outputs change meaning, so old results are never reused. Code that computes other
+    /// bits bumps its own revision instead (Distill.Pipelines.CodeRevisions), which re-keys only the stages that use it.</summary>
     // 4: convolutions on channels-last strides give other bits than 3, so no result or checkpoint of 3 is reused or resumed.
     // 5: keys and randomness by content (no stage ids, inputs by their keys), so results of 4 are neither reused nor resumed.
     public const int FormatVersion = 5;
@@ -206,7 +207,8 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors, IStage
         var pipeline = request.Loaded ?? Load(request.PipelinePath);
         var missingData = DataPreflight.Problems(pipeline);
         if (missingData.Count > 0) throw new PipelineInvalidException(missingData);
-        (pipeline, _) = ResolveCompute(pipeline, CoreShare.For(request, pipeline));
+        TorchSharp.torch.Device device;
+        (pipeline, device) = ResolveCompute(pipeline, CoreShare.For(request, pipeline));
         var run = RunDirectory.Locate(request.RunsRoot, pipeline.Name);
         // Definitions by key, this plan's and the store's: a live teacher's cost comes from its stage's model.
         var planned = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
@@ -224,11 +226,17 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors, IStage
                 ? new StageDecision(StageAction.Fresh, $"never run: dataset '{stage.Dataset}' is downloaded by the first run", null, null)
                 : StageState.Inspect(run.Store.Entry(current.Key), current.Key, VerifiesOutputs(stage), previous?.Key, ChangeSince(previous, current));
             var computing = run.Store.IsBeingComputed(current.Key, out var holder) ? holder?.ToString() ?? "another process" : null;
-            plan.Add(new StagePlan(stage.Id, stage.Kind, decision.Action, decision.Reason,
+            plan.Add(new StagePlan(stage.Id, stage.Kind, decision.Action, WithKernelPath(decision, device),
                 estimator.Estimate(stage.Kind, current.Definition, decision), computing));
         }
         return plan;
     }
+
+    /// <summary>The decision's reason, saying so when the result it reuses or resumes was computed on another kernel path.</summary>
+    private static string WithKernelPath(StageDecision decision, TorchSharp.torch.Device device) =>
+        decision.Action != StageAction.Fresh && decision.Previous?.KernelPathOtherThan(KernelPath.For(device)) is { } other
+            ? $"{decision.Reason} (computed on {other}; this machine: {KernelPath.For(device)})"
+            : decision.Reason;
 
     private static JsonElement? StoredDefinition(StageStore store, string key)
     {
@@ -266,9 +274,9 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors, IStage
                 var decision = StageState.Prepare(directory, key, VerifiesOutputs(stage), previous?.Key, ChangeSince(previous, current));
                 run.WritePointer(stage.Id, current);
                 if (decision.Action == StageAction.Skip)
-                    return new StageOutcome(stage.Id, stage.Kind, StageRunStatus.UpToDate, decision.Reason, clock.Elapsed);
+                    return new StageOutcome(stage.Id, stage.Kind, StageRunStatus.UpToDate, WithKernelPath(decision, device), clock.Elapsed);
 
-                observer.StageStarting(stage.Id, stage.Kind, decision.Action, decision.Reason);
+                observer.StageStarting(stage.Id, stage.Kind, decision.Action, WithKernelPath(decision, device));
                 directory.WriteDefinition(current.Definition.GetRawText());
                 manifest = (decision.Action == StageAction.Resume ? decision.Previous! : StageManifest.Pending(stage.Id, stage.Kind, key,
                     stage.Dependencies.Select(d => new StageInput(d, current.InputKeys[d])), pipeline.Name, current.SeedKey))
