@@ -6,19 +6,15 @@ namespace Distill.Runs;
 /// <summary>
 /// Writes files so that a reader (or a crash) never sees a half-written target: the content goes to a
 /// temporary file in the same directory, is flushed to disk, and is then renamed over the target.
-/// Rename within one directory is atomic on POSIX file systems and on NTFS.
+/// Rename within one directory is atomic on POSIX file systems and on NTFS. A transient fault retries the whole
+/// write (<see cref="TransientIo"/>), so the content must be the same each time it is produced.
 /// </summary>
 public static class AtomicFile
 {
     private const string TempSuffix = ".tmp";
 
     /// <summary>Writes <paramref name="bytes"/> to <paramref name="path"/> atomically.</summary>
-    public static void WriteAllBytes(string path, ReadOnlySpan<byte> bytes)
-    {
-        using var writer = new AtomicFileWriter(path);
-        writer.Stream.Write(bytes);
-        writer.Commit();
-    }
+    public static void WriteAllBytes(string path, byte[] bytes) => WriteStream(path, stream => stream.Write(bytes));
 
     /// <summary>Writes <paramref name="text"/> as UTF-8 without a byte-order mark, atomically.</summary>
     public static void WriteAllText(string path, string text) =>
@@ -35,9 +31,12 @@ public static class AtomicFile
     public static void WriteStream(string path, Action<Stream> write)
     {
         ArgumentNullException.ThrowIfNull(write);
-        using var writer = new AtomicFileWriter(path);
-        write(writer.Stream);
-        writer.Commit();
+        TransientIo.Run(() =>
+        {
+            using var writer = new AtomicFileWriter(path);
+            write(writer.Stream);
+            writer.Commit();
+        });
     }
 
     /// <summary>A fresh temporary name next to <paramref name="path"/>: hidden, unique, recognisable by <see cref="IsTempFile"/>.</summary>

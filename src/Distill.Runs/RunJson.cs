@@ -28,7 +28,7 @@ public static class RunJson
     public static T? ReadFile<T>(string path) where T : class
     {
         byte[] bytes;
-        try { bytes = File.ReadAllBytes(path); }
+        try { bytes = TransientIo.Run(() => File.ReadAllBytes(path)); }
         catch (FileNotFoundException) { return null; }
         catch (DirectoryNotFoundException) { return null; }
         try

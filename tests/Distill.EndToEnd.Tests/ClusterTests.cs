@@ -250,16 +250,19 @@ public sealed class ClusterTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public void A_stage_that_fails_for_good_is_not_retried_and_status_shows_why()
+    public void A_stage_that_fails_for_good_is_not_retried_blocks_its_dependants_and_status_shows_why()
     {
         using var server = PostgresServer.Start();
         var root = _temp.Combine("root");
         var worker = StartWorker(root, server);
         var external = _temp.Combine("external");
         Directory.CreateDirectory(external);
-        foreach (var name in new[] { "logits-test.npy", "labels-test.npy", "indices-test.npy" })
-            File.WriteAllText(Path.Combine(external, name), "not numbers");
-        var (_, _, run) = Submit(server, Teachers(1, 1) + $"\n  outside: {{ kind: import-logits, dataset: fmnist, splits: [test], path: {external} }}\n");
+        foreach (var split in new[] { "validation", "test" })
+        foreach (var name in new[] { "logits", "labels", "indices" })
+            File.WriteAllText(Path.Combine(external, $"{name}-{split}.npy"), "not numbers");
+        var (_, _, run) = Submit(server, Teachers(1, 1) + $"\n  outside: {{ kind: import-logits, dataset: fmnist, splits: [validation, test], path: {external} }}\n"
+            + "  outside-calibration: { kind: calibrate, inputs: { logits: outside } }\n"
+            + "  outside-report: { kind: report, inputs: { calibration: outside-calibration } }\n");
 
         var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(3);
         while (run.Stage("outside")?.ReadManifest() is not { Status: StageStatus.Failed } || run.Stage("cache")?.ReadManifest() is not { Status: StageStatus.Completed })
@@ -270,9 +273,20 @@ public sealed class ClusterTests(ITestOutputHelper output) : IDisposable
         Thread.Sleep(TimeSpan.FromSeconds(3)); // a retry would have started by now
         Assert.Equal(1, run.Stage("outside")!.ReadManifest()!.Attempts);
 
-        var (code, status) = DistillCli.Run(TimeSpan.FromMinutes(1), "status", "--root", root, "--engine", "postgres", "--connection", server.ConnectionString);
+        (int code, string status) Status() =>
+            DistillCli.Run(TimeSpan.FromMinutes(1), "status", "--root", root, "--engine", "postgres", "--connection", server.ConnectionString);
+        var (code, status) = Status();
+        // The job records the failure, blocking the dependants, just after the stage process wrote the manifest.
+        for (var until = DateTime.UtcNow + TimeSpan.FromSeconds(30); !status.Contains("outside-report") && DateTime.UtcNow < until; Thread.Sleep(500))
+            (code, status) = Status();
         output.WriteLine(status);
         Assert.Equal(0, code);
+        // Blocked as a local run blocks them, each by the input that did not complete, and never enqueued.
+        Assert.Contains("blocked stages", status);
+        Assert.Contains("input stage 'outside' did not complete", status);
+        Assert.Contains("input stage 'outside-calibration' did not complete", status);
+        Assert.Null(run.Stage("outside-calibration"));
+        Assert.Null(run.Stage("outside-report"));
         Assert.Contains("1 failed", status);
         Assert.Contains("failed stages", status);
         Assert.Contains("/ outside", status);

@@ -26,7 +26,7 @@ public class AtomicFileTests
         using var dir = new TempDirectory();
         var target = dir.File("new.bin");
 
-        Assert.Throws<IOException>(() => AtomicFile.WriteStream(target, s => { s.WriteByte(1); throw new IOException("disk full"); }));
+        Assert.Throws<IOException>(() => AtomicFile.WriteStream(target, s => { s.WriteByte(1); throw new IOException("disk full", 28 /* ENOSPC: permanent, not retried */); }));
 
         Assert.Empty(Directory.GetFiles(dir.Path));
     }

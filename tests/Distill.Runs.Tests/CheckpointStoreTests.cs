@@ -73,7 +73,7 @@ public class CheckpointStoreTests
         var store = new CheckpointStore(dir.File("checkpoints"));
         store.Write(1, 10, s => s.WriteByte(1));
 
-        Assert.Throws<IOException>(() => store.Write(2, 20, s => { s.WriteByte(2); throw new IOException("disk full"); }));
+        Assert.Throws<IOException>(() => store.Write(2, 20, s => { s.WriteByte(2); throw new IOException("disk full", 28 /* ENOSPC: permanent, not retried */); }));
 
         Assert.Equal(1, store.Latest()!.Epoch);
         Assert.Equal(2, Directory.GetFiles(store.DirectoryPath).Length);

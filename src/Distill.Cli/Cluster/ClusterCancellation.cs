@@ -25,10 +25,14 @@ public static class ClusterCancellation
         return submissions;
     }
 
+    /// <summary>Whether the submission is marked cancelled; waits out a database restart (<see cref="ReadyStages.Reconnecting"/>).</summary>
     public static bool IsCancelled(JobStorage storage, string submission) =>
-        ReadyStages.Reconnecting.Execute(() =>
-        {
-            using var connection = storage.GetConnection();
-            return connection.GetAllItemsFromSet(CancelledSet).Contains(submission);
-        });
+        ReadyStages.Reconnecting.Execute(() => IsCancelledNow(storage, submission));
+
+    /// <summary>One look, without retrying, for a caller that looks again soon.</summary>
+    public static bool IsCancelledNow(JobStorage storage, string submission)
+    {
+        using var connection = storage.GetConnection();
+        return connection.GetAllItemsFromSet(CancelledSet).Contains(submission);
+    }
 }

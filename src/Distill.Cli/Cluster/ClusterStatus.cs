@@ -6,7 +6,7 @@ namespace Distill.Cli.Cluster;
 
 /// <summary>
 /// What `distill status --engine postgres` adds to the runs: the workers Hangfire knows (and when each last
-/// reported), the stage jobs by state, and the latest failed stages with their reasons.
+/// reported), the stage jobs by state, the latest failed stages with their reasons and the stages they block.
 /// </summary>
 internal static class ClusterStatus
 {
@@ -22,11 +22,20 @@ internal static class ClusterStatus
         var stats = monitoring.GetStatistics();
         console.MarkupLine(Markup.Escape($"stage jobs: {stats.Enqueued} queued, {stats.Processing} running, {stats.Succeeded} done, {stats.Failed} failed"));
         var failed = monitoring.FailedJobs(0, 20);
-        if (failed.Count == 0) return;
-        var table = new Table().Title("[bold]failed stages[/]").AddColumns("submission / stage", "failed at (UTC)", "reason");
-        foreach (var (_, job) in failed)
-            table.AddRow(Markup.Escape(Describe(job)), job.FailedAt is { } at ? $"{at:yyyy-MM-dd HH:mm:ss}" : "-", Markup.Escape(job.ExceptionMessage ?? "?"));
-        console.Write(table);
+        if (failed.Count > 0)
+        {
+            var table = new Table().Title("[bold]failed stages[/]").AddColumns("submission / stage", "failed at (UTC)", "reason");
+            foreach (var (_, job) in failed)
+                table.AddRow(Markup.Escape(Describe(job)), job.FailedAt is { } at ? $"{at:yyyy-MM-dd HH:mm:ss}" : "-", Markup.Escape(job.ExceptionMessage ?? "?"));
+            console.Write(table);
+        }
+        // Never enqueued: an input failed (or was blocked itself), as a local run reports them.
+        var blocked = ReadyStages.Blocked(storage);
+        if (blocked.Count == 0) return;
+        var blockedTable = new Table().Title("[bold]blocked stages[/]").AddColumns("submission / stage", "reason");
+        foreach (var (stage, reason) in blocked.OrderBy(b => b.Key, StringComparer.Ordinal))
+            blockedTable.AddRow(Markup.Escape(stage), Markup.Escape(reason));
+        console.Write(blockedTable);
     }
 
     private static string Describe(FailedJobDto job) =>

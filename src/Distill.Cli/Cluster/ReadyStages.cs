@@ -8,9 +8,11 @@ using Polly.Retry;
 namespace Distill.Cli.Cluster;
 
 /// <summary>
-/// Which stages of a submission may start: every stage whose inputs have all completed in this submission, enqueued
-/// once. Two sets per submission in Hangfire's storage record what was enqueued and what completed; a distributed lock
-/// makes "check, enqueue, record" one step, so two stages finishing at once never enqueue their dependant twice.
+/// Which stages of a submission may start, decided by the engine's one scheduler (<see cref="DagSchedule"/>) as in a
+/// local run: every stage whose inputs have all completed in this submission is enqueued once; the dependants of a
+/// stage that failed are blocked (recorded with the input that failed, for `distill status`), never left waiting.
+/// Sets per submission in Hangfire's storage record what was enqueued, completed and failed; a distributed lock makes
+/// "check, enqueue, record" one step, so two stages finishing at once never enqueue their dependant twice.
 /// </summary>
 public static class ReadyStages
 {
@@ -23,8 +25,7 @@ public static class ReadyStages
     public static readonly ResiliencePipeline Reconnecting = new ResiliencePipelineBuilder()
         .AddRetry(new RetryStrategyOptions
         {
-            ShouldHandle = new PredicateBuilder().Handle<NpgsqlException>().Handle<System.Net.Sockets.SocketException>()
-                .Handle<TimeoutException>().Handle<InvalidOperationException>(e => e.InnerException is NpgsqlException),
+            ShouldHandle = new PredicateBuilder().Handle<Exception>(IsConnectionFault),
             MaxRetryAttempts = 20,
             BackoffType = DelayBackoffType.Exponential,
             Delay = TimeSpan.FromMilliseconds(500),
@@ -33,9 +34,21 @@ public static class ReadyStages
         })
         .Build();
 
+    /// <summary>PostgreSQL restarting or unreachable: a fault that waiting can fix.</summary>
+    public static bool IsConnectionFault(Exception e) =>
+        e is NpgsqlException or System.Net.Sockets.SocketException or TimeoutException
+        || e is InvalidOperationException { InnerException: NpgsqlException };
+
     public static string EnqueuedSet(string submission) => $"distill:enqueued:{submission}";
 
     public static string CompletedSet(string submission) => $"distill:completed:{submission}";
+
+    public static string FailedSet(string submission) => $"distill:failed:{submission}";
+
+    /// <summary>Every submission's blocked stages: "submission / stage" -> why (the input that did not complete).</summary>
+    public const string BlockedHash = "distill:blocked";
+
+    private static string BlockedField(string submission, string stageId) => $"{submission} / {stageId}";
 
     /// <summary>Enqueues a <see cref="StageJobs"/> job for a stage of a submission.</summary>
     public static Action<string> StageJob(IBackgroundJobClient client, string submission) =>
@@ -43,32 +56,53 @@ public static class ReadyStages
 
     /// <summary>Enqueues the stages without inputs (a new submission).</summary>
     public static IReadOnlyList<string> Start(JobStorage storage, Action<string> enqueue, string submission, PipelineDefinition pipeline) =>
-        EnqueueReady(storage, enqueue, submission, pipeline, completed: null);
+        Advance(storage, enqueue, submission, pipeline, ended: null);
 
     /// <summary>Records <paramref name="stageId"/> as completed and enqueues the stages that were waiting only for it.</summary>
     public static IReadOnlyList<string> Completed(JobStorage storage, Action<string> enqueue, string submission, PipelineDefinition pipeline, string stageId) =>
-        EnqueueReady(storage, enqueue, submission, pipeline, completed: stageId);
+        Advance(storage, enqueue, submission, pipeline, ended: (stageId, StageRunStatus.Completed));
 
-    private static IReadOnlyList<string> EnqueueReady(JobStorage storage, Action<string> enqueue, string submission, PipelineDefinition pipeline, string? completed) =>
-        Reconnecting.Execute(() => EnqueueReadyOnce(storage, enqueue, submission, pipeline, completed));
+    /// <summary>Records <paramref name="stageId"/> as failed and every stage downstream of it as blocked by it.</summary>
+    public static IReadOnlyList<string> Failed(JobStorage storage, string submission, PipelineDefinition pipeline, string stageId) =>
+        Advance(storage, _ => { }, submission, pipeline, ended: (stageId, StageRunStatus.Failed));
 
-    private static IReadOnlyList<string> EnqueueReadyOnce(JobStorage storage, Action<string> enqueue, string submission, PipelineDefinition pipeline, string? completed)
+    /// <summary>The blocked stages of every submission: "submission / stage" -> why.</summary>
+    public static IReadOnlyDictionary<string, string> Blocked(JobStorage storage) =>
+        Reconnecting.Execute(() =>
+        {
+            using var connection = storage.GetConnection();
+            return (IReadOnlyDictionary<string, string>?)connection.GetAllEntriesFromHash(BlockedHash) ?? new Dictionary<string, string>();
+        });
+
+    private static IReadOnlyList<string> Advance(JobStorage storage, Action<string> enqueue, string submission, PipelineDefinition pipeline,
+        (string Stage, StageRunStatus Status)? ended) =>
+        Reconnecting.Execute(() => AdvanceOnce(storage, enqueue, submission, pipeline, ended));
+
+    private static IReadOnlyList<string> AdvanceOnce(JobStorage storage, Action<string> enqueue, string submission, PipelineDefinition pipeline,
+        (string Stage, StageRunStatus Status)? ended)
     {
         using var connection = storage.GetConnection();
         using var held = connection.AcquireDistributedLock($"distill:submission:{submission}", LockTimeout);
         if (connection.GetAllItemsFromSet(ClusterCancellation.CancelledSet).Contains(submission)) return [];
-        var enqueued = connection.GetAllItemsFromSet(EnqueuedSet(submission));
-        var done = connection.GetAllItemsFromSet(CompletedSet(submission));
-        if (completed is not null) done.Add(completed);
-        // The engine's one scheduler decides; a stage that failed stays enqueued and never completes, so its dependants wait.
         var schedule = new DagSchedule(pipeline.Stages);
-        foreach (var id in done) schedule.Ended(id, StageRunStatus.Completed);
-        foreach (var id in enqueued) schedule.Started(id);
-        var ready = schedule.Next(stopping: false).Where(d => d.Action == ScheduleAction.Start).Select(d => d.Stage.Id).ToList();
+        foreach (var id in connection.GetAllItemsFromSet(CompletedSet(submission))) schedule.Ended(id, StageRunStatus.Completed);
+        foreach (var id in connection.GetAllItemsFromSet(FailedSet(submission))) schedule.Ended(id, StageRunStatus.Failed);
+        var prefix = BlockedField(submission, "");
+        foreach (var field in connection.GetAllEntriesFromHash(BlockedHash)?.Keys.Where(f => f.StartsWith(prefix, StringComparison.Ordinal)) ?? [])
+            schedule.Ended(field[prefix.Length..], StageRunStatus.Blocked);
+        foreach (var id in connection.GetAllItemsFromSet(EnqueuedSet(submission))) schedule.Started(id);
+        if (ended is { } end) schedule.Ended(end.Stage, end.Status);
+
+        var decisions = schedule.Next(stopping: false);
+        var ready = decisions.Where(d => d.Action == ScheduleAction.Start).Select(d => d.Stage.Id).ToList();
         foreach (var id in ready) enqueue(id);
         using var transaction = connection.CreateWriteTransaction();
-        if (completed is not null) transaction.AddToSet(CompletedSet(submission), completed);
+        if (ended is { } e)
+            transaction.AddToSet(e.Status == StageRunStatus.Completed ? CompletedSet(submission) : FailedSet(submission), e.Stage);
         foreach (var id in ready) transaction.AddToSet(EnqueuedSet(submission), id);
+        var blocked = decisions.Where(d => d.Action == ScheduleAction.Block).ToList();
+        if (blocked.Count > 0)
+            transaction.SetRangeInHash(BlockedHash, blocked.Select(d => KeyValuePair.Create(BlockedField(submission, d.Stage.Id), d.Reason ?? "blocked")));
         transaction.Commit();
         return ready;
     }

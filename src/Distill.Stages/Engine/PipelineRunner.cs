@@ -6,8 +6,6 @@ using Distill.Learning.Training;
 using Distill.Pipelines;
 using Distill.Runs;
 using Distill.Stages.Data;
-using Polly;
-using Polly.Retry;
 
 namespace Distill.Stages.Engine;
 
@@ -29,23 +27,6 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors, IStage
 
     private readonly Dictionary<string, IStageExecutor> _executors = executors.ToDictionary(e => e.Spec.Name);
 
-    /// <summary>
-    /// Transient I/O faults (a flaky network mount, a file briefly held) are retried; malformed files are not, nor faults
-    /// waiting cannot fix (no space, read-only, no permission: <see cref="IoFaults.IsPermanent"/>).
-    /// </summary>
-    private static readonly ResiliencePipeline TransientRetry = new ResiliencePipelineBuilder()
-        .AddRetry(new RetryStrategyOptions
-        {
-            ShouldHandle = new PredicateBuilder().Handle<IOException>(e =>
-                e is not (RunFormatException or RunLockedException or FileNotFoundException or DirectoryNotFoundException or EndOfStreamException)
-                && !IoFaults.IsPermanent(e)),
-            MaxRetryAttempts = 3,
-            BackoffType = DelayBackoffType.Exponential,
-            UseJitter = true,
-            Delay = TimeSpan.FromSeconds(1),
-        })
-        .Build();
-
     public static PipelineDefinition Load(string path)
     {
         var result = PipelineLoader.Load(path, Kinds.StageKindRegistry.Catalogue);
@@ -57,39 +38,31 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors, IStage
     {
         var pipeline = request.Loaded ?? Load(request.PipelinePath);
         if (request.Jobs > 1 && launcher is null) throw new InvalidOperationException("this runner cannot start stage processes (no launcher)");
-        request = CoreShare.For(request, pipeline);
         var missing = pipeline.Stages.Select(s => s.Kind).Distinct().Where(k => !_executors.ContainsKey(k)).ToList();
         if (missing.Count > 0)
             throw new PipelineInvalidException([$"{request.PipelinePath}:1:1: stage kind(s) {string.Join(", ", missing)} are not available in this build"]);
 
-        TorchSharp.torch.Device device;
-        (pipeline, device) = ResolveCompute(pipeline, request);
-        TorchRuntime.SetThreads(pipeline.Threads);
-        var missingData = DataPreflight.Problems(pipeline);
-        if (missingData.Count > 0) throw new PipelineInvalidException(missingData);
-        var run = RunDirectory.Open(request.RunsRoot, pipeline.Name);
+        using var resolved = ResolvedRun.Open(request with { Loaded = pipeline }, RunUse.Run);
+        var run = resolved.Directory;
         using var runLock = run.AcquireLock(observer.Info);
-        using var storeUse = run.Store.Use();
         AtomicFile.WriteAllText(Path.Combine(run.RootPath, PipelineCopyName), File.ReadAllText(request.PipelinePath));
 
-        using var data = new DataCatalog(pipeline);
-        var identities = new StageIdentities(pipeline, data, request.RunsRoot);
         // One stage at a time runs here; side by side, each runs in a process of its own unless the store has it already.
         StageBackend backend = request.Jobs > 1
-            ? (stage, token) => Reuse(stage, identities, run) is { } reused
+            ? (stage, token) => Reuse(stage, resolved) is { } reused
                 ? Task.FromResult(reused)
-                : Task.Run(() => launcher!.Run(request with { Loaded = pipeline }, stage.Id, identities.Of(stage), observer, token))
-            : (stage, token) => Task.FromResult(RunStage(pipeline, stage, run, data, device, identities, observer, token));
-        var outcomes = DagRunner.Run(new DagSchedule(pipeline.Stages), backend, request.Jobs, observer, stop);
-        return new RunSummary(pipeline.Name, run.RootPath, outcomes);
+                : Task.Run(() => launcher!.Run(resolved.Request with { Loaded = resolved.Pipeline }, stage.Id, resolved.Identities.Of(stage), observer, token))
+            : (stage, token) => Task.FromResult(RunStage(resolved, stage, observer, token));
+        var outcomes = DagRunner.Run(new DagSchedule(resolved.Pipeline.Stages), backend, request.Jobs, observer, stop);
+        return new RunSummary(resolved.Pipeline.Name, run.RootPath, outcomes);
     }
 
     /// <summary>A stage completed in the store under its key: pointed to and reported up to date without starting a process; otherwise null.</summary>
-    private StageOutcome? Reuse(StageDefinition stage, StageIdentities identities, RunDirectory run)
+    private StageOutcome? Reuse(StageDefinition stage, ResolvedRun resolved)
     {
         try
         {
-            return PointToStored(stage, identities.Of(stage), run) is { } reason
+            return PointToStored(stage, resolved.Identities.Of(stage), resolved.Directory) is { } reason
                 ? new StageOutcome(stage.Id, stage.Kind, StageRunStatus.UpToDate, reason, TimeSpan.Zero)
                 : null;
         }
@@ -115,15 +88,8 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors, IStage
     /// </summary>
     public StageOutcome RunOneStage(RunRequest request, string stageId, StagePointer? identity, IRunObserver observer, CancellationToken stop)
     {
-        var pipeline = request.Loaded ?? Load(request.PipelinePath);
-        var target = StageNamed(pipeline, request, stageId);
-        TorchSharp.torch.Device device;
-        (pipeline, device) = ResolveCompute(pipeline, request);
-        TorchRuntime.SetThreads(pipeline.Threads);
-        var run = RunDirectory.Open(request.RunsRoot, pipeline.Name);
-        using var storeUse = run.Store.Use();
-        using var data = new DataCatalog(pipeline);
-        var identities = new StageIdentities(pipeline, data, request.RunsRoot);
+        using var resolved = ResolvedRun.Open(request, RunUse.Stage);
+        var (target, identities, run) = (resolved.Stage(stageId), resolved.Identities, resolved.Directory);
         // Resolved by the process that started this one: its key and its inputs' keys are taken as given, once the
         // definition read here is shown to be the one the key was made of (the file may have been edited since).
         if (identity is not null)
@@ -137,12 +103,8 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors, IStage
         var missing = target.Dependencies.FirstOrDefault(d => run.Store.Entry(inputKeys[d]).ReadManifest() is not { Status: StageStatus.Completed });
         if (missing is not null)
             return new StageOutcome(stageId, target.Kind, StageRunStatus.Blocked, $"input stage '{missing}' has not completed", TimeSpan.Zero);
-        return RunStage(pipeline, target, run, data, device, identities, observer, stop);
+        return RunStage(resolved, target, observer, stop);
     }
-
-    private static StageDefinition StageNamed(PipelineDefinition pipeline, RunRequest request, string stageId) =>
-        pipeline.Stages.FirstOrDefault(s => s.Id == stageId)
-            ?? throw new PipelineInvalidException([$"{request.PipelinePath}:1:1: no stage '{stageId}'"]);
 
     /// <summary>
     /// The identity of one stage of the pipeline as this process would run it (its key, definition and inputs' keys),
@@ -150,28 +112,8 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors, IStage
     /// </summary>
     public static StagePointer Resolve(RunRequest request, string stageId)
     {
-        var pipeline = request.Loaded ?? Load(request.PipelinePath);
-        var target = StageNamed(pipeline, request, stageId);
-        (pipeline, _) = ResolveCompute(pipeline, request);
-        using var data = new DataCatalog(pipeline);
-        return new StageIdentities(pipeline, data, request.RunsRoot).Of(target);
-    }
-
-    /// <summary>
-    /// The pipeline with `device: auto` and `threads: 0` replaced by what this process uses, since results depend on
-    /// both and stage keys must say so.
-    /// </summary>
-    private static (PipelineDefinition, TorchSharp.torch.Device) ResolveCompute(PipelineDefinition pipeline, RunRequest request)
-    {
-        TorchSharp.torch.Device device;
-        try { device = TorchRuntime.ResolveDevice(request.Device ?? pipeline.Device); }
-        catch (InvalidOperationException e) { throw new PipelineInvalidException([$"{request.PipelinePath}:1:1: device: {e.Message}"]); }
-        var resolved = pipeline with
-        {
-            Device = device.type == TorchSharp.DeviceType.CUDA ? "cuda" : "cpu",
-            Threads = TorchRuntime.EffectiveThreads(request.Threads ?? pipeline.Threads),
-        };
-        return (resolved, device);
+        using var resolved = ResolvedRun.Open(request, RunUse.Identify);
+        return resolved.Identities.Of(resolved.Stage(stageId));
     }
 
     /// <summary>What changed since the stage's previous key, for the reason line (null when the key is the same or never ran).</summary>
@@ -186,13 +128,11 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors, IStage
     /// </summary>
     public IReadOnlyList<ResolvedStage> ResolveForJobs(PipelineDefinition pipeline, string runsRoot, Func<StageDefinition, PipelineDefinition> computeOf)
     {
-        var run = RunDirectory.Open(runsRoot, pipeline.Name);
-        using var data = new DataCatalog(pipeline);
-        var identities = new StageIdentities(pipeline, data, runsRoot, computeOf);
+        using var resolved = ResolvedRun.Open(new RunRequest(pipeline.SourcePath, runsRoot, pipeline), RunUse.Identify, computeOf);
         return pipeline.Stages.Select(stage =>
         {
-            var identity = identities.Of(stage);
-            return new ResolvedStage(stage, identity, PointToStored(stage, identity, run) is not null);
+            var identity = resolved.Identities.Of(stage);
+            return new ResolvedStage(stage, identity, PointToStored(stage, identity, resolved.Directory) is not null);
         }).ToList();
     }
 
@@ -204,18 +144,12 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors, IStage
     /// </summary>
     public IReadOnlyList<StagePlan> Plan(RunRequest request)
     {
-        var pipeline = request.Loaded ?? Load(request.PipelinePath);
-        var missingData = DataPreflight.Problems(pipeline);
-        if (missingData.Count > 0) throw new PipelineInvalidException(missingData);
-        TorchSharp.torch.Device device;
-        (pipeline, device) = ResolveCompute(pipeline, CoreShare.For(request, pipeline));
-        var run = RunDirectory.Locate(request.RunsRoot, pipeline.Name);
+        using var resolved = ResolvedRun.Open(request, RunUse.Plan);
+        var (pipeline, device, run, identities) = (resolved.Pipeline, resolved.Device, resolved.Directory, resolved.Identities);
         // Definitions by key, this plan's and the store's: a live teacher's cost comes from its stage's model.
         var planned = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
         JsonElement? DefinitionOf(string key) => planned.TryGetValue(key, out var d) ? d : StoredDefinition(run.Store, key);
         var estimator = new DurationEstimator(run.Store, new StageWork(pipeline.Catalogue, DefinitionOf));
-        using var data = new DataCatalog(pipeline, planning: true);
-        var identities = new StageIdentities(pipeline, data, request.RunsRoot);
         var plan = new List<StagePlan>();
         foreach (var stage in pipeline.Stages)
         {
@@ -250,9 +184,9 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors, IStage
     /// <summary>Logit caches are read by many students: their files are re-hashed on every run, so a damaged cache is rebuilt, never used.</summary>
     private bool VerifiesOutputs(StageDefinition stage) => _executors.TryGetValue(stage.Kind, out var executor) && executor.VerifiesOutputsOnEveryRun;
 
-    private StageOutcome RunStage(PipelineDefinition pipeline, StageDefinition stage, RunDirectory run, DataCatalog data,
-        TorchSharp.torch.Device device, StageIdentities identities, IRunObserver observer, CancellationToken stop)
+    private StageOutcome RunStage(ResolvedRun resolved, StageDefinition stage, IRunObserver observer, CancellationToken stop)
     {
+        var (pipeline, run, data, device, identities) = (resolved.Pipeline, resolved.Directory, resolved.Data, resolved.Device, resolved.Identities);
         var clock = Stopwatch.StartNew();
         StageDirectory? directory = null;
         StageManifest? manifest = null;
@@ -269,39 +203,37 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors, IStage
                 return new StageOutcome(stage.Id, stage.Kind, StageRunStatus.Cancelled, "stopped while waiting for another run computing the same key", clock.Elapsed);
             directory = run.Store.Entry(key);
 
-            return TransientRetry.Execute(() =>
-            {
-                var decision = StageState.Prepare(directory, key, VerifiesOutputs(stage), previous?.Key, ChangeSince(previous, current));
-                run.WritePointer(stage.Id, current);
-                if (decision.Action == StageAction.Skip)
-                    return new StageOutcome(stage.Id, stage.Kind, StageRunStatus.UpToDate, WithKernelPath(decision, device), clock.Elapsed);
+            // Transient I/O faults are retried at each file operation (TransientIo), never by re-entering the stage.
+            var decision = StageState.Prepare(directory, key, VerifiesOutputs(stage), previous?.Key, ChangeSince(previous, current));
+            run.WritePointer(stage.Id, current);
+            if (decision.Action == StageAction.Skip)
+                return new StageOutcome(stage.Id, stage.Kind, StageRunStatus.UpToDate, WithKernelPath(decision, device), clock.Elapsed);
 
-                observer.StageStarting(stage.Id, stage.Kind, decision.Action, WithKernelPath(decision, device));
-                directory.WriteDefinition(current.Definition.GetRawText());
-                manifest = (decision.Action == StageAction.Resume ? decision.Previous! : StageManifest.Pending(stage.Id, stage.Kind, key,
-                    stage.Dependencies.Select(d => new StageInput(d, current.InputKeys[d])), pipeline.Name, current.SeedKey))
-                    .StartAttempt(DateTimeOffset.UtcNow, KernelPath.For(device));
-                directory.WriteManifest(manifest);
+            observer.StageStarting(stage.Id, stage.Kind, decision.Action, WithKernelPath(decision, device));
+            directory.WriteDefinition(current.Definition.GetRawText());
+            manifest = (decision.Action == StageAction.Resume ? decision.Previous! : StageManifest.Pending(stage.Id, stage.Kind, key,
+                stage.Dependencies.Select(d => new StageInput(d, current.InputKeys[d])), pipeline.Name, current.SeedKey))
+                .StartAttempt(DateTimeOffset.UtcNow, KernelPath.For(device));
+            directory.WriteManifest(manifest);
 
-                var context = new StageContext(pipeline, run, stage, directory, decision, data, device, observer,
-                    (progress, metrics) =>
-                    {
-                        manifest = manifest.WithEpoch(progress, metrics);
-                        directory.WriteManifest(manifest);
-                    },
-                    stop);
-                context.ResolveInputs();
-                var result = _executors[stage.Kind].Execute(context);
-                if (!result.Completed)
+            var context = new StageContext(pipeline, run, stage, directory, decision, data, device, observer,
+                (progress, metrics) =>
                 {
-                    directory.WriteManifest(manifest.Cancel(DateTimeOffset.UtcNow, "stopped on request; resumes from its last checkpoint"));
-                    return new StageOutcome(stage.Id, stage.Kind, StageRunStatus.Cancelled, "stopped on request", clock.Elapsed);
-                }
-                // Outputs first, manifest last: a completed manifest always describes complete outputs.
-                var outputs = directory.RecordOutputs();
-                directory.WriteManifest(manifest.Complete(DateTimeOffset.UtcNow, result.Metrics, outputs));
-                return new StageOutcome(stage.Id, stage.Kind, StageRunStatus.Completed, null, clock.Elapsed);
-            });
+                    manifest = manifest.WithEpoch(progress, metrics);
+                    directory.WriteManifest(manifest);
+                },
+                stop);
+            context.ResolveInputs();
+            var result = _executors[stage.Kind].Execute(context);
+            if (!result.Completed)
+            {
+                directory.WriteManifest(manifest.Cancel(DateTimeOffset.UtcNow, "stopped on request; resumes from its last checkpoint"));
+                return new StageOutcome(stage.Id, stage.Kind, StageRunStatus.Cancelled, "stopped on request", clock.Elapsed);
+            }
+            // Outputs first, manifest last: a completed manifest always describes complete outputs.
+            var outputs = directory.RecordOutputs();
+            directory.WriteManifest(manifest.Complete(DateTimeOffset.UtcNow, result.Metrics, outputs));
+            return new StageOutcome(stage.Id, stage.Kind, StageRunStatus.Completed, null, clock.Elapsed);
         }
         catch (Exception e) when (StageFailure.IsStageFailure(e))
         {
