@@ -9,18 +9,9 @@ namespace Distill.Cli.Cluster;
 /// </summary>
 internal static class ClusterSubmitter
 {
-    public static int Submit(string file, string root, string? connection, TextWriter output)
+    /// <param name="connection">A reachable server's connection string (the engine checked it).</param>
+    public static int Submit(string file, string root, string connection, TextWriter output)
     {
-        if (string.IsNullOrWhiteSpace(connection))
-        {
-            Console.Error.WriteLine(ClusterConnection.Missing);
-            return 2;
-        }
-        if (ClusterConnection.Unreachable(connection) is { } unreachable)
-        {
-            Console.Error.WriteLine(unreachable);
-            return 1;
-        }
         if (SubmittedPipeline.Validate(file) is not { } pipeline) return 1;
         var layout = new ClusterLayout(root);
         var submission = ClusterLayout.NewSubmission(pipeline.Name, DateTime.UtcNow);

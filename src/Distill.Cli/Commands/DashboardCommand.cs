@@ -1,49 +1,32 @@
 using System.CommandLine;
-using Distill.Cli.Cluster;
-using Distill.Cli.Worker;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Hosting;
+using Distill.Cli.Engines;
 
 namespace Distill.Cli.Commands;
 
-/// <summary>`distill dashboard --engine postgres --connection CS --root DIR`: see <see cref="Dashboard"/>.</summary>
+/// <summary>`distill dashboard --engine E --root DIR`: the engine's web dashboard, where it has one (postgres: <see cref="Cluster.Dashboard"/>).</summary>
 internal static class DashboardCommand
 {
-    public static Command Create()
+    public static Command Create() => Create(Engines.Engines.All);
+
+    public static Command Create(IReadOnlyList<IEngine> engines)
     {
-        var engine = WorkerCommand.EngineOption();
-        var connection = WorkerCommand.ConnectionOption();
+        var engine = EngineOptions.Engine(engines);
+        var connection = EngineOptions.Connection();
         var root = Worker.WorkerRootOption.Create();
         var urls = new Option<string>("--urls") { Description = "Address to serve on", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
         var token = new Option<string?>("--token") { Description = "Access token that unlocks Hangfire's buttons (env DISTILL_DASHBOARD_TOKEN); without one the dashboard is read-only" };
-        var command = new Command("dashboard", "Serve a read-only web dashboard of the postgres engine: workers, jobs, and a page per run") { engine, connection, root, urls, token };
+        var command = new Command("dashboard", "Serve a read-only web dashboard of an engine that has one (postgres): workers, jobs, and a page per run") { engine, connection, root, urls, token };
         command.SetAction(parse =>
         {
-            var cs = ClusterConnection.Resolve(parse.GetValue(connection));
-            if (parse.GetValue(engine) != WorkerEngines.Postgres || string.IsNullOrWhiteSpace(cs))
+            var chosen = Engines.Engines.Named(engines, parse.GetValue(engine));
+            if (chosen.Dashboard is null)
             {
-                Console.Error.WriteLine("error: the dashboard serves the postgres engine: pass --engine postgres --connection \"Host=...;Database=...\"");
+                var withOne = string.Join(" or ", engines.Where(e => e.Dashboard is not null).Select(e => $"--engine {e.Name}"));
+                Console.Error.WriteLine($"error: the {chosen.Name} engine has no dashboard; pass {withOne}");
                 return 2;
             }
-            if (ClusterConnection.Unreachable(cs) is { } unreachable)
-            {
-                Console.Error.WriteLine(unreachable);
-                return 1;
-            }
-            var app = Dashboard.Build(cs, parse.GetValue(root)!, parse.GetValue(urls)!,
-                parse.GetValue(token) ?? Environment.GetEnvironmentVariable("DISTILL_DASHBOARD_TOKEN"));
-            try
-            {
-                app.Start();
-            }
-            catch (IOException e) // Kestrel: the address is in use, or cannot be bound
-            {
-                Console.Error.WriteLine($"error: cannot serve the dashboard on {parse.GetValue(urls)}: {e.Message.ReplaceLineEndings(" ")}");
-                return 1;
-            }
-            Console.WriteLine($"Dashboard on {parse.GetValue(urls)} (/runs, /hangfire)");
-            app.WaitForShutdown();
-            return 0;
+            return EngineOptions.Dispatch(parse, engines, engine, root, connection, (e, call) =>
+                e.Dashboard!.Serve(call, parse.GetValue(urls)!, parse.GetValue(token) ?? Environment.GetEnvironmentVariable("DISTILL_DASHBOARD_TOKEN")));
         });
         return command;
     }

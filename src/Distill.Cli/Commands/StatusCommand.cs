@@ -1,7 +1,6 @@
 using System.CommandLine;
-using Distill.Cli.Cluster;
+using Distill.Cli.Engines;
 using Distill.Cli.Queue;
-using Distill.Cli.Slurm;
 using Distill.Cli.Status;
 using Distill.Cli.Worker;
 using Spectre.Console;
@@ -14,62 +13,21 @@ namespace Distill.Cli.Commands;
 /// </summary>
 internal static class StatusCommand
 {
-    public static Command Create()
+    public static Command Create() => Create(Engines.Engines.All);
+
+    public static Command Create(IReadOnlyList<IEngine> engines)
     {
         var run = new Argument<string?>("run") { Description = "Run (pipeline) name; omit to list all runs", Arity = ArgumentArity.ZeroOrOne };
         var root = WorkerRootOption.Create();
         var runs = new Option<string?>("--runs") { Description = "Runs folder to read instead of ROOT/runs (e.g. the one `distill run` wrote)" };
-        var engine = WorkerCommand.EngineOption(slurm: true);
-        var connection = WorkerCommand.ConnectionOption();
+        var engine = EngineOptions.Engine(engines);
+        var connection = EngineOptions.Connection();
         var command = new Command("status", "Show runs, their stages and the worker queue") { run, root, runs, engine, connection };
-        command.SetAction(parse =>
-        {
-            string? cluster = null;
-            if (parse.GetValue(engine) == WorkerEngines.Postgres)
-            {
-                // Checked first, so a bad connection is the one line printed.
-                cluster = ClusterConnection.Resolve(parse.GetValue(connection));
-                if (string.IsNullOrWhiteSpace(cluster))
-                {
-                    Console.Error.WriteLine(ClusterConnection.Missing);
-                    return 2;
-                }
-                if (ClusterConnection.Unreachable(cluster) is { } unreachable)
-                {
-                    Console.Error.WriteLine(unreachable);
-                    return 1;
-                }
-            }
-            var code = Run(parse.GetValue(run), new QueueLayout(parse.GetValue(root)!), parse.GetValue(runs), AnsiConsole.Console);
-            if (code == 0 && parse.GetValue(engine) == WorkerEngines.Slurm) return WriteSlurm(parse.GetValue(run), new SlurmLayout(parse.GetValue(root)!), AnsiConsole.Console);
-            if (code != 0 || cluster is null) return code;
-            ClusterStatus.Write(ClusterStorage.Create(cluster), AnsiConsole.Console);
-            return 0;
-        });
+        // The runs' stages from their manifests, as every engine records them, then what the engine adds.
+        command.SetAction(parse => EngineOptions.Dispatch(parse, engines, engine, root, connection, (e, call) =>
+            Run(parse.GetValue(run), new QueueLayout(call.Root), parse.GetValue(runs), AnsiConsole.Console) is var code and not 0
+                ? code : e.Status(call, parse.GetValue(run), AnsiConsole.Console)));
         return command;
-    }
-
-    /// <summary>The Slurm jobs of the run's latest submission (all runs': each one's latest).</summary>
-    private static int WriteSlurm(string? runName, SlurmLayout layout, IAnsiConsole console)
-    {
-        if (SlurmClient.Missing() is { } missing)
-        {
-            Console.Error.WriteLine(missing);
-            return 2;
-        }
-        var names = runName is not null ? [runName] : RunStatusReader.ListRuns(layout.Cluster.Runs).Select(r => r.Name).ToList();
-        foreach (var name in names)
-        {
-            if (layout.SubmissionsOf(name) is not [.., var latest]) continue;
-            var store = Distill.Runs.RunDirectory.Open(layout.Cluster.Runs, name).Store;
-            try { SlurmStatus.Write(latest, SlurmStatus.Read(latest, store), console); }
-            catch (SlurmException e)
-            {
-                Console.Error.WriteLine($"error: {e.Message}");
-                return 1;
-            }
-        }
-        return 0;
     }
 
     internal static int Run(string? runName, QueueLayout layout, string? runsFolder, IAnsiConsole console)

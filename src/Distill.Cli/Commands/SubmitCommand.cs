@@ -1,38 +1,22 @@
 using System.CommandLine;
-using Distill.Cli.Cluster;
-using Distill.Cli.Queue;
-using Distill.Cli.Slurm;
+using Distill.Cli.Engines;
 using Distill.Cli.Worker;
 
 namespace Distill.Cli.Commands;
 
-/// <summary>`distill submit FILE --root DIR`: validate, then queue a copy for `distill worker`.</summary>
+/// <summary>`distill submit FILE --root DIR [--engine E]`: validate, then hand a copy to the engine.</summary>
 internal static class SubmitCommand
 {
-    public static Command Create()
+    public static Command Create() => Create(Engines.Engines.All);
+
+    public static Command Create(IReadOnlyList<IEngine> engines)
     {
         var root = WorkerRootOption.Create();
         var file = new Argument<string>("file") { Description = "Pipeline YAML file" };
-        var engine = WorkerCommand.EngineOption(slurm: true);
-        var connection = WorkerCommand.ConnectionOption();
+        var engine = EngineOptions.Engine(engines);
+        var connection = EngineOptions.Connection();
         var command = new Command("submit", "Validate a pipeline and queue it for a worker") { file, root, engine, connection };
-        command.SetAction(parse =>
-        {
-            if (parse.GetValue(engine) == WorkerEngines.Slurm)
-                return SlurmSubmitter.Submit(parse.GetValue(file)!, parse.GetValue(root)!, Console.Out);
-            if (parse.GetValue(engine) == WorkerEngines.Postgres)
-                return ClusterSubmitter.Submit(parse.GetValue(file)!, parse.GetValue(root)!,
-                    ClusterConnection.Resolve(parse.GetValue(connection)), Console.Out);
-            var layout = new QueueLayout(parse.GetValue(root)!);
-            var result = new PipelineSubmitter(layout).Submit(parse.GetValue(file)!, DateTimeOffset.UtcNow);
-            if (!result.Succeeded)
-            {
-                foreach (var error in result.Errors) Console.Error.WriteLine(error);
-                return 1;
-            }
-            Console.WriteLine($"Queued {Path.GetFileName(result.QueuedPath)} in {layout.Queue}");
-            return 0;
-        });
+        command.SetAction(parse => EngineOptions.Dispatch(parse, engines, engine, root, connection, (e, call) => e.Submit(call, parse.GetValue(file)!)));
         return command;
     }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Distill.Cli.Engines;
 using Distill.Cli.Worker;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -19,8 +20,8 @@ internal static class WorkerCommand
         var shutdown = new Option<string?>("--shutdown-timeout") { Description = "Longest wait for a checkpoint on SIGTERM, e.g. 00:00:30 (config key ShutdownTimeout)" };
         var logFormat = new Option<string?>("--log-format") { Description = "console or json (config key LogFormat)" };
         logFormat.AcceptOnlyFromAmong("console", "json");
-        var engine = EngineOption();
-        var connection = ConnectionOption();
+        var engine = EngineOptions.Engine([.. Engines.Engines.All.Where(e => e.Worker is not null)]);
+        var connection = EngineOptions.Connection();
         var slots = new Option<string?>("--slots") { Description = "Stages run at once by this worker, postgres engine (config key Slots; default 1)" };
         var devices = new Option<string?>("--devices") { Description = "GPUs, one per slot, e.g. 0,1,2,3: each stage sees only its slot's (CUDA_VISIBLE_DEVICES; config key Devices)" };
         var command = new Command("worker", "Run queued pipelines until stopped (submit with `distill submit`)") { root, poll, shutdown, logFormat, engine, connection, slots, devices };
@@ -40,22 +41,6 @@ internal static class WorkerCommand
         }.Where(kv => kv.Value is not null).ToDictionary()));
         return command;
     }
-
-    /// <summary>`--engine files|postgres` (config key Engine), and `slurm` for the commands that submit to, read or cancel in a scheduler.</summary>
-    public static Option<string?> EngineOption(bool slurm = false)
-    {
-        var engine = new Option<string?>("--engine")
-        {
-            Description = "files (the embedded queue under --root) or postgres (Hangfire on PostgreSQL; config key Engine)"
-                + (slurm ? " or slurm (one sbatch job per stage; the root on a file system every node mounts)" : ""),
-        };
-        engine.AcceptOnlyFromAmong(slurm ? WorkerEngines.Submittable : WorkerEngines.All);
-        return engine;
-    }
-
-    /// <summary>`--connection` (config key Connection).</summary>
-    public static Option<string?> ConnectionOption() =>
-        new("--connection") { Description = "PostgreSQL connection string for --engine postgres, e.g. \"Host=db;Port=5432;Username=distill;Database=distill\" (config key Connection, env DISTILL_CONNECTION)" };
 
     private static int Run(IReadOnlyDictionary<string, string?> commandLine)
     {
@@ -79,20 +64,6 @@ internal static class WorkerCommand
         }
 
         using var host = built;
-        if (options.Engine == WorkerEngines.Postgres)
-        {
-            host.Run(); // Hangfire's server: on SIGTERM, running stages checkpoint and their jobs go back to the queue
-            return 0;
-        }
-        var worker = host.Services.GetRequiredService<PipelineWorker>(); // before Run, which disposes the services
-        host.Run();
-
-        if (worker.ExecuteTask is { IsFaulted: true }) return 1; // the host already logged why
-        if (worker.ExecuteTask is { IsCompleted: false })
-        {
-            Console.Error.WriteLine($"error: the running pipeline did not reach a checkpoint within ShutdownTimeout ({options.ShutdownTimeout}); it resumes from its previous checkpoint");
-            return 1;
-        }
-        return 0;
+        return WorkerHost.Engine(options.Engine).Run(host, options);
     }
 }

@@ -14,13 +14,9 @@ namespace Distill.Cli.Slurm;
 /// </summary>
 internal static class SlurmSubmitter
 {
+    /// <summary>Submits; Slurm's commands are known to be present (the engine checked them).</summary>
     public static int Submit(string file, string root, TextWriter output)
     {
-        if (SlurmClient.Missing() is { } missing)
-        {
-            Console.Error.WriteLine(missing);
-            return 2;
-        }
         if (SubmittedPipeline.Validate(file) is not { } original) return 1;
         var layout = new SlurmLayout(root);
         var submission = ClusterLayout.NewSubmission(original.Name, DateTime.UtcNow);

@@ -1,6 +1,4 @@
-using Distill.Cli.Cluster;
-using Distill.Cli.Commands;
-using Hangfire;
+using Distill.Cli.Engines;
 using Distill.Stages.Engine;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -61,38 +59,12 @@ internal static class WorkerHost
         builder.Services.AddSingleton<IValidateOptions<WorkerOptions>, WorkerOptionsValidation>();
         builder.Services.AddOptions<HostOptions>().Configure<IOptions<WorkerOptions>>((host, worker) => host.ShutdownTimeout = worker.Value.ShutdownTimeout);
         // The engine decides which services exist, so it too is read before the options.
-        switch (builder.Configuration[nameof(WorkerOptions.Engine)] ?? WorkerEngines.Files)
-        {
-            case WorkerEngines.Postgres: AddPostgresEngine(builder.Services); break;
-            default: AddFilesEngine(builder.Services, runnerFactory); break; // an unknown engine fails validation on start
-        }
+        Engine(builder.Configuration[nameof(WorkerOptions.Engine)]).AddServices(builder.Services, runnerFactory);
         return builder.Build();
     }
 
-    /// <summary>Hangfire's server on PostgreSQL, running stage jobs in child processes, one per slot.</summary>
-    private static void AddPostgresEngine(IServiceCollection services)
-    {
-        services.AddSingleton(sp => ClusterStorage.Create(Options(sp).Connection!));
-        services.AddHangfire((sp, c) => ClusterStorage.Configure(c, sp.GetRequiredService<Hangfire.PostgreSql.PostgreSqlStorage>()));
-        services.AddHangfireServer((sp, o) =>
-        {
-            var options = Options(sp);
-            o.WorkerCount = options.EffectiveSlots;
-            o.Queues = [ClusterStorage.Queue];
-            o.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}";
-            o.ShutdownTimeout = options.ShutdownTimeout;
-        });
-        services.AddSingleton(sp => new DevicePool(Options(sp).DeviceList));
-        services.AddTransient<StageJobs>();
-    }
-
-    /// <summary>The embedded queue of pipeline files under the root, one pipeline at a time.</summary>
-    private static void AddFilesEngine(IServiceCollection services, Func<IPipelineRunner>? runnerFactory)
-    {
-        services.AddSingleton(runnerFactory ?? (() => StageRegistry.CreateRunner()));
-        services.AddSingleton<PipelineWorker>();
-        services.AddHostedService(sp => sp.GetRequiredService<PipelineWorker>());
-    }
-
-    private static WorkerOptions Options(IServiceProvider services) => services.GetRequiredService<IOptions<WorkerOptions>>().Value;
+    /// <summary>The worker of the engine named (the default when none is); an unknown name or one without a worker gets the
+    /// default's, and the options' validation then says what is wrong when the host starts.</summary>
+    public static IEngineWorker Engine(string? name) =>
+        (Engines.Engines.All.FirstOrDefault(e => e.Name == name) ?? Engines.Engines.Default).Worker ?? Engines.Engines.Default.Worker!;
 }

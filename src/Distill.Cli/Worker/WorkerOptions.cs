@@ -14,7 +14,7 @@ public sealed class WorkerOptions
     /// <c>files</c>: the embedded queue of pipeline files under Root, one pipeline at a time, no server needed.
     /// <c>postgres</c>: stage jobs in Hangfire on PostgreSQL (<see cref="Connection"/>), shared by any number of workers.
     /// </summary>
-    public string Engine { get; set; } = WorkerEngines.Files;
+    public string Engine { get; set; } = Engines.Engines.Default.Name;
 
     /// <summary>The PostgreSQL connection string of the postgres engine ("Host=...;Port=...;Username=...;Database=...").</summary>
     public string? Connection { get; set; }
@@ -60,11 +60,21 @@ public sealed class WorkerOptions
         if (LockedRetryDelay < TimeSpan.Zero) errors.Add($"LockedRetryDelay must not be negative (got {LockedRetryDelay})");
         if (StepLogInterval < TimeSpan.Zero) errors.Add($"StepLogInterval must not be negative (got {StepLogInterval})");
         if (LogFormat is not ("console" or "json")) errors.Add($"LogFormat must be 'console' or 'json' (got '{LogFormat}')");
-        if (!WorkerEngines.All.Contains(Engine)) errors.Add($"Engine must be {string.Join(" or ", WorkerEngines.All.Select(e => $"'{e}'"))} (got '{Engine}')");
-        if (Engine == WorkerEngines.Postgres && string.IsNullOrWhiteSpace(Connection)) errors.Add("the postgres engine needs Connection: pass --connection \"Host=...;Database=...\" (or set DISTILL_CONNECTION)");
+        var served = Engines.Engines.All.Where(e => e.Worker is not null).ToList();
+        if (served.FirstOrDefault(e => e.Name == Engine)?.Worker is { } worker) errors.AddRange(worker.Check(this));
+        else errors.Add($"Engine must be {string.Join(" or ", served.Select(e => $"'{e.Name}'"))} (got '{Engine}')");
         if (Slots < 1) errors.Add($"Slots must be at least 1 (got {Slots})");
         if (DeviceList.Any(d => !d.All(char.IsAsciiDigit))) errors.Add($"Devices must be GPU indices separated by commas, e.g. 0,1 (got '{Devices}')");
         if (DeviceList.Distinct().Count() != DeviceList.Count) errors.Add($"Devices lists a GPU twice ('{Devices}')");
         return errors;
     }
+}
+
+/// <summary>The worker's settings checked when the host starts (<see cref="WorkerOptions.Validate"/>), one line per problem.</summary>
+internal sealed class WorkerOptionsValidation : Microsoft.Extensions.Options.IValidateOptions<WorkerOptions>
+{
+    public Microsoft.Extensions.Options.ValidateOptionsResult Validate(string? name, WorkerOptions options) =>
+        options.Validate() is { Count: > 0 } errors
+            ? Microsoft.Extensions.Options.ValidateOptionsResult.Fail(errors)
+            : Microsoft.Extensions.Options.ValidateOptionsResult.Success;
 }
