@@ -31,8 +31,9 @@ public sealed class StageKeyGoldenTests(ITestOutputHelper output) : IDisposable
     {
         var run = RunSmoke(new Dictionary<string, string>());
         var computedOn = RunResults.Manifest(run, "teacher-0.0").KernelPath!;
-        // Another path than the one the results were computed on ("<vendor> <isa>..."): AVX2 below AVX-512, else SSE 4.1.
-        var otherIsa = computedOn.Split(' ')[1].StartsWith("avx512", StringComparison.Ordinal) ? "AVX2" : "SSE41";
+        // Another path than the one the results were computed on ("<model>: <isa>, ..."): AVX2 below AVX-512, else SSE 4.1.
+        var isa = computedOn[(computedOn.LastIndexOf(": ", StringComparison.Ordinal) + 2)..];
+        var otherIsa = isa.StartsWith("avx512", StringComparison.Ordinal) ? "AVX2" : "SSE41";
         var other = new Dictionary<string, string> { ["ONEDNN_MAX_CPU_ISA"] = otherIsa, ["DOTNET_EnableAVX512"] = "0" };
 
         var (_, plan) = DistillCli.Run(other, RunTimeout, "plan", _temp.Combine("smoke.yaml"), "--runs", _temp.Combine("runs"));

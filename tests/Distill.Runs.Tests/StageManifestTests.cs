@@ -97,8 +97,8 @@ public class StageManifestTests
     [Fact]
     public void Each_kernel_path_an_attempt_ran_on_is_recorded_once_in_order()
     {
-        const string avx512 = "AuthenticAMD avx512_core, .NET 512-bit vectors";
-        const string avx2 = "GenuineIntel avx2, .NET 256-bit vectors";
+        const string avx512 = "AMD EPYC: avx512_core, .NET 512-bit vectors";
+        const string avx2 = "Intel(R) Xeon(R) Platinum 8375C CPU @ 2.90GHz: avx2, .NET 256-bit vectors";
         var first = StageManifest.Pending("s", "train", "k", []).StartAttempt(T0, avx512).Cancel(T0.AddSeconds(1));
         var again = first.StartAttempt(T0.AddSeconds(2), avx512).Cancel(T0.AddSeconds(3));
         var elsewhere = again.StartAttempt(T0.AddSeconds(4), avx2);
