@@ -40,7 +40,8 @@ public sealed record StagePointer(
         if (Definition.ValueKind != JsonValueKind.Object || !Definition.EnumerateObject().Any())
             return "definition, data or inputs differ (the earlier settings were not recorded)";
         var (before, after) = (DefinitionSettings.Flatten(Definition), DefinitionSettings.Flatten(now.Definition));
-        var changes = before.Keys.Union(after.Keys).Order(StringComparer.Ordinal)
+        // The definition's format first: after an upgrade it explains every other difference.
+        var changes = before.Keys.Union(after.Keys).OrderBy(path => path != "format").ThenBy(path => path, StringComparer.Ordinal)
             .Where(path => before.GetValueOrDefault(path) != after.GetValueOrDefault(path))
             .Select(path => $"{path} {before.GetValueOrDefault(path) ?? "(unset)"} -> {after.GetValueOrDefault(path) ?? "(unset)"}")
             .ToList();

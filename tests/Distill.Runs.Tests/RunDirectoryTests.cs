@@ -34,6 +34,10 @@ public class RunDirectoryTests
         var after = Pointer("b", """{"id":"s","parameters":{"alpha":0.2,"epochs":3,"lr":0.5}}""", inputs: new Dictionary<string, string> { ["teacher"] = "k2" });
         Assert.Equal("parameters.alpha 0.1 -> 0.2; parameters.lr (unset) -> 0.5; input 'teacher' changed", before.DescribeChangeTo(after));
         Assert.Equal("dataset or imported files changed", before.DescribeChangeTo(before with { DatasetFingerprint = "g" }));
+        // After an upgrade of the definition's format, that leads: it explains the rest.
+        var upgraded = Pointer("c", """{"code":{"kind/train":1},"format":3,"id":"s","parameters":{"alpha":0.1,"epochs":3}}""");
+        Assert.Equal("format 2 -> 3; code.kind/train (unset) -> 1",
+            Pointer("a", """{"format":2,"id":"s","parameters":{"alpha":0.1,"epochs":3}}""").DescribeChangeTo(upgraded));
     }
 
     [Fact]
