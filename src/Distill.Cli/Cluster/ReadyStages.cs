@@ -78,8 +78,8 @@ public static class ReadyStages
         (string Stage, StageRunStatus Status)? ended) =>
         Reconnecting.Execute(() => AdvanceOnce(storage, enqueue, submission, pipeline, ended));
 
-    private static IReadOnlyList<string> AdvanceOnce(JobStorage storage, Action<string> enqueue, string submission, PipelineDefinition pipeline,
-        (string Stage, StageRunStatus Status)? ended)
+    private static IReadOnlyList<string> AdvanceOnce(JobStorage storage, Action<string> enqueue, string submission,
+        PipelineDefinition pipeline, (string Stage, StageRunStatus Status)? ended)
     {
         using var connection = storage.GetConnection();
         using var held = connection.AcquireDistributedLock($"distill:submission:{submission}", LockTimeout);
@@ -88,7 +88,8 @@ public static class ReadyStages
         foreach (var id in connection.GetAllItemsFromSet(CompletedSet(submission))) schedule.Ended(id, StageRunStatus.Completed);
         foreach (var id in connection.GetAllItemsFromSet(FailedSet(submission))) schedule.Ended(id, StageRunStatus.Failed);
         var prefix = BlockedField(submission, "");
-        foreach (var field in connection.GetAllEntriesFromHash(BlockedHash)?.Keys.Where(f => f.StartsWith(prefix, StringComparison.Ordinal)) ?? [])
+        IEnumerable<string> blockedBefore = connection.GetAllEntriesFromHash(BlockedHash)?.Keys ?? Enumerable.Empty<string>();
+        foreach (var field in blockedBefore.Where(f => f.StartsWith(prefix, StringComparison.Ordinal)))
             schedule.Ended(field[prefix.Length..], StageRunStatus.Blocked);
         foreach (var id in connection.GetAllItemsFromSet(EnqueuedSet(submission))) schedule.Started(id);
         if (ended is { } end) schedule.Ended(end.Stage, end.Status);
@@ -102,7 +103,8 @@ public static class ReadyStages
         foreach (var id in ready) transaction.AddToSet(EnqueuedSet(submission), id);
         var blocked = decisions.Where(d => d.Action == ScheduleAction.Block).ToList();
         if (blocked.Count > 0)
-            transaction.SetRangeInHash(BlockedHash, blocked.Select(d => KeyValuePair.Create(BlockedField(submission, d.Stage.Id), d.Reason ?? "blocked")));
+            transaction.SetRangeInHash(BlockedHash,
+                blocked.Select(d => KeyValuePair.Create(BlockedField(submission, d.Stage.Id), d.Reason ?? "blocked")));
         transaction.Commit();
         return ready;
     }

@@ -3,7 +3,8 @@ using Distill.Cli.Engines;
 
 namespace Distill.Cli.Commands;
 
-/// <summary>`distill dashboard --engine E --root DIR`: the engine's web dashboard, where it has one (postgres: <see cref="Cluster.Dashboard"/>).</summary>
+/// <summary>`distill dashboard --engine E --root DIR`: the engine's web dashboard, where it has one
+/// (postgres: <see cref="Cluster.Dashboard"/>).</summary>
 internal static class DashboardCommand
 {
     public static Command Create() => Create(Engines.Engines.All);
@@ -14,8 +15,15 @@ internal static class DashboardCommand
         var connection = EngineOptions.Connection();
         var root = Worker.WorkerRootOption.Create();
         var urls = new Option<string>("--urls") { Description = "Address to serve on", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
-        var token = new Option<string?>("--token") { Description = "Access token that unlocks Hangfire's buttons (env DISTILL_DASHBOARD_TOKEN); without one the dashboard is read-only" };
-        var command = new Command("dashboard", "Serve a read-only web dashboard of an engine that has one (postgres): workers, jobs, and a page per run") { engine, connection, root, urls, token };
+        var token = new Option<string?>("--token")
+        {
+            Description = "Access token that unlocks Hangfire's buttons (env DISTILL_DASHBOARD_TOKEN); without one the dashboard is read-only",
+        };
+        var command = new Command("dashboard",
+            "Serve a read-only web dashboard of an engine that has one (postgres): workers, jobs, and a page per run")
+        {
+            engine, connection, root, urls, token,
+        };
         command.SetAction(parse =>
         {
             var chosen = Engines.Engines.Named(engines, parse.GetValue(engine));
@@ -25,8 +33,9 @@ internal static class DashboardCommand
                 Console.Error.WriteLine($"error: the {chosen.Name} engine has no dashboard; pass {withOne}");
                 return 2;
             }
-            return EngineOptions.Dispatch(parse, engines, engine, root, connection, (e, call) =>
-                e.Dashboard!.Serve(call, parse.GetValue(urls)!, parse.GetValue(token) ?? Environment.GetEnvironmentVariable("DISTILL_DASHBOARD_TOKEN")));
+            var accessToken = parse.GetValue(token) ?? Environment.GetEnvironmentVariable("DISTILL_DASHBOARD_TOKEN");
+            return EngineOptions.Dispatch(parse, engines, engine, root, connection,
+                (e, call) => e.Dashboard!.Serve(call, parse.GetValue(urls)!, accessToken));
         });
         return command;
     }

@@ -16,7 +16,8 @@ internal static class SubmitCommand
         var engine = EngineOptions.Engine(engines);
         var connection = EngineOptions.Connection();
         var command = new Command("submit", "Validate a pipeline and queue it for a worker") { file, root, engine, connection };
-        command.SetAction(parse => EngineOptions.Dispatch(parse, engines, engine, root, connection, (e, call) => e.Submit(call, parse.GetValue(file)!)));
+        command.SetAction(parse => EngineOptions.Dispatch(parse, engines, engine, root, connection,
+            (e, call) => e.Submit(call, parse.GetValue(file)!)));
         return command;
     }
 }
