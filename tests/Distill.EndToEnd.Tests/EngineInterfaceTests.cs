@@ -53,7 +53,38 @@ public sealed class EngineInterfaceTests : IDisposable
         Assert.Contains("the notebook engine has no dashboard; pass --engine postgres", error.ToString());
     }
 
-    private sealed class RecordingEngine : IEngine
+    [Fact]
+    public void Run_picks_the_first_foreground_engine_that_runs_the_jobs_asked_for_and_refuses_one_that_cannot()
+    {
+        var notebook = new RecordingEngine { Serves = jobs => jobs == 4 };
+        IReadOnlyList<IEngine> engines = [.. Engines.All, notebook];
+        var runs = _temp.Combine("runs");
+
+        Assert.Equal(0, RunCommand.Create(engines).Parse(["pipeline.yaml", "--runs", runs, "--engine", "notebook", "--jobs", "4"]).Invoke());
+        Assert.Equal(["run pipeline.yaml with 4 jobs"], notebook.Calls);
+        Assert.Equal([runs], notebook.Roots);
+
+        var error = new StringWriter();
+        var previous = Console.Error;
+        Console.SetError(error);
+        try { Assert.Equal(2, RunCommand.Create(engines).Parse(["pipeline.yaml", "--engine", "in-process", "--jobs", "2"]).Invoke()); }
+        finally { Console.SetError(previous); }
+        Assert.Contains("engine 'in-process' cannot run --jobs 2 stages at once; --engine processes can", error.ToString());
+        Assert.Single(notebook.Calls); // refused before any engine ran
+    }
+
+    [Fact]
+    public void Cancel_with_a_foreground_engine_says_when_no_process_is_running_the_run()
+    {
+        var error = new StringWriter();
+        var previous = Console.Error;
+        Console.SetError(error);
+        try { Assert.Equal(1, CancelCommand.Create().Parse(["smoke", "--engine", "in-process", "--root", _temp.Path]).Invoke()); }
+        finally { Console.SetError(previous); }
+        Assert.Contains("nothing to cancel: no process is running 'smoke'", error.ToString());
+    }
+
+    private sealed class RecordingEngine : IEngine, IEngineForeground
     {
         public List<string> Calls { get; } = [];
 
@@ -72,6 +103,14 @@ public sealed class EngineInterfaceTests : IDisposable
         public int Cancel(EngineCall call, string run) => Record(call, $"cancel {run}");
 
         public int Status(EngineCall call, string? run, Spectre.Console.IAnsiConsole console) => Record(call, $"status {run ?? "(all runs)"}");
+
+        public Func<int, bool> Serves { get; init; } = _ => false;
+
+        public IEngineForeground Foreground => this;
+
+        public bool Runs(int jobs) => Serves(jobs);
+
+        public int Run(EngineCall call, string file, string runsRoot, int jobs) => Record(call, $"run {file} with {jobs} jobs");
 
         private int Record(EngineCall call, string what)
         {

@@ -5,7 +5,7 @@ namespace Distill.EndToEnd.Tests;
 
 /// <summary>
 /// A stage that fails blocks its dependants, named by the input that did not complete, and nothing waits for ever:
-/// in this process and in child processes (`--jobs`) here, under Hangfire in <see cref="ClusterTests"/> and under Slurm
+/// with the in-process and the child-processes engines of `distill run` here, under Hangfire in <see cref="ClusterTests"/> and under Slurm
 /// in <see cref="SlurmTests"/>, all deciding by the one scheduler (DagSchedule).
 /// </summary>
 [Collection(EndToEndCollection.Name)]
@@ -17,9 +17,9 @@ public sealed class FailedStageTests(ITestOutputHelper output) : IDisposable
     public void Dispose() => _temp.Dispose();
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    public void A_failing_stage_blocks_its_dependants_and_the_run_ends(int jobs)
+    [InlineData("in-process", 1)]
+    [InlineData("processes", 2)]
+    public void A_failing_stage_blocks_its_dependants_and_the_run_ends(string engine, int jobs)
     {
         var external = _temp.Combine("external");
         Directory.CreateDirectory(external);
@@ -38,7 +38,7 @@ public sealed class FailedStageTests(ITestOutputHelper output) : IDisposable
               summary: { kind: report, inputs: { calibration: calibration } }
             """);
 
-        var (code, text) = DistillCli.Run(TimeSpan.FromMinutes(2), "run", file, "--runs", _temp.Combine("runs"), "--jobs", $"{jobs}");
+        var (code, text) = DistillCli.Run(TimeSpan.FromMinutes(2), "run", file, "--runs", _temp.Combine("runs"), "--jobs", $"{jobs}", "--engine", engine);
         output.WriteLine(text);
 
         Assert.NotEqual(0, code);

@@ -60,9 +60,23 @@ public sealed class PipelineResumeTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public void SigtermStopsWithinTenSecondsWithACheckpointAndTheRunContinues()
+    public void SigtermStopsWithinTenSecondsWithACheckpointAndTheRunContinues() =>
+        StopsWithACheckpointAndContinues(_temp.Combine("term"), (running, _) => running.Signal("TERM"));
+
+    /// <summary>`distill cancel` with the in-process engine does what Ctrl-C does in the run's terminal.</summary>
+    [Fact]
+    public void CancelWithTheInProcessEngineStopsAForegroundRunAsSigtermDoes() =>
+        StopsWithACheckpointAndContinues(Path.Combine(_temp.Combine("cancel"), "runs"), (running, root) =>
+        {
+            var (code, text) = DistillCli.Run(TimeSpan.FromSeconds(30), "cancel", "resume", "--engine", "in-process", "--root", Path.GetDirectoryName(root)!);
+            output.WriteLine(text);
+            Assert.Equal(0, code);
+            Assert.Contains($"Asked pid {running.Process.Id} on host", text);
+        });
+
+    /// <summary>Stops a run mid-training with <paramref name="stop"/>; it ends within 10 s with a checkpoint, and the next run continues.</summary>
+    private void StopsWithACheckpointAndContinues(string root, Action<DistillCli.Running, string> stop)
     {
-        var root = _temp.Combine("term");
         using (var running = DistillCli.Start("run", Pipeline, "--runs", root))
         {
             var run = RunDirectory.AtPath(Path.Combine(root, "resume"));
@@ -73,9 +87,9 @@ public sealed class PipelineResumeTests(ITestOutputHelper output) : IDisposable
             Assert.False(running.Process.HasExited, "the run ended before it could be stopped:\n" + running.Output);
 
             var watch = Stopwatch.StartNew();
-            running.Signal("TERM");
-            Assert.True(running.WaitForExit(TimeSpan.FromSeconds(10)), "did not stop within 10 s of SIGTERM:\n" + running.Output);
-            output.WriteLine($"stopped {watch.Elapsed.TotalSeconds:F2} s after SIGTERM");
+            stop(running, root);
+            Assert.True(running.WaitForExit(TimeSpan.FromSeconds(10)), "did not stop within 10 s:\n" + running.Output);
+            output.WriteLine($"stopped {watch.Elapsed.TotalSeconds:F2} s after the request");
             Assert.Equal(0, running.Process.ExitCode);
             Assert.Contains("Stopped; run the same command again", running.Output);
 

@@ -1,7 +1,5 @@
 using System.CommandLine;
-using Distill.Cli.Display;
-using Distill.Runs;
-using Distill.Stages.Engine;
+using Distill.Cli.Engines;
 
 namespace Distill.Cli.Commands;
 
@@ -25,45 +23,40 @@ internal static class RunCommand
         Validators = { r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--jobs must be at least 1"); } },
     };
 
-    public static Command Create()
+    public static Command Create() => Create(Engines.Engines.All);
+
+    public static Command Create(IReadOnlyList<IEngine> engines)
     {
+        var foreground = engines.Where(e => e.Foreground is not null).ToList();
         var file = new Argument<string>("file") { Description = "Pipeline YAML file" };
         var jobs = JobsOption();
-        var command = new Command("run", "Run a pipeline in the foreground (resumes where an earlier run stopped)") { file, RunsRoot, jobs };
+        var engine = new Option<string?>("--engine")
+        {
+            Description = string.Join(", ", foreground.Select(e => e.Description)) + "; default the first that runs --jobs stages at once",
+        };
+        engine.AcceptOnlyFromAmong([.. foreground.Select(e => e.Name)]);
+        var command = new Command("run", "Run a pipeline in the foreground (resumes where an earlier run stopped)") { file, RunsRoot, jobs, engine };
         // A synchronous action: System.CommandLine then leaves SIGTERM and Ctrl-C to us (its async actions
         // install handlers that give up after a short timeout, before a checkpoint may be written).
-        command.SetAction(parse => Run(parse.GetValue(file)!, parse.GetValue(RunsRoot)!, parse.GetValue(jobs)));
+        command.SetAction(parse => Run(foreground, parse.GetValue(engine), parse.GetValue(file)!, parse.GetValue(RunsRoot)!, parse.GetValue(jobs)));
         return command;
     }
 
-    /// <summary>Runs a pipeline file in the foreground; the exit code `distill run` returns.</summary>
-    internal static int Run(string file, string runsRoot, int jobs = 1)
-    {
-        using var stop = new StopSignals();
+    /// <summary>Runs a pipeline file in the foreground, one stage at a time in this process (`distill train`).</summary>
+    internal static int Run(string file, string runsRoot) =>
+        Run([.. Engines.Engines.All.Where(e => e.Foreground is not null)], null, file, runsRoot);
 
-        try
+    /// <summary>Runs a pipeline file in the foreground with the engine named (or the first that runs <paramref name="jobs"/>
+    /// stages at once); the exit code `distill run` returns.</summary>
+    internal static int Run(IReadOnlyList<IEngine> engines, string? name, string file, string runsRoot, int jobs = 1)
+    {
+        var chosen = name is null ? engines.FirstOrDefault(e => e.Foreground!.Runs(jobs)) : Engines.Engines.Named(engines, name);
+        if (chosen is null || !chosen.Foreground!.Runs(jobs))
         {
-            var summary = ConsoleRunObserver.Show(observer => StageRegistry.CreateRunner().Run(new RunRequest(file, runsRoot, Jobs: jobs), observer, stop.Token));
-            if (summary.Cancelled)
-            {
-                Console.WriteLine($"Stopped; run the same command again to continue ({summary.RunDirectory}).");
-                return 0;
-            }
-            var failed = summary.Stages.Where(s => s.Status is StageRunStatus.Failed or StageRunStatus.Blocked).ToList();
-            Console.WriteLine($"{summary.Stages.Count - failed.Count}/{summary.Stages.Count} stages complete; results in {summary.RunDirectory}");
-            var report = ReportLocator.Find(summary.RunDirectory);
-            if (report is not null) Console.WriteLine($"Report: {report}");
-            return failed.Count == 0 ? 0 : 1;
-        }
-        catch (PipelineInvalidException e)
-        {
-            foreach (var error in e.Errors) Console.Error.WriteLine(error);
+            var able = engines.Where(e => e.Foreground!.Runs(jobs)).Select(e => $"--engine {e.Name}");
+            Console.Error.WriteLine($"error: engine '{chosen?.Name}' cannot run --jobs {jobs} stages at once; {string.Join(" or ", able)} can");
             return 2;
         }
-        catch (RunLockedException e)
-        {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return 3;
-        }
+        return chosen.Foreground!.Run(new EngineCall(runsRoot, null, Console.Out, Console.Error), file, runsRoot, jobs);
     }
 }

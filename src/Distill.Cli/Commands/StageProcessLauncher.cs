@@ -51,7 +51,7 @@ internal sealed class StageProcessLauncher(IReadOnlyDictionary<string, string>? 
         child.Start();
         child.BeginOutputReadLine();
         child.BeginErrorReadLine();
-        using (stop.Register(() => { if (!child.HasExited) Terminate(child.Id); }))
+        using (stop.Register(() => { if (!child.HasExited) Signals.Terminate(child.Id); }))
             child.WaitForExit();
 
         return reported is { } outcome
@@ -74,12 +74,5 @@ internal sealed class StageProcessLauncher(IReadOnlyDictionary<string, string>? 
         }
 
         public void Dispose() => File.Delete(Path);
-    }
-
-    /// <summary>SIGTERM through kill(1): .NET's Process can only SIGKILL, which would skip the checkpoint.</summary>
-    private static void Terminate(int pid)
-    {
-        using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-TERM", pid.ToString(System.Globalization.CultureInfo.InvariantCulture) } });
-        kill?.WaitForExit();
     }
 }

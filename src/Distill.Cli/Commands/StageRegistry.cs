@@ -3,8 +3,9 @@ using Distill.Stages.Engine;
 
 namespace Distill.Cli.Commands;
 
-/// <summary>The engine of this program: every stage kind, able to run stages side by side in processes of their own (`run --jobs N`).</summary>
+/// <summary>The runner of this program: every stage kind.</summary>
 internal static class StageRegistry
 {
-    public static PipelineRunner CreateRunner() => new(StageKindRegistry.Executors(), new StageProcessLauncher());
+    /// <summary>Runs stages in this process, or through <paramref name="launcher"/> (side by side in processes of their own).</summary>
+    public static PipelineRunner CreateRunner(IStageLauncher? launcher = null) => new(StageKindRegistry.Executors(), launcher);
 }

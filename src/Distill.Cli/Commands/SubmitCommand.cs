@@ -15,7 +15,7 @@ internal static class SubmitCommand
         var file = new Argument<string>("file") { Description = "Pipeline YAML file" };
         var engine = EngineOptions.Engine(engines);
         var connection = EngineOptions.Connection();
-        var command = new Command("submit", "Validate a pipeline and queue it for a worker") { file, root, engine, connection };
+        var command = new Command("submit", "Validate a pipeline and hand it to an engine (queued for workers or Slurm; in-process: run now)") { file, root, engine, connection };
         command.SetAction(parse => EngineOptions.Dispatch(parse, engines, engine, root, connection,
             (e, call) => e.Submit(call, parse.GetValue(file)!)));
         return command;

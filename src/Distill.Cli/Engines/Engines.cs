@@ -6,6 +6,8 @@ internal static class Engines
     public static IReadOnlyList<IEngine> All { get; } =
     [
         new FilesEngine(),
+        new InProcessEngine(),
+        new ProcessesEngine(),
         new PostgresEngine(),
         new SlurmEngine(),
     ];

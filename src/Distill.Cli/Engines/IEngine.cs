@@ -9,7 +9,7 @@ namespace Distill.Cli.Engines;
 internal sealed record EngineCall(string Root, string? Connection, TextWriter Output, TextWriter Error);
 
 /// <summary>
-/// An engine behind `--engine`: how `submit`, `status`, `cancel`, `worker` and `dashboard` reach it. Every engine
+/// An engine behind `--engine`: how `submit`, `status`, `cancel`, `worker`, `dashboard` and `run` reach it. Every engine
 /// schedules by the engine's one scheduler (Distill.Stages.Engine.DagSchedule: ready, blocked, cancelled and failed
 /// mean the same everywhere). A new engine is one class and one line in <see cref="Engines.All"/>; no command names it.
 /// </summary>
@@ -39,6 +39,10 @@ internal interface IEngine
 
     /// <summary>The engine's web dashboard, or null for an engine without one.</summary>
     IEngineDashboard? Dashboard => null;
+
+    /// <summary>How `distill run` runs a pipeline with this engine in the foreground, or null for an engine that only takes
+    /// submissions (its workers or its scheduler run the stages).</summary>
+    IEngineForeground? Foreground => null;
 }
 
 /// <summary>A web dashboard of an engine.</summary>

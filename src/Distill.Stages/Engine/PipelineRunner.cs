@@ -37,7 +37,7 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors, IStage
     public RunSummary Run(RunRequest request, IRunObserver observer, CancellationToken stop)
     {
         var pipeline = request.Loaded ?? Load(request.PipelinePath);
-        if (request.Jobs > 1 && launcher is null) throw new InvalidOperationException("this runner cannot start stage processes (no launcher)");
+        if (request.Jobs > 1 && launcher is null) throw new InvalidOperationException("this runner runs one stage at a time (no launcher)");
         var missing = pipeline.Stages.Select(s => s.Kind).Distinct().Where(k => !_executors.ContainsKey(k)).ToList();
         if (missing.Count > 0)
             throw new PipelineInvalidException([$"{request.PipelinePath}:1:1: stage kind(s) {string.Join(", ", missing)} are not available in this build"]);
@@ -47,12 +47,12 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors, IStage
         using var runLock = run.AcquireLock(observer.Info);
         AtomicFile.WriteAllText(Path.Combine(run.RootPath, PipelineCopyName), File.ReadAllText(request.PipelinePath));
 
-        // One stage at a time runs here; side by side, each runs in a process of its own unless the store has it already.
-        StageBackend backend = request.Jobs > 1
-            ? (stage, token) => Reuse(stage, resolved) is { } reused
+        // Without a launcher, stages run here one at a time; with one, each runs where it puts it unless the store has it already.
+        StageBackend backend = launcher is null
+            ? (stage, token) => Task.FromResult(RunStage(resolved, stage, observer, token))
+            : (stage, token) => Reuse(stage, resolved) is { } reused
                 ? Task.FromResult(reused)
-                : Task.Run(() => launcher!.Run(resolved.Request with { Loaded = resolved.Pipeline }, stage.Id, resolved.Identities.Of(stage), observer, token))
-            : (stage, token) => Task.FromResult(RunStage(resolved, stage, observer, token));
+                : Task.Run(() => launcher.Run(resolved.Request with { Loaded = resolved.Pipeline }, stage.Id, resolved.Identities.Of(stage), observer, token));
         var outcomes = DagRunner.Run(new DagSchedule(resolved.Pipeline.Stages), backend, request.Jobs, observer, stop);
         return new RunSummary(resolved.Pipeline.Name, run.RootPath, outcomes);
     }
