@@ -19,7 +19,7 @@ public sealed class MethodDeterminismTests(ITestOutputHelper output) : IDisposab
     private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(4);
 
     /// <summary>The methods that read feature maps, which a cache does not hold.</summary>
-    private static readonly string[] LiveOnly = ["at", "fitnet", "nst", "vid", "fsp"];
+    private static readonly string[] LiveOnly = ["at", "fitnet", "nst", "vid", "fsp", "reviewkd"];
 
     private readonly TempFolder _temp = new();
 
@@ -32,24 +32,25 @@ public sealed class MethodDeterminismTests(ITestOutputHelper output) : IDisposab
         File.WriteAllText(pipeline, Pipeline());
         var first = RunToEnd("first");
         var expected = RunResults.Fingerprint(first);
-        Assert.Equal(DistillationLosses.Names.Count + 3, expected.Count); // and the teacher, its cache, its kd student
+        Assert.Equal(DistillationLosses.Names.Count + 5, expected.Count); // and the teacher, its cache, its kd student, two DOT students
         Assert.All(expected.Values, v => Assert.StartsWith("Completed|", v));
         // Every method's bits pinned with the revisions of its code: a loss changed without a bump fails here.
         GoldenDigests.Check("methods", first, output);
 
 
         var killedRoot = _temp.Combine("killed");
-        using (var running = DistillCli.Start("run", pipeline, "--runs", killedRoot))
+        // Killed twice, each time once the stage's manifest records its first epoch's checkpoint, so the reruns resume
+        // a method's student (dkd) and a student of DOT's two momenta from there.
+        foreach (var stage in new[] { "student-dkd", "student-kd-dot" })
         {
-            // Past the teacher and the cache, into a student: killed once its manifest records the first epoch's
-            // checkpoint, so the rerun resumes it from there.
+            using var running = DistillCli.Start("run", pipeline, "--runs", killedRoot);
             var deadline = DateTime.UtcNow + RunTimeout;
-            while (!CheckpointedFirstEpoch(Path.Combine(killedRoot, "methods"), "student-dkd") && DateTime.UtcNow < deadline)
+            while (!CheckpointedFirstEpoch(Path.Combine(killedRoot, "methods"), stage) && DateTime.UtcNow < deadline)
                 if (running.WaitForExit(TimeSpan.FromMilliseconds(10))) break;
-            Assert.False(running.Process.HasExited, "the run ended before the kill");
+            Assert.False(running.Process.HasExited, $"the run ended before the kill in {stage}");
             running.Signal("KILL");
             running.WaitForExit(TimeSpan.FromSeconds(10));
-            output.WriteLine($"killed; last lines:\n{string.Join('\n', running.Output.Split('\n').TakeLast(3))}");
+            output.WriteLine($"killed in {stage}; last lines:\n{string.Join('\n', running.Output.Split('\n').TakeLast(3))}");
         }
         Assert.Contains(RunResults.Fingerprint(Path.Combine(killedRoot, "methods")).Values, v => !v.StartsWith("Completed|"));
         var resumed = RunToEnd("killed", out var text);
@@ -82,7 +83,7 @@ public sealed class MethodDeterminismTests(ITestOutputHelper output) : IDisposab
 
     /// <summary>
     /// The cache test pipeline (its teacher, its cache, now with embeddings, and its kd student) and one student per
-    /// registered method at its defaults; CRD with 64 negatives, as fits 300 training images.
+    /// registered method at its defaults; CRD with 64 negatives, as fits 300 training images; KD and CRD trained with DOT.
     /// </summary>
     private static string Pipeline()
     {
@@ -92,7 +93,10 @@ public sealed class MethodDeterminismTests(ITestOutputHelper output) : IDisposab
             .Replace("    splits: [train, test]", "    splits: [train, test]\n    embeddings: true")
             + Students("cached", $"[{string.Join(", ", cached)}]", "teacher: cache", "")
             + Students("student-crd", null, "teacher: cache", "    loss: { name: crd, negatives: 64 }\n")
-            + Students("live", $"[{string.Join(", ", LiveOnly)}]", "teacher: teacher", "    teacher-source: live\n");
+            + Students("live", $"[{string.Join(", ", LiveOnly)}]", "teacher: teacher", "    teacher-source: live\n")
+            // DOT's two momenta (a trainer, not a loss): KD as mdistiller trains it, and CRD, whose embeddings only its distillation part reaches.
+            + Students("student-kd-dot", null, "teacher: cache", "    beta: 0.9\n    t-squared: true\n    nesterov: false\n    dot: { delta: 0.075 }\n")
+            + Students("student-crd-dot", null, "teacher: cache", "    loss: { name: crd, negatives: 64 }\n    nesterov: false\n    dot: {}\n");
     }
 
     /// <summary>A distill stage, or with <paramref name="losses"/> one per loss of that list (ids "student-<loss>").</summary>

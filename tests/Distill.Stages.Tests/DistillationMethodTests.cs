@@ -49,7 +49,7 @@ public sealed class DistillationMethodTests
     [Fact]
     public void The_catalogue_offers_the_logit_and_representation_methods()
     {
-        Assert.Equal(["kd", "dkd", "dist", "rkd", "pkt", "sp", "crd", "at", "fitnet", "nst", "cc", "vid", "fsp", "wttm", "mlkd", "ctkd"], DistillationLosses.Names);
+        Assert.Equal(["kd", "dkd", "dist", "rkd", "pkt", "sp", "crd", "at", "fitnet", "nst", "cc", "vid", "fsp", "wttm", "mlkd", "ctkd", "reviewkd"], DistillationLosses.Names);
     }
 
     [Theory]
@@ -79,6 +79,9 @@ public sealed class DistillationMethodTests
     [InlineData("ctkd", "temperature-range", 20.0)]
     [InlineData("ctkd", "max-reversal", 1.0)]
     [InlineData("ctkd", "curriculum-epochs", 10.0)]
+    [InlineData("reviewkd", "weight", 1.0)]
+    [InlineData("reviewkd", "ce-weight", 1.0)]
+    [InlineData("reviewkd", "warmup-epochs", 20.0)]
     public void Keys_default_to_the_published_settings(string method, string key, double value)
     {
         Assert.Equal(value, Load(method).Stage("student").Parameters.GetMap("loss").GetDouble(key));
@@ -99,6 +102,17 @@ public sealed class DistillationMethodTests
 
         Assert.Equal(points, built.TeacherPoints);
         Assert.Equal(points, built.StudentPoints);
+    }
+
+    [Fact]
+    public void ReviewKD_reads_the_students_stages_and_the_teachers_pre_activation_maps_each_with_the_embedding()
+    {
+        var published = Built("reviewkd").Loss;
+        Assert.Equal(["stage1", "stage2", "stage3", "embedding"], published.StudentPoints);
+        Assert.Equal(["stage1-preact", "stage2-preact", "stage3-preact", "embedding"], published.TeacherPoints);
+
+        var outputs = Built("{ name: reviewkd, points: [stage2, stage3], teacher-pre-activation: false }").Loss;
+        Assert.Equal(["stage2", "stage3", "embedding"], outputs.TeacherPoints);
     }
 
     [Fact]

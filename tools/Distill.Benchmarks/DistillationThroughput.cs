@@ -90,6 +90,8 @@ internal static class DistillationThroughput
 
         public IReadOnlyCollection<string> TeacherPoints { get; } = [FeaturePoints.Embedding];
 
+        public double TaskWeight => _kd.TaskWeight;
+
         public Tensor Loss(ModelOutputs student, ModelOutputs teacher, TrainingBatch batch) => _kd.Loss(student, teacher, batch);
     }
 

@@ -67,7 +67,7 @@ public sealed class CifarResNet : ClassifierNet
     public override string ExportOnnx(OnnxGraphBuilder graph, string input, string path) =>
         graph.Apply(_classifier, graph.Apply(_body, input, "_body"), "_classifier");
 
-    private sealed class BasicBlock : Module<Tensor, Tensor>, IOnnxExportable
+    private sealed class BasicBlock : Module<Tensor, Tensor>, IOnnxExportable, IPreActivationLayer
     {
         private readonly RoutedConv2d conv1, conv2;
         private readonly BatchNorm2d bn1, bn2;
@@ -100,7 +100,23 @@ public sealed class CifarResNet : ClassifierNet
         {
             using var scope = NewDisposeScope();
             var y = conv2.call(BatchNormRelu.Apply(bn1, conv1.call(x)));
-            if (shortcut is not null) return BatchNormRelu.Apply(bn2, y, shortcut_bn!.call(shortcut.call(x))).MoveToOuterDisposeScope();
+            return BatchNormRelu.Apply(bn2, y, Shortcut(x)).MoveToOuterDisposeScope();
+        }
+
+        public BatchNorm2d NormBeforeActivation => bn2;
+
+        /// <summary>The sum before the last ReLU is kept, so batch norm, add and ReLU run as LibTorch's three operations.</summary>
+        public (Tensor PreActivation, Tensor Output) ForwardWithPreActivation(Tensor x)
+        {
+            using var scope = NewDisposeScope();
+            var sum = bn2.call(conv2.call(BatchNormRelu.Apply(bn1, conv1.call(x)))).add(Shortcut(x));
+            var output = functional.relu(sum);
+            return (sum.MoveToOuterDisposeScope(), output.MoveToOuterDisposeScope());
+        }
+
+        private Tensor Shortcut(Tensor x)
+        {
+            if (shortcut is not null) return shortcut_bn!.call(shortcut.call(x));
             var identity = x;
             if (_stride > 1)
                 identity = identity[TensorIndex.Colon, TensorIndex.Colon, TensorIndex.Slice(null, null, _stride), TensorIndex.Slice(null, null, _stride)];
@@ -109,7 +125,7 @@ public sealed class CifarResNet : ClassifierNet
                 long half = _padChannels / 2;
                 identity = functional.pad(identity, [0, 0, 0, 0, half, _padChannels - half]);
             }
-            return BatchNormRelu.Apply(bn2, y, identity).MoveToOuterDisposeScope();
+            return identity;
         }
 
         public string ExportOnnx(OnnxGraphBuilder graph, string input, string path)

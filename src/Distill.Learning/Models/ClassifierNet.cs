@@ -31,8 +31,16 @@ public abstract class ClassifierNet(string name) : nn.Module<Tensor, Tensor>(nam
     /// </summary>
     protected abstract IEnumerable<(string Point, nn.Module<Tensor, Tensor> Layer)> FeatureLayers();
 
-    /// <summary>The feature points a forward pass can return, in the order it computes them, logits last.</summary>
-    public virtual IReadOnlyList<string> FeaturePointNames => [.. FeatureLayers().Select(l => l.Point).Distinct(), FeaturePoints.Logits];
+    /// <summary>
+    /// The feature points a forward pass can return, in the order it computes them, logits last; a point whose last
+    /// step ends in a ReLU also has its pre-activation point (<see cref="PreActivation"/>), right after it.
+    /// </summary>
+    public virtual IReadOnlyList<string> FeaturePointNames =>
+    [
+        .. LastSteps(Steps(FeatureLayers()).ToList()).Where(s => s.Last)
+            .SelectMany(s => s.Step.PreRun is null ? [s.Step.Point] : new[] { s.Step.Point, PreActivation.Of(s.Step.Point) }),
+        FeaturePoints.Logits,
+    ];
 
     /// <summary>The width of the penultimate embedding (the classifier's input) for images of C x H x W.</summary>
     public virtual long EmbeddingWidth(long channels, long height, long width) => Classifier.weight!.shape[1];
@@ -49,14 +57,17 @@ public abstract class ClassifierNet(string name) : nn.Module<Tensor, Tensor>(nam
             throw new ArgumentException($"{GetName()} has no feature point {string.Join(", ", unknown.Select(u => $"'{u}'"))}; it has {string.Join(", ", FeaturePointNames)}");
         var features = new Dictionary<string, Tensor>();
         var y = x;
-        string? point = null;
-        foreach (var (next, run) in Steps(FeatureLayers()))
+        foreach (var (step, last) in LastSteps(Steps(FeatureLayers()).ToList()))
         {
-            if (point is not null && next != point && points.Contains(point)) features[point] = Float32(y);
-            y = run(y);
-            point = next;
+            if (last && points.Contains(PreActivation.Of(step.Point)))
+            {
+                var (preActivation, output) = step.PreRun!(y);
+                features[PreActivation.Of(step.Point)] = Float32(preActivation);
+                y = output;
+            }
+            else y = step.Run(y);
+            if (last && points.Contains(step.Point)) features[step.Point] = Float32(y);
         }
-        if (points.Contains(point!)) features[point!] = Float32(y);
         using var wide = Float32(y);
         var logits = Classifier.call(wide);
         return new ModelOutputs(logits, features);
@@ -88,9 +99,9 @@ public abstract class ClassifierNet(string name) : nn.Module<Tensor, Tensor>(nam
     protected Tensor RunFeatureLayers(Tensor x)
     {
         Tensor? y = null;
-        foreach (var (_, run) in Steps(FeatureLayers()))
+        foreach (var step in Steps(FeatureLayers()))
         {
-            var next = run(y ?? x);
+            var next = step.Run(y ?? x);
             y?.Dispose();
             y = next;
         }
@@ -98,10 +109,16 @@ public abstract class ClassifierNet(string name) : nn.Module<Tensor, Tensor>(nam
     }
 
     /// <summary>
+    /// One step of a forward pass: <see cref="Run"/>, and for a step that ends in a ReLU <see cref="PreRun"/>, which also
+    /// returns the value the ReLU was applied to.
+    /// </summary>
+    private sealed record Step(string Point, Func<Tensor, Tensor> Run, Func<Tensor, (Tensor PreActivation, Tensor Output)>? PreRun);
+
+    /// <summary>
     /// The layers as the steps a forward pass takes: each layer alone, except that a batch norm followed by a ReLU of the
     /// same feature point is one step that runs them fused (<see cref="BatchNormRelu"/>; the pair's output is the ReLU's).
     /// </summary>
-    private static IEnumerable<(string Point, Func<Tensor, Tensor> Run)> Steps(IEnumerable<(string Point, nn.Module<Tensor, Tensor> Layer)> layers)
+    private static IEnumerable<Step> Steps(IEnumerable<(string Point, nn.Module<Tensor, Tensor> Layer)> layers)
     {
         var list = layers.ToList();
         for (int i = 0; i < list.Count; i++)
@@ -110,12 +127,21 @@ public abstract class ClassifierNet(string name) : nn.Module<Tensor, Tensor>(nam
             if (layer is BatchNorm2d norm && i + 1 < list.Count && list[i + 1].Layer is ReLU relu && list[i + 1].Point == point)
             {
                 i++;
-                yield return (point, x => BatchNormRelu.Apply(norm, x, relu));
+                // The pre-activation kept: batch norm and ReLU run as LibTorch's two operations.
+                yield return new Step(point, x => BatchNormRelu.Apply(norm, x, relu), x =>
+                {
+                    var normalized = norm.call(x);
+                    return (normalized, nn.functional.relu(normalized));
+                });
             }
             else
-                yield return (point, layer.call);
+                yield return new Step(point, layer.call, layer is IPreActivationLayer block ? block.ForwardWithPreActivation : null);
         }
     }
+
+    /// <summary>Each step with whether it is the last of its feature point (whose output is the point's value).</summary>
+    private static IEnumerable<(Step Step, bool Last)> LastSteps(IReadOnlyList<Step> steps) =>
+        steps.Select((step, i) => (step, i + 1 == steps.Count || steps[i + 1].Point != step.Point));
 
     /// <summary>A Sequential's layers tagged by <paramref name="pointOf"/> (given each layer's name).</summary>
     protected static IEnumerable<(string, nn.Module<Tensor, Tensor>)> Tagged(Sequential body, Func<string, string> pointOf) =>

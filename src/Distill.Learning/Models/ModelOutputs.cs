@@ -16,7 +16,8 @@ public static class FeaturePoints
     /// <see cref="ClassifierNet.FeaturePointNames"/>, is checked when a pipeline pairs two models).
     /// </summary>
     public static readonly IReadOnlyList<string> Known =
-        ["stem", "stage1", "stage2", "stage3", "stage4", "stage5", "conv1", "conv2", "fc1", Embedding, Logits];
+        ["stem", "stage1", "stage2", "stage3", "stage4", "stage5", "conv1", "conv2", "fc1", Embedding, Logits,
+         .. new[] { "stem", "stage1", "stage2", "stage3", "stage4", "stage5" }.Select(PreActivation.Of)];
 }
 
 /// <summary>One forward pass: the logits and the feature points that were asked for, by name.</summary>

@@ -52,6 +52,12 @@ public interface IDistillationLoss
     /// <summary>Builds <see cref="Connector"/> for the two models and the training split described by <paramref name="context"/>.</summary>
     void Connect(ConnectorContext context) { }
 
+    /// <summary>
+    /// The weight of the cross-entropy with the labels, H(y, p_s) on the raw logits, inside <see cref="Loss"/>: the task part
+    /// that DOT (<see cref="DistillationOrientedOptimizer"/>) moves with its own momentum; the rest is the distillation part.
+    /// </summary>
+    double TaskWeight { get; }
+
     Tensor Loss(ModelOutputs student, ModelOutputs teacher, TrainingBatch batch);
 }
 
@@ -73,6 +79,8 @@ public abstract class LogitDistillationLoss : IDistillationLoss
 
     /// <summary>Trainable parts of the loss's own (CTKD's temperature); none for most logit methods.</summary>
     public virtual nn.Module? Connector => null;
+
+    public abstract double TaskWeight { get; }
 
     public virtual void Connect(ConnectorContext context) { }
 
@@ -141,6 +149,15 @@ public sealed class DistillationObjective(ITeacherOutputs teacher, IDistillation
         using var teacherOutputs = teacher.For(batch, loss.TeacherPoints);
         return loss.Loss(model, teacherOutputs, batch);
     }
+
+    /// <summary>The task part is the loss's own weighted cross-entropy, recomputed; the distillation part is the loss less that.</summary>
+    public LossParts Parts(ModelOutputs model, TrainingBatch batch)
+    {
+        using var scope = NewDisposeScope();
+        var total = Loss(model, batch);
+        var task = nn.functional.cross_entropy(model.Logits, batch.Labels).mul(loss.TaskWeight);
+        return new LossParts(task.MoveToOuterDisposeScope(), total.sub(task).MoveToOuterDisposeScope());
+    }
 }
 
 /// <summary>
@@ -157,6 +174,8 @@ public sealed class SoftTargetLoss(double temperature, double studentTemperature
 
     /// <summary>The generalized JSD's beta: the teacher's share of the mixture (TRL's GKD; 0.5 is the symmetric JSD).</summary>
     public double JsdBeta { get; init; } = 0.5;
+
+    public override double TaskWeight => beta >= 1 ? 0 : 1 - beta;
 
     public override Tensor Loss(Tensor studentLogits, Tensor teacherLogits, Tensor labels)
     {
@@ -190,6 +209,8 @@ public sealed class SoftTargetLoss(double temperature, double studentTemperature
 /// </summary>
 public sealed class DecoupledLoss(double temperature, double alpha, double beta, double crossEntropyWeight) : LogitDistillationLoss
 {
+    public override double TaskWeight => crossEntropyWeight;
+
     public override Tensor Loss(Tensor studentLogits, Tensor teacherLogits, Tensor labels)
     {
         using var scope = NewDisposeScope();

@@ -35,6 +35,7 @@ public sealed class Trainer : IDisposable
     private readonly TrainerOptions _options;
     private readonly ITrainingObjective _objective;
     private readonly SGD _optimizer;
+    private readonly DistillationOrientedOptimizer? _dot;
     private readonly LearningRateSchedule _schedule;
 
     public Trainer(ClassifierNet model, ITrainingBatches trainBatches, TrainerOptions options, ITrainingObjective objective)
@@ -47,6 +48,8 @@ public sealed class Trainer : IDisposable
         // A connector (FitNet's regressor) trains with the model, its parameters after the model's.
         var parameters = model.parameters().Concat(objective.Connector?.parameters() ?? []);
         _optimizer = new SGD(parameters, options.LearningRate, options.Momentum, options.WeightDecay, options.Nesterov && options.Momentum > 0);
+        if (options.DotDelta is { } delta)
+            _dot = new DistillationOrientedOptimizer(parameters, options.Momentum - delta, options.Momentum + delta, options.WeightDecay);
         StepsPerEpoch = (trainBatches.Count + options.BatchSize - 1) / options.BatchSize;
         _schedule = options.CreateSchedule(StepsPerEpoch);
     }
@@ -124,6 +127,7 @@ public sealed class Trainer : IDisposable
                 ConvolutionSelfCheck.VerifyModel(_model, batch.Inputs.shape[1], batch.Inputs.shape[2], batch.Inputs.shape[3], KernelWarning);
             _kernelsVerified = true;
         }
+        if (_dot is not null) return TakeDistillationOrientedStep(_dot, batch, epoch, step);
         _optimizer.zero_grad();
         var loss = _objective.Loss(_model.Forward(batch.Inputs, _objective.ModelPoints), batch);
         double value = loss.item<float>();
@@ -138,6 +142,35 @@ public sealed class Trainer : IDisposable
             nn.utils.clip_grad_norm_(_model.parameters(), _options.ClipGradNorm);
         _optimizer.step();
         return value;
+    }
+
+    /// <summary>
+    /// DOT's step, as mdistiller's trainer takes it: the distillation part's backward pass (the graph kept), its gradients
+    /// set aside, the task part's backward pass, then the two momenta (<see cref="DistillationOrientedOptimizer"/>).
+    /// Differentiating one graph twice rules out the fused batch norm (its backward frees what it read): LibTorch's runs.
+    /// </summary>
+    private double TakeDistillationOrientedStep(DistillationOrientedOptimizer dot, TrainingBatch batch, int epoch, int step)
+    {
+        bool fused = BatchNormRelu.Enabled;
+        BatchNormRelu.Enabled = false;
+        try
+        {
+            dot.ClearGradients();
+            var parts = _objective.Parts(_model.Forward(batch.Inputs, _objective.ModelPoints), batch)
+                ?? throw new InvalidOperationException("DOT needs an objective with a distillation part");
+            double value = parts.Task.item<float>() + parts.Distillation.item<float>();
+            if (!double.IsFinite(value))
+                throw Diverged($"loss became {value}", batch, epoch, step);
+            parts.Distillation.backward(retain_graph: true);
+            var distillation = dot.TakeGradients();
+            parts.Task.backward();
+            using var distillationTotal = stack(distillation.OfType<Tensor>().Select(g => g.sum())).sum();
+            if (!GradientsFinite() || !double.IsFinite(distillationTotal.item<float>()))
+                throw Diverged("gradients became non-finite", batch, epoch, step);
+            dot.Step(distillation, _schedule.At(epoch, step));
+            return value;
+        }
+        finally { BatchNormRelu.Enabled = fused; }
     }
 
     private bool GradientsFinite()
@@ -172,6 +205,7 @@ public sealed class Trainer : IDisposable
         _model.save(writer);
         _objective.Connector?.save(writer);
         _optimizer.save_state_dict(writer);
+        _dot?.Save(writer);
         writer.Flush();
     }
 
@@ -194,6 +228,7 @@ public sealed class Trainer : IDisposable
         _model.load(reader);
         _objective.Connector?.load(reader);
         _optimizer.load_state_dict(reader);
+        _dot?.Load(reader);
         Position = new TrainingPosition(epoch, step);
     }
 
@@ -201,7 +236,11 @@ public sealed class Trainer : IDisposable
     private static string CheckpointMagic(Precision precision) =>
         precision == Precision.Fp32 ? "distill-checkpoint-v2" : $"distill-checkpoint-v2-{precision.Name()}";
 
-    public void Dispose() => _optimizer.Dispose();
+    public void Dispose()
+    {
+        _optimizer.Dispose();
+        _dot?.Dispose();
+    }
 }
 
 /// <summary>The loss stopped being a finite number: a deterministic failure, not worth retrying.</summary>

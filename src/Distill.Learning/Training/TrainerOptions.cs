@@ -23,6 +23,13 @@ public sealed record TrainerOptions
     public double Momentum { get; init; } = 0.9;
     public bool Nesterov { get; init; } = true;
     public double WeightDecay { get; init; } = 5e-4;
+
+    /// <summary>
+    /// DOT's delta (<see cref="DistillationOrientedOptimizer"/>): the task gradient's momentum is Momentum - delta, the
+    /// distillation gradient's Momentum + delta. Null trains with plain SGD; DOT needs an objective with parts
+    /// (<see cref="ITrainingObjective.Parts"/>) and takes neither Nesterov nor gradient clipping.
+    /// </summary>
+    public double? DotDelta { get; init; }
     public ScheduleKind Schedule { get; init; } = ScheduleKind.MultiStep;
 
     /// <summary>Fractions of training at which a multi-step schedule multiplies the rate by <see cref="LearningRateDecay"/>.</summary>

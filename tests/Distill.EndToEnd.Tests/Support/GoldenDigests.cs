@@ -33,8 +33,8 @@ public static class GoldenDigests
         output.WriteLine($"kernel path: {run.KernelPath}");
 
         var goldenCode = golden?["code"]?.AsObject();
-        var changed = run.Code.Keys.Where(stage => goldenCode?[stage]?.ToJsonString() != run.Code[stage].ToJsonString()).ToList();
-        if (golden is null || changed.Count > 0 || goldenCode!.Count != run.Code.Count)
+        var changed = run.Code.Keys.Where(stage => goldenCode?[stage] is { } code && code.ToJsonString() != run.Code[stage].ToJsonString()).ToList();
+        if (golden is null || changed.Count > 0)
         {
             Assert.True(update, golden is null
                 ? $"{path} does not exist: create it with {UpdateVariable}=1"
@@ -45,15 +45,19 @@ public static class GoldenDigests
             return;
         }
 
-        var pinned = golden["digests"]!.AsObject();
-        if (pinned[run.KernelPath] is not JsonObject expected)
+        // Stages added to or removed from the pipeline leave the others' digests standing, on every kernel path.
+        var added = run.Code.Keys.Where(stage => goldenCode![stage] is null).ToList();
+        bool removed = goldenCode!.Any(c => !run.Code.ContainsKey(c.Key));
+        Assert.True(update || (added.Count == 0 && !removed), $"stages were added to or removed from {name} ({string.Join(", ", added)}): "
+            + $"rerun this test with {UpdateVariable}=1, also with ONEDNN_MAX_CPU_ISA=AVX2 DOTNET_EnableAVX512=0, and commit {Path.GetFileName(path)}");
+        var pinned = golden["digests"]!.AsObject().ToDictionary(p => p.Key, p => p.Value!.AsObject()
+            .Where(s => run.Code.ContainsKey(s.Key)).ToDictionary(s => s.Key, s => s.Value!.GetValue<string>()));
+        if (!pinned.TryGetValue(run.KernelPath, out var expected))
         {
             if (update)
             {
-                var all = pinned.ToDictionary(p => p.Key, p => (IReadOnlyDictionary<string, string>)p.Value!.AsObject()
-                    .ToDictionary(s => s.Key, s => s.Value!.GetValue<string>()));
-                all[run.KernelPath] = run.Digests;
-                Write(path, run.Code, all);
+                pinned[run.KernelPath] = run.Digests.ToDictionary();
+                Write(path, run.Code, pinned.ToDictionary(p => p.Key, p => (IReadOnlyDictionary<string, string>)p.Value));
                 return;
             }
             // Revisions checked; bits are pinned only on the paths someone has run (the note says which).
@@ -62,14 +66,25 @@ public static class GoldenDigests
             return;
         }
 
-        var differing = run.Order.Where(stage => expected[stage]?.GetValue<string>() != run.Digests[stage]).ToList();
-        if (differing.Count == 0) return;
+        var differing = run.Order.Where(stage => expected.TryGetValue(stage, out var digest) && digest != run.Digests[stage]).ToList();
         foreach (var stage in differing) output.WriteLine($"{stage}: {run.Fingerprints[stage]}");
-        var first = differing[0];
-        Assert.Fail($"stage '{first}' of {name} computes other bits on {run.KernelPath} than {Path.GetFileName(path)} pins, "
-            + $"but none of the code revisions in its key changed, so stores would reuse the old bits under the new code. "
-            + $"Bump the revision of the code you changed: {string.Join("; ", run.Code[first].Select(c => $"{c.Key} {c.Value} ({Where(c.Key)})"))}"
-            + (differing.Count > 1 ? $". Stages downstream of it differ too: {string.Join(", ", differing.Skip(1))}" : ""));
+        if (differing.Count > 0)
+        {
+            var first = differing[0];
+            Assert.Fail($"stage '{first}' of {name} computes other bits on {run.KernelPath} than {Path.GetFileName(path)} pins, "
+                + $"but none of the code revisions in its key changed, so stores would reuse the old bits under the new code. "
+                + $"Bump the revision of the code you changed: {string.Join("; ", run.Code[first].Select(c => $"{c.Key} {c.Value} ({Where(c.Key)})"))}"
+                + (differing.Count > 1 ? $". Stages downstream of it differ too: {string.Join(", ", differing.Skip(1))}" : ""));
+        }
+        var unpinned = run.Order.Where(stage => !expected.ContainsKey(stage)).ToList();
+        if (unpinned.Count == 0) return;
+        if (!update)
+        {
+            output.WriteLine($"no digests pinned on this kernel path for {string.Join(", ", unpinned)}; add them with {UpdateVariable}=1");
+            return;
+        }
+        pinned[run.KernelPath] = run.Digests.ToDictionary();
+        Write(path, run.Code, pinned.ToDictionary(p => p.Key, p => (IReadOnlyDictionary<string, string>)p.Value));
     }
 
     private sealed record Measured(string KernelPath, IReadOnlyList<string> Order, IReadOnlyDictionary<string, JsonObject> Code,

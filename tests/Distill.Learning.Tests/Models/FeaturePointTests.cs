@@ -33,12 +33,13 @@ public sealed class FeaturePointTests
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var x = randn(2, 3, 16, 16, generator: new Generator(7));
+        var points = PlainPoints(model);
 
-        using var outputs = model.Forward(x, model.FeaturePointNames);
+        using var outputs = model.Forward(x, points);
 
         Assert.Equal(model.forward(x).data<float>().ToArray(), outputs.Logits.data<float>().ToArray());
         Assert.Equal(model.Features(x).data<float>().ToArray(), outputs[FeaturePoints.Embedding].data<float>().ToArray());
-        Assert.Equal(model.FeaturePointNames.Count - 1, outputs.Features.Count);
+        Assert.Equal(points.Count - 1, outputs.Features.Count);
         Assert.Equal([FeaturePoints.Embedding, FeaturePoints.Logits], model.FeaturePointNames.TakeLast(2));
     }
 
@@ -89,12 +90,59 @@ public sealed class FeaturePointTests
         var statistics = model.buffers().Select(b => b.clone()).ToList();
         model.train(training);
         using var grad = set_grad_enabled(training);
-        using var outputs = model.Forward(randn(2, 3, 16, 16, generator: new Generator(7)), model.FeaturePointNames);
+        using var outputs = model.Forward(randn(2, 3, 16, 16, generator: new Generator(7)), PlainPoints(model));
         if (training) outputs.Logits.square().sum().backward();
         var points = outputs.Features.ToDictionary(f => f.Key, f => f.Value.detach().clone());
         using (no_grad())
             foreach (var (buffer, saved) in model.buffers().Zip(statistics)) buffer.copy_(saved);
         return points;
+    }
+
+    /// <summary>The points that are some layer's output (a residual block's pre-activation sum is no module's).</summary>
+    private static List<string> PlainPoints(ClassifierNet model) => [.. model.FeaturePointNames.Where(p => !p.EndsWith(PreActivation.Suffix, StringComparison.Ordinal))];
+
+    /// <summary>
+    /// mdistiller's preact_feats: a stage's pre-activation point is the value its last ReLU reads (a residual block's sum,
+    /// or a batch norm's output), negative entries and all, in training with gradients through it; the pass that keeps
+    /// it runs LibTorch's batch norm, so its logits agree with the fused pass to float32 rounding.
+    /// </summary>
+    [Theory]
+    [InlineData("resnet")]
+    [InlineData("resnet-x4")]
+    [InlineData("vgg")]
+    public void A_pre_activation_point_is_what_its_stages_last_relu_reads(string architecture)
+    {
+        using var model = Create(architecture);
+        using var scope = NewDisposeScope();
+        var x = randn(2, 3, 16, 16, generator: new Generator(7));
+        var statistics = model.buffers().Select(b => b.clone()).ToList();
+        var fused = model.forward(x).detach();
+        using (no_grad())
+            foreach (var (buffer, saved) in model.buffers().Zip(statistics)) buffer.copy_(saved);
+
+        using var outputs = model.Forward(x, model.FeaturePointNames);
+        var preActivations = model.FeaturePointNames.Where(p => p.EndsWith(PreActivation.Suffix, StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(preActivations);
+        foreach (var point in preActivations)
+        {
+            var pre = outputs[point];
+            var stage = point[..^PreActivation.Suffix.Length];
+            Assert.True(pre.min().item<float>() < 0, $"{architecture}: '{point}' has no negative entry, so it is not before a ReLU");
+            Assert.Equal(outputs[stage].data<float>().ToArray(), nn.functional.relu(pre).data<float>().ToArray());
+        }
+        Assert.True(outputs.Logits.sub(fused).abs().max().item<float>() <= 1e-4 * fused.abs().max().item<float>(), "the logits differ from the fused pass");
+
+        outputs[preActivations[^1]].square().sum().backward();
+        Assert.Contains(model.parameters(), p => p.grad is { } g && g.abs().sum().item<float>() > 0);
+    }
+
+    [Theory]
+    [InlineData("wrn")]
+    [InlineData("alexnet")]
+    public void Architectures_whose_points_do_not_end_in_a_relu_offer_no_pre_activation_point(string architecture)
+    {
+        using var model = Create(architecture);
+        Assert.DoesNotContain(model.FeaturePointNames, p => p.EndsWith(PreActivation.Suffix, StringComparison.Ordinal));
     }
 
     [SkippableTheory]
@@ -168,8 +216,9 @@ public sealed class FeaturePointTests
         using var model = Create("resnet");
         var shapes = model.FeatureShapes(3, 16, 16);
 
-        Assert.Equal(["stem", "stage1", "stage2", "stage3", "embedding", "logits"], model.FeaturePointNames);
+        Assert.Equal(["stem", "stem-preact", "stage1", "stage1-preact", "stage2", "stage2-preact", "stage3", "stage3-preact", "embedding", "logits"], model.FeaturePointNames);
         Assert.Equal([4L, 16, 16], shapes["stem"]);
+        Assert.Equal([16L, 4, 4], shapes["stage3-preact"]);
         Assert.Equal([4L, 16, 16], shapes["stage1"]);
         Assert.Equal([8L, 8, 8], shapes["stage2"]);
         Assert.Equal([16L, 4, 4], shapes["stage3"]);
@@ -197,7 +246,7 @@ public sealed class FeaturePointTests
         using var model = Create("vgg");
         var shapes = model.FeatureShapes(3, 32, 32);
 
-        Assert.Equal(["stage1", "stage2", "stage3", "stage4", "stage5", "embedding", "logits"], model.FeaturePointNames);
+        Assert.Equal(["stage1", "stage1-preact", "stage2", "stage2-preact", "stage3", "stage3-preact", "stage4", "stage4-preact", "stage5", "stage5-preact", "embedding", "logits"], model.FeaturePointNames);
         Assert.Equal([64L, 32, 32], shapes["stage1"]);
         Assert.Equal([128L, 16, 16], shapes["stage2"]);
         Assert.Equal([256L, 8, 8], shapes["stage3"]);

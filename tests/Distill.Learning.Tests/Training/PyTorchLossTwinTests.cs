@@ -297,6 +297,82 @@ def vid(case):
         total = total + m(f_s, f_t)
     return total, s_maps + [modules[0].regressor[0].weight, modules[0].log_scale], initial
 
+# ReviewKD, the authors' CIFAR-100 model/reviewkd.py (ABF, the review in ReviewKD.forward, hcl) and train.py's warm-up;
+# the fusions' weights the ones Distill drew, passed in.
+class ABF(torch.nn.Module):
+    def __init__(self, in_channel, mid_channel, out_channel, fuse):
+        super(ABF, self).__init__()
+        self.conv1 = torch.nn.Sequential(
+            torch.nn.Conv2d(in_channel, mid_channel, kernel_size=1, bias=False), torch.nn.BatchNorm2d(mid_channel))
+        self.conv2 = torch.nn.Sequential(
+            torch.nn.Conv2d(mid_channel, out_channel, kernel_size=3, stride=1, padding=1, bias=False), torch.nn.BatchNorm2d(out_channel))
+        self.att_conv = torch.nn.Sequential(torch.nn.Conv2d(mid_channel * 2, 2, kernel_size=1), torch.nn.Sigmoid()) if fuse else None
+    def forward(self, x, y=None, shape=None, out_shape=None):
+        n, _, h, w = x.shape
+        x = self.conv1(x)
+        if self.att_conv is not None:
+            y = F.interpolate(y, (shape, shape), mode="nearest")
+            z = torch.cat([x, y], dim=1)
+            z = self.att_conv(z)
+            x = (x * z[:, 0].view(n, 1, h, w) + y * z[:, 1].view(n, 1, h, w))
+        if x.shape[-1] != out_shape:
+            x = F.interpolate(x, (out_shape, out_shape), mode="nearest")
+        y = self.conv2(x)
+        return y, x
+
+def hcl(fstudent, fteacher):
+    loss_all = 0.0
+    for fs, ft in zip(fstudent, fteacher):
+        n, c, h, w = fs.shape
+        loss = F.mse_loss(fs, ft, reduction='mean')
+        cnt = 1.0
+        tot = 1.0
+        for l in [4, 2, 1]:
+            if l >= h:
+                continue
+            tmpfs = F.adaptive_avg_pool2d(fs, (l, l))
+            tmpft = F.adaptive_avg_pool2d(ft, (l, l))
+            cnt /= 2.0
+            loss += F.mse_loss(tmpfs, tmpft, reduction='mean') * cnt
+            tot += cnt
+        loss = loss / tot
+        loss_all = loss_all + loss
+    return loss_all
+
+def reviewkd(case):
+    p = case["parameters"]
+    s_maps = [load(case, n).requires_grad_() for n in case["maps"]["student"]]
+    t_maps = [load(case, n) for n in case["maps"]["teacher"]]
+    feats = s_maps[:-1] + [s_maps[-1].unsqueeze(-1).unsqueeze(-1)]
+    targets = t_maps[:-1] + [t_maps[-1].unsqueeze(-1).unsqueeze(-1)]
+    in_channels = [f.shape[1] for f in feats]
+    mid_channel = min(512, in_channels[-1])
+    abfs = torch.nn.ModuleList([ABF(c, mid_channel, targets[i].shape[1], i < len(in_channels) - 1) for i, c in enumerate(in_channels)]).double()
+    with torch.no_grad():
+        for i, abf in enumerate(abfs):
+            abf.conv1[0].weight.copy_(load(case, f"levels.{i}.conv1.weight"))
+            abf.conv1[1].weight.copy_(load(case, f"levels.{i}.norm1.weight"))
+            abf.conv1[1].bias.copy_(load(case, f"levels.{i}.norm1.bias"))
+            abf.conv2[0].weight.copy_(load(case, f"levels.{i}.conv2.weight"))
+            abf.conv2[1].weight.copy_(load(case, f"levels.{i}.norm2.weight"))
+            abf.conv2[1].bias.copy_(load(case, f"levels.{i}.norm2.bias"))
+            if abf.att_conv is not None:
+                abf.att_conv[0].weight.copy_(load(case, f"levels.{i}.attention.weight"))
+                abf.att_conv[0].bias.copy_(load(case, f"levels.{i}.attention.bias"))
+    first = abfs[0]
+    abfs = abfs[::-1]
+    shapes = [f.shape[2] for f in feats][::-1]
+    out_shapes = [t.shape[2] for t in targets][::-1]
+    x = feats[::-1]
+    results = []
+    out_features, res_features = abfs[0](x[0], out_shape=out_shapes[0])
+    results.append(out_features)
+    for features, abf, shape, out_shape in zip(x[1:], abfs[1:], shapes[1:], out_shapes[1:]):
+        out_features, res_features = abf(features, res_features, shape, out_shape)
+        results.insert(0, out_features)
+    loss = hcl(results, targets) * min(1, p["epoch"] / p["warmup"])
+    return loss, s_maps + [first.conv1[0].weight, first.att_conv[0].weight]
+
 # RepDistiller, distiller_zoo/FSP.py, the pairs' losses summed as its init stage sums them.
 def compute_fsp(g):
     fsp_list = []
@@ -370,6 +446,11 @@ for case in json.load(open(sys.argv[1])):
         value, s, initial = vid(case)
         value.backward()
         results[case["name"]] = {"loss": value.item(), "gradients": [x.grad.reshape(-1).tolist() for x in s] + [initial.reshape(-1).tolist()]}
+        continue
+    if case["loss"] == "reviewkd":
+        value, s = reviewkd(case)
+        value.backward()
+        results[case["name"]] = {"loss": value.item(), "gradients": [x.grad.reshape(-1).tolist() for x in s]}
         continue
     if case["loss"] == "cc":
         value, s = cc(case)
@@ -547,6 +628,7 @@ json.dump(results, open(sys.argv[2], "w"))
 
             cases.Add(CongruenceCase(new Generator((ulong)seed++)));
             cases.Add(VariationalCase(new Generator((ulong)seed++)));
+            cases.Add(ReviewCase(new Generator((ulong)seed++)));
             cases.Add(ContrastCase());
             cases.Add(CurriculumTemperatureCase(new Generator((ulong)seed++)));
 
@@ -628,6 +710,36 @@ json.dump(results, open(sys.argv[2], "w"))
             };
         }
 
+        /// <summary>ReviewKD's fusions, whose weights PyTorch is given.</summary>
+        public KnowledgeReviewTerm? Review { get; private set; }
+
+        /// <summary>
+        /// ReviewKD at two stages and the embedding: the student's first map the teacher's size, its second smaller (resized
+        /// up to the teacher's), at epoch 5 of a 20-epoch warm-up.
+        /// </summary>
+        private object ReviewCase(Generator generator)
+        {
+            Review = new KnowledgeReviewTerm(["stage1", "stage2"], teacherPreActivation: true, warmupEpochs: 20);
+            Review.Connect(new ConnectorContext(
+                new Dictionary<string, long[]> { ["stage1"] = [3, 8, 8], ["stage2"] = [4, 2, 2], ["embedding"] = [5] },
+                new Dictionary<string, long[]> { ["stage1-preact"] = [4, 8, 8], ["stage2-preact"] = [6, 4, 4], ["embedding"] = [7] }, [], 6));
+            Review.Connector!.to(ScalarType.Float64);
+            var tensors = Review.Connector!.named_parameters().ToDictionary(p => p.name, p => p.parameter.detach().clone());
+            tensors["labels"] = zeros(Batch, dtype: ScalarType.Float64);
+            tensors["s-stage1"] = randn([Batch, 3, 8, 8], dtype: ScalarType.Float64, generator: generator);
+            tensors["s-stage2"] = randn([Batch, 4, 2, 2], dtype: ScalarType.Float64, generator: generator);
+            tensors["s-embedding"] = randn([Batch, 5], dtype: ScalarType.Float64, generator: generator);
+            tensors["t-stage1-preact"] = randn([Batch, 4, 8, 8], dtype: ScalarType.Float64, generator: generator);
+            tensors["t-stage2-preact"] = randn([Batch, 6, 4, 4], dtype: ScalarType.Float64, generator: generator);
+            tensors["t-embedding"] = randn([Batch, 7], dtype: ScalarType.Float64, generator: generator);
+            Inputs["reviewkd"] = tensors;
+            return new
+            {
+                name = "reviewkd", loss = "reviewkd", parameters = new { epoch = 5, warmup = 20 }, tensors = Files("reviewkd", tensors),
+                maps = new { student = new[] { "s-stage1", "s-stage2", "s-embedding" }, teacher = new[] { "t-stage1-preact", "t-stage2-preact", "t-embedding" } },
+            };
+        }
+
         /// <summary>CC's heads, whose weights PyTorch is given.</summary>
         public CorrelationCongruenceTerm? Congruence { get; private set; }
 
@@ -688,6 +800,7 @@ json.dump(results, open(sys.argv[2], "w"))
             foreach (var hint in Hints.Values) hint.Connector?.Dispose();
             Congruence?.Connector?.Dispose();
             Variational?.Connector?.Dispose();
+            Review?.Connector?.Dispose();
             Contrast?.Dispose();
             Directory.Delete(_folder, recursive: true);
         }
@@ -823,6 +936,41 @@ json.dump(results, open(sys.argv[2], "w"))
         // The variance's start is theirs: log(exp(5 - 1e-5) - 1) in every channel.
         using var start = new VariationalRegressor(4, 6, 5);
         AssertClose("vid initial variance", gradients[4], start.named_parameters().Single(p => p.name == "log_scale").parameter.to(ScalarType.Float64).data<double>().ToArray());
+    }
+
+    [Fact]
+    public void Knowledge_review_through_its_fusions_matches_the_published_code()
+    {
+        var inputs = _twins.Inputs["reviewkd"];
+        var term = _twins.Review!;
+        using var scope = NewDisposeScope();
+        var parameters = term.Connector!.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        string[] points = ["stage1", "stage2", "embedding"];
+        var students = points.ToDictionary(p => p, p => inputs[$"s-{p}"].clone().requires_grad_());
+        using var student = new ModelOutputs(zeros(Batch, Classes), students);
+        using var teacher = new ModelOutputs(zeros(Batch, Classes), term.TeacherPoints.ToDictionary(p => p, p => inputs[$"t-{p}"]));
+        var loss = term.Loss(student, teacher, new TrainingBatch(zeros(Batch), zeros(Batch), [], Epoch: 5));
+        loss.backward();
+
+        var (expected, gradients) = _twins.Results["reviewkd"];
+        Assert.True(Math.Abs(loss.item<double>() - expected) <= 1e-6, $"reviewkd: loss {loss.item<double>():R}, PyTorch {expected:R}");
+        for (int i = 0; i < points.Length; i++)
+        {
+            AssertClose($"reviewkd {points[i]}", gradients[i], students[points[i]].grad!.data<double>().ToArray());
+            Assert.True(students[points[i]].grad!.abs().max().item<double>() > 1e-6, $"reviewkd {points[i]}: the gradient is zero, so the comparison shows nothing");
+        }
+        AssertClose("reviewkd fusion", gradients[3], parameters["levels.0.conv1.weight"].grad!.data<double>().ToArray());
+        AssertClose("reviewkd attention", gradients[4], parameters["levels.0.attention.weight"].grad!.data<double>().ToArray());
+    }
+
+    [Fact]
+    public void Knowledge_reviews_context_loss_of_equal_maps_is_zero_and_of_a_constant_offset_its_square()
+    {
+        using var scope = NewDisposeScope();
+        var map = randn([2, 3, 8, 8], dtype: ScalarType.Float64, generator: new Generator(3));
+        Assert.Equal(0, KnowledgeReviewTerm.HierarchicalContext(map, map).item<double>(), 12);
+        // An offset of 0.5 everywhere survives every pooling: each level's mean squared error is 0.25, and so is their weighted mean.
+        Assert.Equal(0.25, KnowledgeReviewTerm.HierarchicalContext(map.add(0.5), map).item<double>(), 12);
     }
 
     [Fact]

@@ -11,6 +11,8 @@ namespace Distill.Learning.Training;
 /// </summary>
 public sealed class CorrelationLoss(double temperature, double beta, double gamma, double crossEntropyWeight) : LogitDistillationLoss
 {
+    public override double TaskWeight => crossEntropyWeight;
+
     public override Tensor Loss(Tensor studentLogits, Tensor teacherLogits, Tensor labels)
     {
         using var scope = NewDisposeScope();

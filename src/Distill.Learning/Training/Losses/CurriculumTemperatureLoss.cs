@@ -13,6 +13,8 @@ namespace Distill.Learning.Training;
 public sealed class CurriculumTemperatureLoss(CurriculumTemperature curriculum, double weight, double crossEntropyWeight)
     : LogitDistillationLoss
 {
+    public override double TaskWeight => crossEntropyWeight;
+
     private LearnedTemperature? _temperature;
 
     public override nn.Module? Connector => _temperature;

@@ -16,6 +16,8 @@ namespace Distill.Learning.Training;
 /// </summary>
 public sealed class MultiLevelLoss(IReadOnlyList<double> temperatures, double weight, double crossEntropyWeight) : LogitDistillationLoss
 {
+    public override double TaskWeight => 2 * crossEntropyWeight;
+
     public override Tensor Loss(Tensor studentLogits, Tensor teacherLogits, Tensor labels)
     {
         using var scope = NewDisposeScope();

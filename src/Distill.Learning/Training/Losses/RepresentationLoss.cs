@@ -12,6 +12,9 @@ public interface IRepresentationTerm
     /// <summary>The feature points read from both models (the embedding, or stages' outputs).</summary>
     IReadOnlyList<string> Points { get; }
 
+    /// <summary>The teacher's points, where they differ from the student's (ReviewKD reads its pre-activation maps).</summary>
+    IReadOnlyList<string> TeacherPoints => Points;
+
     /// <summary>See <see cref="IDistillationLoss.Connector"/>.</summary>
     nn.Module? Connector => null;
 
@@ -40,11 +43,13 @@ public abstract class SinglePointTerm(string point) : IRepresentationTerm
 /// </summary>
 public sealed class RepresentationLoss(IRepresentationTerm term, double weight, double crossEntropyWeight, double kdWeight, double temperature) : IDistillationLoss
 {
+    public double TaskWeight => crossEntropyWeight;
+
     public IRepresentationTerm Term { get; } = term;
 
     public IReadOnlyCollection<string> StudentPoints => Term.Points;
 
-    public IReadOnlyCollection<string> TeacherPoints => Term.Points;
+    public IReadOnlyCollection<string> TeacherPoints => Term.TeacherPoints;
 
     public nn.Module? Connector => Term.Connector;
 

@@ -12,6 +12,8 @@ namespace Distill.Learning.Training;
 /// </summary>
 public sealed class TransformedTeacherLoss(double power, double weight, double crossEntropyWeight) : LogitDistillationLoss
 {
+    public override double TaskWeight => crossEntropyWeight;
+
     public override Tensor Loss(Tensor studentLogits, Tensor teacherLogits, Tensor labels)
     {
         using var scope = NewDisposeScope();

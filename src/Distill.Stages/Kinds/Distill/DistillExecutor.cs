@@ -32,7 +32,7 @@ public sealed class DistillExecutor : StageExecutor<DistillParameters>
         var data = dataset.Prepared;
         double temperature = p.Temperature;
         int views = p.Views;
-        var options = StageOptions.Trainer(p.Training, dataset.Augmentation, context.Seed);
+        var options = StageOptions.Trainer(p.Training, dataset.Augmentation, context.Seed) with { DotDelta = p.Dot?.Delta };
         var input = context.Input("teacher");
         bool live = p.LiveTeacher;
         var teacherStage = context.Completed(context.Lineage.ModelStageOfInput(context.Stage.Id, "teacher")!.Id);

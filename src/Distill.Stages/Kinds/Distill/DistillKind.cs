@@ -66,11 +66,23 @@ public sealed class DistillKind : StageKind
             && parameters.Views > held)
             checks.Error(stage, $"views {parameters.Views} is more than the {held} view(s) cached by '{teacher.Id}'", "views");
         DistillMethodChecks.Check(checks, stage, parameters, teacher, trained, cached);
+        if (parameters.Dot is { } dot) CheckDot(checks, stage, parameters.Training, dot);
         if (stage.Dataset is { } name && checks.Dataset(name) is { } dataset)
             foreach (var pairs in new[] { "similar", "dissimilar" }) checks.ResolveClassPairs(stage, dataset, "diffusion", pairs);
         if (checks.Single(stage, InitRole) is { } init && init.Model != stage.Model
             && (checks.Model(init.Model) is not { } a || checks.Model(stage.Model) is not { } b || a.Architecture != b.Architecture || CanonicalJson.Write(a.Parameters) != CanonicalJson.Write(b.Parameters)))
             checks.InputError(stage, InitRole, $"stage '{stage.Id}' trains model '{stage.Model}' but inputs.init '{init.Id}' trained '{init.Model}'; a student starts only from weights of its own architecture and keys");
+    }
+
+    /// <summary>DOT's update has no Nesterov term and no clipping, and both its momenta must be momenta.</summary>
+    private static void CheckDot(StageChecks checks, BoundStage stage, TrainingParameters training, DotParameters dot)
+    {
+        if (training.Nesterov)
+            checks.Error(stage, $"stage '{stage.Id}' trains with dot, whose update has no Nesterov term: set `nesterov: false`", "dot");
+        if (training.ClipGradNorm > 0)
+            checks.Error(stage, $"stage '{stage.Id}' trains with dot, which does not clip gradients: remove `clip-grad-norm`", "dot");
+        if (training.Momentum - dot.Delta < 0 || training.Momentum + dot.Delta >= 1)
+            checks.Error(stage, $"dot's momenta momentum - delta = {training.Momentum - dot.Delta:G4} and momentum + delta = {training.Momentum + dot.Delta:G4} must lie in [0, 1)", "dot");
     }
 
     public override IStageExecutor CreateExecutor() => new DistillExecutor();
@@ -104,10 +116,17 @@ public sealed record DistillParameters(
     [Key("teacher-source", "Read the teacher's logits from a cache-logits stage, or run a train stage live.")] TeacherSource TeacherSource = TeacherSource.Cache,
     [Key("views", TrainingParameters.ViewsDescription, Min = 1, Checked = "at most the teacher cache's `views` (1 for imported logits)")] int Views = 1,
     [Key("diffusion", "After training, measure how the student's penultimate activations of the test split spread toward other classes (the compatibility study's C3, after Chandrasegaran et al., ICML 2022): for each declared pair, eta = (u' S_a u) / (trace(S_a) / d) both ways, u the unit vector between the class means, S_a the class covariance; recorded as diffusion_similar (mean over `similar`) and diffusion_dissimilar (over `dissimilar`). `diffusion: {}` measures Fashion-MNIST's pairs; left out, nothing is measured and the key is unchanged.")]
-    DiffusionParameters? Diffusion = null)
+    DiffusionParameters? Diffusion = null,
+    [Key("dot", "Train with DOT (Zhao et al., \"DOT: A Distillation-Oriented Trainer\", ICCV 2023; mdistiller's trainer: dot) instead of SGD: the gradient of the method's cross-entropy with the labels moves the student with momentum `momentum - delta`, the rest of the loss (the distillation part) with `momentum + delta`, each at the learning rate. mdistiller's CIFAR-100 recipe: kd with ce weight 0.1, `delta: 0.075`, lr 0.05, batch 64, `nesterov: false`. Needs `nesterov: false` and no `clip-grad-norm`; batch norm runs LibTorch's kernels (the graph is differentiated twice). Left out, SGD trains and the key is unchanged.")]
+    DotParameters? Dot = null)
 {
     public bool LiveTeacher => TeacherSource == TeacherSource.Live;
 }
+
+/// <summary>`dot` on a distill stage: the gap between the two momenta.</summary>
+public sealed record DotParameters(
+    [Key("delta", "The task gradient's momentum is `momentum - delta`, the distillation gradient's `momentum + delta` (mdistiller: 0.075 around 0.9).", Min = 0, ExclusiveMin = true, Max = 0.5)]
+    double Delta = 0.075);
 
 /// <summary>`diffusion` on a distill stage: the class pairs, declared before the run, never chosen from results.</summary>
 public sealed record DiffusionParameters(

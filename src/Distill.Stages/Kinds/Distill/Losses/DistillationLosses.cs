@@ -45,6 +45,7 @@ public static class DistillationLosses
         new WttmMethod(),
         new MlkdMethod(),
         new CtkdMethod(),
+        new ReviewKdMethod(),
     ];
 
     public static IReadOnlyCollection<string> Names => All.Select(m => m.Spec.Name).ToList();
