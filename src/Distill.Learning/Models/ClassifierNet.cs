@@ -73,6 +73,16 @@ public abstract class ClassifierNet(string name) : nn.Module<Tensor, Tensor>(nam
         return new ModelOutputs(logits, features);
     }
 
+    /// <summary>
+    /// The batch norm whose output the point's last ReLU reads (a residual block's second, a VGG stage's), for a point
+    /// with a pre-activation point (either name); null otherwise. mdistiller's get_bn_before_relu: OFD's margins.
+    /// </summary>
+    public BatchNorm2d? NormBeforeActivation(string point)
+    {
+        string stage = point.EndsWith(PreActivation.Suffix, StringComparison.Ordinal) ? point[..^PreActivation.Suffix.Length] : point;
+        return LastSteps(Steps(FeatureLayers()).ToList()).LastOrDefault(s => s.Last && s.Step.Point == stage).Step?.Norm;
+    }
+
     /// <summary>Each feature point's shape for one example of C x H x W (a forward pass on zeros, in eval mode).</summary>
     public IReadOnlyDictionary<string, long[]> FeatureShapes(long channels, long height, long width)
     {
@@ -112,7 +122,7 @@ public abstract class ClassifierNet(string name) : nn.Module<Tensor, Tensor>(nam
     /// One step of a forward pass: <see cref="Run"/>, and for a step that ends in a ReLU <see cref="PreRun"/>, which also
     /// returns the value the ReLU was applied to.
     /// </summary>
-    private sealed record Step(string Point, Func<Tensor, Tensor> Run, Func<Tensor, (Tensor PreActivation, Tensor Output)>? PreRun);
+    private sealed record Step(string Point, Func<Tensor, Tensor> Run, Func<Tensor, (Tensor PreActivation, Tensor Output)>? PreRun, BatchNorm2d? Norm = null);
 
     /// <summary>
     /// The layers as the steps a forward pass takes: each layer alone, except that a batch norm followed by a ReLU of the
@@ -132,10 +142,12 @@ public abstract class ClassifierNet(string name) : nn.Module<Tensor, Tensor>(nam
                 {
                     var normalized = norm.call(x);
                     return (normalized, nn.functional.relu(normalized));
-                });
+                }, norm);
             }
+            else if (layer is IPreActivationLayer block)
+                yield return new Step(point, layer.call, block.ForwardWithPreActivation, block.NormBeforeActivation);
             else
-                yield return new Step(point, layer.call, layer is IPreActivationLayer block ? block.ForwardWithPreActivation : null);
+                yield return new Step(point, layer.call, null);
         }
     }
 

@@ -19,7 +19,7 @@ public sealed class PyTorchLossTwinTests : IClassFixture<PyTorchLossTwinTests.Tw
     private const int Batch = 12, Classes = 7;
 
     private const string Script = """
-import json, sys
+import json, math, sys
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -373,6 +373,50 @@ def reviewkd(case):
     loss = hcl(results, targets) * min(1, p["epoch"] / p["warmup"])
     return loss, s_maps + [first.conv1[0].weight, first.att_conv[0].weight]
 
+# mdistiller, distillers/OFD.py: feat_loss, init_ofd_modules' margins (scipy's norm.cdf(x) written 0.5 * erfc(-x / sqrt 2)),
+# ConnectorConvBN's connectors and ofd_loss; the connectors' weights and the teacher's batch norms the ones Distill drew.
+def feat_loss(source, target, margin):
+    margin = margin.to(source)
+    loss = (
+        (source - margin) ** 2 * ((source > margin) & (target <= margin)).float()
+        + (source - target) ** 2 * ((source > target) & (target > margin) & (target <= 0)).float()
+        + (source - target) ** 2 * (target > 0).float()
+    )
+    return torch.abs(loss).mean(dim=0).sum()
+
+def ofd_margin(weight, bias):
+    margin = []
+    for (s, m) in zip(weight, bias):
+        s = abs(s.item())
+        m = m.item()
+        cdf = 0.5 * math.erfc((m / s) / math.sqrt(2))
+        if cdf > 0.001:
+            margin.append(-s * math.exp(-((m / s) ** 2) / 2) / math.sqrt(2 * math.pi) / cdf + m)
+        else:
+            margin.append(-3 * s)
+    return torch.tensor(margin, dtype=torch.float64).unsqueeze(1).unsqueeze(2).unsqueeze(0)
+
+def ofd(case):
+    s_maps = [load(case, n).requires_grad_() for n in case["maps"]["student"]]
+    t_maps = [load(case, n) for n in case["maps"]["teacher"]]
+    connectors, margins = [], []
+    for i, (f_s, f_t) in enumerate(zip(s_maps, t_maps)):
+        c = torch.nn.Sequential(torch.nn.Conv2d(f_s.shape[1], f_t.shape[1], kernel_size=1, bias=False), torch.nn.BatchNorm2d(f_t.shape[1])).double()
+        with torch.no_grad():
+            c[0].weight.copy_(load(case, f"stages.{i}.conv.weight"))
+            c[1].weight.copy_(load(case, f"stages.{i}.norm.weight"))
+            c[1].bias.copy_(load(case, f"stages.{i}.norm.bias"))
+        connectors.append(c)
+        margins.append(ofd_margin(load(case, f"bn{i}.weight"), load(case, f"bn{i}.bias")))
+    feature_student = [connectors[i](f) for i, f in enumerate(s_maps)]
+    loss_distill = 0
+    feat_num = len(feature_student)
+    for i in range(feat_num):
+        loss_distill = loss_distill + feat_loss(
+            feature_student[i], F.adaptive_avg_pool2d(t_maps[i], feature_student[i].shape[-2:]).detach(), margins[i]
+        ) / 2 ** (feat_num - i - 1)
+    return loss_distill, s_maps + [connectors[0][0].weight]
+
 # RepDistiller, distiller_zoo/FSP.py, the pairs' losses summed as its init stage sums them.
 def compute_fsp(g):
     fsp_list = []
@@ -447,8 +491,8 @@ for case in json.load(open(sys.argv[1])):
         value.backward()
         results[case["name"]] = {"loss": value.item(), "gradients": [x.grad.reshape(-1).tolist() for x in s] + [initial.reshape(-1).tolist()]}
         continue
-    if case["loss"] == "reviewkd":
-        value, s = reviewkd(case)
+    if case["loss"] in ("reviewkd", "ofd"):
+        value, s = {"reviewkd": reviewkd, "ofd": ofd}[case["loss"]](case)
         value.backward()
         results[case["name"]] = {"loss": value.item(), "gradients": [x.grad.reshape(-1).tolist() for x in s]}
         continue
@@ -629,6 +673,7 @@ json.dump(results, open(sys.argv[2], "w"))
             cases.Add(CongruenceCase(new Generator((ulong)seed++)));
             cases.Add(VariationalCase(new Generator((ulong)seed++)));
             cases.Add(ReviewCase(new Generator((ulong)seed++)));
+            cases.Add(OverhaulCase(new Generator((ulong)seed++)));
             cases.Add(ContrastCase());
             cases.Add(CurriculumTemperatureCase(new Generator((ulong)seed++)));
 
@@ -707,6 +752,52 @@ json.dump(results, open(sys.argv[2], "w"))
             {
                 name = "vid", loss = "vid", parameters = new { }, tensors = Files("vid", tensors),
                 maps = new { student = new[] { "s-stage1", "s-stage2" }, teacher = new[] { "t-stage1", "t-stage2" } },
+            };
+        }
+
+        /// <summary>OFD's connectors, whose weights PyTorch is given.</summary>
+        public OverhaulTerm? Overhaul { get; private set; }
+
+        /// <summary>The teacher's batch norms OFD's margins come from.</summary>
+        private readonly List<TorchSharp.Modules.BatchNorm2d> _teacherNorms = [];
+
+        /// <summary>
+        /// OFD at two stages: the teacher's second map larger than the student's (pooled down); its batch norms with biases
+        /// from far below zero to far above, so both of the margin's branches (a tail under 0.1 %) are taken.
+        /// </summary>
+        private object OverhaulCase(Generator generator)
+        {
+            var tensors = new Dictionary<string, Tensor> { ["labels"] = zeros(Batch, dtype: ScalarType.Float64) };
+            foreach (var (i, channels) in new[] { (0, 4L), (1, 6L) })
+            {
+                var norm = nn.BatchNorm2d(channels, dtype: ScalarType.Float64);
+                using (no_grad())
+                {
+                    norm.weight!.copy_(randn([channels], dtype: ScalarType.Float64, generator: generator));
+                    norm.bias!.copy_(linspace(-4, 4, channels, dtype: ScalarType.Float64));
+                }
+                _teacherNorms.Add(norm);
+                tensors[$"bn{i}.weight"] = norm.weight!.detach().clone();
+                tensors[$"bn{i}.bias"] = norm.bias!.detach().clone();
+            }
+            Overhaul = new OverhaulTerm(["stage1", "stage2"]);
+            Overhaul.Connect(new ConnectorContext(
+                new Dictionary<string, long[]> { ["stage1-preact"] = [3, 8, 8], ["stage2-preact"] = [4, 4, 4] },
+                new Dictionary<string, long[]> { ["stage1-preact"] = [4, 8, 8], ["stage2-preact"] = [6, 8, 8] }, [], 8)
+            {
+                TeacherNorm = p => _teacherNorms[p == "stage1-preact" ? 0 : 1],
+            });
+            Overhaul.Connector!.to(ScalarType.Float64);
+            foreach (var (name, parameter) in Overhaul.Connector!.named_parameters()) tensors[name] = parameter.detach().clone();
+            tensors["s-stage1-preact"] = randn([Batch, 3, 8, 8], dtype: ScalarType.Float64, generator: generator);
+            tensors["s-stage2-preact"] = randn([Batch, 4, 4, 4], dtype: ScalarType.Float64, generator: generator);
+            tensors["t-stage1-preact"] = randn([Batch, 4, 8, 8], dtype: ScalarType.Float64, generator: generator);
+            tensors["t-stage2-preact"] = randn([Batch, 6, 8, 8], dtype: ScalarType.Float64, generator: generator);
+            Inputs["ofd"] = tensors;
+            return new
+            {
+                name = "ofd", loss = "ofd", parameters = new { }, tensors = Files("ofd", tensors),
+                maps = new { student = new[] { "s-stage1-preact", "s-stage2-preact" }, teacher = new[] { "t-stage1-preact", "t-stage2-preact" } },
             };
         }
 
@@ -801,6 +892,8 @@ json.dump(results, open(sys.argv[2], "w"))
             Congruence?.Connector?.Dispose();
             Variational?.Connector?.Dispose();
             Review?.Connector?.Dispose();
+            Overhaul?.Connector?.Dispose();
+            foreach (var norm in _teacherNorms) norm.Dispose();
             Contrast?.Dispose();
             Directory.Delete(_folder, recursive: true);
         }
@@ -961,6 +1054,46 @@ json.dump(results, open(sys.argv[2], "w"))
         }
         AssertClose("reviewkd fusion", gradients[3], parameters["levels.0.conv1.weight"].grad!.data<double>().ToArray());
         AssertClose("reviewkd attention", gradients[4], parameters["levels.0.attention.weight"].grad!.data<double>().ToArray());
+    }
+
+    [Fact]
+    public void Overhaul_through_its_connectors_and_the_teachers_margins_matches_the_published_code()
+    {
+        var inputs = _twins.Inputs["ofd"];
+        var term = _twins.Overhaul!;
+        using var scope = NewDisposeScope();
+        var parameters = term.Connector!.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        var students = term.Points.ToDictionary(p => p, p => inputs[$"s-{p}"].clone().requires_grad_());
+        using var student = new ModelOutputs(zeros(Batch, Classes), students);
+        using var teacher = new ModelOutputs(zeros(Batch, Classes), term.Points.ToDictionary(p => p, p => inputs[$"t-{p}"]));
+        var loss = term.Loss(student, teacher, null!);
+        loss.backward();
+
+        var (expected, gradients) = _twins.Results["ofd"];
+        Assert.True(Math.Abs(loss.item<double>() - expected) <= 1e-6, $"ofd: loss {loss.item<double>():R}, PyTorch {expected:R}");
+        for (int i = 0; i < term.Points.Count; i++)
+        {
+            AssertClose($"ofd {term.Points[i]}", gradients[i], students[term.Points[i]].grad!.data<double>().ToArray());
+            Assert.True(students[term.Points[i]].grad!.abs().max().item<double>() > 1e-6, $"ofd {term.Points[i]}: the gradient is zero, so the comparison shows nothing");
+        }
+        AssertClose("ofd connector", gradients[2], parameters["stages.0.conv.weight"].grad!.data<double>().ToArray());
+    }
+
+    [Fact]
+    public void Ofds_partial_distance_spares_a_student_below_the_margin_and_pulls_one_above_it_to_the_margin()
+    {
+        using var scope = NewDisposeScope();
+        Tensor Distance(double s, double t) => OverhaulTerm.PartialDistance(
+            full([1, 1, 1, 1], s, dtype: ScalarType.Float64), full([1, 1, 1, 1], t, dtype: ScalarType.Float64), full([1, 1, 1, 1], -0.5, dtype: ScalarType.Float64));
+        Assert.Equal(0, Distance(-1, -2).item<double>(), 12);      // both below the margin: nothing to learn
+        Assert.Equal(6.25, Distance(2, -1).item<double>(), 12);    // teacher below the margin, student above: (2 + 0.5)^2
+        Assert.Equal(0.09, Distance(-0.1, -0.4).item<double>(), 12); // above a negative teacher over the margin: (0.3)^2
+        Assert.Equal(0, Distance(-0.45, -0.4).item<double>(), 12);  // below such a teacher: no penalty
+        Assert.Equal(0.25, Distance(1, 0.5).item<double>(), 12);   // a positive teacher: plain L2
+        // A margin is E[x | x < 0] of N(bias, weight^2): for N(0, 1) that is -sqrt(2 / pi).
+        using var norm = nn.BatchNorm2d(1);
+        using (no_grad()) { norm.weight!.fill_(1); norm.bias!.fill_(0); }
+        Assert.Equal(-Math.Sqrt(2 / Math.PI), OverhaulTerm.Margin(norm).item<double>(), 12);
     }
 
     [Fact]

@@ -50,7 +50,10 @@ public sealed class DistillExecutor : StageExecutor<DistillParameters>
         loss.Connect(new ConnectorContext(
             features ? student.FeatureShapes(data.Train.Channels, data.Train.Height, data.Train.Width) : NoShapes,
             features ? teacher.Shapes() : NoShapes,
-            data.Train.Labels, (long)DeterministicRandom.Hash(context.Seed, DeterministicRandom.HashText("connector"))));
+            data.Train.Labels, (long)DeterministicRandom.Hash(context.Seed, DeterministicRandom.HashText("connector")))
+        {
+            TeacherNorm = teacher.Norm,
+        });
         // The connector (FitNet's regressor, CTKD's temperature) lives only as long as the training: it is not part of the student.
         using var connector = loss.Connector?.to(context.Device);
         using var run = new TrainingRun(student, data, options, objective, context.Device, batches);
@@ -92,7 +95,7 @@ public sealed class DistillExecutor : StageExecutor<DistillParameters>
         var maker = new BatchMaker(dataset.Prepared.Train, dataset.Prepared.Statistics, context.Device);
         var data = dataset.Prepared;
         return new TeacherSource(new LiveTeacher(model), () => Evaluator.Logits(model, maker, 512, AugmentationSpec.None, 0, 0), model,
-            () => model.FeatureShapes(data.Train.Channels, data.Train.Height, data.Train.Width));
+            () => model.FeatureShapes(data.Train.Channels, data.Train.Height, data.Train.Width), model.NormBeforeActivation);
     }
 
     private static TeacherSource CachedSource(StageContext context, StageInputRef cache, StageInputRef producer, Data.PipelineDataset dataset, bool embeddings)
@@ -103,13 +106,17 @@ public sealed class DistillExecutor : StageExecutor<DistillParameters>
         var teacher = new CachedTeacher(file, embedded, context.Device);
         var shapes = new Dictionary<string, long[]> { [FeaturePoints.Logits] = [file.Columns] };
         if (embedded is not null) shapes[FeaturePoints.Embedding] = [embedded.Columns];
-        return new TeacherSource(teacher, () => file.GetRows(0, data.Train.Count).ToArray(), teacher, () => shapes);
+        return new TeacherSource(teacher, () => file.GetRows(0, data.Train.Count).ToArray(), teacher, () => shapes, _ => null);
     }
 
     /// <summary>The teacher's outputs per batch, its plain training logits (for gamma), the shapes of its points, and what to dispose.</summary>
-    private sealed class TeacherSource(ITeacherOutputs logits, Func<float[]> plainTrainLogits, IDisposable owned, Func<IReadOnlyDictionary<string, long[]>> shapes) : IDisposable
+    private sealed class TeacherSource(ITeacherOutputs logits, Func<float[]> plainTrainLogits, IDisposable owned,
+        Func<IReadOnlyDictionary<string, long[]>> shapes, Func<string, TorchSharp.Modules.BatchNorm2d?> norms) : IDisposable
     {
         public ITeacherOutputs Logits { get; } = logits;
+
+        /// <summary>A live teacher's batch norm before a point's ReLU (OFD's margins); none for a cache.</summary>
+        public TorchSharp.Modules.BatchNorm2d? Norm(string point) => norms(point);
 
         /// <summary>The shapes of the teacher's points (a live teacher's probed by a forward pass, so only when asked).</summary>
         public IReadOnlyDictionary<string, long[]> Shapes() => shapes();

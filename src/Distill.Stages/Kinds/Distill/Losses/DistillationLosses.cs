@@ -46,6 +46,7 @@ public static class DistillationLosses
         new MlkdMethod(),
         new CtkdMethod(),
         new ReviewKdMethod(),
+        new OfdMethod(),
     ];
 
     public static IReadOnlyCollection<string> Names => All.Select(m => m.Spec.Name).ToList();
