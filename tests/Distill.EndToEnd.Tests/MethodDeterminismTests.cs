@@ -19,7 +19,7 @@ public sealed class MethodDeterminismTests(ITestOutputHelper output) : IDisposab
     private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(4);
 
     /// <summary>The methods that read feature maps, which a cache does not hold.</summary>
-    private static readonly string[] LiveOnly = ["at", "fitnet", "nst", "vid", "fsp", "reviewkd", "ofd"];
+    private static readonly string[] LiveOnly = ["at", "fitnet", "nst", "vid", "fsp", "reviewkd", "ofd", "ab"];
 
     private readonly TempFolder _temp = new();
 

@@ -417,6 +417,60 @@ def ofd(case):
         ) / 2 ** (feat_num - i - 1)
     return loss_distill, s_maps + [connectors[0][0].weight]
 
+# RepDistiller, distiller_zoo/AB.py (ABLoss) and models/util.py (Connector of ConvReg with use_relu=False, or nothing
+# where the maps agree), summed as its init stage sums the group; the connectors' weights the ones Distill drew.
+class ConvReg(torch.nn.Module):
+    def __init__(self, s_shape, t_shape, use_relu=True):
+        super(ConvReg, self).__init__()
+        self.use_relu = use_relu
+        s_N, s_C, s_H, s_W = s_shape
+        t_N, t_C, t_H, t_W = t_shape
+        if s_H == 2 * t_H:
+            self.conv = torch.nn.Conv2d(s_C, t_C, kernel_size=3, stride=2, padding=1)
+        elif s_H >= t_H:
+            self.conv = torch.nn.Conv2d(s_C, t_C, kernel_size=(1+s_H-t_H, 1+s_W-t_W))
+        self.bn = torch.nn.BatchNorm2d(t_C)
+        self.relu = torch.nn.ReLU(inplace=True)
+    def forward(self, x):
+        x = self.conv(x)
+        if self.use_relu:
+            return self.relu(self.bn(x))
+        else:
+            return self.bn(x)
+
+class ABLoss(torch.nn.Module):
+    def __init__(self, feat_num, margin=1.0):
+        super(ABLoss, self).__init__()
+        self.w = [2**(i-feat_num+1) for i in range(feat_num)]
+        self.margin = margin
+    def forward(self, g_s, g_t):
+        bsz = g_s[0].shape[0]
+        losses = [self.criterion_alternative_l2(s, t) for s, t in zip(g_s, g_t)]
+        losses = [w * l for w, l in zip(self.w, losses)]
+        losses = [l / bsz for l in losses]
+        losses = [l / 1000 * 3 for l in losses]
+        return losses
+    def criterion_alternative_l2(self, source, target):
+        loss = ((source + self.margin) ** 2 * ((source > -self.margin) & (target <= 0)).float() +
+                (source - self.margin) ** 2 * ((source <= self.margin) & (target > 0)).float())
+        return torch.abs(loss).sum()
+
+def ab(case):
+    s_maps = [load(case, n).requires_grad_() for n in case["maps"]["student"]]
+    t_maps = [load(case, n) for n in case["maps"]["teacher"]]
+    connectors = []
+    for i, (f_s, f_t) in enumerate(zip(s_maps, t_maps)):
+        if f_s.shape[1] == f_t.shape[1] and f_s.shape[2] == f_t.shape[2]:
+            connectors.append(torch.nn.Sequential())
+            continue
+        c = ConvReg(f_s.shape, f_t.shape, use_relu=False).double()
+        with torch.no_grad():
+            for name in ("conv.weight", "conv.bias", "bn.weight", "bn.bias"):
+                dict(c.named_parameters())[name].copy_(load(case, f"stages.{i}.{name}"))
+        connectors.append(c)
+    g_s = [c(f) for c, f in zip(connectors, s_maps)]
+    return sum(ABLoss(len(s_maps), margin=case["parameters"]["margin"])(g_s, t_maps)), s_maps + [connectors[0].conv.weight]
+
 # RepDistiller, distiller_zoo/FSP.py, the pairs' losses summed as its init stage sums them.
 def compute_fsp(g):
     fsp_list = []
@@ -491,8 +545,8 @@ for case in json.load(open(sys.argv[1])):
         value.backward()
         results[case["name"]] = {"loss": value.item(), "gradients": [x.grad.reshape(-1).tolist() for x in s] + [initial.reshape(-1).tolist()]}
         continue
-    if case["loss"] in ("reviewkd", "ofd"):
-        value, s = {"reviewkd": reviewkd, "ofd": ofd}[case["loss"]](case)
+    if case["loss"] in ("reviewkd", "ofd", "ab"):
+        value, s = {"reviewkd": reviewkd, "ofd": ofd, "ab": ab}[case["loss"]](case)
         value.backward()
         results[case["name"]] = {"loss": value.item(), "gradients": [x.grad.reshape(-1).tolist() for x in s]}
         continue
@@ -674,6 +728,7 @@ json.dump(results, open(sys.argv[2], "w"))
             cases.Add(VariationalCase(new Generator((ulong)seed++)));
             cases.Add(ReviewCase(new Generator((ulong)seed++)));
             cases.Add(OverhaulCase(new Generator((ulong)seed++)));
+            cases.Add(BoundaryCase(new Generator((ulong)seed++)));
             cases.Add(ContrastCase());
             cases.Add(CurriculumTemperatureCase(new Generator((ulong)seed++)));
 
@@ -752,6 +807,33 @@ json.dump(results, open(sys.argv[2], "w"))
             {
                 name = "vid", loss = "vid", parameters = new { }, tensors = Files("vid", tensors),
                 maps = new { student = new[] { "s-stage1", "s-stage2" }, teacher = new[] { "t-stage1", "t-stage2" } },
+            };
+        }
+
+        /// <summary>AB's connectors, whose weights PyTorch is given.</summary>
+        public ActivationBoundaryTerm? Boundary { get; private set; }
+
+        /// <summary>AB at three stages: a 1x1 connector (other channels), a strided one (the student's map twice the teacher's), none (equal maps).</summary>
+        private object BoundaryCase(Generator generator)
+        {
+            long[][] student = [[3, 8, 8], [4, 8, 8], [5, 2, 2]], teacher = [[4, 8, 8], [6, 4, 4], [5, 2, 2]];
+            string[] points = ["stage1-preact", "stage2-preact", "stage3-preact"];
+            Boundary = new ActivationBoundaryTerm(["stage1", "stage2", "stage3"], margin: 1);
+            Boundary.Connect(new ConnectorContext(points.Select((p, i) => (p, student[i])).ToDictionary(x => x.p, x => x.Item2),
+                points.Select((p, i) => (p, teacher[i])).ToDictionary(x => x.p, x => x.Item2), [], 9));
+            Boundary.Connector!.to(ScalarType.Float64);
+            var tensors = Boundary.Connector!.named_parameters().ToDictionary(p => p.name, p => p.parameter.detach().clone());
+            tensors["labels"] = zeros(Batch, dtype: ScalarType.Float64);
+            for (int i = 0; i < points.Length; i++)
+            {
+                tensors[$"s-{points[i]}"] = randn([Batch, .. student[i]], dtype: ScalarType.Float64, generator: generator);
+                tensors[$"t-{points[i]}"] = randn([Batch, .. teacher[i]], dtype: ScalarType.Float64, generator: generator);
+            }
+            Inputs["ab"] = tensors;
+            return new
+            {
+                name = "ab", loss = "ab", parameters = new { margin = 1.0 }, tensors = Files("ab", tensors),
+                maps = new { student = points.Select(p => $"s-{p}").ToArray(), teacher = points.Select(p => $"t-{p}").ToArray() },
             };
         }
 
@@ -893,6 +975,7 @@ json.dump(results, open(sys.argv[2], "w"))
             Variational?.Connector?.Dispose();
             Review?.Connector?.Dispose();
             Overhaul?.Connector?.Dispose();
+            Boundary?.Connector?.Dispose();
             foreach (var norm in _teacherNorms) norm.Dispose();
             Contrast?.Dispose();
             Directory.Delete(_folder, recursive: true);
@@ -1077,6 +1160,42 @@ json.dump(results, open(sys.argv[2], "w"))
             Assert.True(students[term.Points[i]].grad!.abs().max().item<double>() > 1e-6, $"ofd {term.Points[i]}: the gradient is zero, so the comparison shows nothing");
         }
         AssertClose("ofd connector", gradients[2], parameters["stages.0.conv.weight"].grad!.data<double>().ToArray());
+    }
+
+    [Fact]
+    public void Activation_boundaries_through_their_connectors_match_the_published_code()
+    {
+        var inputs = _twins.Inputs["ab"];
+        var term = _twins.Boundary!;
+        using var scope = NewDisposeScope();
+        var parameters = term.Connector!.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        var students = term.Points.ToDictionary(p => p, p => inputs[$"s-{p}"].clone().requires_grad_());
+        using var student = new ModelOutputs(zeros(Batch, Classes), students);
+        using var teacher = new ModelOutputs(zeros(Batch, Classes), term.Points.ToDictionary(p => p, p => inputs[$"t-{p}"]));
+        var loss = term.Loss(student, teacher, null!);
+        loss.backward();
+
+        var (expected, gradients) = _twins.Results["ab"];
+        Assert.True(Math.Abs(loss.item<double>() - expected) <= 1e-6, $"ab: loss {loss.item<double>():R}, PyTorch {expected:R}");
+        for (int i = 0; i < term.Points.Count; i++)
+        {
+            AssertClose($"ab {term.Points[i]}", gradients[i], students[term.Points[i]].grad!.data<double>().ToArray());
+            Assert.True(students[term.Points[i]].grad!.abs().max().item<double>() > 1e-6, $"ab {term.Points[i]}: the gradient is zero, so the comparison shows nothing");
+        }
+        AssertClose("ab connector", gradients[3], parameters["stages.0.conv.weight"].grad!.data<double>().ToArray());
+        Assert.DoesNotContain(parameters.Keys, k => k.StartsWith("stages.2.", StringComparison.Ordinal)); // equal maps: no connector
+    }
+
+    [Fact]
+    public void Abs_distance_is_zero_on_the_teachers_side_of_the_margin_and_the_squared_shortfall_otherwise()
+    {
+        using var scope = NewDisposeScope();
+        double Distance(double s, double t) => ActivationBoundaryTerm.AlternativeL2(
+            full([1], s, dtype: ScalarType.Float64), full([1], t, dtype: ScalarType.Float64), 1).item<double>();
+        Assert.Equal(0, Distance(-1.5, -0.2), 12); // teacher off, student past -margin
+        Assert.Equal(0.25, Distance(-0.5, -0.2), 12); // teacher off, student short of -margin by 0.5
+        Assert.Equal(0, Distance(1.5, 0.3), 12);    // teacher on, student past margin
+        Assert.Equal(2.25, Distance(-0.5, 0.3), 12); // teacher on, student 1.5 short of margin
     }
 
     [Fact]

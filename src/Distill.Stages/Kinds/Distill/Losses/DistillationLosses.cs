@@ -47,6 +47,7 @@ public static class DistillationLosses
         new CtkdMethod(),
         new ReviewKdMethod(),
         new OfdMethod(),
+        new AbMethod(),
     ];
 
     public static IReadOnlyCollection<string> Names => All.Select(m => m.Spec.Name).ToList();
