@@ -38,7 +38,8 @@ internal static class RunCommand
         var command = new Command("run", "Run a pipeline in the foreground (resumes where an earlier run stopped)") { file, RunsRoot, jobs, engine };
         // A synchronous action: System.CommandLine then leaves SIGTERM and Ctrl-C to us (its async actions
         // install handlers that give up after a short timeout, before a checkpoint may be written).
-        command.SetAction(parse => Run(foreground, parse.GetValue(engine), parse.GetValue(file)!, parse.GetValue(RunsRoot)!, parse.GetValue(jobs)));
+        command.SetAction(parse =>
+            Run(foreground, parse.GetValue(engine), parse.GetValue(file)!, parse.GetValue(RunsRoot)!, parse.GetValue(jobs)));
         return command;
     }
 

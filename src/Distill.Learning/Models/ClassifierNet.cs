@@ -122,7 +122,8 @@ public abstract class ClassifierNet(string name) : nn.Module<Tensor, Tensor>(nam
     /// One step of a forward pass: <see cref="Run"/>, and for a step that ends in a ReLU <see cref="PreRun"/>, which also
     /// returns the value the ReLU was applied to.
     /// </summary>
-    private sealed record Step(string Point, Func<Tensor, Tensor> Run, Func<Tensor, (Tensor PreActivation, Tensor Output)>? PreRun, BatchNorm2d? Norm = null);
+    private sealed record Step(string Point, Func<Tensor, Tensor> Run,
+        Func<Tensor, (Tensor PreActivation, Tensor Output)>? PreRun, BatchNorm2d? Norm = null);
 
     /// <summary>
     /// The layers as the steps a forward pass takes: each layer alone, except that a batch norm followed by a ReLU of the

@@ -66,7 +66,8 @@ public interface IDistillationLoss
 /// training split's labels in example order (CRD's memory holds one row per example and draws negatives of other
 /// classes), and the seed its initial weights are drawn from.
 /// </summary>
-public sealed record ConnectorContext(IReadOnlyDictionary<string, long[]> Student, IReadOnlyDictionary<string, long[]> Teacher, IReadOnlyList<long> TrainingLabels, long Seed)
+public sealed record ConnectorContext(IReadOnlyDictionary<string, long[]> Student, IReadOnlyDictionary<string, long[]> Teacher,
+    IReadOnlyList<long> TrainingLabels, long Seed)
 {
     /// <summary>The teacher's batch norm before a point's last ReLU (<see cref="ClassifierNet.NormBeforeActivation"/>; OFD's margins), null where it has none.</summary>
     public Func<string, TorchSharp.Modules.BatchNorm2d?> TeacherNorm { get; init; } = _ => null;

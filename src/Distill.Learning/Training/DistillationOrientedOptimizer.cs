@@ -12,8 +12,8 @@ namespace Distill.Learning.Training;
 /// loss only accumulates that gradient at the mean of the two momenta. A buffer starts as its first gradient; there is
 /// no dampening and no Nesterov term, as published.
 /// </summary>
-public sealed class DistillationOrientedOptimizer(IEnumerable<Parameter> parameters, double taskMomentum, double distillationMomentum, double weightDecay)
-    : IDisposable
+public sealed class DistillationOrientedOptimizer(
+    IEnumerable<Parameter> parameters, double taskMomentum, double distillationMomentum, double weightDecay) : IDisposable
 {
     private const string Magic = "distill-dot-v1";
 
@@ -42,7 +42,8 @@ public sealed class DistillationOrientedOptimizer(IEnumerable<Parameter> paramet
     /// <summary>After the task part's backward pass: moves each parameter by its task buffer, then by its distillation buffer.</summary>
     public void Step(Tensor?[] distillationGradients, double learningRate)
     {
-        if (_taskBuffers.Length == 0) (_taskBuffers, _distillationBuffers) = (new Tensor?[_parameters.Length], new Tensor?[_parameters.Length]);
+        if (_taskBuffers.Length == 0)
+            (_taskBuffers, _distillationBuffers) = (new Tensor?[_parameters.Length], new Tensor?[_parameters.Length]);
         // Scalars held for the whole step: a temporary one can be finalized while LibTorch reads it (see SGD).
         using Scalar decay = weightDecay.ToScalar(), task = taskMomentum.ToScalar(), distillation = distillationMomentum.ToScalar();
         using Scalar mean = ((taskMomentum + distillationMomentum) / 2).ToScalar(), descent = (-learningRate).ToScalar();
@@ -60,7 +61,9 @@ public sealed class DistillationOrientedOptimizer(IEnumerable<Parameter> paramet
             if (distillationGradients[i] is not { } gradient) continue;
             using var taskGradient = _parameters[i].grad;
             bool alsoTask = taskGradient is not null;
-            var decayed = !alsoTask && weightDecay != 0 && _distillationBuffers[i] is not null ? gradient.add(_parameters[i], alpha: decay) : gradient;
+            // As published: no decay on a buffer's first value, nor for a parameter the task part reached (its task gradient had it).
+            bool decays = !alsoTask && weightDecay != 0 && _distillationBuffers[i] is not null;
+            var decayed = decays ? gradient.add(_parameters[i], alpha: decay) : gradient;
             Accumulate(ref _distillationBuffers[i], decayed, alsoTask ? distillation : mean);
             _parameters[i].add_(_distillationBuffers[i]!, alpha: descent);
         }

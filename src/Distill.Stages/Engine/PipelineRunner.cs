@@ -52,7 +52,8 @@ public sealed class PipelineRunner(IEnumerable<IStageExecutor> executors, IStage
             ? (stage, token) => Task.FromResult(RunStage(resolved, stage, observer, token))
             : (stage, token) => Reuse(stage, resolved) is { } reused
                 ? Task.FromResult(reused)
-                : Task.Run(() => launcher.Run(resolved.Request with { Loaded = resolved.Pipeline }, stage.Id, resolved.Identities.Of(stage), observer, token));
+                : Task.Run(() => launcher.Run(resolved.Request with { Loaded = resolved.Pipeline }, stage.Id,
+                    resolved.Identities.Of(stage), observer, token));
         var outcomes = DagRunner.Run(new DagSchedule(resolved.Pipeline.Stages), backend, request.Jobs, observer, stop);
         return new RunSummary(resolved.Pipeline.Name, run.RootPath, outcomes);
     }

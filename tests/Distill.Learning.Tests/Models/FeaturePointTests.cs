@@ -99,7 +99,8 @@ public sealed class FeaturePointTests
     }
 
     /// <summary>The points that are some layer's output (a residual block's pre-activation sum is no module's).</summary>
-    private static List<string> PlainPoints(ClassifierNet model) => [.. model.FeaturePointNames.Where(p => !p.EndsWith(PreActivation.Suffix, StringComparison.Ordinal))];
+    private static List<string> PlainPoints(ClassifierNet model) =>
+        [.. model.FeaturePointNames.Where(p => !p.EndsWith(PreActivation.Suffix, StringComparison.Ordinal))];
 
     /// <summary>
     /// mdistiller's preact_feats: a stage's pre-activation point is the value its last ReLU reads (a residual block's sum,

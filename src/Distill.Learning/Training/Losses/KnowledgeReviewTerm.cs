@@ -58,7 +58,8 @@ public sealed class KnowledgeReviewTerm(IReadOnlyList<string> stages, bool teach
         {
             if (level >= size) continue;
             weight /= 2;
-            var pooled = nn.functional.mse_loss(nn.functional.adaptive_avg_pool2d(student, [level, level]), nn.functional.adaptive_avg_pool2d(teacher, [level, level]));
+            var pooled = nn.functional.mse_loss(
+                nn.functional.adaptive_avg_pool2d(student, [level, level]), nn.functional.adaptive_avg_pool2d(teacher, [level, level]));
             loss = loss.add(pooled.mul(weight));
             total += weight;
         }
@@ -75,7 +76,8 @@ public sealed class ReviewFusions : nn.Module
     public ReviewFusions(IReadOnlyList<(long Student, long Teacher)> channels) : base(nameof(ReviewFusions))
     {
         long middle = Math.Min(512, channels[^1].Student);
-        levels = nn.ModuleList(channels.Select((c, i) => new AttentionFusion(c.Student, middle, c.Teacher, fuse: i < channels.Count - 1)).ToArray());
+        levels = nn.ModuleList(channels
+            .Select((c, i) => new AttentionFusion(c.Student, middle, c.Teacher, fuse: i < channels.Count - 1)).ToArray());
         RegisterComponents();
     }
 
