@@ -82,6 +82,7 @@ public sealed class EngineInterfaceTests : IDisposable
         try { Assert.Equal(1, CancelCommand.Create().Parse(["smoke", "--engine", "in-process", "--root", _temp.Path]).Invoke()); }
         finally { Console.SetError(previous); }
         Assert.Contains("nothing to cancel: no process is running 'smoke'", error.ToString());
+        Assert.False(Directory.Exists(Path.Combine(_temp.Path, "runs", "smoke")), "asking created the run's folder");
     }
 
     private sealed class RecordingEngine : IEngine, IEngineForeground

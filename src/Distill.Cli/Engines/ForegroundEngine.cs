@@ -78,7 +78,8 @@ internal abstract class ForegroundEngine : IEngine, IEngineForeground
             call.Error.WriteLine($"error: {e.Message}");
             return 2;
         }
-        var owner = OwnerLock.IsHeld(directory.LockPath) ? OwnerLock.ReadOwner(directory.LockPath) : null;
+        // Probing the lock creates its file: look only where a run has made one.
+        var owner = File.Exists(directory.LockPath) && OwnerLock.IsHeld(directory.LockPath) ? OwnerLock.ReadOwner(directory.LockPath) : null;
         if (owner is null)
         {
             call.Error.WriteLine($"error: nothing to cancel: no process is running '{run}' ({directory.RootPath})");
