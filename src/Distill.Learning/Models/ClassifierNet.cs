@@ -35,12 +35,15 @@ public abstract class ClassifierNet(string name) : nn.Module<Tensor, Tensor>(nam
     /// The feature points a forward pass can return, in the order it computes them, logits last; a point whose last
     /// step ends in a ReLU also has its pre-activation point (<see cref="PreActivation"/>), right after it.
     /// </summary>
-    public virtual IReadOnlyList<string> FeaturePointNames =>
+    public virtual IReadOnlyList<string> FeaturePointNames => _pointNames ??=
     [
         .. LastSteps(Steps(FeatureLayers()).ToList()).Where(s => s.Last)
             .SelectMany(s => s.Step.PreRun is null ? [s.Step.Point] : new[] { s.Step.Point, PreActivation.Of(s.Step.Point) }),
         FeaturePoints.Logits,
     ];
+
+    // Read on every forward pass that returns points, and fixed once the layers are built.
+    private IReadOnlyList<string>? _pointNames;
 
     /// <summary>The width of the penultimate embedding (the classifier's input) for images of C x H x W.</summary>
     public virtual long EmbeddingWidth(long channels, long height, long width) => Classifier.weight!.shape[1];

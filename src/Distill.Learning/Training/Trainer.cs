@@ -164,8 +164,7 @@ public sealed class Trainer : IDisposable
             parts.Distillation.backward(retain_graph: true);
             var distillation = dot.TakeGradients();
             parts.Task.backward();
-            using var distillationTotal = stack(distillation.OfType<Tensor>().Select(g => g.sum())).sum();
-            if (!GradientsFinite() || !double.IsFinite(distillationTotal.item<float>()))
+            if (!GradientsFinite() || !Finite(distillation))
                 throw Diverged("gradients became non-finite", batch, epoch, step);
             dot.Step(distillation, _schedule.At(epoch, step));
             return value;
@@ -173,10 +172,12 @@ public sealed class Trainer : IDisposable
         finally { BatchNormRelu.Enabled = fused; }
     }
 
-    private bool GradientsFinite()
+    private bool GradientsFinite() => Finite(_model.parameters().Select(p => p.grad));
+
+    private static bool Finite(IEnumerable<Tensor?> gradients)
     {
-        // One sum per parameter: NaN or infinity anywhere makes the total non-finite.
-        var sums = _model.parameters().Where(p => p.grad is not null).Select(p => p.grad!.sum()).ToList();
+        // One sum per gradient: NaN or infinity anywhere makes the total non-finite.
+        var sums = gradients.OfType<Tensor>().Select(g => g.sum()).ToList();
         if (sums.Count == 0) return true;
         using var total = stack(sums).sum();
         return double.IsFinite(total.item<float>());

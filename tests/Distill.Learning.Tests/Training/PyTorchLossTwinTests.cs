@@ -1117,73 +1117,54 @@ json.dump(results, open(sys.argv[2], "w"))
     [Fact]
     public void Knowledge_review_through_its_fusions_matches_the_published_code()
     {
-        var inputs = _twins.Inputs["reviewkd"];
-        var term = _twins.Review!;
         using var scope = NewDisposeScope();
-        var parameters = term.Connector!.named_parameters().ToDictionary(p => p.name, p => p.parameter);
-        string[] points = ["stage1", "stage2", "embedding"];
-        var students = points.ToDictionary(p => p, p => inputs[$"s-{p}"].clone().requires_grad_());
-        using var student = new ModelOutputs(zeros(Batch, Classes), students);
-        using var teacher = new ModelOutputs(zeros(Batch, Classes), term.TeacherPoints.ToDictionary(p => p, p => inputs[$"t-{p}"]));
-        var loss = term.Loss(student, teacher, new TrainingBatch(zeros(Batch), zeros(Batch), [], Epoch: 5));
-        loss.backward();
-
-        var (expected, gradients) = _twins.Results["reviewkd"];
-        Assert.True(Math.Abs(loss.item<double>() - expected) <= 1e-6, $"reviewkd: loss {loss.item<double>():R}, PyTorch {expected:R}");
-        for (int i = 0; i < points.Length; i++)
-        {
-            AssertClose($"reviewkd {points[i]}", gradients[i], students[points[i]].grad!.data<double>().ToArray());
-            Assert.True(students[points[i]].grad!.abs().max().item<double>() > 1e-6, $"reviewkd {points[i]}: the gradient is zero, so the comparison shows nothing");
-        }
-        AssertClose("reviewkd fusion", gradients[3], parameters["levels.0.conv1.weight"].grad!.data<double>().ToArray());
-        AssertClose("reviewkd attention", gradients[4], parameters["levels.0.attention.weight"].grad!.data<double>().ToArray());
+        var (connector, parameters) = MapsMatchTheirTwin("reviewkd", _twins.Review!, new TrainingBatch(zeros(Batch), zeros(Batch), [], Epoch: 5));
+        AssertClose("reviewkd fusion", connector[0], parameters["levels.0.conv1.weight"].grad!.data<double>().ToArray());
+        AssertClose("reviewkd attention", connector[1], parameters["levels.0.attention.weight"].grad!.data<double>().ToArray());
     }
 
     [Fact]
     public void Overhaul_through_its_connectors_and_the_teachers_margins_matches_the_published_code()
     {
-        var inputs = _twins.Inputs["ofd"];
-        var term = _twins.Overhaul!;
         using var scope = NewDisposeScope();
-        var parameters = term.Connector!.named_parameters().ToDictionary(p => p.name, p => p.parameter);
-        var students = term.Points.ToDictionary(p => p, p => inputs[$"s-{p}"].clone().requires_grad_());
-        using var student = new ModelOutputs(zeros(Batch, Classes), students);
-        using var teacher = new ModelOutputs(zeros(Batch, Classes), term.Points.ToDictionary(p => p, p => inputs[$"t-{p}"]));
-        var loss = term.Loss(student, teacher, null!);
-        loss.backward();
-
-        var (expected, gradients) = _twins.Results["ofd"];
-        Assert.True(Math.Abs(loss.item<double>() - expected) <= 1e-6, $"ofd: loss {loss.item<double>():R}, PyTorch {expected:R}");
-        for (int i = 0; i < term.Points.Count; i++)
-        {
-            AssertClose($"ofd {term.Points[i]}", gradients[i], students[term.Points[i]].grad!.data<double>().ToArray());
-            Assert.True(students[term.Points[i]].grad!.abs().max().item<double>() > 1e-6, $"ofd {term.Points[i]}: the gradient is zero, so the comparison shows nothing");
-        }
-        AssertClose("ofd connector", gradients[2], parameters["stages.0.conv.weight"].grad!.data<double>().ToArray());
+        var (connector, parameters) = MapsMatchTheirTwin("ofd", _twins.Overhaul!, null!);
+        AssertClose("ofd connector", connector[0], parameters["stages.0.conv.weight"].grad!.data<double>().ToArray());
     }
 
     [Fact]
     public void Activation_boundaries_through_their_connectors_match_the_published_code()
     {
-        var inputs = _twins.Inputs["ab"];
-        var term = _twins.Boundary!;
         using var scope = NewDisposeScope();
+        var (connector, parameters) = MapsMatchTheirTwin("ab", _twins.Boundary!, null!);
+        AssertClose("ab connector", connector[0], parameters["stages.0.conv.weight"].grad!.data<double>().ToArray());
+        Assert.DoesNotContain(parameters.Keys, k => k.StartsWith("stages.2.", StringComparison.Ordinal)); // equal maps: no connector
+    }
+
+    /// <summary>
+    /// A term with trainable parts on its twin's maps (the student's "s-point", the teacher's "t-point"): its loss and the
+    /// gradient of each student map match PyTorch's, and none of those gradients is zero. Returns PyTorch's gradients
+    /// of the term's own parameters (after the maps') and the term's parameters, whose gradients the caller compares.
+    /// </summary>
+    private (double[][] Connector, Dictionary<string, TorchSharp.Modules.Parameter> Parameters) MapsMatchTheirTwin(
+        string name, IRepresentationTerm term, TrainingBatch batch)
+    {
+        var inputs = _twins.Inputs[name];
         var parameters = term.Connector!.named_parameters().ToDictionary(p => p.name, p => p.parameter);
         var students = term.Points.ToDictionary(p => p, p => inputs[$"s-{p}"].clone().requires_grad_());
         using var student = new ModelOutputs(zeros(Batch, Classes), students);
-        using var teacher = new ModelOutputs(zeros(Batch, Classes), term.Points.ToDictionary(p => p, p => inputs[$"t-{p}"]));
-        var loss = term.Loss(student, teacher, null!);
+        using var teacher = new ModelOutputs(zeros(Batch, Classes), term.TeacherPoints.ToDictionary(p => p, p => inputs[$"t-{p}"]));
+        var loss = term.Loss(student, teacher, batch);
         loss.backward();
 
-        var (expected, gradients) = _twins.Results["ab"];
-        Assert.True(Math.Abs(loss.item<double>() - expected) <= 1e-6, $"ab: loss {loss.item<double>():R}, PyTorch {expected:R}");
+        var (expected, gradients) = _twins.Results[name];
+        Assert.True(Math.Abs(loss.item<double>() - expected) <= 1e-6, $"{name}: loss {loss.item<double>():R}, PyTorch {expected:R}");
         for (int i = 0; i < term.Points.Count; i++)
         {
-            AssertClose($"ab {term.Points[i]}", gradients[i], students[term.Points[i]].grad!.data<double>().ToArray());
-            Assert.True(students[term.Points[i]].grad!.abs().max().item<double>() > 1e-6, $"ab {term.Points[i]}: the gradient is zero, so the comparison shows nothing");
+            var gradient = students[term.Points[i]].grad!;
+            AssertClose($"{name} {term.Points[i]}", gradients[i], gradient.data<double>().ToArray());
+            Assert.True(gradient.abs().max().item<double>() > 1e-6, $"{name} {term.Points[i]}: the gradient is zero, so the comparison shows nothing");
         }
-        AssertClose("ab connector", gradients[3], parameters["stages.0.conv.weight"].grad!.data<double>().ToArray());
-        Assert.DoesNotContain(parameters.Keys, k => k.StartsWith("stages.2.", StringComparison.Ordinal)); // equal maps: no connector
+        return (gradients[term.Points.Count..], parameters);
     }
 
     [Fact]

@@ -41,7 +41,7 @@ public sealed class ActivationBoundaryTerm(IReadOnlyList<string> stages, double 
         var total = Points.Select((p, i) =>
         {
             var source = connectors[i].call(student[p]);
-            return AlternativeL2(source, teacher[p].detach(), margin).mul(Math.Pow(2, i - count + 1) / source.shape[0] / 1000 * 3);
+            return AlternativeL2(source, teacher[p].detach(), margin).mul(StageWeights.Deeper(i, count) / source.shape[0] / 1000 * 3);
         }).Aggregate((a, b) => a.add(b));
         return total.MoveToOuterDisposeScope();
     }

@@ -57,7 +57,7 @@ public sealed class OverhaulTerm(IReadOnlyList<string> stages) : IRepresentation
         {
             var source = connectors[i].call(student[p]);
             var target = nn.functional.adaptive_avg_pool2d(teacher[p].detach(), [source.shape[2], source.shape[3]]);
-            return PartialDistance(source, target, _margins[i].to(source.dtype, source.device)).div(Math.Pow(2, count - 1 - i));
+            return PartialDistance(source, target, _margins[i].to(source.dtype, source.device)).mul(StageWeights.Deeper(i, count));
         }).Aggregate((a, b) => a.add(b));
         return total.MoveToOuterDisposeScope();
     }
