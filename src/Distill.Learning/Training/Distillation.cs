@@ -52,6 +52,9 @@ public interface IDistillationLoss
     /// <summary>Builds <see cref="Connector"/> for the two models and the training split described by <paramref name="context"/>.</summary>
     void Connect(ConnectorContext context) { }
 
+    /// <summary>The part of <see cref="Connector"/> that trains alone before the student's first step (FT's paraphraser); null for most losses.</summary>
+    IConnectorPretraining? Pretraining => null;
+
     /// <summary>
     /// The weight of the cross-entropy with the labels, H(y, p_s) on the raw logits, inside <see cref="Loss"/>: the task part
     /// that DOT (<see cref="DistillationOrientedOptimizer"/>) moves with its own momentum; the rest is the distillation part.

@@ -19,9 +19,15 @@ public static class TrainingStageDriver
     private const string HistoryKey = "history";
     private const int CheckpointsKept = 2;
 
-    public static StageResult Run(StageContext context, TrainingRun run, TrainingParameters training, bool tensorBoardEvents = true)
+    /// <param name="beforeFirstStep">
+    /// Work a fresh run does before its first step (FT's paraphraser), followed by a checkpoint that holds its result, so a
+    /// resumed run never repeats it; returns false when the stage was asked to stop first (then nothing is kept).
+    /// </param>
+    public static StageResult Run(StageContext context, TrainingRun run, TrainingParameters training, bool tensorBoardEvents = true,
+        Func<CancellationToken, bool>? beforeFirstStep = null)
     {
         var stage = context.Directory;
+        bool resumed = context.Decision is { Action: StageAction.Resume, Checkpoint: not null };
         if (context.Decision is { Action: StageAction.Resume, Checkpoint: { } checkpoint })
         {
             using (var payload = CheckpointStore.OpenPayload(checkpoint))
@@ -43,6 +49,12 @@ public static class TrainingStageDriver
                 new Dictionary<string, string> { [HistoryKey] = JsonSerializer.Serialize(run.History, RunJson.Options) },
                 reason, keepLast: CheckpointsKept);
             sinceCheckpoint.Restart();
+        }
+
+        if (!resumed && beforeFirstStep is not null)
+        {
+            if (!beforeFirstStep(context.Stop)) return StageResult.Stopped;
+            Checkpoint("before the first step");
         }
 
         using var tensorBoard = tensorBoardEvents ? new TensorBoardLog(context.Directory.TensorBoardPath) : null;

@@ -8,7 +8,7 @@ namespace Distill.Learning.Tests.Training;
 
 /// <summary>
 /// Every distillation loss against a PyTorch implementation written here, line for line after the authors' published
-/// code (RepDistiller for RKD, PKT, SP, AT, FitNet, FSP and CRD; mdistiller for DKD and NST; RepDistiller's restructuring of the authors' code for CC and its copy of it for VID; the authors' repositories for DIST, WTTM,
+/// code (RepDistiller for RKD, PKT, SP, AT, FitNet, FSP, AB, FT and CRD; mdistiller for DKD and NST; RepDistiller's restructuring of the authors' code for CC and its copy of it for VID; the authors' repositories for DIST, WTTM,
 /// MLKD, CTKD and logit standardization; TRL for the divergences), run by
 /// Debian's python3-torch on the same random float64 tensors: the loss value and its gradient with respect to the
 /// student's tensors, to 1e-6. One Python process computes every case.
@@ -471,6 +471,106 @@ def ab(case):
     g_s = [c(f) for c, f in zip(connectors, s_maps)]
     return sum(ABLoss(len(s_maps), margin=case["parameters"]["margin"])(g_s, t_maps)), s_maps + [connectors[0].conv.weight]
 
+# RepDistiller, distiller_zoo/FT.py (FactorTransfer, p1 2, p2 1) and models/util.py (Paraphraser with use_bn=False,
+# Translator with use_bn=True), as train_student.py builds them for `factor`; the weights the ones Distill drew. The
+# factor term reads the frozen paraphraser's encoding of the teacher's map; its init stage trains the paraphraser alone
+# to reconstruct that map (nn.MSELoss).
+class Paraphraser(torch.nn.Module):
+    def __init__(self, t_shape, k=0.5, use_bn=False):
+        super(Paraphraser, self).__init__()
+        in_channel = t_shape[1]
+        out_channel = int(t_shape[1] * k)
+        self.encoder = torch.nn.Sequential(
+            torch.nn.Conv2d(in_channel, in_channel, 3, 1, 1),
+            torch.nn.BatchNorm2d(in_channel) if use_bn else torch.nn.Sequential(),
+            torch.nn.LeakyReLU(0.1, inplace=True),
+            torch.nn.Conv2d(in_channel, out_channel, 3, 1, 1),
+            torch.nn.BatchNorm2d(out_channel) if use_bn else torch.nn.Sequential(),
+            torch.nn.LeakyReLU(0.1, inplace=True),
+            torch.nn.Conv2d(out_channel, out_channel, 3, 1, 1),
+            torch.nn.BatchNorm2d(out_channel) if use_bn else torch.nn.Sequential(),
+            torch.nn.LeakyReLU(0.1, inplace=True),
+        )
+        self.decoder = torch.nn.Sequential(
+            torch.nn.ConvTranspose2d(out_channel, out_channel, 3, 1, 1),
+            torch.nn.BatchNorm2d(out_channel) if use_bn else torch.nn.Sequential(),
+            torch.nn.LeakyReLU(0.1, inplace=True),
+            torch.nn.ConvTranspose2d(out_channel, in_channel, 3, 1, 1),
+            torch.nn.BatchNorm2d(in_channel) if use_bn else torch.nn.Sequential(),
+            torch.nn.LeakyReLU(0.1, inplace=True),
+            torch.nn.ConvTranspose2d(in_channel, in_channel, 3, 1, 1),
+            torch.nn.BatchNorm2d(in_channel) if use_bn else torch.nn.Sequential(),
+            torch.nn.LeakyReLU(0.1, inplace=True),
+        )
+    def forward(self, f_s, is_factor=False):
+        factor = self.encoder(f_s)
+        if is_factor:
+            return factor
+        rec = self.decoder(factor)
+        return factor, rec
+
+class Translator(torch.nn.Module):
+    def __init__(self, s_shape, t_shape, k=0.5, use_bn=True):
+        super(Translator, self).__init__()
+        in_channel = s_shape[1]
+        out_channel = int(t_shape[1] * k)
+        self.encoder = torch.nn.Sequential(
+            torch.nn.Conv2d(in_channel, in_channel, 3, 1, 1),
+            torch.nn.BatchNorm2d(in_channel) if use_bn else torch.nn.Sequential(),
+            torch.nn.LeakyReLU(0.1, inplace=True),
+            torch.nn.Conv2d(in_channel, out_channel, 3, 1, 1),
+            torch.nn.BatchNorm2d(out_channel) if use_bn else torch.nn.Sequential(),
+            torch.nn.LeakyReLU(0.1, inplace=True),
+            torch.nn.Conv2d(out_channel, out_channel, 3, 1, 1),
+            torch.nn.BatchNorm2d(out_channel) if use_bn else torch.nn.Sequential(),
+            torch.nn.LeakyReLU(0.1, inplace=True),
+        )
+    def forward(self, f_s):
+        return self.encoder(f_s)
+
+class FactorTransfer(torch.nn.Module):
+    def __init__(self, p1=2, p2=1):
+        super(FactorTransfer, self).__init__()
+        self.p1 = p1
+        self.p2 = p2
+    def forward(self, f_s, f_t):
+        s_H, t_H = f_s.shape[2], f_t.shape[2]
+        if s_H > t_H:
+            f_s = F.adaptive_avg_pool2d(f_s, (t_H, t_H))
+        elif s_H < t_H:
+            f_t = F.adaptive_avg_pool2d(f_t, (s_H, s_H))
+        if self.p2 == 1:
+            return (self.factor(f_s) - self.factor(f_t)).abs().mean()
+        return (self.factor(f_s) - self.factor(f_t)).pow(self.p2).mean()
+    def factor(self, f):
+        return F.normalize(f.pow(self.p1).mean(1).view(f.size(0), -1))
+
+# Their Sequential indices -> Distill's layer names.
+FT_LAYERS = {"paraphraser": {"encoder.0": "encoder1", "encoder.3": "encoder2", "encoder.6": "encoder3",
+                             "decoder.0": "decoder1", "decoder.3": "decoder2", "decoder.6": "decoder3"},
+             "translator": {"encoder.0": "conv1", "encoder.1": "bn1", "encoder.3": "conv2", "encoder.4": "bn2",
+                            "encoder.6": "conv3", "encoder.7": "bn3"}}
+def ft_modules(case):
+    s_shape, t_shape = case["tensors"]["s-stage3"]["shape"], case["tensors"]["t-stage3"]["shape"]
+    k = case["parameters"]["rate"]
+    modules = {"paraphraser": Paraphraser(t_shape, k).double(), "translator": Translator(s_shape, t_shape, k).double()}
+    with torch.no_grad():
+        for side, module in modules.items():
+            for name, parameter in module.named_parameters():
+                layer, field = name.rsplit(".", 1)
+                parameter.copy_(load(case, f"{side}.{FT_LAYERS[side][layer]}.{field}"))
+    return modules["paraphraser"], modules["translator"]
+def ft(case):
+    paraphraser, translator = ft_modules(case)
+    f_s = load(case, "s-stage3").requires_grad_()
+    factor_t = paraphraser(load(case, "t-stage3"), is_factor=True)
+    return FactorTransfer()(translator(f_s), factor_t), [f_s, translator.encoder[0].weight]
+def ft_paraphraser(case):
+    paraphraser, _ = ft_modules(case)
+    f_t = load(case, "t-stage3")
+    _, f_t_rec = paraphraser(f_t)
+    return torch.nn.MSELoss()(f_t_rec, f_t), [paraphraser.decoder[0].weight, paraphraser.encoder[0].weight]
+
 # RepDistiller, distiller_zoo/FSP.py, the pairs' losses summed as its init stage sums them.
 def compute_fsp(g):
     fsp_list = []
@@ -545,8 +645,8 @@ for case in json.load(open(sys.argv[1])):
         value.backward()
         results[case["name"]] = {"loss": value.item(), "gradients": [x.grad.reshape(-1).tolist() for x in s] + [initial.reshape(-1).tolist()]}
         continue
-    if case["loss"] in ("reviewkd", "ofd", "ab"):
-        value, s = {"reviewkd": reviewkd, "ofd": ofd, "ab": ab}[case["loss"]](case)
+    if case["loss"] in ("reviewkd", "ofd", "ab", "ft", "ft_paraphraser"):
+        value, s = {"reviewkd": reviewkd, "ofd": ofd, "ab": ab, "ft": ft, "ft_paraphraser": ft_paraphraser}[case["loss"]](case)
         value.backward()
         results[case["name"]] = {"loss": value.item(), "gradients": [x.grad.reshape(-1).tolist() for x in s]}
         continue
@@ -729,6 +829,7 @@ json.dump(results, open(sys.argv[2], "w"))
             cases.Add(ReviewCase(new Generator((ulong)seed++)));
             cases.Add(OverhaulCase(new Generator((ulong)seed++)));
             cases.Add(BoundaryCase(new Generator((ulong)seed++)));
+            cases.AddRange(FactorTransferCases(new Generator((ulong)seed++)));
             cases.Add(ContrastCase());
             cases.Add(CurriculumTemperatureCase(new Generator((ulong)seed++)));
 
@@ -835,6 +936,33 @@ json.dump(results, open(sys.argv[2], "w"))
                 name = "ab", loss = "ab", parameters = new { margin = 1.0 }, tensors = Files("ab", tensors),
                 maps = new { student = points.Select(p => $"s-{p}").ToArray(), teacher = points.Select(p => $"t-{p}").ToArray() },
             };
+        }
+
+        /// <summary>FT's paraphraser and translator, whose weights PyTorch is given.</summary>
+        public FactorTransferTerm? Factor { get; private set; }
+
+        /// <summary>
+        /// FT at stage3, the student's map larger than the teacher's (its factor pooled down): the factor term, and the
+        /// paraphraser's reconstruction its pre-training minimises, on the same tensors.
+        /// </summary>
+        private object[] FactorTransferCases(Generator generator)
+        {
+            Factor = new FactorTransferTerm("stage3", rate: 0.5, pretrainingEpochs: 30, pretrainingLearningRate: 0.01);
+            Factor.Connect(new ConnectorContext(new Dictionary<string, long[]> { ["stage3"] = [3, 8, 8] },
+                new Dictionary<string, long[]> { ["stage3"] = [4, 4, 4] }, [], 10));
+            Factor.Connector!.to(ScalarType.Float64);
+            var tensors = Factor.Connector!.named_parameters().ToDictionary(p => p.name, p => p.parameter.detach().clone());
+            tensors["labels"] = zeros(Batch, dtype: ScalarType.Float64);
+            tensors["s-stage3"] = randn([Batch, 3, 8, 8], dtype: ScalarType.Float64, generator: generator);
+            tensors["t-stage3"] = randn([Batch, 4, 4, 4], dtype: ScalarType.Float64, generator: generator);
+            Inputs["ft"] = tensors;
+            var files = Files("ft", tensors);
+            var maps = new { student = new[] { "s-stage3" }, teacher = new[] { "t-stage3" } };
+            return
+            [
+                new { name = "ft", loss = "ft", parameters = new { rate = 0.5 }, tensors = files, maps },
+                new { name = "ft paraphraser", loss = "ft_paraphraser", parameters = new { rate = 0.5 }, tensors = files, maps },
+            ];
         }
 
         /// <summary>OFD's connectors, whose weights PyTorch is given.</summary>
@@ -976,6 +1104,7 @@ json.dump(results, open(sys.argv[2], "w"))
             Review?.Connector?.Dispose();
             Overhaul?.Connector?.Dispose();
             Boundary?.Connector?.Dispose();
+            Factor?.Connector?.Dispose();
             foreach (var norm in _teacherNorms) norm.Dispose();
             Contrast?.Dispose();
             Directory.Delete(_folder, recursive: true);
@@ -1152,7 +1281,8 @@ json.dump(results, open(sys.argv[2], "w"))
         var parameters = term.Connector!.named_parameters().ToDictionary(p => p.name, p => p.parameter);
         var students = term.Points.ToDictionary(p => p, p => inputs[$"s-{p}"].clone().requires_grad_());
         using var student = new ModelOutputs(zeros(Batch, Classes), students);
-        using var teacher = new ModelOutputs(zeros(Batch, Classes), term.TeacherPoints.ToDictionary(p => p, p => inputs[$"t-{p}"]));
+        // Clones: the outputs dispose their maps, and a case's inputs may serve more than one test.
+        using var teacher = new ModelOutputs(zeros(Batch, Classes), term.TeacherPoints.ToDictionary(p => p, p => inputs[$"t-{p}"].clone()));
         var loss = term.Loss(student, teacher, batch);
         loss.backward();
 
@@ -1165,6 +1295,49 @@ json.dump(results, open(sys.argv[2], "w"))
             Assert.True(gradient.abs().max().item<double>() > 1e-6, $"{name} {term.Points[i]}: the gradient is zero, so the comparison shows nothing");
         }
         return (gradients[term.Points.Count..], parameters);
+    }
+
+    [Fact]
+    public void Factor_transfer_through_its_translator_and_frozen_paraphraser_matches_the_published_code()
+    {
+        using var scope = NewDisposeScope();
+        var term = _twins.Factor!;
+        foreach (var parameter in term.Connector!.parameters()) parameter.grad = null;
+        var (connector, parameters) = MapsMatchTheirTwin("ft", term, null!);
+        AssertClose("ft translator", connector[0], parameters["translator.conv1.weight"].grad!.data<double>().ToArray());
+        // The student's phase leaves the paraphraser as its pre-training left it: no gradient reaches it.
+        Assert.All(parameters.Where(p => p.Key.StartsWith("paraphraser.", StringComparison.Ordinal)), p => Assert.Null(p.Value.grad));
+    }
+
+    [Fact]
+    public void Factor_transfers_paraphraser_reconstruction_matches_the_published_init_stage()
+    {
+        using var scope = NewDisposeScope();
+        var term = _twins.Factor!;
+        IConnectorPretraining part = term;
+        var parameters = term.Connector!.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        foreach (var parameter in parameters.Values) parameter.grad = null;
+        using var teacher = new ModelOutputs(zeros(Batch, Classes), new Dictionary<string, Tensor> { ["stage3"] = _twins.Inputs["ft"]["t-stage3"].clone() });
+        var loss = part.Loss(teacher);
+        loss.backward();
+
+        var (expected, gradients) = _twins.Results["ft paraphraser"];
+        Assert.True(Math.Abs(loss.item<double>() - expected) <= 1e-6, $"ft paraphraser: loss {loss.item<double>():R}, PyTorch {expected:R}");
+        // The transposed convolution's gradient, in ConvTranspose2d's layout, and the encoder's first convolution's.
+        AssertClose("ft decoder", gradients[0], parameters["paraphraser.decoder1.weight"].grad!.data<double>().ToArray());
+        AssertClose("ft encoder", gradients[1], parameters["paraphraser.encoder1.weight"].grad!.data<double>().ToArray());
+        Assert.True(parameters["paraphraser.decoder1.weight"].grad!.abs().max().item<double>() > 1e-6, "ft: the decoder's gradient is zero, so the comparison shows nothing");
+        Assert.Equal(part.Parameters.Count(), parameters.Keys.Count(k => k.StartsWith("paraphraser.", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void A_factor_is_the_normalised_channel_mean_of_the_squared_map_whatever_its_scale()
+    {
+        using var scope = NewDisposeScope();
+        // Channels [3, 0] and [3, 4] at two positions: means of squares 9 and 8, divided by sqrt(145).
+        var map = tensor(new double[] { 3, 0, 3, 4 }, [1, 2, 1, 2]);
+        AssertClose("factor", [9 / Math.Sqrt(145), 8 / Math.Sqrt(145)], FactorTransferTerm.Factor(map).data<double>().ToArray());
+        AssertClose("factor of twice the map", [9 / Math.Sqrt(145), 8 / Math.Sqrt(145)], FactorTransferTerm.Factor(map.mul(2)).data<double>().ToArray());
     }
 
     [Fact]

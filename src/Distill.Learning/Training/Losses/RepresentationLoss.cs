@@ -21,6 +21,9 @@ public interface IRepresentationTerm
     /// <summary>See <see cref="IDistillationLoss.Connect"/>.</summary>
     void Connect(ConnectorContext context) { }
 
+    /// <summary>See <see cref="IDistillationLoss.Pretraining"/>.</summary>
+    IConnectorPretraining? Pretraining => null;
+
     Tensor Loss(ModelOutputs student, ModelOutputs teacher, TrainingBatch batch);
 }
 
@@ -54,6 +57,8 @@ public sealed class RepresentationLoss(IRepresentationTerm term, double weight, 
     public nn.Module? Connector => Term.Connector;
 
     public void Connect(ConnectorContext context) => Term.Connect(context);
+
+    public IConnectorPretraining? Pretraining => Term.Pretraining;
 
     public Tensor Loss(ModelOutputs student, ModelOutputs teacher, TrainingBatch batch)
     {

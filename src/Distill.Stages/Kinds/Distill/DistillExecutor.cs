@@ -57,7 +57,8 @@ public sealed class DistillExecutor : StageExecutor<DistillParameters>
         // The connector (FitNet's regressor, CTKD's temperature) lives only as long as the training: it is not part of the student.
         using var connector = loss.Connector?.to(context.Device);
         using var run = new TrainingRun(student, data, options, objective, context.Device, batches);
-        var result = TrainingStageDriver.Run(context, run, p.Training);
+        var result = TrainingStageDriver.Run(context, run, p.Training,
+            beforeFirstStep: loss.Pretraining is { } part ? stop => Pretrain(context, part, teacher.Logits, batches, options, stop) : null);
         if (!result.Completed) return result;
 
         var metrics = new Dictionary<string, double>(result.Metrics)
@@ -68,6 +69,12 @@ public sealed class DistillExecutor : StageExecutor<DistillParameters>
         if (p.Diffusion is { } diffusion) MeasureDiffusion(student, data, diffusion, context, metrics);
         return result with { Metrics = metrics };
     }
+
+    /// <summary>The connector's part that trains alone before the student (FT's paraphraser), one progress line per epoch.</summary>
+    private static bool Pretrain(StageContext context, IConnectorPretraining part, ITeacherOutputs teacher, ITrainingBatches batches,
+        TrainerOptions options, CancellationToken stop) =>
+        ConnectorPretrainer.Run(part, teacher, batches, options, stop, (epoch, loss) =>
+            context.Observer.Info($"{context.Stage.Id}: connector pre-training epoch {epoch}/{part.Epochs}, loss {loss:G4}"));
 
     private static readonly IReadOnlyDictionary<string, long[]> NoShapes = new Dictionary<string, long[]>();
 

@@ -48,6 +48,7 @@ public static class DistillationLosses
         new ReviewKdMethod(),
         new OfdMethod(),
         new AbMethod(),
+        new FtMethod(),
     ];
 
     public static IReadOnlyCollection<string> Names => All.Select(m => m.Spec.Name).ToList();
