@@ -19,7 +19,7 @@ public sealed class MethodDeterminismTests(ITestOutputHelper output) : IDisposab
     private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(4);
 
     /// <summary>The methods that read feature maps, which a cache does not hold.</summary>
-    private static readonly string[] LiveOnly = ["at", "fitnet", "nst", "vid", "fsp", "reviewkd", "ofd", "ab"];
+    private static readonly string[] LiveOnly = ["at", "fitnet", "nst", "vid", "fsp", "reviewkd", "ofd", "ab", "ft", "kdsvd"];
 
     private readonly TempFolder _temp = new();
 
@@ -39,9 +39,9 @@ public sealed class MethodDeterminismTests(ITestOutputHelper output) : IDisposab
 
 
         var killedRoot = _temp.Combine("killed");
-        // Killed twice, each time once the stage's manifest records its first epoch's checkpoint, so the reruns resume
-        // a method's student (dkd) and a student of DOT's two momenta from there.
-        foreach (var stage in new[] { "student-dkd", "student-kd-dot" })
+        // Killed three times, each time once the stage's manifest records its first epoch's checkpoint, so the reruns resume
+        // a method's student (dkd), a student of DOT's two momenta and FT's (whose paraphraser trained before that epoch) from there.
+        foreach (var stage in new[] { "student-dkd", "student-kd-dot", "student-ft" })
         {
             using var running = DistillCli.Start("run", pipeline, "--runs", killedRoot);
             var deadline = DateTime.UtcNow + RunTimeout;

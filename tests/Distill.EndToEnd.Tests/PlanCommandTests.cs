@@ -64,7 +64,7 @@ public sealed class PlanCommandTests(ITestOutputHelper output) : IDisposable
         var (code, plan) = DistillCli.Run(TimeSpan.FromMinutes(1), "plan", file, "--runs", runs);
 
         Assert.True(code == 0, plan);
-        Assert.Contains("0 reused, 0 to resume, 275 to run", plan);
+        Assert.Contains("0 reused, 0 to resume, 299 to run", plan);
         Assert.Contains("teacher-resnet56", plan.Split('\n').Single(l => l.Contains("never run: dataset 'cifar100' is downloaded by the first run") && l.StartsWith("teacher-resnet56")));
         Assert.False(Directory.Exists(_temp.Combine("data")), "plan downloads nothing");
         Assert.False(Directory.Exists(runs), "plan creates nothing");

@@ -54,12 +54,12 @@ public sealed class LossKeyTests
     }
 
     [Theory]
-    [InlineData("    loss: dk", "unknown loss 'dk' (expected kd, dkd, dist, rkd, pkt, sp, crd, at, fitnet, nst, cc, vid, fsp, wttm, mlkd, ctkd, reviewkd, ofd, ab)")]
-    [InlineData("    loss: { beta: 4 }", "loss needs a 'name' (kd, dkd, dist, rkd, pkt, sp, crd, at, fitnet, nst, cc, vid, fsp, wttm, mlkd, ctkd, reviewkd, ofd, ab)")]
+    [InlineData("    loss: dk", "unknown loss 'dk' (expected kd, dkd, dist, rkd, pkt, sp, crd, at, fitnet, nst, cc, vid, fsp, wttm, mlkd, ctkd, reviewkd, ofd, ab, ft, kdsvd)")]
+    [InlineData("    loss: { beta: 4 }", "loss needs a 'name' (kd, dkd, dist, rkd, pkt, sp, crd, at, fitnet, nst, cc, vid, fsp, wttm, mlkd, ctkd, reviewkd, ofd, ab, ft, kdsvd)")]
     [InlineData("    loss: { name: dkd, gamma: 2 }", "unknown key 'gamma' in loss 'dkd'")]
     [InlineData("    loss: { name: kd, alpha: 2 }", "unknown key 'alpha' in loss 'kd'")]
     [InlineData("    loss: { name: dkd, beta: -1 }", "beta")]
-    [InlineData("    loss: [kd]", "loss must be a name (kd, dkd, dist, rkd, pkt, sp, crd, at, fitnet, nst, cc, vid, fsp, wttm, mlkd, ctkd, reviewkd, ofd, ab) or a map with 'name', got a list")]
+    [InlineData("    loss: [kd]", "loss must be a name (kd, dkd, dist, rkd, pkt, sp, crd, at, fitnet, nst, cc, vid, fsp, wttm, mlkd, ctkd, reviewkd, ofd, ab, ft, kdsvd) or a map with 'name', got a list")]
     public void Mistakes_are_located_errors(string loss, string message)
     {
         var errors = TestPipelines.Errors(Pipeline(loss));

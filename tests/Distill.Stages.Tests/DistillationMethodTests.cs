@@ -49,7 +49,7 @@ public sealed class DistillationMethodTests
     [Fact]
     public void The_catalogue_offers_the_logit_and_representation_methods()
     {
-        Assert.Equal(["kd", "dkd", "dist", "rkd", "pkt", "sp", "crd", "at", "fitnet", "nst", "cc", "vid", "fsp", "wttm", "mlkd", "ctkd", "reviewkd", "ofd", "ab"], DistillationLosses.Names);
+        Assert.Equal(["kd", "dkd", "dist", "rkd", "pkt", "sp", "crd", "at", "fitnet", "nst", "cc", "vid", "fsp", "wttm", "mlkd", "ctkd", "reviewkd", "ofd", "ab", "ft", "kdsvd"], DistillationLosses.Names);
     }
 
     [Theory]
@@ -86,6 +86,13 @@ public sealed class DistillationMethodTests
     [InlineData("ofd", "ce-weight", 1.0)]
     [InlineData("ab", "weight", 1.0)]
     [InlineData("ab", "margin", 1.0)]
+    [InlineData("ft", "weight", 200.0)]
+    [InlineData("ft", "rate", 0.5)]
+    [InlineData("ft", "paraphraser-epochs", 30.0)]
+    [InlineData("ft", "paraphraser-learning-rate", 0.01)]
+    [InlineData("kdsvd", "weight", 1.0)]
+    [InlineData("kdsvd", "vectors", 1.0)]
+    [InlineData("kdsvd", "ce-weight", 1.0)]
     public void Keys_default_to_the_published_settings(string method, string key, double value)
     {
         Assert.Equal(value, Load(method).Stage("student").Parameters.GetMap("loss").GetDouble(key));
@@ -101,6 +108,8 @@ public sealed class DistillationMethodTests
     [InlineData("{ name: at, points: [stage3] }", new[] { "stage3" })]
     [InlineData("ofd", new[] { "stage1-preact", "stage2-preact", "stage3-preact" })]
     [InlineData("ab", new[] { "stage1-preact", "stage2-preact", "stage3-preact" })]
+    [InlineData("ft", new[] { "stage3" })]
+    [InlineData("kdsvd", new[] { "stage1", "stage2", "stage3" })]
     [InlineData("dist", new string[0])]
     public void Each_method_reads_the_points_its_keys_name_from_both_models(string loss, string[] points)
     {

@@ -590,6 +590,56 @@ def compute_fsp(g):
 def fsp(s_maps, t_maps, y, p):
     return sum([(s - t).pow(2).mean() for s, t in zip(compute_fsp(s_maps), compute_fsp(t_maps))])
 
+# mdistiller, mdistiller/distillers/KDSVD.py (kdsvd_loss, svd, align_rsv, removenan), with the two changes Distill's
+# SingularVectorTerm documents: each map read as (H*W) x C per example (the TF original's NHWC reshape; mdistiller's view
+# of an NCHW map gives (C*H) x W), and the teacher's vectors signed so that their largest entry is positive (svd_flip).
+# Gradients are PyTorch's own SVD backward.
+def kdsvd_removenan(x):
+    return torch.where(torch.isfinite(x), x, torch.zeros_like(x))
+def kdsvd_svd(feat, n=1):
+    size = feat.shape
+    x = feat.permute(0, 2, 3, 1).reshape(size[0], size[2] * size[3], size[1])
+    u, s, v = torch.svd(x)
+    u, s, v = kdsvd_removenan(u), kdsvd_removenan(s), kdsvd_removenan(v)
+    if n > 0:
+        u = F.normalize(u[:, :, :n], dim=1)
+        s = F.normalize(s[:, :n], dim=1)
+        v = F.normalize(v[:, :, :n], dim=1)
+    return u, s, v
+def svd_flip(v):
+    return v * v.gather(1, v.abs().argmax(1, keepdim=True)).sign()
+def align_rsv(a, b):
+    cosine = torch.matmul(a.transpose(-2, -1), b)
+    max_abs_cosine, _ = torch.max(torch.abs(cosine), 1, keepdim=True)
+    mask = torch.where(torch.eq(max_abs_cosine, torch.abs(cosine)), torch.sign(cosine), torch.zeros_like(cosine))
+    a = torch.matmul(a, mask)
+    return a, b
+def kdsvd_loss(g_s, g_t, k):
+    v_sb = None
+    v_tb = None
+    losses = []
+    for i, f_s, f_t in zip(range(len(g_s)), g_s, g_t):
+        u_t, s_t, v_t = kdsvd_svd(f_t, k)
+        v_t = svd_flip(v_t)
+        u_s, s_s, v_s = kdsvd_svd(f_s, k + 3)
+        v_s, v_t = align_rsv(v_s, v_t)
+        s_t = s_t.unsqueeze(1)
+        v_t = v_t * s_t
+        v_s = v_s * s_t
+        if i > 0:
+            s_rbf = torch.exp(-(v_s.unsqueeze(2) - v_sb.unsqueeze(1)).pow(2) / 8)
+            t_rbf = torch.exp(-(v_t.unsqueeze(2) - v_tb.unsqueeze(1)).pow(2) / 8)
+            l2loss = (s_rbf - t_rbf.detach()).pow(2)
+            l2loss = torch.where(torch.isfinite(l2loss), l2loss, torch.zeros_like(l2loss))
+            losses.append(l2loss.sum())
+        v_tb = v_t
+        v_sb = v_s
+    bsz = g_s[0].shape[0]
+    losses = [l / bsz for l in losses]
+    return sum(losses)
+def kdsvd(s_maps, t_maps, y, p):
+    return kdsvd_loss(s_maps, t_maps, p["k"])
+
 # RepDistiller, models/util.py ConvReg (train mode, so batch norm normalises with the batch's statistics) and
 # distiller_zoo/FitNet.py HintLoss (MSE); its weights are the ones Distill drew, passed in.
 def fitnet(s, t, w, b, p):
@@ -659,10 +709,10 @@ for case in json.load(open(sys.argv[1])):
         value, s, state = crd(case)
         results[case["name"]] = {"loss": value.item(), "gradients": [x.grad.reshape(-1).tolist() for x in s], "state": state}
         continue
-    if case["loss"] in ("at", "nst", "fsp"):
+    if case["loss"] in ("at", "nst", "fsp", "kdsvd"):
         s = [load(case, n).requires_grad_() for n in case["maps"]["student"]]
         t = [load(case, n) for n in case["maps"]["teacher"]]
-        value = {"at": at, "nst": nst, "fsp": fsp}[case["loss"]](s, t, y, case["parameters"])
+        value = {"at": at, "nst": nst, "fsp": fsp, "kdsvd": kdsvd}[case["loss"]](s, t, y, case["parameters"])
     elif case["loss"] == "ctkd":
         s = [load(case, "student").requires_grad_(), load(case, "theta").requires_grad_()]
         value = ctkd(s[0], load(case, "teacher"), y, s[1], case["parameters"])
@@ -801,6 +851,22 @@ json.dump(results, open(sys.argv[2], "w"))
             {
                 name = "fsp", loss = "fsp", parameters = new { }, tensors = Files("fsp", fspMaps),
                 maps = new { student = new[] { "s-stem", "s-stage1", "s-stage2" }, teacher = new[] { "t-stem", "t-stage1", "t-stage2" } },
+            });
+
+            // KDSVD: per level the same channels in both models, the sizes differing; the student's third level has fewer
+            // positions than channels (2x2, 6), so its SVD has a null space.
+            var singular = new Generator(96);
+            var svdMaps = new Dictionary<string, Tensor> { ["labels"] = zeros(Batch, dtype: ScalarType.Float64) };
+            foreach (var (stage, channels, studentSize, teacherSize) in new[] { ("stage1", 3L, 8L, 8L), ("stage2", 4L, 4L, 8L), ("stage3", 6L, 2L, 4L) })
+            {
+                svdMaps[$"s-{stage}"] = randn([Batch, channels, studentSize, studentSize], dtype: ScalarType.Float64, generator: singular);
+                svdMaps[$"t-{stage}"] = randn([Batch, channels, teacherSize, teacherSize], dtype: ScalarType.Float64, generator: singular);
+            }
+            Inputs["kdsvd"] = svdMaps;
+            cases.Add(new
+            {
+                name = "kdsvd", loss = "kdsvd", parameters = new { k = 1 }, tensors = Files("kdsvd", svdMaps),
+                maps = new { student = new[] { "s-stage1", "s-stage2", "s-stage3" }, teacher = new[] { "t-stage1", "t-stage2", "t-stage3" } },
             });
 
             // FitNet: the student's map regressed onto the teacher's, of the same size (1x1) and of half the size (3x3, stride 2).
@@ -1174,23 +1240,91 @@ json.dump(results, open(sys.argv[2], "w"))
     }
 
     [Fact]
-    public void Flow_of_solution_over_two_pairs_matches_the_published_code()
+    public void Flow_of_solution_over_two_pairs_matches_the_published_code() =>
+        PointsMatchTheirTwin("fsp", new FlowOfSolutionTerm(["stem", "stage1", "stage2"]));
+
+    [Fact]
+    public void Kdsvd_over_three_levels_matches_the_published_code_with_the_teachers_vectors_signed()
     {
-        var inputs = _twins.Inputs["fsp"];
+        // The third level is wider than it is long (2x2 positions, 6 channels): its gradient has a part outside the row space.
+        PointsMatchTheirTwin("kdsvd", new SingularVectorTerm(["stage1", "stage2", "stage3"], vectors: 1));
+    }
+
+    [Fact]
+    public void Kdsvd_of_rank_one_maps_compares_the_kernels_worked_out_by_hand()
+    {
         using var scope = NewDisposeScope();
-        string[] stages = ["stem", "stage1", "stage2"];
-        var students = stages.ToDictionary(s => s, s => inputs[$"s-{s}"].clone().requires_grad_());
-        using var student = new ModelOutputs(zeros(Batch, Classes), students);
-        using var teacher = new ModelOutputs(zeros(Batch, Classes), stages.ToDictionary(s => s, s => inputs[$"t-{s}"]));
-        var loss = new FlowOfSolutionTerm(stages).Loss(student, teacher, null!);
+        // Two 2x2 maps of two channels per model, each the positions a = (1, 2, 3, 4) times a channel vector. The teacher's
+        // vectors are (1, 0) then (0, 1); the student's (1, 0) then (1, 2)/sqrt(5), each its top singular vector.
+        Tensor Map(double c0, double c1) => cat([tensor(new double[] { 1, 2, 3, 4 }).mul(c0), tensor(new double[] { 1, 2, 3, 4 }).mul(c1)]).reshape(1, 2, 2, 2);
+        using var student = new ModelOutputs(zeros(1, Classes), new Dictionary<string, Tensor> { ["stage1"] = Map(1, 0), ["stage2"] = Map(1, 2) });
+        using var teacher = new ModelOutputs(zeros(1, Classes), new Dictionary<string, Tensor> { ["stage1"] = Map(1, 0), ["stage2"] = Map(0, 1) });
+        double Rbf(double a, double b) => Math.Exp(-(a - b) * (a - b) / 8);
+        double[] s1 = [1, 0], s2 = [1 / Math.Sqrt(5), 2 / Math.Sqrt(5)], t1 = [1, 0], t2 = [0, 1];
+        double expected = 0;
+        for (int i = 0; i < 2; i++)
+            for (int j = 0; j < 2; j++)
+                expected += Math.Pow(Rbf(s2[i], s1[j]) - Rbf(t2[i], t1[j]), 2);
+
+        var loss = new SingularVectorTerm(["stage1", "stage2"], vectors: 1).Loss(student, teacher, null!);
+
+        Assert.Equal(expected, loss.item<double>(), 10);
+    }
+
+    [Fact]
+    public void Kdsvds_teacher_vectors_do_not_depend_on_the_sign_lapack_chose()
+    {
+        using var scope = NewDisposeScope();
+        var map = randn([3, 4, 5, 5], dtype: ScalarType.Float64, generator: new Generator(5)).relu();
+        // -X has the same right singular vectors up to sign: LAPACK may return either; the convention returns one.
+        var (_, vectors) = SingularVectorTerm.TeacherVectors(map, 2);
+        var (_, negated) = SingularVectorTerm.TeacherVectors(map.neg(), 2);
+        AssertClose("teacher vectors of -X", vectors.data<double>().ToArray(), negated.data<double>().ToArray());
+        // After a ReLU the top vector is the non-negative one.
+        Assert.True(vectors.select(2, 0).min().item<double>() >= 0, "the top vector of a non-negative map has a negative entry");
+    }
+
+    [Fact]
+    public void Kdsvd_gives_finite_gradients_where_dead_channels_repeat_a_zero_singular_value()
+    {
+        using var scope = NewDisposeScope();
+        // Two dead channels of six: X^T X has 0 twice, where PyTorch's SVD backward divides by zero.
+        var generator = new Generator(6);
+        var alive = tensor(new double[] { 1, 1, 0, 1, 0, 1 }).reshape(1, 6, 1, 1);
+        var first = randn([4, 6, 4, 4], dtype: ScalarType.Float64, generator: generator).mul(alive).requires_grad_();
+        var second = randn([4, 6, 2, 2], dtype: ScalarType.Float64, generator: generator).requires_grad_();
+        using var student = new ModelOutputs(zeros(4, Classes), new Dictionary<string, Tensor> { ["stage1"] = first, ["stage2"] = second });
+        using var teacher = new ModelOutputs(zeros(4, Classes), new Dictionary<string, Tensor>
+        {
+            ["stage1"] = randn([4, 6, 4, 4], dtype: ScalarType.Float64, generator: generator),
+            ["stage2"] = randn([4, 6, 2, 2], dtype: ScalarType.Float64, generator: generator),
+        });
+        var loss = new SingularVectorTerm(["stage1", "stage2"], vectors: 1).Loss(student, teacher, null!);
         loss.backward();
 
-        var (expected, gradients) = _twins.Results["fsp"];
-        Assert.True(Math.Abs(loss.item<double>() - expected) <= 1e-6, $"fsp: loss {loss.item<double>():R}, PyTorch {expected:R}");
-        for (int i = 0; i < stages.Length; i++)
+        Assert.True(double.IsFinite(loss.item<double>()));
+        Assert.True(first.grad!.isfinite().all().item<bool>() && second.grad!.isfinite().all().item<bool>(), "a gradient is not finite");
+        Assert.True(first.grad!.abs().max().item<double>() > 1e-9, "the dead channels' level has no gradient, so the check shows nothing");
+    }
+
+    /// <summary>A term without trainable parts on its twin's maps: its loss and the gradient of each student map match PyTorch's, none of them zero.</summary>
+    private void PointsMatchTheirTwin(string name, IRepresentationTerm term)
+    {
+        var inputs = _twins.Inputs[name];
+        using var scope = NewDisposeScope();
+        var students = term.Points.ToDictionary(s => s, s => inputs[$"s-{s}"].clone().requires_grad_());
+        using var student = new ModelOutputs(zeros(Batch, Classes), students);
+        using var teacher = new ModelOutputs(zeros(Batch, Classes), term.Points.ToDictionary(s => s, s => inputs[$"t-{s}"].clone()));
+        var loss = term.Loss(student, teacher, null!);
+        loss.backward();
+
+        var (expected, gradients) = _twins.Results[name];
+        Assert.True(Math.Abs(loss.item<double>() - expected) <= 1e-6, $"{name}: loss {loss.item<double>():R}, PyTorch {expected:R}");
+        for (int i = 0; i < term.Points.Count; i++)
         {
-            AssertClose($"fsp {stages[i]}", gradients[i], students[stages[i]].grad!.data<double>().ToArray());
-            Assert.True(students[stages[i]].grad!.abs().max().item<double>() > 1e-6, $"fsp {stages[i]}: the gradient is zero, so the comparison shows nothing");
+            var gradient = students[term.Points[i]].grad!;
+            AssertClose($"{name} {term.Points[i]}", gradients[i], gradient.data<double>().ToArray());
+            Assert.True(gradient.abs().max().item<double>() > 1e-6, $"{name} {term.Points[i]}: the gradient is zero, so the comparison shows nothing");
         }
     }
 

@@ -49,6 +49,7 @@ public static class DistillationLosses
         new OfdMethod(),
         new AbMethod(),
         new FtMethod(),
+        new KdsvdMethod(),
     ];
 
     public static IReadOnlyCollection<string> Names => All.Select(m => m.Spec.Name).ToList();
