@@ -40,8 +40,9 @@ public sealed class MethodDeterminismTests(ITestOutputHelper output) : IDisposab
 
         var killedRoot = _temp.Combine("killed");
         // Killed three times, each time once the stage's manifest records its first epoch's checkpoint, so the reruns resume
-        // a method's student (dkd), a student of DOT's two momenta and FT's (whose paraphraser trained before that epoch) from there.
-        foreach (var stage in new[] { "student-dkd", "student-kd-dot", "student-ft" })
+        // a method's student (dkd), FT's (whose paraphraser trained before that epoch) and a student of DOT's two momenta from
+        // there, in the order the run reaches them.
+        foreach (var stage in new[] { "student-dkd", "student-ft", "student-kd-dot" })
         {
             using var running = DistillCli.Start("run", pipeline, "--runs", killedRoot);
             var deadline = DateTime.UtcNow + RunTimeout;

@@ -220,6 +220,18 @@ public sealed class DistillationMethodTests
     }
 
     [Fact]
+    public void Kdsvd_needs_the_teachers_channels_and_any_sizes_and_ft_square_maps()
+    {
+        var kdsvd = new KdsvdMethod();
+        Assert.Null(kdsvd.ShapeProblem("stage2", [32, 8, 8], [32, 16, 16]));
+        Assert.Equal("'stage2': KDSVD aligns singular vectors over the channels, so it needs the same channels in both models, and the student has 16 where the teacher has 32",
+            kdsvd.ShapeProblem("stage2", [16, 8, 8], [32, 8, 8]));
+        var ft = new FtMethod();
+        Assert.Null(ft.ShapeProblem("stage3", [16, 8, 8], [64, 4, 4]));
+        Assert.Contains("FT needs feature maps in both models", ft.ShapeProblem("embedding", [16], [64]));
+    }
+
+    [Fact]
     public void Every_point_an_architecture_offers_is_one_the_point_keys_know()
     {
         foreach (var architecture in StageKindRegistry.Architectures)

@@ -64,6 +64,9 @@ public static class ConnectorPretrainer
             }
             epochFinished?.Invoke(epoch + 1, sum / steps);
         }
+        // Frozen from here: with a gradient left (zeros after the student's zero_grad) the student's SGD would still
+        // decay the part's weights every step, which a run resumed from a checkpoint (no gradient) would not.
+        foreach (var parameter in parameters) parameter.grad = null;
         return true;
     }
 }
