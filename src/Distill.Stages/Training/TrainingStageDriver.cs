@@ -27,8 +27,8 @@ public static class TrainingStageDriver
         Func<CancellationToken, bool>? beforeFirstStep = null)
     {
         var stage = context.Directory;
-        bool resumed = context.Decision is { Action: StageAction.Resume, Checkpoint: not null };
-        if (context.Decision is { Action: StageAction.Resume, Checkpoint: { } checkpoint })
+        var checkpoint = context.Decision is { Action: StageAction.Resume, Checkpoint: { } resumeFrom } ? resumeFrom : null;
+        if (checkpoint is not null)
         {
             using (var payload = CheckpointStore.OpenPayload(checkpoint))
                 run.Trainer.LoadCheckpoint(payload);
@@ -51,7 +51,7 @@ public static class TrainingStageDriver
             sinceCheckpoint.Restart();
         }
 
-        if (!resumed && beforeFirstStep is not null)
+        if (checkpoint is null && beforeFirstStep is not null)
         {
             if (!beforeFirstStep(context.Stop)) return StageResult.Stopped;
             Checkpoint("before the first step");

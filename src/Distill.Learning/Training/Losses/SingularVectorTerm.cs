@@ -51,7 +51,7 @@ public sealed class SingularVectorTerm(IReadOnlyList<string> points, int vectors
             if (previousStudent is not null)
             {
                 var difference = Kernel(s, previousStudent).sub(Kernel(t, previousTeacher!)).square();
-                var pair = where(difference.isfinite(), difference, zeros_like(difference)).sum();
+                var pair = RemoveNan(difference).sum();
                 total = total is null ? pair : total.add(pair);
             }
             (previousStudent, previousTeacher) = (s, t);
@@ -112,14 +112,14 @@ public sealed class SingularVectorTerm(IReadOnlyList<string> points, int vectors
         var perturbation = gram.sub(gram.detach()).bmm(top);
         // Couplings 1 / (s_j^2 - s_i^2) for i != j, zero where the two are equal (or i == j).
         var gaps = topSquares.unsqueeze(1).sub(squares.unsqueeze(2));
-        var couplings = where(gaps.eq(0), zeros_like(gaps), gaps.reciprocal());
+        var couplings = ReciprocalOrZero(gaps);
         var inRowSpace = basis.transpose(1, 2).bmm(perturbation);
         var derivative = basis.bmm(couplings.mul(inRowSpace));
         if (basis.shape[2] < basis.shape[1])
         {
             // H·W < C: the directions outside X's row space, whose squared singular values are 0.
             var outside = perturbation.sub(basis.bmm(inRowSpace));
-            var inverse = where(topSquares.eq(0), zeros_like(topSquares), topSquares.reciprocal()).unsqueeze(1);
+            var inverse = ReciprocalOrZero(topSquares).unsqueeze(1);
             derivative = derivative.add(outside.mul(inverse));
         }
         var vectors = RemoveNan(top).add(derivative);
@@ -137,4 +137,7 @@ public sealed class SingularVectorTerm(IReadOnlyList<string> points, int vectors
     }
 
     private static Tensor RemoveNan(Tensor x) => where(x.isfinite(), x, zeros_like(x));
+
+    /// <summary>1 / x, and 0 where x is 0 (the couplings of equal singular values, the TF original's removenan).</summary>
+    private static Tensor ReciprocalOrZero(Tensor x) => where(x.eq(0), zeros_like(x), x.reciprocal());
 }
