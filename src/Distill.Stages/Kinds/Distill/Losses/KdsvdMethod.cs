@@ -4,7 +4,7 @@ using Distill.Pipelines.Catalogue;
 namespace Distill.Stages.Kinds.Distill.Losses;
 
 /// <summary>`kdsvd`: self-supervised distillation by singular value decomposition (Lee et al. 2018), kernels between consecutive stages.</summary>
-public sealed class KdsvdMethod() : RepresentationMethod<KdsvdParameters>("kdsvd", revision: 1,
+public sealed class KdsvdMethod() : RepresentationMethod<KdsvdParameters>("kdsvd", revision: 2,
     "KDSVD (Lee et al. 2018): each map of `points` read as a (H·W) x C matrix per example gives its top `vectors` right singular vectors over the channels (the student's 3 more, each aligned to the teacher vector it is closest to, sign included), scaled by the teacher's normalised singular values; between consecutive points the RBF kernels exp(-(a - b)^2 / 8) over every pair of channels are compared, squared differences summed per example, summed over the pairs; weight times that, plus ce-weight CE and kd-weight KD. The teacher's vectors are signed so that their largest entry is positive (LAPACK's sign differs between builds); a singular vector's gradient leaves out couplings of equal singular values. Needs a live teacher and the same channels at every point in both models.")
 {
     protected override IRepresentationTerm Term(KdsvdParameters p) => new SingularVectorTerm(p.Points, p.Vectors);
