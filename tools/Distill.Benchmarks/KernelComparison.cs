@@ -8,21 +8,21 @@ using static TorchSharp.torch;
 namespace Distill.Benchmarks;
 
 /// <summary>
-/// The speed cost of the oneDNN workaround (docs/platform-defects.md): the same training step with every
-/// convolution on oneDNN ("before", wrong for some widths) and with the routing in force ("after"),
-/// alternated round by round in one process so both see the same machine. Also times the per-step
-/// check for non-finite gradients the trainer now makes.
+/// The speed of the convolution routing (docs/platform-defects.md): the same training step with every
+/// convolution on oneDNN ("before", wrong for some widths), with the routing in force ("after": Distill's own
+/// 3x3 kernels where they apply, oneDNN zero-padded where needed), with the routing without Distill's kernels
+/// ("routed oneDNN", their A/B) and with the native fallback, alternated round by round in one process so all see
+/// the same machine. Also times the per-step check for non-finite gradients the trainer makes.
 /// </summary>
 internal static class KernelComparison
 {
-    private const int Rounds = 3;
-
     public static void Run(BenchmarkOptions options)
     {
         if (options.Threads > 0) set_num_threads(options.Threads);
         Console.WriteLine($"convolution kernels before/after, batch {options.BatchSize}, 32x32x3, {get_num_threads()} threads, " +
-                          $"{Rounds} alternating rounds of {options.Steps} steps (after {options.Warmup} warm-up), medians; {CpuIsa.Description}");
-        Console.WriteLine($"{"model",-14} {"before img/s",13} {"after img/s",12} {"after/before",13} {"native-fallback img/s",22} {"routed convs",13} {"grad check ms",14}");
+                          $"{options.Repeats} alternating rounds of {options.Steps} steps (after {options.Warmup} warm-up), medians; {CpuIsa.Description}");
+        Console.WriteLine($"{"model",-14} {"before img/s",13} {"routed oneDNN",14} {"after img/s",12} {"after/before",13} {"after/routed",13} " +
+                          $"{"native-fallback img/s",22} {"routed convs",13} {"own kernels",12} {"grad check ms",14}");
         foreach (var (name, factory) in new (string, Func<ClassifierNet>)[]
                  {
                      ("resnet56", () => new CifarResNet(56, 3, 10)),
@@ -38,11 +38,13 @@ internal static class KernelComparison
             model.train();
             var before = new List<double>();
             var after = new List<double>();
+            var routedOneDnn = new List<double>();
             var fallback = new List<double>();
             var check = new List<double>();
-            for (int round = 0; round < Rounds; round++)
+            for (int round = 0; round < options.Repeats; round++)
             {
-                foreach (var (policy, times) in new[] { (ConvolutionPolicy.OneDnn, before), (ConvolutionPolicy.Auto, after), (ConvolutionPolicy.NativeWhereWrong, fallback) })
+                foreach (var (policy, times) in new[] { (ConvolutionPolicy.OneDnn, before), (ConvolutionPolicy.OneDnnRouted, routedOneDnn), (ConvolutionPolicy.Auto, after),
+                             (ConvolutionPolicy.NativeWhereWrong, fallback) })
                 {
                     ConvolutionRouting.Policy = policy;
                     for (int i = 0; i < options.Warmup + options.Steps; i++)
@@ -57,9 +59,11 @@ internal static class KernelComparison
             ConvolutionRouting.Policy = ConvolutionPolicy.Auto;
             var shapes = ConvolutionSelfCheck.ShapesOf(model, 3, 32, 32);
             int routed = shapes.Count(s => ConvolutionRouting.KernelFor(s.Config) is not (ConvolutionKernel.OneDnn or ConvolutionKernel.OneDnnChannelsLast));
+            int own = shapes.Count(s => ConvolutionRouting.KernelFor(s.Config) == ConvolutionKernel.Direct);
             double Rate(List<double> times) => options.BatchSize / (Stats.Median(times) / 1000);
-            Console.WriteLine($"{name,-14} {Rate(before),13:F0} {Rate(after),12:F0} {Rate(after) / Rate(before),13:F2} {Rate(fallback),22:F0} " +
-                              $"{routed + " of " + shapes.Count,13} {Stats.Median(check),14:F2}");
+            Console.WriteLine($"{name,-14} {Rate(before),13:F0} {Rate(routedOneDnn),14:F0} {Rate(after),12:F0} {Rate(after) / Rate(before),13:F2} " +
+                              $"{Rate(after) / Rate(routedOneDnn),13:F2} {Rate(fallback),22:F0} {routed + " of " + shapes.Count,13} " +
+                              $"{own + " of " + shapes.Count,12} {Stats.Median(check),14:F2}");
         }
     }
 

@@ -67,6 +67,32 @@ internal static class AutogradNodeMemory
         return LastReleaseFoundTemplates = true;
     }
 
+    private static int _retainedGraphs;
+
+    /// <summary>
+    /// While a graph is to be differentiated more than once (backward with retain_graph), backward passes must leave what
+    /// the forward pass saved; functions that free it check <see cref="GraphsRetained"/>. Process-wide: the autograd
+    /// engine may run a backward pass on another thread.
+    /// </summary>
+    public static IDisposable RetainGraphs()
+    {
+        Interlocked.Increment(ref _retainedGraphs);
+        return new Retention();
+    }
+
+    /// <summary>True while some graph is to be differentiated again (<see cref="RetainGraphs"/>): keep saved tensors.</summary>
+    public static bool GraphsRetained => Volatile.Read(ref _retainedGraphs) > 0;
+
+    private sealed class Retention : IDisposable
+    {
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0) Interlocked.Decrement(ref _retainedGraphs);
+        }
+    }
+
     /// <summary>At the end of a backward pass: frees the tensors the forward pass saved; true when it found them.</summary>
     public static bool ReleaseSavedTensors(autograd.AutogradContext context)
     {

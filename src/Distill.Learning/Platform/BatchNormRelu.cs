@@ -201,7 +201,7 @@ public static unsafe class BatchNormRelu
         return (dx, weightGradient, biasGradient, passed);
     }
 
-    private static float* Data(Tensor t) => (float*)TensorData(t.Handle);
+    internal static float* Data(Tensor t) => (float*)TensorData(t.Handle);
 
     [DllImport("LibTorchSharp", EntryPoint = "THSTensor_data")]
     private static extern IntPtr TensorData(IntPtr tensor);

@@ -1,12 +1,19 @@
 using System.Collections.Concurrent;
+using System.Runtime.Intrinsics;
 
 namespace Distill.Learning.Platform;
 
 /// <summary>How convolutions choose their kernel: by the rule below (the default), or all on one kernel.</summary>
 public enum ConvolutionPolicy
 {
-    /// <summary>oneDNN where it is known to be right, oneDNN on zero-padded channels elsewhere (the default: fastest).</summary>
+    /// <summary>
+    /// Distill's own kernels for the 3x3 convolutions of 16-64 channels on AVX-512, and for the rest oneDNN where it is
+    /// known to be right, oneDNN on zero-padded channels elsewhere (the default: fastest).
+    /// </summary>
     Auto,
+
+    /// <summary>The default without Distill's own convolution kernels: oneDNN, zero-padded where needed (the A/B of them).</summary>
+    OneDnnRouted,
 
     /// <summary>oneDNN where it is known to be right, LibTorch's native kernels elsewhere (the self-check's fallback).</summary>
     NativeWhereWrong,
@@ -31,7 +38,7 @@ public static class ConvolutionRouting
     /// The implementation revision of the routing rule and the padded and native convolutions it routes to: part of
     /// the key of every stage that runs a network (<see cref="KernelRevisions"/>). Bump it when they compute other bits.
     /// </summary>
-    public const int Revision = 1;
+    public const int Revision = 2;
 
     private static readonly ConcurrentDictionary<ConvolutionConfig, ConvolutionKernel> Overrides = new();
 
@@ -52,11 +59,12 @@ public static class ConvolutionRouting
     private static ConvolutionPolicy PolicyFromEnvironment() => Environment.GetEnvironmentVariable("DISTILL_CONVOLUTIONS") switch
     {
         null or "" or "auto" => ConvolutionPolicy.Auto,
+        "onednn-routed" => ConvolutionPolicy.OneDnnRouted,
         "native-where-wrong" => ConvolutionPolicy.NativeWhereWrong,
         "onednn" => ConvolutionPolicy.OneDnn,
         "native" => ConvolutionPolicy.Native,
         var other => throw new InvalidOperationException(
-            $"DISTILL_CONVOLUTIONS={other} is not one of auto, native-where-wrong, onednn, native"),
+            $"DISTILL_CONVOLUTIONS={other} is not one of auto, onednn-routed, native-where-wrong, onednn, native"),
     };
 
     /// <summary>True where the native kernels can be selected (LibTorch's switch is reachable).</summary>
@@ -69,8 +77,11 @@ public static class ConvolutionRouting
         ConvolutionPolicy.Native => "every convolution on LibTorch's native kernels",
         ConvolutionPolicy.NativeWhereWrong => "channel counts oneDNN 3.7.1 gets wrong run on LibTorch's native kernels",
         _ when !NativeAvailable => "none: LibTorch's oneDNN switch is not reachable on this platform",
-        _ => "channel counts oneDNN 3.7.1 gets wrong are zero-padded to counts it gets right",
+        ConvolutionPolicy.OneDnnRouted => PaddedWorkaround,
+        _ => Vector512.IsHardwareAccelerated ? $"{PaddedWorkaround}; 3x3 convolutions of 16-64 channels run on Distill's own kernels" : PaddedWorkaround,
     };
+
+    private const string PaddedWorkaround = "channel counts oneDNN 3.7.1 gets wrong are zero-padded to counts it gets right";
 
     public static ConvolutionKernel KernelFor(ConvolutionConfig config)
     {
@@ -81,6 +92,7 @@ public static class ConvolutionRouting
             ConvolutionPolicy.Native => ConvolutionKernel.Native,
             ConvolutionPolicy.NativeWhereWrong => TrustsOneDnn(config) ? ConvolutionKernel.OneDnnChannelsLast : ConvolutionKernel.Native,
             _ => Overrides.TryGetValue(config, out var kernel) ? kernel
+                : Policy == ConvolutionPolicy.Auto && DirectConvolution.Handles(config) ? ConvolutionKernel.Direct
                 : TrustsOneDnn(config) ? ConvolutionKernel.OneDnnChannelsLast : ConvolutionKernel.PaddedOneDnn,
         };
     }
@@ -106,6 +118,6 @@ public static class ConvolutionRouting
 
     private static long RoundUp(long value, long block) => (value + block - 1) / block * block;
 
-    /// <summary>Sends a configuration the self-check found wrong on oneDNN to the native kernels.</summary>
-    internal static void AvoidOneDnn(ConvolutionConfig config) => Overrides[config] = ConvolutionKernel.Native;
+    /// <summary>Sends a configuration the self-check found wrong on its kernel (oneDNN or Distill's) to the native kernels.</summary>
+    internal static void FallBackToNative(ConvolutionConfig config) => Overrides[config] = ConvolutionKernel.Native;
 }

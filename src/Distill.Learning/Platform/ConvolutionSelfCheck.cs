@@ -62,6 +62,7 @@ public sealed record ConvolutionSelfCheckReport(IReadOnlyList<ConvolutionCheck> 
         {
             var kernels = new[]
                 {
+                    (ConvolutionKernel.Direct, "on Distill's own kernels"),
                     (ConvolutionKernel.OneDnnChannelsLast, "on oneDNN"),
                     (ConvolutionKernel.OneDnn, "on oneDNN with NCHW tensors"),
                     (ConvolutionKernel.PaddedOneDnn, "on oneDNN with zero-padded channels"),
@@ -143,10 +144,11 @@ public static class ConvolutionSelfCheck
         if (Verified.TryGetValue(shape, out var known) && known.Kernel == kernel)
             return known;
         var check = Measure(shape, kernel);
-        if (!check.Passed && kernel != ConvolutionKernel.Native && ConvolutionRouting.Policy == ConvolutionPolicy.Auto && ConvolutionRouting.NativeAvailable)
+        if (!check.Passed && kernel != ConvolutionKernel.Native && ConvolutionRouting.Policy is ConvolutionPolicy.Auto or ConvolutionPolicy.OneDnnRouted
+            && ConvolutionRouting.NativeAvailable)
         {
             warn?.Invoke($"{shape}: {KernelName(kernel, shape.Config)} computes a wrong {check.Failure} on {CpuIsa.Description}; this shape now runs on LibTorch's native kernels");
-            ConvolutionRouting.AvoidOneDnn(shape.Config);
+            ConvolutionRouting.FallBackToNative(shape.Config);
             check = Measure(shape, ConvolutionKernel.Native);
         }
         if (!check.Passed)
@@ -203,6 +205,7 @@ public static class ConvolutionSelfCheck
 
     private static string KernelName(ConvolutionKernel kernel, ConvolutionConfig config) => kernel switch
     {
+        ConvolutionKernel.Direct => "Distill's own 3x3 kernels",
         ConvolutionKernel.OneDnnChannelsLast => $"oneDNN{InPrecision(config)} (channels-last)",
         ConvolutionKernel.OneDnn => $"oneDNN{InPrecision(config)} (NCHW)",
         ConvolutionKernel.PaddedOneDnn => $"oneDNN{InPrecision(config)} padded to {ConvolutionRouting.PaddedChannels(config).In}->{ConvolutionRouting.PaddedChannels(config).Out} channels",

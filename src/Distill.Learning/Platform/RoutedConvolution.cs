@@ -77,6 +77,11 @@ public static class RoutedConvolution
                 var output = paddedOutput.narrow(1, 0, config.OutChannels);
                 return bias is null ? output : AddBias(output, bias);
             }
+            case ConvolutionKernel.Direct when DirectConvolution.Handles(config):
+            {
+                var output = DirectConvolution.Apply(input, weight);
+                return bias is null ? output : AddBias(output, bias);
+            }
             default:
             {
                 using var nchw = input.is_contiguous() ? null : input.contiguous();

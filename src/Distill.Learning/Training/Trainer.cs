@@ -147,12 +147,14 @@ public sealed class Trainer : IDisposable
     /// <summary>
     /// DOT's step, as mdistiller's trainer takes it: the distillation part's backward pass (the graph kept), its gradients
     /// set aside, the task part's backward pass, then the two momenta (<see cref="DistillationOrientedOptimizer"/>).
-    /// Differentiating one graph twice rules out the fused batch norm (its backward frees what it read): LibTorch's runs.
+    /// Differentiating one graph twice rules out the fused batch norm (its backward frees what it read): LibTorch's runs;
+    /// Distill's own convolutions keep what they saved until the graph dies (<see cref="AutogradNodeMemory.RetainGraphs"/>).
     /// </summary>
     private double TakeDistillationOrientedStep(DistillationOrientedOptimizer dot, TrainingBatch batch, int epoch, int step)
     {
         bool fused = BatchNormRelu.Enabled;
         BatchNormRelu.Enabled = false;
+        using var retained = AutogradNodeMemory.RetainGraphs();
         try
         {
             dot.ClearGradients();

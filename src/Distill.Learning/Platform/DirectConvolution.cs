@@ -1,0 +1,177 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Distill.Learning.Platform;
+
+/// <summary>
+/// A 3x3 convolution with stride 1 and padding 1 between 16 or 32 channels, float32, on Distill's own kernels
+/// (<see cref="DirectConvolutionKernels"/>) run on LibTorch's OpenMP team, forward and backward: two thirds of the 3x3
+/// layers of the CIFAR ResNets, where oneDNN 3.7.1's NHWC kernels reach about half the machine's peak at 16 channels
+/// (tools/Distill.Benchmarks/README.md, "Distill's own 3x3 kernels"). At 64 channels on 8x8 images oneDNN is the faster. Tensors are channels-last (NCHW shape, NHWC memory) in and out, as the routed oneDNN
+/// convolutions leave them. Forward pass and input gradient run one image per chunk; the weight gradient sums fixed
+/// groups of images per chunk and adds the groups in order, so every result is the same for any thread count.
+/// </summary>
+internal sealed unsafe class DirectConvolution : autograd.SingleTensorFunction<DirectConvolution>
+{
+    /// <summary>Most images per chunk of the weight gradient (16 chunks at batch 128); fewer when images are large.</summary>
+    private const int MostImagesPerGradientChunk = 8;
+
+    /// <summary>About how much padded input a chunk of the weight gradient holds (it stays in the core's cache).</summary>
+    private const long GradientChunkBytes = 1 << 20;
+
+    [ThreadStatic] private static float* _scratch;
+    [ThreadStatic] private static long _scratchFloats;
+
+    public override string Name => nameof(DirectConvolution);
+
+    /// <summary>Whether this machine and configuration run here: AVX-512 vectors, and the shapes the kernels are for.</summary>
+    public static bool Handles(ConvolutionConfig config) =>
+        Vector512.IsHardwareAccelerated && config is { Kernel: 3, Stride: 1, Padding: 1, Precision: Precision.Fp32 } &&
+        config.InChannels is 16 or 32 && config.OutChannels is 16 or 32;
+
+    /// <summary>Input N x C x H x W (any strides), weight O x C x 3 x 3; the output has channels-last strides.</summary>
+    public static Tensor Apply(Tensor input, Tensor weight)
+    {
+        if (!is_grad_enabled() || !(input.requires_grad || weight.requires_grad))
+        {
+            using var packed = Packed(weight);
+            return Product(input, packed, weight.shape[0]);
+        }
+        var output = apply(input, weight);
+        AutogradNodeMemory.ReleaseOutputTemplates();
+        return output;
+    }
+
+    public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
+    {
+        var (input, weight) = ((Tensor)vars[0], (Tensor)vars[1]);
+        AutogradNodeMemory.NoticeForward(ctx);
+        ctx.save_for_backward([input, weight]);
+        ctx.save_data("input_gradient", input.requires_grad);
+        using var packed = Packed(weight);
+        return Product(input, packed, weight.shape[0]);
+    }
+
+    public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor gradOutput)
+    {
+        var saved = ctx.get_saved_variables();
+        var (input, weight) = (saved[0], saved[1]);
+        var gradient = ChannelsLast(gradOutput);
+        Tensor? inputGradient = null;
+        if ((bool)ctx.get_data("input_gradient"))
+        {
+            // dx is the same product of dy with the kernel flipped in space and its channel axes swapped.
+            using var flipped = weight.detach().flip(2, 3);
+            using var packed = flipped.permute(2, 3, 0, 1).contiguous();
+            inputGradient = Product(gradient, packed, weight.shape[1]);
+        }
+        var weightGradient = WeightGradient(input, gradient, weight.shape[0]);
+        gradient.Dispose();
+        gradOutput.Dispose();
+        // Freed now, as LibTorch's own nodes free theirs, not at the end of the step (see AutogradNodeMemory); kept
+        // while the graph is to be differentiated again (DOT's step).
+        if (!AutogradNodeMemory.GraphsRetained)
+        {
+            foreach (var tensor in saved) tensor.Dispose();
+            AutogradNodeMemory.ReleaseSavedTensors(ctx);
+        }
+        return AutogradNodeMemory.HandOver([inputGradient!, weightGradient]);
+    }
+
+    /// <summary>The weights as the kernels read them: [3][3][C][O].</summary>
+    private static Tensor Packed(Tensor weight)
+    {
+        using var detached = weight.detach();
+        using var permuted = detached.permute(2, 3, 1, 0);
+        return permuted.contiguous();
+    }
+
+    /// <summary>The 3x3 products of every image with weights packed [3][3][C][O]; channels-last N x O x H x W.</summary>
+    private static Tensor Product(Tensor input, Tensor packed, long outChannels)
+    {
+        using var nhwc = ChannelsLast(input);
+        var (n, c, h, w) = ((int)nhwc.shape[0], (int)nhwc.shape[1], (int)nhwc.shape[2], (int)nhwc.shape[3]);
+        // Channels-last strides on a tensor of its own, not a permuted view: a custom function's output that is a view
+        // cannot be modified in place (a pre-activation block adds to it).
+        var output = empty_strided([n, outChannels, h, w], [h * w * outChannels, 1, w * outChannels, outChannels]);
+        var body = new ProductChunk(Data(nhwc), Data(packed), Data(output), h, w, c, (int)outChannels);
+        OpenMpTeam.For(n, get_num_threads(), body);
+        return output;
+    }
+
+    /// <summary>dW (O x C x 3 x 3): per chunk of images a partial [3][3][C][O], added up in chunk order.</summary>
+    private static Tensor WeightGradient(Tensor input, Tensor gradient, long outChannels)
+    {
+        using var nhwc = ChannelsLast(input);
+        var (n, c, h, w) = ((int)nhwc.shape[0], (int)nhwc.shape[1], (int)nhwc.shape[2], (int)nhwc.shape[3]);
+        long paddedImageBytes = (long)(h + 2) * (w + 2) * c * sizeof(float);
+        int imagesPerChunk = (int)Math.Clamp(GradientChunkBytes / paddedImageBytes, 1, MostImagesPerGradientChunk);
+        int chunks = (n + imagesPerChunk - 1) / imagesPerChunk;
+        using var partials = zeros([chunks, 3, 3, c, outChannels]);
+        var body = new GradientChunk(Data(nhwc), Data(gradient), Data(partials), n, imagesPerChunk, h, w, c, (int)outChannels);
+        OpenMpTeam.For(chunks, get_num_threads(), body);
+        using var total = SumInOrder(partials);
+        using var oihw = total.permute(3, 2, 0, 1);
+        return oihw.contiguous();
+    }
+
+    /// <summary>The chunks' partial sums added in chunk order (LibTorch's sum over a dimension may pair them otherwise).</summary>
+    private static Tensor SumInOrder(Tensor partials)
+    {
+        var total = partials[0].clone();
+        for (long chunk = 1; chunk < partials.shape[0]; chunk++)
+        {
+            using var part = partials[chunk];
+            total.add_(part);
+        }
+        return total;
+    }
+
+    /// <summary>The tensor, or a copy of it, with channels-last strides: its memory is N x H x W x C.</summary>
+    private static Tensor ChannelsLast(Tensor t) => RoutedConvolution.ChannelsLastCopyOrNull(t) ?? t.alias();
+
+    private static float* Data(Tensor t) => BatchNormRelu.Data(t);
+
+    /// <summary>
+    /// This thread's buffer for padded images, grown to the largest request and kept for the process's life (the
+    /// OpenMP team's threads live as long): no allocation per chunk.
+    /// </summary>
+    private static float* Scratch(long floats)
+    {
+        if (_scratchFloats < floats)
+        {
+            NativeMemory.AlignedFree(_scratch);
+            _scratch = (float*)NativeMemory.AlignedAlloc((nuint)(floats * sizeof(float)), 64);
+            _scratchFloats = floats;
+        }
+        return _scratch;
+    }
+
+    private sealed class ProductChunk(float* input, float* packed, float* output, int h, int w, int c, int o) : IChunkBody
+    {
+        public void Run(int image)
+        {
+            float* padded = Scratch((long)(h + 2) * (w + 2) * c);
+            DirectConvolutionKernels.Pad(input + (long)image * h * w * c, h, w, c, padded);
+            DirectConvolutionKernels.Product(padded, h, w, c, packed, o, output + (long)image * h * w * o);
+        }
+    }
+
+    private sealed class GradientChunk(float* input, float* gradient, float* partials, int n, int imagesPerChunk, int h, int w, int c, int o)
+        : IChunkBody
+    {
+        public void Run(int chunk)
+        {
+            int first = chunk * imagesPerChunk, images = Math.Min(n, first + imagesPerChunk) - first;
+            long paddedImage = (long)(h + 2) * (w + 2) * c;
+            // The chunk's images padded one after another, so that the sums stay in registers from the first to the last.
+            float* padded = Scratch(images * paddedImage);
+            for (int i = 0; i < images; i++)
+                DirectConvolutionKernels.Pad(input + (long)(first + i) * h * w * c, h, w, c, padded + i * paddedImage);
+            DirectConvolutionKernels.AddWeightGradient(padded, gradient + (long)first * h * w * o, images, h, w, c, o,
+                partials + (long)chunk * 9 * c * o);
+        }
+    }
+}

@@ -1,0 +1,129 @@
+using System.Runtime.Intrinsics;
+using Distill.Learning.Platform;
+using static TorchSharp.torch;
+
+namespace Distill.Learning.Tests.Platform;
+
+/// <summary>
+/// Distill's own 3x3 convolution kernels (DirectConvolution) against float64, on AVX-512 machines; elsewhere (CI's AVX2
+/// pass keeps .NET to 256-bit vectors) the routing must not choose them.
+/// </summary>
+public sealed class DirectConvolutionTests
+{
+    private static readonly bool Wide = Vector512.IsHardwareAccelerated;
+
+    // Widths that end on every block size (16, 8, 4, single pixels); batches with a short last weight-gradient chunk
+    // (8 images per chunk); one image of one pixel, where every tap but the centre reads the zero border.
+    [Theory]
+    [InlineData(16, 16, 32, 32, 3)]
+    [InlineData(16, 32, 7, 29, 9)]
+    [InlineData(32, 16, 13, 8, 17)]
+    [InlineData(32, 32, 16, 16, 8)]
+    [InlineData(16, 16, 1, 1, 1)]
+    public void Forward_and_both_gradients_match_float64(int inChannels, int outChannels, int height, int width, int batch)
+    {
+        var config = new ConvolutionConfig(inChannels, outChannels, 3, 1, 1, InputGradient: true);
+        Assert.Equal(Wide, DirectConvolution.Handles(config));
+        if (!Wide) return;
+
+        var check = ConvolutionSelfCheck.Measure(new ConvolutionShape(config, height, width), ConvolutionKernel.Direct, batch);
+
+        Assert.True(check.Passed, $"{check.Shape} ({CpuIsa.Description}): {check.Failure}");
+        Assert.InRange(check.WeightGradientError, 1e-9, ConvolutionCheck.Tolerance); // float32 rounding, so not some other kernel's float64
+    }
+
+    [Fact]
+    public void The_routing_chooses_them_for_3x3_layers_of_16_or_32_channels_in_float32_only()
+    {
+        var layer = new ConvolutionConfig(16, 16, 3, 1, 1, InputGradient: true);
+        Assert.Equal(Wide ? ConvolutionKernel.Direct : ConvolutionKernel.OneDnnChannelsLast, ConvolutionRouting.KernelFor(layer));
+        Assert.Equal(Wide ? ConvolutionKernel.Direct : ConvolutionKernel.OneDnnChannelsLast,
+            ConvolutionRouting.KernelFor(layer with { InChannels = 32, OutChannels = 32, InputGradient = false }));
+        foreach (var other in new[]
+                 {
+                     layer with { InChannels = 64, OutChannels = 64 }, layer with { Stride = 2 }, layer with { Kernel = 5, Padding = 2 },
+                     layer with { Padding = 0 }, layer with { Precision = Precision.Bf16 }, layer with { InChannels = 3 },
+                 })
+            Assert.NotEqual(ConvolutionKernel.Direct, ConvolutionRouting.KernelFor(other));
+        ConvolutionRouting.Policy = ConvolutionPolicy.OneDnnRouted;
+        try
+        {
+            Assert.Equal(ConvolutionKernel.OneDnnChannelsLast, ConvolutionRouting.KernelFor(layer));
+        }
+        finally
+        {
+            ConvolutionRouting.Policy = ConvolutionPolicy.Auto;
+        }
+    }
+
+    [Fact]
+    public void Results_are_the_same_bits_on_one_thread_and_on_two()
+    {
+        if (!Wide) return;
+        using var scope = NewDisposeScope();
+        manual_seed(11);
+        var input = randn(19, 12, 10, 16).permute(0, 3, 1, 2);
+        var weight = randn(32, 16, 3, 3);
+        var gradient = randn(19, 32, 12, 10);
+        int threads = get_num_threads();
+        try
+        {
+            set_num_threads(1);
+            var one = Step(input, weight, gradient);
+            set_num_threads(2);
+            var two = Step(input, weight, gradient);
+            foreach (var (name, x, y) in new[] { "output", "input gradient", "weight gradient" }.Zip(one, two))
+                Assert.True(TensorAssert.Identical(x, y), $"{name} differs between 1 and 2 threads");
+        }
+        finally
+        {
+            set_num_threads(threads);
+        }
+    }
+
+    [Fact]
+    public void Evaluation_computes_the_training_pass_output_and_training_frees_what_it_kept()
+    {
+        if (!Wide) return;
+        using var scope = NewDisposeScope();
+        manual_seed(12);
+        var input = randn(3, 9, 9, 16).permute(0, 3, 1, 2).requires_grad_();
+        var weight = randn(16, 16, 3, 3).requires_grad_();
+
+        var output = DirectConvolution.Apply(input, weight);
+        Assert.True(AutogradNodeMemory.LastReleaseFoundTemplates, "the function's output templates were not released");
+        Assert.True(RoutedConvolution.IsChannelsLast(output));
+        output.backward([ones_like(output)]);
+        Assert.True(AutogradNodeMemory.LastBackwardReleasedSaved, "the function's saved tensors were not released after backward");
+        using (no_grad())
+            Assert.True(TensorAssert.Identical(output.detach(), DirectConvolution.Apply(input, weight)));
+    }
+
+    [Fact]
+    public void A_graph_differentiated_twice_keeps_what_the_second_pass_reads()
+    {
+        if (!Wide) return;
+        using var scope = NewDisposeScope();
+        manual_seed(13);
+        var input = randn(2, 6, 6, 16).permute(0, 3, 1, 2).requires_grad_();
+        var weight = randn(16, 16, 3, 3).requires_grad_();
+        using (AutogradNodeMemory.RetainGraphs())
+        {
+            var output = DirectConvolution.Apply(input, weight);
+            using var loss = output.square().sum();
+            var first = autograd.grad([loss], [input, weight], retain_graph: true).Select(g => g.clone()).ToList();
+            var second = autograd.grad([loss], [input, weight]);
+            Assert.True(TensorAssert.Identical(first[0], second[0]) && TensorAssert.Identical(first[1], second[1]));
+        }
+        Assert.False(AutogradNodeMemory.GraphsRetained);
+    }
+
+    private static Tensor[] Step(Tensor input, Tensor weight, Tensor gradient)
+    {
+        var x = input.detach().requires_grad_();
+        var w = weight.detach().requires_grad_();
+        var y = DirectConvolution.Apply(x, w);
+        var grads = autograd.grad([y], [x, w], [gradient]);
+        return [y.detach(), grads[0], grads[1]];
+    }
+}
