@@ -19,21 +19,22 @@ internal static class KernelComparison
     public static void Run(BenchmarkOptions options)
     {
         if (options.Threads > 0) set_num_threads(options.Threads);
-        Console.WriteLine($"convolution kernels before/after, batch {options.BatchSize}, 32x32x3, {get_num_threads()} threads, " +
-                          $"{options.Repeats} alternating rounds of {options.Steps} steps (after {options.Warmup} warm-up), medians; {CpuIsa.Description}");
+        Console.WriteLine($"convolution kernels before/after, batch {options.BatchSize}, 32x32x3 (Fashion-MNIST's ResNet-8: 1x28x28), " +
+                          $"{get_num_threads()} threads, {options.Repeats} alternating rounds of {options.Steps} steps (after {options.Warmup} warm-up), medians; {CpuIsa.Description}");
         Console.WriteLine($"{"model",-14} {"before img/s",13} {"routed oneDNN",14} {"after img/s",12} {"after/before",13} {"after/routed",13} " +
                           $"{"native-fallback img/s",22} {"routed convs",13} {"own kernels",12} {"grad check ms",14}");
-        foreach (var (name, factory) in new (string, Func<ClassifierNet>)[]
+        foreach (var (name, factory, channels, size) in new (string, Func<ClassifierNet>, int, int)[]
                  {
-                     ("resnet56", () => new CifarResNet(56, 3, 10)),
-                     ("alexnet", () => new AlexNetCifar(3, 32, 32, 10)),
-                     ("resnet20-w8", () => new CifarResNet(20, 3, 10, width: 8)),
+                     ("resnet56", () => new CifarResNet(56, 3, 10), 3, 32),
+                     ("alexnet", () => new AlexNetCifar(3, 32, 32, 10), 3, 32),
+                     ("resnet20-w8", () => new CifarResNet(20, 3, 10, width: 8), 3, 32),
+                     ("fmnist-resnet8", () => new CifarResNet(8, 1, 10, width: 16), 1, 28), // the quickstart's teacher
                  })
         {
             manual_seed(0);
             using var model = factory();
             using var optimizer = optim.SGD(model.parameters(), 0.01, 0.9, 0, 5e-4, true);
-            using var inputs = randn(options.BatchSize, 3, 32, 32);
+            using var inputs = randn(options.BatchSize, channels, size, size);
             using var labels = randint(0, 10, [options.BatchSize]);
             model.train();
             var before = new List<double>();
@@ -57,7 +58,7 @@ internal static class KernelComparison
                 }
             }
             ConvolutionRouting.Policy = ConvolutionPolicy.Auto;
-            var shapes = ConvolutionSelfCheck.ShapesOf(model, 3, 32, 32);
+            var shapes = ConvolutionSelfCheck.ShapesOf(model, channels, size, size);
             int routed = shapes.Count(s => ConvolutionRouting.KernelFor(s.Config) is not (ConvolutionKernel.OneDnn or ConvolutionKernel.OneDnnChannelsLast));
             int own = shapes.Count(s => ConvolutionRouting.KernelFor(s.Config) == ConvolutionKernel.Direct);
             double Rate(List<double> times) => options.BatchSize / (Stats.Median(times) / 1000);
