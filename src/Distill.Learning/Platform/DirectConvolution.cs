@@ -153,8 +153,10 @@ internal sealed unsafe class DirectConvolution : autograd.SingleTensorFunction<D
     {
         public void Run(int image)
         {
-            float* padded = Scratch((long)(h + 2) * (w + 2) * c);
+            long positions = (long)(h + 2) * (w + 2);
+            float* padded = Scratch((positions + DirectConvolutionKernels.Slack) * c);
             DirectConvolutionKernels.Pad(input + (long)image * h * w * c, h, w, c, padded);
+            new Span<float>(padded + positions * c, DirectConvolutionKernels.Slack * c).Clear();
             DirectConvolutionKernels.Product(padded, h, w, c, packed, o, output + (long)image * h * w * o);
         }
     }

@@ -7,7 +7,7 @@ namespace Distill.Learning.Platform;
 /// The loops of <see cref="DirectConvolution"/>: a 3x3 convolution with stride 1 and padding 1 over channels-last
 /// float32 images of 16 or 32 input channels and any multiple of 16 output channels, with AVX-512 vectors of 16 output
 /// channels. An image is first copied into a zero-bordered buffer ((H+2) x (W+2) x C), so that no tap needs a bounds
-/// test. A block of up to 16 output pixels of one row, times one or two vectors of output channels, keeps its sums in
+/// test. A block of 16 (or 8) output pixels, times one or two vectors of output channels, keeps its sums in
 /// registers through all 9 x C multiply-adds, each taking its input value as a broadcast operand; one thread runs near
 /// the core's peak. Each output value is one chain of fused multiply-adds over taps (row-major) and input channels, in
 /// that order, whatever the block, so the bits do not depend on how pixels are blocked. The weight gradient keeps
@@ -33,9 +33,13 @@ internal static unsafe class DirectConvolutionKernels
         }
     }
 
+    /// <summary>Positions a padded image's buffer holds past its end, for the last block of <see cref="Product"/>.</summary>
+    public const int Slack = 16;
+
     /// <summary>
-    /// output (H x W x O) = the 3x3 products of a padded image ((H+2) x (W+2) x C) with weights packed [3][3][C][O]:
-    /// the forward pass, and, with flipped and transposed weights, the input gradient.
+    /// output (H x W x O) = the 3x3 products of a padded image ((H+2) x (W+2) x C, then <see cref="Slack"/> positions
+    /// of finite values) with weights packed [3][3][C][O]: the forward pass, and, with flipped and transposed weights,
+    /// the input gradient.
     /// </summary>
     public static void Product(float* padded, int height, int width, int channels, float* weights, int outChannels, float* output)
     {
@@ -66,36 +70,52 @@ internal static unsafe class DirectConvolutionKernels
     private static void Product<TC>(float* padded, int height, int width, float* weights, int outChannels, float* output)
         where TC : struct, IConstant
     {
-        int rowStride = (width + 2) * TC.Value;
-        for (int row = 0; row < height; row++)
+        int* targets = stackalloc int[16];
+        int ob = 0;
+        // Two vectors of output channels over 8 pixels reuse each broadcast twice; 16 pixels x one vector otherwise.
+        for (; ob + 32 <= outChannels; ob += 32)
+            Blocks<C8, C2, TC>(padded, height, width, weights + ob, outChannels, output + ob, targets);
+        for (; ob < outChannels; ob += 16)
+            Blocks<C16, C1, TC>(padded, height, width, weights + ob, outChannels, output + ob, targets);
+    }
+
+    /// <summary>
+    /// Every output pixel in blocks of TP. Where rows are a multiple of TP long, a block is part of a row. Otherwise
+    /// blocks run along the padded image, TP consecutive positions of its (W+2)-wide grid (whose taps are consecutive
+    /// too), across row ends: the sums of the two border positions between rows are computed and dropped, which
+    /// costs less than blocks of a few pixels, whose sums are too few to keep the multiply-add units busy.
+    /// </summary>
+    private static void Blocks<TP, TB, TC>(float* padded, int height, int width, float* weights, int outChannels, float* output, int* targets)
+        where TP : struct, IConstant where TB : struct, IConstant where TC : struct, IConstant
+    {
+        int paddedWidth = width + 2, rowStride = paddedWidth * TC.Value;
+        if (width % TP.Value == 0)
         {
-            float* source = padded + row * rowStride;
-            float* target = output + (long)row * width * outChannels;
-            int ob = 0;
-            // Two vectors of output channels over 8 pixels reuse each broadcast twice; 16 pixels x one vector otherwise.
-            for (; ob + 32 <= outChannels; ob += 32)
-                Row<C8, C2, TC>(source, rowStride, weights + ob, outChannels, target + ob, width);
-            for (; ob < outChannels; ob += 16)
-                Row<C16, C1, TC>(source, rowStride, weights + ob, outChannels, target + ob, width);
+            for (int k = 0; k < TP.Value; k++) targets[k] = k * outChannels;
+            for (int row = 0; row < height; row++)
+            for (int column = 0; column < width; column += TP.Value)
+                Block<TP, TB, TC>(padded + (row * paddedWidth + column) * TC.Value, rowStride, weights, outChannels,
+                    output + ((long)row * width + column) * outChannels, targets);
+            return;
+        }
+        int end = (height - 1) * paddedWidth + width;
+        for (int first = 0; first < end; first += TP.Value)
+        {
+            for (int k = 0; k < TP.Value; k++)
+            {
+                int position = first + k, column = position % paddedWidth;
+                targets[k] = position < end && column < width ? (position / paddedWidth * width + column) * outChannels : -1;
+            }
+            Block<TP, TB, TC>(padded + first * TC.Value, rowStride, weights, outChannels, output, targets);
         }
     }
 
-    /// <summary>One output row: blocks of TP pixels, then of 4, then single pixels.</summary>
-    private static void Row<TP, TB, TC>(float* source, int rowStride, float* weights, int outChannels, float* target, int width)
-        where TP : struct, IConstant where TB : struct, IConstant where TC : struct, IConstant
-    {
-        int column = 0;
-        for (; column + TP.Value <= width; column += TP.Value)
-            Block<TP, TB, TC>(source + column * TC.Value, rowStride, weights, outChannels, target + column * outChannels);
-        for (; column + 4 <= width; column += 4)
-            Block<C4, TB, TC>(source + column * TC.Value, rowStride, weights, outChannels, target + column * outChannels);
-        for (; column < width; column++)
-            Block<C1, TB, TC>(source + column * TC.Value, rowStride, weights, outChannels, target + column * outChannels);
-    }
-
-    /// <summary>TP output pixels (at most 16; at most 8 with TB = 2) x TB vectors of 16 output channels.</summary>
+    /// <summary>
+    /// TP output pixels (at most 16; at most 8 with TB = 2) x TB vectors of 16 output channels; pixel k's sums are
+    /// stored at output + targets[k], or dropped where that is negative.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Block<TP, TB, TC>(float* source, int rowStride, float* weights, int outChannels, float* output)
+    private static void Block<TP, TB, TC>(float* source, int rowStride, float* weights, int outChannels, float* output, int* targets)
         where TP : struct, IConstant where TB : struct, IConstant where TC : struct, IConstant
     {
         Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
@@ -199,30 +219,30 @@ internal static unsafe class DirectConvolutionKernels
                 }
             }
         }
-        a0.Store(output + 0 * outChannels);
-        if (TP.Value > 1) a1.Store(output + 1 * outChannels);
-        if (TP.Value > 2) a2.Store(output + 2 * outChannels);
-        if (TP.Value > 3) a3.Store(output + 3 * outChannels);
-        if (TP.Value > 4) a4.Store(output + 4 * outChannels);
-        if (TP.Value > 5) a5.Store(output + 5 * outChannels);
-        if (TP.Value > 6) a6.Store(output + 6 * outChannels);
-        if (TP.Value > 7) a7.Store(output + 7 * outChannels);
-        if (TP.Value > 8) a8.Store(output + 8 * outChannels);
-        if (TP.Value > 9) a9.Store(output + 9 * outChannels);
-        if (TP.Value > 10) a10.Store(output + 10 * outChannels);
-        if (TP.Value > 11) a11.Store(output + 11 * outChannels);
-        if (TP.Value > 12) a12.Store(output + 12 * outChannels);
-        if (TP.Value > 13) a13.Store(output + 13 * outChannels);
-        if (TP.Value > 14) a14.Store(output + 14 * outChannels);
-        if (TP.Value > 15) a15.Store(output + 15 * outChannels);
-        if (TB.Value > 1 && TP.Value > 0) b0.Store(output + 0 * outChannels + 16);
-        if (TB.Value > 1 && TP.Value > 1) b1.Store(output + 1 * outChannels + 16);
-        if (TB.Value > 1 && TP.Value > 2) b2.Store(output + 2 * outChannels + 16);
-        if (TB.Value > 1 && TP.Value > 3) b3.Store(output + 3 * outChannels + 16);
-        if (TB.Value > 1 && TP.Value > 4) b4.Store(output + 4 * outChannels + 16);
-        if (TB.Value > 1 && TP.Value > 5) b5.Store(output + 5 * outChannels + 16);
-        if (TB.Value > 1 && TP.Value > 6) b6.Store(output + 6 * outChannels + 16);
-        if (TB.Value > 1 && TP.Value > 7) b7.Store(output + 7 * outChannels + 16);
+        if (targets[0] >= 0) a0.Store(output + targets[0]);
+        if (TP.Value > 1 && targets[1] >= 0) a1.Store(output + targets[1]);
+        if (TP.Value > 2 && targets[2] >= 0) a2.Store(output + targets[2]);
+        if (TP.Value > 3 && targets[3] >= 0) a3.Store(output + targets[3]);
+        if (TP.Value > 4 && targets[4] >= 0) a4.Store(output + targets[4]);
+        if (TP.Value > 5 && targets[5] >= 0) a5.Store(output + targets[5]);
+        if (TP.Value > 6 && targets[6] >= 0) a6.Store(output + targets[6]);
+        if (TP.Value > 7 && targets[7] >= 0) a7.Store(output + targets[7]);
+        if (TP.Value > 8 && targets[8] >= 0) a8.Store(output + targets[8]);
+        if (TP.Value > 9 && targets[9] >= 0) a9.Store(output + targets[9]);
+        if (TP.Value > 10 && targets[10] >= 0) a10.Store(output + targets[10]);
+        if (TP.Value > 11 && targets[11] >= 0) a11.Store(output + targets[11]);
+        if (TP.Value > 12 && targets[12] >= 0) a12.Store(output + targets[12]);
+        if (TP.Value > 13 && targets[13] >= 0) a13.Store(output + targets[13]);
+        if (TP.Value > 14 && targets[14] >= 0) a14.Store(output + targets[14]);
+        if (TP.Value > 15 && targets[15] >= 0) a15.Store(output + targets[15]);
+        if (TB.Value > 1 && TP.Value > 0 && targets[0] >= 0) b0.Store(output + targets[0] + 16);
+        if (TB.Value > 1 && TP.Value > 1 && targets[1] >= 0) b1.Store(output + targets[1] + 16);
+        if (TB.Value > 1 && TP.Value > 2 && targets[2] >= 0) b2.Store(output + targets[2] + 16);
+        if (TB.Value > 1 && TP.Value > 3 && targets[3] >= 0) b3.Store(output + targets[3] + 16);
+        if (TB.Value > 1 && TP.Value > 4 && targets[4] >= 0) b4.Store(output + targets[4] + 16);
+        if (TB.Value > 1 && TP.Value > 5 && targets[5] >= 0) b5.Store(output + targets[5] + 16);
+        if (TB.Value > 1 && TP.Value > 6 && targets[6] >= 0) b6.Store(output + targets[6] + 16);
+        if (TB.Value > 1 && TP.Value > 7 && targets[7] >= 0) b7.Store(output + targets[7] + 16);
     }
 
     private static void AddWeightGradient<TC>(float* padded, float* gradient, int images, int height, int width, int outChannels,
@@ -318,7 +338,6 @@ internal interface IConstant
 
 internal readonly struct C1 : IConstant { public static int Value => 1; }
 internal readonly struct C2 : IConstant { public static int Value => 2; }
-internal readonly struct C4 : IConstant { public static int Value => 4; }
 internal readonly struct C8 : IConstant { public static int Value => 8; }
 internal readonly struct C16 : IConstant { public static int Value => 16; }
 internal readonly struct C32 : IConstant { public static int Value => 32; }
