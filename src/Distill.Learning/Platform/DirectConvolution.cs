@@ -9,8 +9,8 @@ namespace Distill.Learning.Platform;
 /// A 3x3 convolution with stride 1 and padding 1 between 16 or 32 channels, float32, on Distill's own kernels
 /// (<see cref="DirectConvolutionKernels"/>) run on LibTorch's OpenMP team, forward and backward: two thirds of the 3x3
 /// layers of the CIFAR ResNets, where oneDNN 3.7.1's NHWC kernels reach about half the machine's peak at 16 channels
-/// (tools/Distill.Benchmarks/README.md, "Distill's own 3x3 kernels"). At 64 channels on 8x8 images oneDNN is the faster. Tensors are channels-last (NCHW shape, NHWC memory) in and out, as the routed oneDNN
-/// convolutions leave them. Forward pass and input gradient run one image per chunk; the weight gradient sums fixed
+/// (tools/Distill.Benchmarks/README.md, "Distill's own 3x3 kernels"); at 64 channels on 8x8 images oneDNN is the
+/// faster. Tensors are channels-last (NCHW shape, NHWC memory) in and out, as the routed oneDNN convolutions leave them. Forward pass and input gradient run one image per chunk; the weight gradient sums fixed
 /// groups of images per chunk and adds the groups in order, so every result is the same for any thread count.
 /// </summary>
 internal sealed unsafe class DirectConvolution : autograd.SingleTensorFunction<DirectConvolution>
@@ -34,6 +34,12 @@ internal sealed unsafe class DirectConvolution : autograd.SingleTensorFunction<D
     /// <summary>Input N x C x H x W (any strides), weight O x C x 3 x 3; the output has channels-last strides.</summary>
     public static Tensor Apply(Tensor input, Tensor weight)
     {
+        // The kernels read raw float32 memory of exactly these shapes: anything else must never reach them.
+        if (input.dtype != ScalarType.Float32 || weight.dtype != ScalarType.Float32 || input.device_type != DeviceType.CPU || input.dim() != 4
+            || weight.shape[1] != input.shape[1] || !Handles(new ConvolutionConfig(weight.shape[1], weight.shape[0], weight.shape[2], 1, 1, false))
+            || weight.shape[3] != 3)
+            throw new ArgumentException($"Distill's 3x3 kernels take float32 CPU tensors of 16 or 32 channels, not {input.dtype} " +
+                                        $"{string.Join('x', input.shape)} with weight {string.Join('x', weight.shape)}");
         if (!is_grad_enabled() || !(input.requires_grad || weight.requires_grad))
         {
             using var packed = Packed(weight);

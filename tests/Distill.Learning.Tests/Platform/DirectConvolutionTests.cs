@@ -100,6 +100,16 @@ public sealed class DirectConvolutionTests
     }
 
     [Fact]
+    public void Tensors_the_kernels_are_not_for_are_refused_before_they_read_memory()
+    {
+        using var scope = NewDisposeScope();
+        var wrongCount = Assert.Throws<ArgumentException>(() => DirectConvolution.Apply(randn(1, 64, 4, 4), randn(64, 64, 3, 3)));
+        Assert.Contains("16 or 32 channels", wrongCount.Message);
+        Assert.Throws<ArgumentException>(() => DirectConvolution.Apply(randn(1, 16, 4, 4, dtype: ScalarType.BFloat16), randn(16, 16, 3, 3)));
+        Assert.Throws<ArgumentException>(() => DirectConvolution.Apply(randn(1, 32, 4, 4), randn(16, 16, 3, 3)));
+    }
+
+    [Fact]
     public void A_graph_differentiated_twice_keeps_what_the_second_pass_reads()
     {
         if (!Wide) return;
