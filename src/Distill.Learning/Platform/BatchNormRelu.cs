@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -201,10 +200,7 @@ public static unsafe class BatchNormRelu
         return (dx, weightGradient, biasGradient, passed);
     }
 
-    internal static float* Data(Tensor t) => (float*)TensorData(t.Handle);
-
-    [DllImport("LibTorchSharp", EntryPoint = "THSTensor_data")]
-    private static extern IntPtr TensorData(IntPtr tensor);
+    private static float* Data(Tensor t) => TensorMemory.Float32(t);
 
     /// <summary>Per channel: the batch's mean and 1/sqrt(var + eps), and the output's scale and offset (x * scale + offset).</summary>
     private sealed class Statistics(long channels, long rows)

@@ -7,7 +7,7 @@ namespace Distill.Learning.Platform;
 public enum ConvolutionPolicy
 {
     /// <summary>
-    /// Distill's own kernels for the 3x3 convolutions of 16-64 channels on AVX-512, and for the rest oneDNN where it is
+    /// Distill's own kernels for the 3x3 convolutions of 16 or 32 channels on AVX-512, and for the rest oneDNN where it is
     /// known to be right, oneDNN on zero-padded channels elsewhere (the default: fastest).
     /// </summary>
     Auto,
@@ -78,7 +78,7 @@ public static class ConvolutionRouting
         ConvolutionPolicy.NativeWhereWrong => "channel counts oneDNN 3.7.1 gets wrong run on LibTorch's native kernels",
         _ when !NativeAvailable => "none: LibTorch's oneDNN switch is not reachable on this platform",
         ConvolutionPolicy.OneDnnRouted => PaddedWorkaround,
-        _ => Vector512.IsHardwareAccelerated ? $"{PaddedWorkaround}; 3x3 convolutions of 16-64 channels run on Distill's own kernels" : PaddedWorkaround,
+        _ => Vector512.IsHardwareAccelerated ? $"{PaddedWorkaround}; 3x3 convolutions of 16 or 32 channels run on Distill's own kernels" : PaddedWorkaround,
     };
 
     private const string PaddedWorkaround = "channel counts oneDNN 3.7.1 gets wrong are zero-padded to counts it gets right";

@@ -10,8 +10,9 @@ namespace Distill.Learning.Platform;
 /// (<see cref="DirectConvolutionKernels"/>) run on LibTorch's OpenMP team, forward and backward: two thirds of the 3x3
 /// layers of the CIFAR ResNets, where oneDNN 3.7.1's NHWC kernels reach about half the machine's peak at 16 channels
 /// (tools/Distill.Benchmarks/README.md, "Distill's own 3x3 kernels"); at 64 channels on 8x8 images oneDNN is the
-/// faster. Tensors are channels-last (NCHW shape, NHWC memory) in and out, as the routed oneDNN convolutions leave them. Forward pass and input gradient run one image per chunk; the weight gradient sums fixed
-/// groups of images per chunk and adds the groups in order, so every result is the same for any thread count.
+/// faster. Tensors are channels-last (NCHW shape, NHWC memory) in and out, as the routed oneDNN convolutions leave
+/// them. Forward pass and input gradient run one image per chunk; the weight gradient sums fixed groups of images per
+/// chunk and adds the groups in order, so every result is the same for any thread count.
 /// </summary>
 internal sealed unsafe class DirectConvolution : autograd.SingleTensorFunction<DirectConvolution>
 {
@@ -138,7 +139,7 @@ internal sealed unsafe class DirectConvolution : autograd.SingleTensorFunction<D
     /// <summary>The tensor, or a copy of it, with channels-last strides: its memory is N x H x W x C.</summary>
     private static Tensor ChannelsLast(Tensor t) => RoutedConvolution.ChannelsLastCopyOrNull(t) ?? t.alias();
 
-    private static float* Data(Tensor t) => BatchNormRelu.Data(t);
+    private static float* Data(Tensor t) => TensorMemory.Float32(t);
 
     /// <summary>
     /// This thread's buffer for padded images, grown to the largest request and kept for the process's life (the

@@ -77,8 +77,11 @@ public static class RoutedConvolution
                 var output = paddedOutput.narrow(1, 0, config.OutChannels);
                 return bias is null ? output : AddBias(output, bias);
             }
-            case ConvolutionKernel.Direct when DirectConvolution.Handles(config):
+            case ConvolutionKernel.Direct:
             {
+                // Asked for by name (the routing never picks it elsewhere): stride and padding are not in the tensors.
+                if (!DirectConvolution.Handles(config))
+                    throw new ArgumentException($"Distill's own kernels do not compute a convolution of {config} on this machine");
                 var output = DirectConvolution.Apply(input, weight);
                 return bias is null ? output : AddBias(output, bias);
             }
