@@ -6,11 +6,13 @@ using static TorchSharp.torch;
 namespace Distill.Learning.Platform;
 
 /// <summary>
-/// A 3x3 convolution with stride 1 and padding 1 between 16 or 32 channels, float32, on Distill's own kernels
-/// (<see cref="DirectConvolutionKernels"/>) run on LibTorch's OpenMP team, forward and backward: two thirds of the 3x3
-/// layers of the CIFAR ResNets, where oneDNN 3.7.1's NHWC kernels reach about half the machine's peak at 16 channels
-/// (tools/Distill.Benchmarks/README.md, "Distill's own 3x3 kernels"); at 64 channels on 8x8 images oneDNN is the
-/// faster. Tensors are channels-last (NCHW shape, NHWC memory) in and out, as the routed oneDNN convolutions leave
+/// A 3x3 convolution with stride 1 and padding 1 between 16 or 32 channels, float32, on Distill's own kernels run on
+/// LibTorch's OpenMP team, forward and backward: two thirds of the 3x3 layers of the CIFAR ResNets, where oneDNN
+/// 3.7.1's NHWC kernels reach about half the machine's peak at 16 channels (tools/Distill.Benchmarks/README.md,
+/// "Distill's own 3x3 kernels"); at 64 channels on 8x8 images oneDNN is the faster. The forward pass and the input
+/// gradient take Winograd's F(2x2, 3x3) (<see cref="WinogradKernels"/>, 2.25 times fewer multiply-adds) on images of
+/// even height and width, the direct kernels (<see cref="DirectConvolutionKernels"/>) on others; the weight gradient is
+/// direct. Tensors are channels-last (NCHW shape, NHWC memory) in and out, as the routed oneDNN convolutions leave
 /// them. Forward pass and input gradient run one image per chunk; the weight gradient sums fixed groups of images per
 /// chunk and adds the groups in order, so every result is the same for any thread count.
 /// </summary>
@@ -42,10 +44,7 @@ internal sealed unsafe class DirectConvolution : autograd.SingleTensorFunction<D
             throw new ArgumentException($"Distill's 3x3 kernels take float32 CPU tensors of 16 or 32 channels, not {input.dtype} " +
                                         $"{string.Join('x', input.shape)} with weight {string.Join('x', weight.shape)}");
         if (!is_grad_enabled() || !(input.requires_grad || weight.requires_grad))
-        {
-            using var packed = Packed(weight);
-            return Product(input, packed, weight.shape[0]);
-        }
+            return Product(input, weight);
         var output = apply(input, weight);
         AutogradNodeMemory.ReleaseOutputTemplates();
         return output;
@@ -57,8 +56,7 @@ internal sealed unsafe class DirectConvolution : autograd.SingleTensorFunction<D
         AutogradNodeMemory.NoticeForward(ctx);
         ctx.save_for_backward([input, weight]);
         ctx.save_data("input_gradient", input.requires_grad);
-        using var packed = Packed(weight);
-        return Product(input, packed, weight.shape[0]);
+        return Product(input, weight);
     }
 
     public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor gradOutput)
@@ -70,9 +68,10 @@ internal sealed unsafe class DirectConvolution : autograd.SingleTensorFunction<D
         if ((bool)ctx.get_data("input_gradient"))
         {
             // dx is the same product of dy with the kernel flipped in space and its channel axes swapped.
-            using var flipped = weight.detach().flip(2, 3);
-            using var packed = flipped.permute(2, 3, 0, 1).contiguous();
-            inputGradient = Product(gradient, packed, weight.shape[1]);
+            using var detached = weight.detach();
+            using var flipped = detached.flip(2, 3);
+            using var transposed = flipped.transpose(0, 1);
+            inputGradient = Product(gradient, transposed);
         }
         var weightGradient = WeightGradient(input, gradient, weight.shape[0]);
         gradient.Dispose();
@@ -87,7 +86,7 @@ internal sealed unsafe class DirectConvolution : autograd.SingleTensorFunction<D
         return AutogradNodeMemory.HandOver([inputGradient!, weightGradient]);
     }
 
-    /// <summary>The weights as the kernels read them: [3][3][C][O].</summary>
+    /// <summary>The weights as the direct kernels read them: [3][3][C][O].</summary>
     private static Tensor Packed(Tensor weight)
     {
         using var detached = weight.detach();
@@ -95,15 +94,55 @@ internal sealed unsafe class DirectConvolution : autograd.SingleTensorFunction<D
         return permuted.contiguous();
     }
 
-    /// <summary>The 3x3 products of every image with weights packed [3][3][C][O]; channels-last N x O x H x W.</summary>
-    private static Tensor Product(Tensor input, Tensor packed, long outChannels)
+    /// <summary>
+    /// The weights as the Winograd kernels read them: G g G^T of each 3x3 kernel, [4][4][C][O], computed in float64
+    /// here in a fixed order (G's entries are 0, 1 and 1/2, so it is exact but for the last rounding).
+    /// </summary>
+    private static Tensor WinogradWeights(Tensor weight)
+    {
+        using var detached = weight.detach();
+        using var source = detached.contiguous();
+        var (o, c) = ((int)weight.shape[0], (int)weight.shape[1]);
+        var transformed = empty([WinogradKernels.Positions, c, o]);
+        float* g = Data(source), u = Data(transformed);
+        Span<double> rows = stackalloc double[12];
+        for (int oc = 0; oc < o; oc++)
+        for (int ic = 0; ic < c; ic++, g += 9)
+        {
+            // G g: rows g0, (g0 + g1 + g2) / 2, (g0 - g1 + g2) / 2, g2 of the kernel's three rows, per column.
+            for (int j = 0; j < 3; j++)
+            {
+                double g0 = g[j], g1 = g[3 + j], g2 = g[6 + j];
+                (rows[j], rows[3 + j], rows[6 + j], rows[9 + j]) = (g0, (g0 + g1 + g2) / 2, (g0 - g1 + g2) / 2, g2);
+            }
+            // (G g) G^T: the same on each row's three columns.
+            for (int i = 0; i < 4; i++)
+            {
+                double r0 = rows[3 * i], r1 = rows[3 * i + 1], r2 = rows[3 * i + 2];
+                u[((4 * i + 0) * c + ic) * o + oc] = (float)r0;
+                u[((4 * i + 1) * c + ic) * o + oc] = (float)((r0 + r1 + r2) / 2);
+                u[((4 * i + 2) * c + ic) * o + oc] = (float)((r0 - r1 + r2) / 2);
+                u[((4 * i + 3) * c + ic) * o + oc] = (float)r2;
+            }
+        }
+        return transformed;
+    }
+
+    /// <summary>
+    /// The 3x3 products of every image with a kernel O x C x 3 x 3 (any strides); channels-last N x O x H x W. Images
+    /// of even height and width go through Winograd's F(2x2, 3x3), others through the direct kernels.
+    /// </summary>
+    private static Tensor Product(Tensor input, Tensor weight)
     {
         using var nhwc = ChannelsLast(input);
         var (n, c, h, w) = ((int)nhwc.shape[0], (int)nhwc.shape[1], (int)nhwc.shape[2], (int)nhwc.shape[3]);
+        int outChannels = (int)weight.shape[0];
+        bool winograd = WinogradKernels.Fits(h, w);
+        using var packed = winograd ? WinogradWeights(weight) : Packed(weight);
         // Channels-last strides on a tensor of its own, not a permuted view: a custom function's output that is a view
         // cannot be modified in place (a pre-activation block adds to it).
         var output = empty_strided([n, outChannels, h, w], [h * w * outChannels, 1, w * outChannels, outChannels]);
-        var body = new ProductChunk(Data(nhwc), Data(packed), Data(output), h, w, c, (int)outChannels);
+        var body = new ProductChunk(Data(nhwc), Data(packed), Data(output), h, w, c, outChannels, winograd);
         OpenMpTeam.For(n, get_num_threads(), body);
         return output;
     }
@@ -156,15 +195,19 @@ internal sealed unsafe class DirectConvolution : autograd.SingleTensorFunction<D
         return _scratch;
     }
 
-    private sealed class ProductChunk(float* input, float* packed, float* output, int h, int w, int c, int o) : IChunkBody
+    private sealed class ProductChunk(float* input, float* packed, float* output, int h, int w, int c, int o, bool winograd) : IChunkBody
     {
         public void Run(int image)
         {
-            long positions = (long)(h + 2) * (w + 2);
-            float* padded = Scratch((positions + DirectConvolutionKernels.Slack) * c);
+            long positions = (long)(h + 2) * (w + 2), paddedFloats = (positions + DirectConvolutionKernels.Slack) * c;
+            float* padded = Scratch(paddedFloats + (winograd ? WinogradKernels.ScratchFloats(c, o) : 0));
             DirectConvolutionKernels.Pad(input + (long)image * h * w * c, h, w, c, padded);
             new Span<float>(padded + positions * c, DirectConvolutionKernels.Slack * c).Clear();
-            DirectConvolutionKernels.Product(padded, h, w, c, packed, o, output + (long)image * h * w * o);
+            float* target = output + (long)image * h * w * o;
+            if (winograd)
+                WinogradKernels.Product(padded, h, w, c, packed, o, target, padded + paddedFloats);
+            else
+                DirectConvolutionKernels.Product(padded, h, w, c, packed, o, target);
         }
     }
 

@@ -94,7 +94,7 @@ internal static unsafe class DirectConvolutionKernels
             for (int k = 0; k < TP.Value; k++) targets[k] = k * outChannels;
             for (int row = 0; row < height; row++)
             for (int column = 0; column < width; column += TP.Value)
-                Block<TP, TB, TC>(padded + (row * paddedWidth + column) * TC.Value, rowStride, weights, outChannels,
+                Block<TP, TB, TC, C9>(padded + (row * paddedWidth + column) * TC.Value, rowStride, weights, outChannels,
                     output + ((long)row * width + column) * outChannels, targets);
             return;
         }
@@ -106,22 +106,24 @@ internal static unsafe class DirectConvolutionKernels
                 int position = first + k, column = position % paddedWidth;
                 targets[k] = position < end && column < width ? (position / paddedWidth * width + column) * outChannels : -1;
             }
-            Block<TP, TB, TC>(padded + first * TC.Value, rowStride, weights, outChannels, output, targets);
+            Block<TP, TB, TC, C9>(padded + first * TC.Value, rowStride, weights, outChannels, output, targets);
         }
     }
 
     /// <summary>
-    /// TP output pixels (at most 16; at most 8 with TB = 2) x TB vectors of 16 output channels; pixel k's sums are
-    /// stored at output + targets[k], or dropped where that is negative.
+    /// TP output pixels (at most 16; at most 8 with TB = 2) x TB vectors of 16 output channels, over TT taps (9: the
+    /// 3x3 window, pixel k's inputs at source + k x TC; 1: a plain product of TP rows of TC values with a TC x O
+    /// matrix, as the Winograd kernels use it); pixel k's sums are stored at output + targets[k], or dropped where that
+    /// is negative.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Block<TP, TB, TC>(float* source, int rowStride, float* weights, int outChannels, float* output, int* targets)
-        where TP : struct, IConstant where TB : struct, IConstant where TC : struct, IConstant
+    internal static void Block<TP, TB, TC, TT>(float* source, int rowStride, float* weights, int outChannels, float* output, int* targets)
+        where TP : struct, IConstant where TB : struct, IConstant where TC : struct, IConstant where TT : struct, IConstant
     {
         Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
         Vector512<float> a8 = default, a9 = default, a10 = default, a11 = default, a12 = default, a13 = default, a14 = default, a15 = default;
         Vector512<float> b0 = default, b1 = default, b2 = default, b3 = default, b4 = default, b5 = default, b6 = default, b7 = default;
-        for (int tap = 0; tap < 9; tap++)
+        for (int tap = 0; tap < TT.Value; tap++)
         {
             float* s = source + tap / 3 * rowStride + tap % 3 * TC.Value;
             float* wk = weights + tap * TC.Value * outChannels;
@@ -339,5 +341,6 @@ internal interface IConstant
 internal readonly struct C1 : IConstant { public static int Value => 1; }
 internal readonly struct C2 : IConstant { public static int Value => 2; }
 internal readonly struct C8 : IConstant { public static int Value => 8; }
+internal readonly struct C9 : IConstant { public static int Value => 9; }
 internal readonly struct C16 : IConstant { public static int Value => 16; }
 internal readonly struct C32 : IConstant { public static int Value => 32; }

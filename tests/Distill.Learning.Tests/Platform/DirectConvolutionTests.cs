@@ -12,10 +12,16 @@ public sealed class DirectConvolutionTests
 {
     private static readonly bool Wide = Vector512.IsHardwareAccelerated;
 
-    // Widths that end on every block size (16, 8, 4, single pixels); batches with a short last weight-gradient chunk
-    // (8 images per chunk); one image of one pixel, where every tap but the centre reads the zero border.
+    // Odd sizes take the direct kernels: widths that end on every block size, blocks across row ends; batches with a
+    // short last weight-gradient chunk (8 images per chunk); one image of one pixel, where every tap but the centre
+    // reads the zero border. Even sizes take Winograd's tiles: whole register blocks of tiles (32x32, 16x16), tile
+    // counts that are not (14x14: 49, 6x10: 15), and a single 2x2 tile.
     [Theory]
     [InlineData(16, 16, 32, 32, 3)]
+    [InlineData(16, 32, 14, 14, 5)]
+    [InlineData(32, 16, 14, 14, 2)]
+    [InlineData(32, 32, 6, 10, 3)]
+    [InlineData(16, 16, 2, 2, 2)]
     [InlineData(16, 32, 7, 29, 9)]
     [InlineData(32, 16, 13, 8, 17)]
     [InlineData(32, 32, 16, 16, 8)]
