@@ -38,7 +38,7 @@ public static class ConvolutionRouting
     /// The implementation revision of the routing rule and the padded and native convolutions it routes to: part of
     /// the key of every stage that runs a network (<see cref="KernelRevisions"/>). Bump it when they compute other bits.
     /// </summary>
-    public const int Revision = 3; // 3: Winograd F(2x2, 3x3) in Distill's own kernels for even image sizes
+    public const int Revision = 4; // 3: Winograd F(2x2, 3x3) forward and input gradient; 4: and weight gradient (F(3x3, 2x2))
 
     private static readonly ConcurrentDictionary<ConvolutionConfig, ConvolutionKernel> Overrides = new();
 

@@ -9,10 +9,10 @@ namespace Distill.Learning.Platform;
 /// A 3x3 convolution with stride 1 and padding 1 between 16 or 32 channels, float32, on Distill's own kernels run on
 /// LibTorch's OpenMP team, forward and backward: two thirds of the 3x3 layers of the CIFAR ResNets, where oneDNN
 /// 3.7.1's NHWC kernels reach about half the machine's peak at 16 channels (tools/Distill.Benchmarks/README.md,
-/// "Distill's own 3x3 kernels"); at 64 channels on 8x8 images oneDNN is the faster. The forward pass and the input
-/// gradient take Winograd's F(2x2, 3x3) (<see cref="WinogradKernels"/>, 2.25 times fewer multiply-adds) on images of
-/// even height and width, the direct kernels (<see cref="DirectConvolutionKernels"/>) on others; the weight gradient is
-/// direct. Tensors are channels-last (NCHW shape, NHWC memory) in and out, as the routed oneDNN convolutions leave
+/// "Distill's own 3x3 kernels"); at 64 channels on 8x8 images oneDNN is the faster. On images of even height and
+/// width all three products go through Winograd's minimal filtering (<see cref="WinogradKernels"/>: F(2x2, 3x3) for the
+/// forward pass and the input gradient, F(3x3, 2x2) for the weight gradient, 2.25 times fewer multiply-adds), on
+/// others through the direct kernels (<see cref="DirectConvolutionKernels"/>). Tensors are channels-last (NCHW shape, NHWC memory) in and out, as the routed oneDNN convolutions leave
 /// them. Forward pass and input gradient run one image per chunk; the weight gradient sums fixed groups of images per
 /// chunk and adds the groups in order, so every result is the same for any thread count.
 /// </summary>
@@ -219,11 +219,15 @@ internal sealed unsafe class DirectConvolution : autograd.SingleTensorFunction<D
             int first = chunk * imagesPerChunk, images = Math.Min(n, first + imagesPerChunk) - first;
             long paddedImage = (long)(h + 2) * (w + 2) * c;
             // The chunk's images padded one after another, so that the sums stay in registers from the first to the last.
-            float* padded = Scratch(images * paddedImage);
+            bool winograd = WinogradKernels.Fits(h, w);
+            float* padded = Scratch(images * paddedImage + (winograd ? WinogradKernels.GradientScratchFloats(c, o) : 0));
             for (int i = 0; i < images; i++)
                 DirectConvolutionKernels.Pad(input + (long)(first + i) * h * w * c, h, w, c, padded + i * paddedImage);
-            DirectConvolutionKernels.AddWeightGradient(padded, gradient + (long)first * h * w * o, images, h, w, c, o,
-                partials + (long)chunk * 9 * c * o);
+            float* imagesGradient = gradient + (long)first * h * w * o, partial = partials + (long)chunk * 9 * c * o;
+            if (winograd)
+                WinogradKernels.AddWeightGradient(padded, imagesGradient, images, h, w, c, o, partial, padded + images * paddedImage);
+            else
+                DirectConvolutionKernels.AddWeightGradient(padded, imagesGradient, images, h, w, c, o, partial);
         }
     }
 }

@@ -15,8 +15,9 @@ public sealed class DirectConvolutionTests
     // Odd sizes take the direct kernels: widths that end on every block size, blocks across row ends; batches with a
     // short last weight-gradient chunk (8 images per chunk); one image of one pixel, where every tap but the centre
     // reads the zero border. Even sizes take Winograd's tiles: whole register blocks of tiles (32x32, 16x16), tile
-    // counts that are not (14x14: 49, 6x10: 15), and a single 2x2 tile.
+    // counts that are not (14x14: 49, 6x10: 15), a single 2x2 tile, and weight-gradient chunks of 8 images.
     [Theory]
+    [InlineData(16, 16, 8, 8, 17)]
     [InlineData(16, 16, 32, 32, 3)]
     [InlineData(16, 32, 14, 14, 5)]
     [InlineData(32, 16, 14, 14, 2)]
@@ -68,18 +69,22 @@ public sealed class DirectConvolutionTests
         if (!Wide) return;
         using var scope = NewDisposeScope();
         manual_seed(11);
-        var input = randn(19, 12, 10, 16).permute(0, 3, 1, 2);
-        var weight = randn(32, 16, 3, 3);
-        var gradient = randn(19, 32, 12, 10);
         int threads = get_num_threads();
         try
         {
-            set_num_threads(1);
-            var one = Step(input, weight, gradient);
-            set_num_threads(2);
-            var two = Step(input, weight, gradient);
-            foreach (var (name, x, y) in new[] { "output", "input gradient", "weight gradient" }.Zip(one, two))
-                Assert.True(TensorAssert.Identical(x, y), $"{name} differs between 1 and 2 threads");
+            // 12x10: Winograd's tiles; 13x9: the direct loops.
+            foreach (var (height, width) in new[] { (12, 10), (13, 9) })
+            {
+                var input = randn(19, height, width, 16).permute(0, 3, 1, 2);
+                var weight = randn(32, 16, 3, 3);
+                var gradient = randn(19, 32, height, width);
+                set_num_threads(1);
+                var one = Step(input, weight, gradient);
+                set_num_threads(2);
+                var two = Step(input, weight, gradient);
+                foreach (var (name, x, y) in new[] { "output", "input gradient", "weight gradient" }.Zip(one, two))
+                    Assert.True(TensorAssert.Identical(x, y), $"{name} of {height}x{width} images differs between 1 and 2 threads");
+            }
         }
         finally
         {
