@@ -12,8 +12,8 @@ namespace Distill.Learning.Platform;
 /// "Distill's own 3x3 kernels"); at 64 channels on 8x8 images oneDNN is the faster. On images of even height and
 /// width all three products go through Winograd's minimal filtering (<see cref="WinogradKernels"/>: F(2x2, 3x3) for the
 /// forward pass and the input gradient, F(3x3, 2x2) for the weight gradient, 2.25 times fewer multiply-adds), on
-/// others through the direct kernels (<see cref="DirectConvolutionKernels"/>). Tensors are channels-last (NCHW shape, NHWC memory) in and out, as the routed oneDNN convolutions leave
-/// them. Forward pass and input gradient run one image per chunk; the weight gradient sums fixed groups of images per
+/// others through the direct kernels (<see cref="DirectConvolutionKernels"/>). Tensors are channels-last (NCHW shape,
+/// NHWC memory) in and out, as the routed oneDNN convolutions leave them. Forward pass and input gradient run one image per chunk; the weight gradient sums fixed groups of images per
 /// chunk and adds the groups in order, so every result is the same for any thread count.
 /// </summary>
 internal sealed unsafe class DirectConvolution : autograd.SingleTensorFunction<DirectConvolution>
@@ -156,7 +156,8 @@ internal sealed unsafe class DirectConvolution : autograd.SingleTensorFunction<D
         int imagesPerChunk = (int)Math.Clamp(GradientChunkBytes / paddedImageBytes, 1, MostImagesPerGradientChunk);
         int chunks = (n + imagesPerChunk - 1) / imagesPerChunk;
         using var partials = zeros([chunks, 3, 3, c, outChannels]);
-        var body = new GradientChunk(Data(nhwc), Data(gradient), Data(partials), n, imagesPerChunk, h, w, c, (int)outChannels);
+        var body = new GradientChunk(Data(nhwc), Data(gradient), Data(partials), n, imagesPerChunk, h, w, c, (int)outChannels,
+            WinogradKernels.Fits(h, w));
         OpenMpTeam.For(chunks, get_num_threads(), body);
         using var total = SumInOrder(partials);
         using var oihw = total.permute(3, 2, 0, 1);
@@ -211,15 +212,14 @@ internal sealed unsafe class DirectConvolution : autograd.SingleTensorFunction<D
         }
     }
 
-    private sealed class GradientChunk(float* input, float* gradient, float* partials, int n, int imagesPerChunk, int h, int w, int c, int o)
-        : IChunkBody
+    private sealed class GradientChunk(float* input, float* gradient, float* partials, int n, int imagesPerChunk, int h, int w, int c, int o,
+        bool winograd) : IChunkBody
     {
         public void Run(int chunk)
         {
             int first = chunk * imagesPerChunk, images = Math.Min(n, first + imagesPerChunk) - first;
             long paddedImage = (long)(h + 2) * (w + 2) * c;
             // The chunk's images padded one after another, so that the sums stay in registers from the first to the last.
-            bool winograd = WinogradKernels.Fits(h, w);
             float* padded = Scratch(images * paddedImage + (winograd ? WinogradKernels.GradientScratchFloats(c, o) : 0));
             for (int i = 0; i < images; i++)
                 DirectConvolutionKernels.Pad(input + (long)(first + i) * h * w * c, h, w, c, padded + i * paddedImage);

@@ -9,8 +9,9 @@ namespace Distill.Learning.Platform;
 /// (B^T d B), multiplied position by position with the transformed kernel (G g G^T) and transformed back (A^T m A):
 /// 16 x C x O multiply-adds per tile of 4 pixels instead of 36 x C x O, so 2.25 times fewer. The 16 position-wise
 /// products are matrix products of every tile of an image (T x C) with that position's C x O weights, run by the same
-/// register blocks as the direct kernels; the transforms are additions of whole vectors of 16 channels. Images need an
-/// even height and width. Every value is a fixed sequence of operations, so the results do not depend on threads.
+/// register blocks as the direct kernels; the transforms are additions of whole vectors of 16 channels. The weight
+/// gradient is F(3x3, 2x2), the same idea with the output gradient's 2x2 tiles in the kernel's place (see
+/// <see cref="AddWeightGradient"/>). Images need an even height and width. Every value is a fixed sequence of operations, so the results do not depend on threads.
 /// </summary>
 internal static unsafe class WinogradKernels
 {
@@ -21,7 +22,8 @@ internal static unsafe class WinogradKernels
     public static bool Fits(int height, int width) => height % 2 == 0 && width % 2 == 0;
 
     /// <summary>Floats of scratch <see cref="Product"/> needs beside the padded image: one group's tiles in and out.</summary>
-    public static long ScratchFloats(int channels, int outChannels) => Positions * (long)TilesPerGroup(outChannels) * (channels + outChannels);
+    public static long ScratchFloats(int channels, int outChannels) =>
+        Positions * (long)TilesPerGroup(outChannels) * (channels + outChannels);
 
     /// <summary>
     /// output (H x W x O) = the 3x3 products of a padded image ((H+2) x (W+2) x C) with weights transformed to
