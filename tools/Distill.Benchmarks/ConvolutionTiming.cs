@@ -21,7 +21,7 @@ internal static class ConvolutionTiming
         Console.WriteLine($"3x3 convolutions alone, batch {options.BatchSize}, {get_num_threads()} threads, median of {repeats} alternated passes " +
                           $"after {options.Warmup} warm-up; {CpuIsa.Description}");
         var direct = new ConvolutionConfig(16, 16, 3, 1, 1, InputGradient: true);
-        if (ConvolutionRouting.KernelFor(direct) != ConvolutionKernel.Direct)
+        if (ConvolutionRouting.KernelFor(new ConvolutionShape(direct, 32, 32)) != ConvolutionKernel.Direct)
         {
             Console.WriteLine("(Distill's own kernels need AVX-512 vectors, which this machine or .NET setting lacks, and the default routing: nothing to compare)");
             return;

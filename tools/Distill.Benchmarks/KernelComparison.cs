@@ -59,8 +59,8 @@ internal static class KernelComparison
             }
             ConvolutionRouting.Policy = ConvolutionPolicy.Auto;
             var shapes = ConvolutionSelfCheck.ShapesOf(model, channels, size, size);
-            int routed = shapes.Count(s => ConvolutionRouting.KernelFor(s.Config) is not (ConvolutionKernel.OneDnn or ConvolutionKernel.OneDnnChannelsLast));
-            int own = shapes.Count(s => ConvolutionRouting.KernelFor(s.Config) == ConvolutionKernel.Direct);
+            int routed = shapes.Count(s => ConvolutionRouting.KernelFor(s) is not (ConvolutionKernel.OneDnn or ConvolutionKernel.OneDnnChannelsLast));
+            int own = shapes.Count(s => ConvolutionRouting.KernelFor(s) == ConvolutionKernel.Direct);
             double Rate(List<double> times) => options.BatchSize / (Stats.Median(times) / 1000);
             Console.WriteLine($"{name,-14} {Rate(before),13:F0} {Rate(routedOneDnn),14:F0} {Rate(after),12:F0} {Rate(after) / Rate(before),13:F2} " +
                               $"{Rate(after) / Rate(routedOneDnn),13:F2} {Rate(fallback),22:F0} {routed + " of " + shapes.Count,13} " +

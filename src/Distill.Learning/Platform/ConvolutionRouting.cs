@@ -7,7 +7,8 @@ namespace Distill.Learning.Platform;
 public enum ConvolutionPolicy
 {
     /// <summary>
-    /// Distill's own kernels for the 3x3 convolutions of 16 or 32 channels on AVX-512, and for the rest oneDNN where it is
+    /// Distill's own kernels for the 3x3 convolutions of 16 or 32 channels on AVX-512 (and of 64 on images of even size),
+    /// and for the rest oneDNN where it is
     /// known to be right, oneDNN on zero-padded channels elsewhere (the default: fastest).
     /// </summary>
     Auto,
@@ -38,7 +39,8 @@ public static class ConvolutionRouting
     /// The implementation revision of the routing rule and the padded and native convolutions it routes to: part of
     /// the key of every stage that runs a network (<see cref="KernelRevisions"/>). Bump it when they compute other bits.
     /// </summary>
-    public const int Revision = 4; // 3: Winograd F(2x2, 3x3) forward and input gradient; 4: and weight gradient (F(3x3, 2x2))
+    // 3: Winograd F(2x2, 3x3) forward and input gradient; 4: and weight gradient (F(3x3, 2x2)); 5: 64 channels on even sizes
+    public const int Revision = 5;
 
     private static readonly ConcurrentDictionary<ConvolutionConfig, ConvolutionKernel> Overrides = new();
 
@@ -78,13 +80,17 @@ public static class ConvolutionRouting
         ConvolutionPolicy.NativeWhereWrong => "channel counts oneDNN 3.7.1 gets wrong run on LibTorch's native kernels",
         _ when !NativeAvailable => "none: LibTorch's oneDNN switch is not reachable on this platform",
         ConvolutionPolicy.OneDnnRouted => PaddedWorkaround,
-        _ => Vector512.IsHardwareAccelerated ? $"{PaddedWorkaround}; 3x3 convolutions of 16 or 32 channels run on Distill's own kernels" : PaddedWorkaround,
+        _ => Vector512.IsHardwareAccelerated
+            ? $"{PaddedWorkaround}; 3x3 convolutions of 16 or 32 channels (64 on even-sized images) run on Distill's own kernels"
+            : PaddedWorkaround,
     };
 
     private const string PaddedWorkaround = "channel counts oneDNN 3.7.1 gets wrong are zero-padded to counts it gets right";
 
-    public static ConvolutionKernel KernelFor(ConvolutionConfig config)
+    /// <summary>The kernel for a convolution at an input size (Distill's own kernels take some channel counts at some sizes only).</summary>
+    public static ConvolutionKernel KernelFor(ConvolutionShape shape)
     {
+        var config = shape.Config;
         if (!NativeAvailable) return Policy == ConvolutionPolicy.OneDnn ? ConvolutionKernel.OneDnn : ConvolutionKernel.OneDnnChannelsLast;
         return Policy switch
         {
@@ -92,7 +98,7 @@ public static class ConvolutionRouting
             ConvolutionPolicy.Native => ConvolutionKernel.Native,
             ConvolutionPolicy.NativeWhereWrong => TrustsOneDnn(config) ? ConvolutionKernel.OneDnnChannelsLast : ConvolutionKernel.Native,
             _ => Overrides.TryGetValue(config, out var kernel) ? kernel
-                : Policy == ConvolutionPolicy.Auto && DirectConvolution.Handles(config) ? ConvolutionKernel.Direct
+                : Policy == ConvolutionPolicy.Auto && DirectConvolution.Handles(shape) ? ConvolutionKernel.Direct
                 : TrustsOneDnn(config) ? ConvolutionKernel.OneDnnChannelsLast : ConvolutionKernel.PaddedOneDnn,
         };
     }

@@ -136,11 +136,11 @@ public static class ConvolutionSelfCheck
 
     /// <summary>True when the shape passed on the kernel that now runs it, earlier in this process.</summary>
     public static bool IsVerified(ConvolutionShape shape) =>
-        Verified.TryGetValue(shape, out var known) && known.Kernel == ConvolutionRouting.KernelFor(shape.Config);
+        Verified.TryGetValue(shape, out var known) && known.Kernel == ConvolutionRouting.KernelFor(shape);
 
     public static ConvolutionCheck Verify(ConvolutionShape shape, Action<string>? warn = null)
     {
-        var kernel = ConvolutionRouting.KernelFor(shape.Config);
+        var kernel = ConvolutionRouting.KernelFor(shape);
         if (Verified.TryGetValue(shape, out var known) && known.Kernel == kernel)
             return known;
         var check = Measure(shape, kernel);

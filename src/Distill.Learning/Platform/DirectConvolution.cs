@@ -6,10 +6,11 @@ using static TorchSharp.torch;
 namespace Distill.Learning.Platform;
 
 /// <summary>
-/// A 3x3 convolution with stride 1 and padding 1 between 16 or 32 channels, float32, on Distill's own kernels run on
-/// LibTorch's OpenMP team, forward and backward: two thirds of the 3x3 layers of the CIFAR ResNets, where oneDNN
-/// 3.7.1's NHWC kernels reach about half the machine's peak at 16 channels (tools/Distill.Benchmarks/README.md,
-/// "Distill's own 3x3 kernels"); at 64 channels on 8x8 images oneDNN is the faster. On images of even height and
+/// A 3x3 convolution with stride 1 and padding 1 between 16, 32 or 64 channels, float32, on Distill's own kernels run
+/// on LibTorch's OpenMP team, forward and backward: the 3x3 layers of the CIFAR ResNets but their strided ones, where
+/// oneDNN 3.7.1's NHWC kernels reach about half the machine's peak at 16 channels (tools/Distill.Benchmarks/README.md,
+/// "Distill's own 3x3 kernels"). At 64 channels only Winograd's products beat oneDNN, so they run here on images of
+/// even size only (<see cref="Handles(ConvolutionShape)"/>). On images of even height and
 /// width all three products go through Winograd's minimal filtering (<see cref="WinogradKernels"/>: F(2x2, 3x3) for the
 /// forward pass and the input gradient, F(3x3, 2x2) for the weight gradient, 2.25 times fewer multiply-adds), on
 /// others through the direct kernels (<see cref="DirectConvolutionKernels"/>). Tensors are channels-last (NCHW shape,
@@ -29,19 +30,24 @@ internal sealed unsafe class DirectConvolution : autograd.SingleTensorFunction<D
 
     public override string Name => nameof(DirectConvolution);
 
-    /// <summary>Whether this machine and configuration run here: AVX-512 vectors, and the shapes the kernels are for.</summary>
-    public static bool Handles(ConvolutionConfig config) =>
-        Vector512.IsHardwareAccelerated && config is { Kernel: 3, Stride: 1, Padding: 1, Precision: Precision.Fp32 } &&
-        config.InChannels is 16 or 32 && config.OutChannels is 16 or 32;
+    /// <summary>
+    /// Whether this machine and shape run here: AVX-512 vectors, and the shapes the kernels are for; 64 channels in or
+    /// out only on images of even height and width (Winograd's), where the direct loops would be slower than oneDNN.
+    /// </summary>
+    public static bool Handles(ConvolutionShape shape) =>
+        Vector512.IsHardwareAccelerated && shape.Config is { Kernel: 3, Stride: 1, Padding: 1, Precision: Precision.Fp32 } config &&
+        config.InChannels is 16 or 32 or 64 && config.OutChannels is 16 or 32 or 64 &&
+        (config.InChannels < 64 && config.OutChannels < 64 || WinogradKernels.Fits((int)shape.Height, (int)shape.Width));
 
     /// <summary>Input N x C x H x W (any strides), weight O x C x 3 x 3; the output has channels-last strides.</summary>
     public static Tensor Apply(Tensor input, Tensor weight)
     {
         // The kernels read raw float32 memory of exactly these shapes: anything else must never reach them.
         if (input.dtype != ScalarType.Float32 || weight.dtype != ScalarType.Float32 || input.device_type != DeviceType.CPU || input.dim() != 4
-            || weight.shape[1] != input.shape[1] || !Handles(new ConvolutionConfig(weight.shape[1], weight.shape[0], weight.shape[2], 1, 1, false))
-            || weight.shape[3] != 3)
-            throw new ArgumentException($"Distill's 3x3 kernels take float32 CPU tensors of 16 or 32 channels, not {input.dtype} " +
+            || weight.shape[1] != input.shape[1] || weight.shape[3] != 3
+            || !Handles(new ConvolutionShape(new ConvolutionConfig(weight.shape[1], weight.shape[0], weight.shape[2], 1, 1, false),
+                input.shape[2], input.shape[3])))
+            throw new ArgumentException($"Distill's 3x3 kernels take float32 CPU tensors of 16, 32 or 64 channels, not {input.dtype} " +
                                         $"{string.Join('x', input.shape)} with weight {string.Join('x', weight.shape)}");
         if (!is_grad_enabled() || !(input.requires_grad || weight.requires_grad))
             return Product(input, weight);

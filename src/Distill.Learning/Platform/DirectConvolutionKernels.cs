@@ -47,7 +47,8 @@ internal static unsafe class DirectConvolutionKernels
         {
             case 16: Product<C16>(padded, height, width, weights, outChannels, output); break;
             case 32: Product<C32>(padded, height, width, weights, outChannels, output); break;
-            default: throw new ArgumentOutOfRangeException(nameof(channels), channels, "16 or 32 input channels");
+            case 64: Product<C64>(padded, height, width, weights, outChannels, output); break;
+            default: throw new ArgumentOutOfRangeException(nameof(channels), channels, "16, 32 or 64 input channels");
         }
     }
 
@@ -63,7 +64,8 @@ internal static unsafe class DirectConvolutionKernels
         {
             case 16: AddWeightGradient<C16>(padded, gradient, images, height, width, outChannels, partial); break;
             case 32: AddWeightGradient<C32>(padded, gradient, images, height, width, outChannels, partial); break;
-            default: throw new ArgumentOutOfRangeException(nameof(channels), channels, "16 or 32 input channels");
+            case 64: AddWeightGradient<C64>(padded, gradient, images, height, width, outChannels, partial); break;
+            default: throw new ArgumentOutOfRangeException(nameof(channels), channels, "16, 32 or 64 input channels");
         }
     }
 
@@ -344,3 +346,4 @@ internal readonly struct C8 : IConstant { public static int Value => 8; }
 internal readonly struct C9 : IConstant { public static int Value => 9; }
 internal readonly struct C16 : IConstant { public static int Value => 16; }
 internal readonly struct C32 : IConstant { public static int Value => 32; }
+internal readonly struct C64 : IConstant { public static int Value => 64; }

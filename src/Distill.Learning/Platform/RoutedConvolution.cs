@@ -11,8 +11,9 @@ public static class RoutedConvolution
         if (input.device_type != DeviceType.CPU || input.dtype is not (ScalarType.Float32 or ScalarType.BFloat16))
             return nn.functional.conv2d(input, weight, bias, [stride, stride], [padding, padding]);
         var config = new ConvolutionConfig(weight.shape[1], weight.shape[0], weight.shape[2], stride, padding, input.requires_grad && is_grad_enabled(), precision);
-        ConvolutionShapeRecorder.Notice(new ConvolutionShape(config, input.shape[2], input.shape[3]));
-        return Apply(input, weight, bias, config, ConvolutionRouting.KernelFor(config));
+        var shape = new ConvolutionShape(config, input.shape[2], input.shape[3]);
+        ConvolutionShapeRecorder.Notice(shape);
+        return Apply(input, weight, bias, config, ConvolutionRouting.KernelFor(shape));
     }
 
     /// <summary>
@@ -80,7 +81,7 @@ public static class RoutedConvolution
             case ConvolutionKernel.Direct:
             {
                 // Asked for by name (the routing never picks it elsewhere): stride and padding are not in the tensors.
-                if (!DirectConvolution.Handles(config))
+                if (!DirectConvolution.Handles(new ConvolutionShape(config, input.shape[2], input.shape[3])))
                     throw new ArgumentException($"Distill's own kernels do not compute a convolution of {config} on this machine");
                 var output = DirectConvolution.Apply(input, weight);
                 return bias is null ? output : AddBias(output, bias);

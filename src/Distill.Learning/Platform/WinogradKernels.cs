@@ -36,7 +36,8 @@ internal static unsafe class WinogradKernels
         {
             case 16: Product<C16>(padded, height, width, transformed, outChannels, output, scratch); break;
             case 32: Product<C32>(padded, height, width, transformed, outChannels, output, scratch); break;
-            default: throw new ArgumentOutOfRangeException(nameof(channels), channels, "16 or 32 input channels");
+            case 64: Product<C64>(padded, height, width, transformed, outChannels, output, scratch); break;
+            default: throw new ArgumentOutOfRangeException(nameof(channels), channels, "16, 32 or 64 input channels");
         }
     }
 
@@ -57,7 +58,8 @@ internal static unsafe class WinogradKernels
         {
             case 16: AddWeightGradient<C16>(padded, gradient, images, height, width, outChannels, partial, scratch); break;
             case 32: AddWeightGradient<C32>(padded, gradient, images, height, width, outChannels, partial, scratch); break;
-            default: throw new ArgumentOutOfRangeException(nameof(channels), channels, "16 or 32 input channels");
+            case 64: AddWeightGradient<C64>(padded, gradient, images, height, width, outChannels, partial, scratch); break;
+            default: throw new ArgumentOutOfRangeException(nameof(channels), channels, "16, 32 or 64 input channels");
         }
     }
 

@@ -32,7 +32,7 @@ public sealed class Bf16ConvolutionTests
         var check = ConvolutionSelfCheck.Verify(shape); // moves a shape oneDNN gets wrong in bf16 to the fp32 native kernels
 
         Assert.True(check.Passed, $"{check.Shape} on {check.Kernel} ({CpuIsa.Description}): {check.Failure}");
-        var again = ConvolutionSelfCheck.Measure(shape, ConvolutionRouting.KernelFor(shape.Config), batch: 8);
+        var again = ConvolutionSelfCheck.Measure(shape, ConvolutionRouting.KernelFor(shape), batch: 8);
         Assert.True(again.Passed, $"{again.Shape} on {again.Kernel}, batch 8: {again.Failure}");
     }
 
@@ -44,7 +44,8 @@ public sealed class Bf16ConvolutionTests
     {
         SkipWithoutBf16();
         var config = new ConvolutionConfig(inChannels, outChannels, kernel, stride, kernel / 2, true, Precision.Bf16);
-        var check = ConvolutionSelfCheck.Measure(new ConvolutionShape(config, size, size), ConvolutionRouting.KernelFor(config));
+        var shape = new ConvolutionShape(config, size, size);
+        var check = ConvolutionSelfCheck.Measure(shape, ConvolutionRouting.KernelFor(shape));
 
         Assert.Equal(ConvolutionKernel.OneDnnChannelsLast, check.Kernel);
         Assert.True(check.Passed, check.Failure);
@@ -65,7 +66,7 @@ public sealed class Bf16ConvolutionTests
 
         Assert.False(check.Passed);
         Assert.StartsWith("input gradient", check.Failure);
-        Assert.True(ConvolutionSelfCheck.Measure(shape, ConvolutionRouting.KernelFor(shape.Config), batch: 8).Passed);
+        Assert.True(ConvolutionSelfCheck.Measure(shape, ConvolutionRouting.KernelFor(shape), batch: 8).Passed);
     }
 
     [SkippableFact]

@@ -27,7 +27,8 @@ public sealed class ConvolutionKernelTests
         ConvolutionRouting.Policy = policy;
         try
         {
-            var check = ConvolutionSelfCheck.Measure(new ConvolutionShape(config, 16, 16), ConvolutionRouting.KernelFor(config), batch: 8);
+            var shape = new ConvolutionShape(config, 16, 16);
+            var check = ConvolutionSelfCheck.Measure(shape, ConvolutionRouting.KernelFor(shape), batch: 8);
             Assert.True(check.Passed, $"{check.Shape} on {check.Kernel} ({CpuIsa.Description}): {check.Failure}");
         }
         finally
@@ -50,7 +51,8 @@ public sealed class ConvolutionKernelTests
     public void Mixed_channel_counts_match_float64(int inChannels, int outChannels, int kernel, int stride, bool inputGradient)
     {
         var config = new ConvolutionConfig(inChannels, outChannels, kernel, stride, kernel / 2, inputGradient);
-        var check = ConvolutionSelfCheck.Measure(new ConvolutionShape(config, 16, 16), ConvolutionRouting.KernelFor(config), batch: 8);
+        var shape = new ConvolutionShape(config, 16, 16);
+        var check = ConvolutionSelfCheck.Measure(shape, ConvolutionRouting.KernelFor(shape), batch: 8);
 
         Assert.True(check.Passed, $"{check.Shape} on {check.Kernel} ({CpuIsa.Description}): {check.Failure}");
     }

@@ -15,7 +15,8 @@ public sealed class DirectConvolutionTests
     // Odd sizes take the direct kernels: widths that end on every block size, blocks across row ends; batches with a
     // short last weight-gradient chunk (8 images per chunk); one image of one pixel, where every tap but the centre
     // reads the zero border. Even sizes take Winograd's tiles: whole register blocks of tiles (32x32, 16x16), tile
-    // counts that are not (14x14: 49, 6x10: 15), a single 2x2 tile, and weight-gradient chunks of 8 images.
+    // counts that are not (14x14: 49, 6x10: 15), a single 2x2 tile, and weight-gradient chunks of 8 images; 64 channels
+    // in or out (even sizes only) at ResNet-56's 8x8 and at sizes that do not fill a group of tiles.
     [Theory]
     [InlineData(16, 16, 8, 8, 17)]
     [InlineData(16, 16, 32, 32, 3)]
@@ -27,35 +28,46 @@ public sealed class DirectConvolutionTests
     [InlineData(32, 16, 13, 8, 17)]
     [InlineData(32, 32, 16, 16, 8)]
     [InlineData(16, 16, 1, 1, 1)]
+    [InlineData(64, 64, 8, 8, 17)]
+    [InlineData(64, 32, 6, 4, 3)]
+    [InlineData(16, 64, 10, 2, 9)]
     public void Forward_and_both_gradients_match_float64(int inChannels, int outChannels, int height, int width, int batch)
     {
-        var config = new ConvolutionConfig(inChannels, outChannels, 3, 1, 1, InputGradient: true);
-        Assert.Equal(Wide, DirectConvolution.Handles(config));
+        var shape = new ConvolutionShape(new ConvolutionConfig(inChannels, outChannels, 3, 1, 1, InputGradient: true), height, width);
+        Assert.Equal(Wide, DirectConvolution.Handles(shape));
         if (!Wide) return;
 
-        var check = ConvolutionSelfCheck.Measure(new ConvolutionShape(config, height, width), ConvolutionKernel.Direct, batch);
+        var check = ConvolutionSelfCheck.Measure(shape, ConvolutionKernel.Direct, batch);
 
         Assert.True(check.Passed, $"{check.Shape} ({CpuIsa.Description}): {check.Failure}");
         Assert.InRange(check.WeightGradientError, 1e-9, ConvolutionCheck.Tolerance); // float32 rounding, so not some other kernel's float64
     }
 
     [Fact]
-    public void The_routing_chooses_them_for_3x3_layers_of_16_or_32_channels_in_float32_only()
+    public void The_routing_chooses_them_for_3x3_layers_of_16_or_32_channels_and_of_64_on_even_sizes_in_float32_only()
     {
         var layer = new ConvolutionConfig(16, 16, 3, 1, 1, InputGradient: true);
-        Assert.Equal(Wide ? ConvolutionKernel.Direct : ConvolutionKernel.OneDnnChannelsLast, ConvolutionRouting.KernelFor(layer));
-        Assert.Equal(Wide ? ConvolutionKernel.Direct : ConvolutionKernel.OneDnnChannelsLast,
-            ConvolutionRouting.KernelFor(layer with { InChannels = 32, OutChannels = 32, InputGradient = false }));
+        var own = Wide ? ConvolutionKernel.Direct : ConvolutionKernel.OneDnnChannelsLast;
+        ConvolutionKernel At(ConvolutionConfig config, int height, int width) =>
+            ConvolutionRouting.KernelFor(new ConvolutionShape(config, height, width));
+        Assert.Equal(own, At(layer, 32, 32));
+        Assert.Equal(own, At(layer, 7, 7));
+        Assert.Equal(own, At(layer with { InChannels = 32, OutChannels = 32, InputGradient = false }, 15, 16));
+        Assert.Equal(own, At(layer with { InChannels = 64, OutChannels = 64 }, 8, 8));
+        Assert.Equal(own, At(layer with { InChannels = 32, OutChannels = 64 }, 14, 6));
         foreach (var other in new[]
                  {
-                     layer with { InChannels = 64, OutChannels = 64 }, layer with { Stride = 2 }, layer with { Kernel = 5, Padding = 2 },
-                     layer with { Padding = 0 }, layer with { Precision = Precision.Bf16 }, layer with { InChannels = 3 },
+                     layer with { Stride = 2 }, layer with { Kernel = 5, Padding = 2 }, layer with { Padding = 0 },
+                     layer with { Precision = Precision.Bf16 }, layer with { InChannels = 3 }, layer with { OutChannels = 128 },
                  })
-            Assert.NotEqual(ConvolutionKernel.Direct, ConvolutionRouting.KernelFor(other));
+            Assert.NotEqual(ConvolutionKernel.Direct, At(other, 8, 8));
+        // 64 channels on odd sizes would take the direct loops, which are slower there than oneDNN.
+        Assert.Equal(ConvolutionKernel.OneDnnChannelsLast, At(layer with { InChannels = 64, OutChannels = 64 }, 7, 7));
+        Assert.Equal(ConvolutionKernel.OneDnnChannelsLast, At(layer with { InChannels = 64 }, 8, 9));
         ConvolutionRouting.Policy = ConvolutionPolicy.OneDnnRouted;
         try
         {
-            Assert.Equal(ConvolutionKernel.OneDnnChannelsLast, ConvolutionRouting.KernelFor(layer));
+            Assert.Equal(ConvolutionKernel.OneDnnChannelsLast, At(layer, 32, 32));
         }
         finally
         {
@@ -114,8 +126,9 @@ public sealed class DirectConvolutionTests
     public void Tensors_the_kernels_are_not_for_are_refused_before_they_read_memory()
     {
         using var scope = NewDisposeScope();
-        var wrongCount = Assert.Throws<ArgumentException>(() => DirectConvolution.Apply(randn(1, 64, 4, 4), randn(64, 64, 3, 3)));
-        Assert.Contains("16 or 32 channels", wrongCount.Message);
+        var wrongCount = Assert.Throws<ArgumentException>(() => DirectConvolution.Apply(randn(1, 48, 4, 4), randn(48, 48, 3, 3)));
+        Assert.Contains("16, 32 or 64 channels", wrongCount.Message);
+        Assert.Throws<ArgumentException>(() => DirectConvolution.Apply(randn(1, 64, 5, 4), randn(64, 64, 3, 3)));
         Assert.Throws<ArgumentException>(() => DirectConvolution.Apply(randn(1, 16, 4, 4, dtype: ScalarType.BFloat16), randn(16, 16, 3, 3)));
         Assert.Throws<ArgumentException>(() => DirectConvolution.Apply(randn(1, 32, 4, 4), randn(16, 16, 3, 3)));
     }
