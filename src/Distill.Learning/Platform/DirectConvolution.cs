@@ -135,20 +135,70 @@ internal sealed unsafe class DirectConvolution : autograd.SingleTensorFunction<D
     }
 
     /// <summary>
+    /// G g G^T of each 3x3 kernel for F(4x4, 3x3), [6][6][C][O] (<see cref="WinogradF4Kernels.G"/>), in float64 in a
+    /// fixed order.
+    /// </summary>
+    private static Tensor WinogradF4Weights(Tensor weight)
+    {
+        using var detached = weight.detach();
+        using var source = detached.contiguous();
+        var (o, c) = ((int)weight.shape[0], (int)weight.shape[1]);
+        var transformed = empty([WinogradF4Kernels.Positions, c, o]);
+        float* g = Data(source), u = Data(transformed);
+        var matrix = WinogradF4Kernels.G;
+        Span<double> rows = stackalloc double[18];
+        for (int oc = 0; oc < o; oc++)
+        for (int ic = 0; ic < c; ic++, g += 9)
+        {
+            // G g (6 x 3), then (G g) G^T (6 x 6).
+            for (int i = 0; i < 6; i++)
+            for (int j = 0; j < 3; j++)
+                rows[3 * i + j] = matrix[i, 0] * g[j] + matrix[i, 1] * g[3 + j] + matrix[i, 2] * g[6 + j];
+            for (int i = 0; i < 6; i++)
+            for (int j = 0; j < 6; j++)
+                u[((6 * i + j) * c + ic) * o + oc] =
+                    (float)(rows[3 * i] * matrix[j, 0] + rows[3 * i + 1] * matrix[j, 1] + rows[3 * i + 2] * matrix[j, 2]);
+        }
+        return transformed;
+    }
+
+    /// <summary>How the 3x3 products of images of a size are computed.</summary>
+    private enum Tiling
+    {
+        /// <summary>The direct loops (<see cref="DirectConvolutionKernels"/>): images of odd height or width.</summary>
+        Direct,
+
+        /// <summary>Winograd's F(2x2, 3x3) (<see cref="WinogradKernels"/>).</summary>
+        F2,
+
+        /// <summary>Winograd's F(4x4, 3x3) (<see cref="WinogradF4Kernels"/>).</summary>
+        F4,
+    }
+
+    private static Tiling ProductTiling(int height, int width) =>
+        WinogradF4Kernels.Fits(height, width) ? Tiling.F4 : WinogradKernels.Fits(height, width) ? Tiling.F2 : Tiling.Direct;
+
+    /// <summary>
     /// The 3x3 products of every image with a kernel O x C x 3 x 3 (any strides); channels-last N x O x H x W. Images
-    /// of even height and width go through Winograd's F(2x2, 3x3), others through the direct kernels.
+    /// whose sides are multiples of 4 go through Winograd's F(4x4, 3x3), other images of even height and width through
+    /// F(2x2, 3x3), the rest through the direct kernels.
     /// </summary>
     private static Tensor Product(Tensor input, Tensor weight)
     {
         using var nhwc = ChannelsLast(input);
         var (n, c, h, w) = ((int)nhwc.shape[0], (int)nhwc.shape[1], (int)nhwc.shape[2], (int)nhwc.shape[3]);
         int outChannels = (int)weight.shape[0];
-        bool winograd = WinogradKernels.Fits(h, w);
-        using var packed = winograd ? WinogradWeights(weight) : Packed(weight);
+        var tiling = ProductTiling(h, w);
+        using var packed = tiling switch
+        {
+            Tiling.F4 => WinogradF4Weights(weight),
+            Tiling.F2 => WinogradWeights(weight),
+            _ => Packed(weight),
+        };
         // Channels-last strides on a tensor of its own, not a permuted view: a custom function's output that is a view
         // cannot be modified in place (a pre-activation block adds to it).
         var output = empty_strided([n, outChannels, h, w], [h * w * outChannels, 1, w * outChannels, outChannels]);
-        var body = new ProductChunk(Data(nhwc), Data(packed), Data(output), h, w, c, outChannels, winograd);
+        var body = new ProductChunk(Data(nhwc), Data(packed), Data(output), h, w, c, outChannels, tiling);
         OpenMpTeam.For(n, get_num_threads(), body);
         return output;
     }
@@ -202,19 +252,28 @@ internal sealed unsafe class DirectConvolution : autograd.SingleTensorFunction<D
         return _scratch;
     }
 
-    private sealed class ProductChunk(float* input, float* packed, float* output, int h, int w, int c, int o, bool winograd) : IChunkBody
+    private sealed class ProductChunk(float* input, float* packed, float* output, int h, int w, int c, int o, Tiling tiling)
+        : IChunkBody
     {
         public void Run(int image)
         {
             long positions = (long)(h + 2) * (w + 2), paddedFloats = (positions + DirectConvolutionKernels.Slack) * c;
-            float* padded = Scratch(paddedFloats + (winograd ? WinogradKernels.ScratchFloats(c, o) : 0));
+            long tileFloats = tiling switch
+            {
+                Tiling.F4 => WinogradF4Kernels.ScratchFloats(c, o),
+                Tiling.F2 => WinogradKernels.ScratchFloats(c, o),
+                _ => 0,
+            };
+            float* padded = Scratch(paddedFloats + tileFloats), tiles = padded + paddedFloats;
             DirectConvolutionKernels.Pad(input + (long)image * h * w * c, h, w, c, padded);
             new Span<float>(padded + positions * c, DirectConvolutionKernels.Slack * c).Clear();
             float* target = output + (long)image * h * w * o;
-            if (winograd)
-                WinogradKernels.Product(padded, h, w, c, packed, o, target, padded + paddedFloats);
-            else
-                DirectConvolutionKernels.Product(padded, h, w, c, packed, o, target);
+            switch (tiling)
+            {
+                case Tiling.F4: WinogradF4Kernels.Product(padded, h, w, c, packed, o, target, tiles); break;
+                case Tiling.F2: WinogradKernels.Product(padded, h, w, c, packed, o, target, tiles); break;
+                default: DirectConvolutionKernels.Product(padded, h, w, c, packed, o, target); break;
+            }
         }
     }
 

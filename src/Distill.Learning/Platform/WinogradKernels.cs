@@ -235,7 +235,7 @@ internal static unsafe class WinogradKernels
     /// Tiles transformed, multiplied and transformed back together: one register block (8 tiles for two vectors of
     /// outputs, 16 for one), so that a group's transformed tiles stay in the core's first-level cache between steps.
     /// </summary>
-    private static int TilesPerGroup(int outChannels) => outChannels % 32 == 0 ? 8 : 16;
+    internal static int TilesPerGroup(int outChannels) => outChannels % 32 == 0 ? 8 : 16;
 
     private static void Product<TC>(float* padded, int height, int width, float* transformed, int outChannels, float* output, float* scratch)
         where TC : struct, IConstant

@@ -14,9 +14,10 @@ public sealed class DirectConvolutionTests
 
     // Odd sizes take the direct kernels: widths that end on every block size, blocks across row ends; batches with a
     // short last weight-gradient chunk (8 images per chunk); one image of one pixel, where every tap but the centre
-    // reads the zero border. Even sizes take Winograd's tiles: whole register blocks of tiles (32x32, 16x16), tile
-    // counts that are not (14x14: 49, 6x10: 15), a single 2x2 tile, and weight-gradient chunks of 8 images; 64 channels
-    // in or out (even sizes only) at ResNet-56's 8x8 and at sizes that do not fill a group of tiles.
+    // reads the zero border. Even sizes take Winograd's tiles: F(4x4, 3x3)'s where the sides are multiples of 4 and
+    // hold 8 tiles or more (32x32, 16x16: whole register blocks; 12x20: 15 tiles, which are not), F(2x2, 3x3)'s
+    // elsewhere (14x14: 49 tiles, 6x10: 15, 8x8 and 4x8: too few 4x4 tiles, a single 2x2 tile); weight-gradient chunks
+    // of 8 images; 64 channels in or out (even sizes only) at ResNet-56's 8x8 and at sizes that do not fill a group.
     [Theory]
     [InlineData(16, 16, 8, 8, 17)]
     [InlineData(16, 16, 32, 32, 3)]
@@ -28,6 +29,9 @@ public sealed class DirectConvolutionTests
     [InlineData(32, 16, 13, 8, 17)]
     [InlineData(32, 32, 16, 16, 8)]
     [InlineData(16, 16, 1, 1, 1)]
+    [InlineData(32, 32, 12, 20, 3)]
+    [InlineData(16, 16, 4, 8, 2)]
+    [InlineData(64, 64, 16, 16, 2)]
     [InlineData(64, 64, 8, 8, 17)]
     [InlineData(64, 32, 6, 4, 3)]
     [InlineData(16, 64, 10, 2, 9)]
@@ -84,8 +88,8 @@ public sealed class DirectConvolutionTests
         int threads = get_num_threads();
         try
         {
-            // 12x10: Winograd's tiles; 13x9: the direct loops.
-            foreach (var (height, width) in new[] { (12, 10), (13, 9) })
+            // 16x12: F(4x4, 3x3)'s tiles, 12x10: F(2x2, 3x3)'s; 13x9: the direct loops.
+            foreach (var (height, width) in new[] { (16, 12), (12, 10), (13, 9) })
             {
                 var input = randn(19, height, width, 16).permute(0, 3, 1, 2);
                 var weight = randn(32, 16, 3, 3);
