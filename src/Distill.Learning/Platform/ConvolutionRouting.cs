@@ -40,8 +40,9 @@ public static class ConvolutionRouting
     /// the key of every stage that runs a network (<see cref="KernelRevisions"/>). Bump it when they compute other bits.
     /// </summary>
     // 3: Winograd F(2x2, 3x3) forward and input gradient; 4: and weight gradient (F(3x3, 2x2)); 5: 64 channels on even
-    // sizes; 6: F(4x4, 3x3) for the forward pass and input gradient where the sides are multiples of 4
-    public const int Revision = 6;
+    // sizes; 6: F(4x4, 3x3) for the forward pass and input gradient where the sides are multiples of 4; 7: and F(3x3, 4x4)
+    // for their weight gradient
+    public const int Revision = 7;
 
     private static readonly ConcurrentDictionary<ConvolutionConfig, ConvolutionKernel> Overrides = new();
 

@@ -162,7 +162,7 @@ internal sealed unsafe class DirectConvolution : autograd.SingleTensorFunction<D
         return transformed;
     }
 
-    /// <summary>How the 3x3 products of images of a size are computed.</summary>
+    /// <summary>How the 3x3 products and weight gradient of images of a size are computed.</summary>
     private enum Tiling
     {
         /// <summary>The direct loops (<see cref="DirectConvolutionKernels"/>): images of odd height or width.</summary>
@@ -213,7 +213,7 @@ internal sealed unsafe class DirectConvolution : autograd.SingleTensorFunction<D
         int chunks = (n + imagesPerChunk - 1) / imagesPerChunk;
         using var partials = zeros([chunks, 3, 3, c, outChannels]);
         var body = new GradientChunk(Data(nhwc), Data(gradient), Data(partials), n, imagesPerChunk, h, w, c, (int)outChannels,
-            WinogradKernels.Fits(h, w));
+            ProductTiling(h, w));
         OpenMpTeam.For(chunks, get_num_threads(), body);
         using var total = SumInOrder(partials);
         using var oihw = total.permute(3, 2, 0, 1);
@@ -278,21 +278,29 @@ internal sealed unsafe class DirectConvolution : autograd.SingleTensorFunction<D
     }
 
     private sealed class GradientChunk(float* input, float* gradient, float* partials, int n, int imagesPerChunk, int h, int w, int c, int o,
-        bool winograd) : IChunkBody
+        Tiling tiling) : IChunkBody
     {
         public void Run(int chunk)
         {
             int first = chunk * imagesPerChunk, images = Math.Min(n, first + imagesPerChunk) - first;
             long paddedImage = (long)(h + 2) * (w + 2) * c;
+            long tileFloats = tiling switch
+            {
+                Tiling.F4 => WinogradF4Kernels.GradientScratchFloats(c, o),
+                Tiling.F2 => WinogradKernels.GradientScratchFloats(c, o),
+                _ => 0,
+            };
             // The chunk's images padded one after another, so that the sums stay in registers from the first to the last.
-            float* padded = Scratch(images * paddedImage + (winograd ? WinogradKernels.GradientScratchFloats(c, o) : 0));
+            float* padded = Scratch(images * paddedImage + tileFloats), tiles = padded + images * paddedImage;
             for (int i = 0; i < images; i++)
                 DirectConvolutionKernels.Pad(input + (long)(first + i) * h * w * c, h, w, c, padded + i * paddedImage);
             float* imagesGradient = gradient + (long)first * h * w * o, partial = partials + (long)chunk * 9 * c * o;
-            if (winograd)
-                WinogradKernels.AddWeightGradient(padded, imagesGradient, images, h, w, c, o, partial, padded + images * paddedImage);
-            else
-                DirectConvolutionKernels.AddWeightGradient(padded, imagesGradient, images, h, w, c, o, partial);
+            switch (tiling)
+            {
+                case Tiling.F4: WinogradF4Kernels.AddWeightGradient(padded, imagesGradient, images, h, w, c, o, partial, tiles); break;
+                case Tiling.F2: WinogradKernels.AddWeightGradient(padded, imagesGradient, images, h, w, c, o, partial, tiles); break;
+                default: DirectConvolutionKernels.AddWeightGradient(padded, imagesGradient, images, h, w, c, o, partial); break;
+            }
         }
     }
 }

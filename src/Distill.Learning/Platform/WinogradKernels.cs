@@ -64,7 +64,7 @@ internal static unsafe class WinogradKernels
     }
 
     /// <summary>Tiles whose transforms the weight gradient takes in at a time.</summary>
-    private const int GradientGroup = 16;
+    internal const int GradientGroup = 16;
 
     private static void AddWeightGradient<TC>(float* padded, float* gradient, int images, int height, int width, int outChannels,
         float* partial, float* scratch)
@@ -81,21 +81,31 @@ internal static unsafe class WinogradKernels
             int count = Math.Min(GradientGroup, tiles - first);
             TransformInput<TC>(padded + image * paddedImage, width, first, count, GradientGroup, tilesIn);
             TransformGradient(gradient + image * gradientImage, width, first, count, outChannels, tilesGradient);
-            for (int position = 0; position < Positions; position++)
-            {
-                float* a = tilesIn + position * GradientGroup * TC.Value, b = tilesGradient + position * GradientGroup * outChannels;
-                float* m = sums + position * TC.Value * outChannels;
-                if (outChannels % 32 == 0)
-                    for (int ic = 0; ic < TC.Value; ic += 8)
-                    for (int ob = 0; ob < outChannels; ob += 32)
-                        SumBlock<C8, C2, TC>(a + ic, b + ob, outChannels, m + ic * outChannels + ob);
-                else
-                    for (int ic = 0; ic < TC.Value; ic += 16)
-                    for (int ob = 0; ob < outChannels; ob += 16)
-                        SumBlock<C16, C1, TC>(a + ic, b + ob, outChannels, m + ic * outChannels + ob);
-            }
+            SumProducts<TC>(tilesIn, tilesGradient, outChannels, sums, Positions);
         }
         TransformSums(sums, TC.Value, outChannels, partial);
+    }
+
+    /// <summary>
+    /// sums ([positions][C][O]) += at every position the products of a group's transformed input tiles ([positions][group][C])
+    /// and gradient tiles ([positions][group][O]), summed over the group's tiles in order.
+    /// </summary>
+    internal static void SumProducts<TC>(float* tilesIn, float* tilesGradient, int outChannels, float* sums, int positions)
+        where TC : struct, IConstant
+    {
+        for (int position = 0; position < positions; position++)
+        {
+            float* a = tilesIn + position * GradientGroup * TC.Value, b = tilesGradient + position * GradientGroup * outChannels;
+            float* m = sums + position * TC.Value * outChannels;
+            if (outChannels % 32 == 0)
+                for (int ic = 0; ic < TC.Value; ic += 8)
+                for (int ob = 0; ob < outChannels; ob += 32)
+                    SumBlock<C8, C2, TC>(a + ic, b + ob, outChannels, m + ic * outChannels + ob);
+            else
+                for (int ic = 0; ic < TC.Value; ic += 16)
+                for (int ob = 0; ob < outChannels; ob += 16)
+                    SumBlock<C16, C1, TC>(a + ic, b + ob, outChannels, m + ic * outChannels + ob);
+        }
     }
 
     /// <summary>
