@@ -12,7 +12,7 @@ namespace Distill.Benchmarks;
 /// </summary>
 internal static class ConvolutionTiming
 {
-    private static readonly (int Channels, int Size)[] Shapes = [(16, 32), (32, 16), (16, 28), (32, 14)];
+    private static readonly (int Channels, int Size)[] Shapes = [(16, 32), (32, 16), (64, 8), (16, 28), (32, 14)];
 
     public static void Run(BenchmarkOptions options)
     {

@@ -223,17 +223,7 @@ internal static unsafe class WinogradF4Kernels
         {
             int count = Math.Min(group, tiles - first);
             TransformInput<TC>(padded, width, first, count, group, tilesIn, half);
-            for (int position = 0; position < Positions; position++)
-            {
-                float* a = tilesIn + position * group * TC.Value, b = transformed + position * TC.Value * outChannels;
-                float* c = tilesOut + position * group * outChannels;
-                if (group == 8)
-                    for (int ob = 0; ob < outChannels; ob += 32)
-                        DirectConvolutionKernels.Block<C8, C2, TC, C1>(a, 0, b + ob, outChannels, c + ob, targets);
-                else
-                    for (int ob = 0; ob < outChannels; ob += 16)
-                        DirectConvolutionKernels.Block<C16, C1, TC, C1>(a, 0, b + ob, outChannels, c + ob, targets);
-            }
+            WinogradKernels.MultiplyPositions<TC>(tilesIn, transformed, outChannels, tilesOut, group, Positions, targets);
             TransformOutput(tilesOut, width, first, count, group, outChannels, output);
         }
     }

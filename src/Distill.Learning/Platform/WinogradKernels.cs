@@ -258,18 +258,30 @@ internal static unsafe class WinogradKernels
         {
             int count = Math.Min(group, tiles - first);
             TransformInput<TC>(padded, width, first, count, group, tilesIn);
-            for (int position = 0; position < Positions; position++)
-            {
-                float* a = tilesIn + position * group * TC.Value, b = transformed + position * TC.Value * outChannels;
-                float* c = tilesOut + position * group * outChannels;
-                if (group == 8)
-                    for (int ob = 0; ob < outChannels; ob += 32)
-                        DirectConvolutionKernels.Block<C8, C2, TC, C1>(a, 0, b + ob, outChannels, c + ob, targets);
-                else
-                    for (int ob = 0; ob < outChannels; ob += 16)
-                        DirectConvolutionKernels.Block<C16, C1, TC, C1>(a, 0, b + ob, outChannels, c + ob, targets);
-            }
+            MultiplyPositions<TC>(tilesIn, transformed, outChannels, tilesOut, group, Positions, targets);
             TransformOutput(tilesOut, width, first, count, group, outChannels, output);
+        }
+    }
+
+    /// <summary>
+    /// tilesOut ([positions][group][O]) = at every position the product of a group's transformed tiles ([positions][group][C])
+    /// with that position's transformed weights ([positions][C][O]), by the direct kernels' register blocks (8 tiles x
+    /// 32 outputs for a group of 8, 16 x 16 for a group of 16); targets[k] = k O.
+    /// </summary>
+    internal static void MultiplyPositions<TC>(float* tilesIn, float* transformed, int outChannels, float* tilesOut, int group, int positions,
+        int* targets)
+        where TC : struct, IConstant
+    {
+        for (int position = 0; position < positions; position++)
+        {
+            float* a = tilesIn + position * group * TC.Value, b = transformed + position * TC.Value * outChannels;
+            float* c = tilesOut + position * group * outChannels;
+            if (group == 8)
+                for (int ob = 0; ob < outChannels; ob += 32)
+                    DirectConvolutionKernels.Block<C8, C2, TC, C1>(a, 0, b + ob, outChannels, c + ob, targets);
+            else
+                for (int ob = 0; ob < outChannels; ob += 16)
+                    DirectConvolutionKernels.Block<C16, C1, TC, C1>(a, 0, b + ob, outChannels, c + ob, targets);
         }
     }
 
