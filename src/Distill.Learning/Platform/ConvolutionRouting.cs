@@ -89,7 +89,9 @@ public static class ConvolutionRouting
 
     private const string PaddedWorkaround = "channel counts oneDNN 3.7.1 gets wrong are zero-padded to counts it gets right";
 
-    /// <summary>The kernel for a convolution at an input size (Distill's own kernels take some channel counts at some sizes only).</summary>
+    /// <summary>
+    /// The kernel for a convolution at an input size (Distill's own kernels take some channel counts at some sizes only).
+    /// </summary>
     public static ConvolutionKernel KernelFor(ConvolutionShape shape)
     {
         var config = shape.Config;

@@ -210,7 +210,8 @@ internal static unsafe class WinogradF4Kernels
         return (Vector512.Create(0.25f) * m0 - sixth * p + twentyFourth * r, sixth * q + twelfth * s, sixth * (r - p) + m5);
     }
 
-    private static void Product<TC>(float* padded, int height, int width, float* transformed, int outChannels, float* output, float* scratch)
+    private static void Product<TC>(float* padded, int height, int width, float* transformed, int outChannels, float* output,
+        float* scratch)
         where TC : struct, IConstant
     {
         int group = WinogradKernels.TilesPerGroup(outChannels), tiles = height / 4 * (width / 4);
@@ -323,8 +324,10 @@ internal static unsafe class WinogradF4Kernels
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static (Vector512<float>, Vector512<float>, Vector512<float>, Vector512<float>) OutputColumn(float* m, long plane, int j)
     {
-        var (m0, m1, m2) = (Vector512.Load(m + j * plane), Vector512.Load(m + (6 + j) * plane), Vector512.Load(m + (12 + j) * plane));
-        var (m3, m4, m5) = (Vector512.Load(m + (18 + j) * plane), Vector512.Load(m + (24 + j) * plane), Vector512.Load(m + (30 + j) * plane));
+        var (m0, m1, m2) = (Vector512.Load(m + j * plane), Vector512.Load(m + (6 + j) * plane),
+            Vector512.Load(m + (12 + j) * plane));
+        var (m3, m4, m5) = (Vector512.Load(m + (18 + j) * plane), Vector512.Load(m + (24 + j) * plane),
+            Vector512.Load(m + (30 + j) * plane));
         var (p, q, r, s) = (m1 + m2, m1 - m2, m3 + m4, m3 - m4);
         return (m0 + p + r, q + Vector512.Create(2f) * s, p + Vector512.Create(4f) * r, q + Vector512.Create(8f) * s + m5);
     }

@@ -268,8 +268,8 @@ internal static unsafe class WinogradKernels
     /// with that position's transformed weights ([positions][C][O]), by the direct kernels' register blocks (8 tiles x
     /// 32 outputs for a group of 8, 16 x 16 for a group of 16); targets[k] = k O.
     /// </summary>
-    internal static void MultiplyPositions<TC>(float* tilesIn, float* transformed, int outChannels, float* tilesOut, int group, int positions,
-        int* targets)
+    internal static void MultiplyPositions<TC>(float* tilesIn, float* transformed, int outChannels, float* tilesOut, int group,
+        int positions, int* targets)
         where TC : struct, IConstant
     {
         for (int position = 0; position < positions; position++)
