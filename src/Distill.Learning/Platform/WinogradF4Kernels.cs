@@ -10,7 +10,7 @@ namespace Distill.Learning.Platform;
 /// multiplied position by position with the transformed kernel (G g G^T) and transformed back (A^T m A): 36 x C x O
 /// multiply-adds per 16 pixels, 4 times fewer than the direct 3x3 sums and 1.78 times fewer than F(2x2, 3x3)
 /// (<see cref="WinogradKernels"/>). Its transforms scale by up to 8 where F(2x2, 3x3)'s only add, so it rounds a few
-/// times more (still ~1e-6 of the largest value in float32, against the self-check's 1e-4). The products are the
+/// times more (up to ~1e-5 of the largest value in float32, against the self-check's 1e-4). The products are the
 /// direct kernels' register blocks, as in <see cref="WinogradKernels"/>; every value is a fixed sequence of operations,
 /// so the results do not depend on threads. The weight gradient is F(3x3, 4x4), the same algorithm transposed (see
 /// <see cref="AddWeightGradient"/>).
