@@ -10,12 +10,14 @@ namespace Distill.Learning.Platform;
 /// on LibTorch's OpenMP team, forward and backward: the 3x3 layers of the CIFAR ResNets but their strided ones, where
 /// oneDNN 3.7.1's NHWC kernels reach about half the machine's peak at 16 channels (tools/Distill.Benchmarks/README.md,
 /// "Distill's own 3x3 kernels"). At 64 channels only Winograd's products beat oneDNN, so they run here on images of
-/// even size only (<see cref="Handles(ConvolutionShape)"/>). On images of even height and
-/// width all three products go through Winograd's minimal filtering (<see cref="WinogradKernels"/>: F(2x2, 3x3) for the
-/// forward pass and the input gradient, F(3x3, 2x2) for the weight gradient, 2.25 times fewer multiply-adds), on
-/// others through the direct kernels (<see cref="DirectConvolutionKernels"/>). Tensors are channels-last (NCHW shape,
-/// NHWC memory) in and out, as the routed oneDNN convolutions leave them. Forward pass and input gradient run one image per chunk; the weight gradient sums fixed groups of images per
-/// chunk and adds the groups in order, so every result is the same for any thread count.
+/// even size only (<see cref="Handles(ConvolutionShape)"/>). All three products go through Winograd's minimal
+/// filtering where the image allows it (<see cref="TilingFor"/>): F(4x4, 3x3) and F(3x3, 4x4) (<see
+/// cref="WinogradF4Kernels"/>, 4 times fewer multiply-adds) where both sides are multiples of 4 and an image holds 8 or
+/// more 4x4 tiles, F(2x2, 3x3) and F(3x3, 2x2) (<see cref="WinogradKernels"/>, 2.25 times fewer) on other even sizes,
+/// the direct kernels (<see cref="DirectConvolutionKernels"/>) on odd ones. Tensors are channels-last (NCHW shape,
+/// NHWC memory) in and out, as the routed oneDNN convolutions leave them. Forward pass and input gradient run one
+/// image per chunk; the weight gradient sums fixed groups of images per chunk and adds the groups in order, so every
+/// result is the same for any thread count.
 /// </summary>
 internal sealed unsafe class DirectConvolution : autograd.SingleTensorFunction<DirectConvolution>
 {
@@ -175,7 +177,7 @@ internal sealed unsafe class DirectConvolution : autograd.SingleTensorFunction<D
         F4,
     }
 
-    private static Tiling ProductTiling(int height, int width) =>
+    private static Tiling TilingFor(int height, int width) =>
         WinogradF4Kernels.Fits(height, width) ? Tiling.F4 : WinogradKernels.Fits(height, width) ? Tiling.F2 : Tiling.Direct;
 
     /// <summary>
@@ -188,7 +190,7 @@ internal sealed unsafe class DirectConvolution : autograd.SingleTensorFunction<D
         using var nhwc = ChannelsLast(input);
         var (n, c, h, w) = ((int)nhwc.shape[0], (int)nhwc.shape[1], (int)nhwc.shape[2], (int)nhwc.shape[3]);
         int outChannels = (int)weight.shape[0];
-        var tiling = ProductTiling(h, w);
+        var tiling = TilingFor(h, w);
         using var packed = tiling switch
         {
             Tiling.F4 => WinogradF4Weights(weight),
@@ -213,7 +215,7 @@ internal sealed unsafe class DirectConvolution : autograd.SingleTensorFunction<D
         int chunks = (n + imagesPerChunk - 1) / imagesPerChunk;
         using var partials = zeros([chunks, 3, 3, c, outChannels]);
         var body = new GradientChunk(Data(nhwc), Data(gradient), Data(partials), n, imagesPerChunk, h, w, c, (int)outChannels,
-            ProductTiling(h, w));
+            TilingFor(h, w));
         OpenMpTeam.For(chunks, get_num_threads(), body);
         using var total = SumInOrder(partials);
         using var oihw = total.permute(3, 2, 0, 1);
