@@ -7,7 +7,8 @@ namespace Distill.Benchmarks;
 
 /// <summary>
 /// Batch norm + ReLU, and batch norm + residual add + ReLU, as a ResNet-56 step runs them (batch 128, channels-last
-/// float32; 16 channels at 32x32, 32 at 16x16, 64 at 8x8): LibTorch's kernels against Distill's fused ones
+/// float32, or bfloat16 activations with --precision bf16|both; 16 channels at 32x32, 32 at 16x16, 64 at 8x8):
+/// LibTorch's kernels against Distill's fused ones
 /// (<see cref="BatchNormRelu"/>), alternated in rounds in one process. Prints the medians of the training forward
 /// pass, its backward pass and the evaluation forward pass, the ratios, the per-step totals (ResNet-56 runs 28 pairs
 /// and 27 triples) and the largest difference between the two outputs.
@@ -19,8 +20,17 @@ internal static class BatchNormReluTiming
     public static void Run(BenchmarkOptions options)
     {
         if (options.Threads > 0) set_num_threads(options.Threads);
+        foreach (var precision in options.DistillPrecisions)
+        {
+            if (PrecisionSupport.Unavailable(precision) is { } missing) Console.WriteLine($"({precision.Name()}: {missing})");
+            else Run(options, precision == Precision.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32);
+        }
+    }
+
+    private static void Run(BenchmarkOptions options, ScalarType type)
+    {
         int repeats = Math.Max(options.Steps, 5), rounds = Math.Max(options.Repeats, 1);
-        Console.WriteLine($"batch norm + ReLU, batch {options.BatchSize}, channels-last float32, {get_num_threads()} threads, {rounds} rounds of " +
+        Console.WriteLine($"batch norm + ReLU, batch {options.BatchSize}, channels-last {type.ToString().ToLowerInvariant()}, {get_num_threads()} threads, {rounds} rounds of " +
                           $"{repeats} after {options.Warmup} warm-up, alternated; on LibTorch's threads: {BatchNormRelu.UsesLibTorchThreads}");
         Console.WriteLine($"{"shape",-10} {"op",-13} {"LibTorch fwd / bwd / eval ms",30} {"fused fwd / bwd / eval ms",27} {"fwd+bwd",8} {"max |diff|",11}");
         double libTorchStep = 0, fusedStep = 0;
@@ -28,7 +38,7 @@ internal static class BatchNormReluTiming
         foreach (bool residual in (bool[])[false, true])
         {
             using var scope = NewDisposeScope();
-            Tensor ChannelsLast() => randn(options.BatchSize, size, size, channels).permute(0, 3, 1, 2);
+            Tensor ChannelsLast() => randn(options.BatchSize, size, size, channels).to(type).permute(0, 3, 1, 2);
             var x = ChannelsLast().requires_grad_();
             var r = residual ? ChannelsLast().requires_grad_() : null;
             var gradient = ChannelsLast();
@@ -103,6 +113,6 @@ internal static class BatchNormReluTiming
         BatchNormRelu.Enabled = true;
         var fused = BatchNormRelu.Apply(norm, x, residual);
         norm.train();
-        return (reference - fused).abs().max().item<float>();
+        return (reference - fused).abs().max().to(ScalarType.Float32).item<float>();
     }
 }

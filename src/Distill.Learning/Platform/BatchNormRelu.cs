@@ -5,7 +5,9 @@ using static TorchSharp.torch;
 namespace Distill.Learning.Platform;
 
 /// <summary>
-/// relu(batch_norm(x) [+ residual]) as one operation of ours on channels-last float32 CPU tensors: the pair that
+/// relu(batch_norm(x) [+ residual]) as one operation of ours on channels-last float32 CPU tensors, and on bfloat16 ones
+/// (a bf16 step's activations) where AVX-512 runs and the channels are a multiple of 16 (<see
+/// cref="BatchNormReluBf16Kernels"/>; float32 statistics and parameters, bfloat16 output and gradients): the pair that
 /// follows most convolutions of a ResNet, WRN or VGG, and the triple that ends a residual block. LibTorch runs them
 /// as separate memory-bound kernels: batch norm reads its input three times and writes once, the add and the ReLU
 /// read and write again, and their backward passes read and write eight more times. Fused, the forward pass reads
@@ -14,9 +16,10 @@ namespace Distill.Learning.Platform;
 /// of 17 with the residual add (whose gradient it writes once more).
 /// The statistics are summed per fixed chunk of rows and the chunks in order, so results do not depend on the
 /// thread count nor on which thread ran a chunk; they agree with LibTorch's to float32 rounding, not to the bit
-/// (<see cref="BatchNormReluSelfCheck"/> compares both against float64 before first use). Anything else (bfloat16,
-/// NCHW tensors, a GPU, a layer without affine parameters or momentum, a CPU without AVX2 and FMA, <see cref="Enabled"/>
-/// off, a failed self-check) runs LibTorch's batch norm, add and ReLU as before. The backward pass is not itself
+/// (<see cref="BatchNormReluSelfCheck"/> compares both against float64 before first use, each precision on its own).
+/// Anything else (other types, bfloat16 without AVX-512 or on other channel counts, NCHW tensors, a GPU, a layer
+/// without affine parameters or momentum, a CPU without AVX2 and FMA, <see cref="Enabled"/> off, a failed self-check)
+/// runs LibTorch's batch norm, add and ReLU as before. The backward pass is not itself
 /// differentiable (no second derivatives through it) and frees what it saved, so a graph through it is differentiated
 /// once (no retain_graph); no Distill loss does otherwise.
 /// </summary>
@@ -74,16 +77,25 @@ public static unsafe class BatchNormRelu
     private static readonly bool VectorHardware = System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && System.Runtime.Intrinsics.X86.Fma.IsSupported;
 
     /// <summary>Whether the fused kernels take this call: the tensors are theirs to run, and their self-check passed.</summary>
-    private static bool Fuses(BatchNorm2d norm, Tensor x, Tensor? residual) => Runs(norm, x, residual) && BatchNormReluSelfCheck.Passed;
+    private static bool Fuses(BatchNorm2d norm, Tensor x, Tensor? residual) =>
+        Runs(norm, x, residual) && (x.dtype == ScalarType.BFloat16 ? BatchNormReluSelfCheck.PassedBf16 : BatchNormReluSelfCheck.Passed);
+
+    /// <summary>Whether the kernels take activations of this type and channel count on this machine.</summary>
+    private static bool Handles(ScalarType type, long channels) => type switch
+    {
+        ScalarType.Float32 => VectorHardware,
+        ScalarType.BFloat16 => BatchNormReluBf16Kernels.Supported && BatchNormReluBf16Kernels.Fits(channels),
+        _ => false,
+    };
 
     /// <summary>Whether autograd needs a backward pass through this call.</summary>
     private static bool Differentiated(BatchNorm2d norm, Tensor x, Tensor? residual) =>
         is_grad_enabled() && (x.requires_grad || norm.weight.requires_grad || norm.bias!.requires_grad || residual?.requires_grad == true);
 
     private static bool Runs(BatchNorm2d norm, Tensor x, Tensor? residual) =>
-        !_disabled && VectorHardware && x.device_type == DeviceType.CPU && x.dtype == ScalarType.Float32 && x.dim() == 4
+        !_disabled && x.device_type == DeviceType.CPU && x.dim() == 4 && Handles(x.dtype, x.shape[1])
         && x.shape[0] * x.shape[2] * x.shape[3] > 1 && RoutedConvolution.IsChannelsLast(x)
-        && (residual is null || (residual.device_type == DeviceType.CPU && residual.dtype == ScalarType.Float32 && residual.shape.SequenceEqual(x.shape)))
+        && (residual is null || (residual.device_type == DeviceType.CPU && residual.dtype == x.dtype && residual.shape.SequenceEqual(x.shape)))
         && norm.affine && norm.weight is { dtype: ScalarType.Float32 } w && w.is_contiguous() && norm.bias is { } b && b.is_contiguous()
         && (norm.training
             ? norm.momentum is not null
@@ -111,11 +123,10 @@ public static unsafe class BatchNormRelu
         long channels = x.shape[1], rows = x.numel() / channels;
         saved = new Statistics(channels, rows);
         // Moments about the first row, which keeps a variance small next to its mean from cancelling.
-        var shift = new float[channels];
-        new ReadOnlySpan<float>(Data(x), (int)channels).CopyTo(shift);
+        var shift = FirstRow(x);
         double[] sum, squares;
         fixed (float* k = shift)
-            (sum, squares) = ChunkSums.Run(new MomentsLoop(Data(x), k, rows, channels));
+            (sum, squares) = ChunkSums.Run(new MomentsLoop(Address(x), IsBf16(x), k, rows, channels));
 
         float* weight = Data(norm.weight), bias = Data(norm.bias!);
         var batchMean = new double[channels];
@@ -159,7 +170,8 @@ public static unsafe class BatchNormRelu
         var y = empty_like(x);
         long channels = x.shape[1];
         fixed (float* a = scale, s = offset)
-            ChunkSums.RunElementwise(new OutputLoop(Data(x), residual is null ? null : Data(residual), Data(y), a, s, x.numel() / channels, channels));
+            ChunkSums.RunElementwise(new OutputLoop(Address(x), IsBf16(x), residual is null ? null : Address(residual), Address(y), a, s,
+                x.numel() / channels, channels));
         return y;
     }
 
@@ -168,14 +180,16 @@ public static unsafe class BatchNormRelu
         Statistics saved, bool inputGradient)
     {
         long channels = saved.Channels, rows = saved.Rows;
-        using var dyCopy = RoutedConvolution.ChannelsLastCopyOrNull(gradOutput);
-        var dy = dyCopy ?? gradOutput;
+        // Autograd hands a gradient of the output's type; the loops read raw memory, so anything else is converted, not misread.
+        using var converted = gradOutput.dtype == x.dtype ? null : gradOutput.to(x.dtype);
+        using var dyCopy = RoutedConvolution.ChannelsLastCopyOrNull(converted ?? gradOutput);
+        var dy = dyCopy ?? converted ?? gradOutput;
         // With a residual, the gradient that passes the ReLU is the residual's gradient too: written once, read back below.
         var passed = residual is null ? null : empty_like(x);
         double[] gradientSum, centredSum;
         fixed (float* a = saved.Scale, s = saved.Offset, m = saved.Mean)
-            (gradientSum, centredSum) = ChunkSums.Run(new GradientSumsLoop(Data(x), residual is null ? null : Data(residual), Data(dy),
-                passed is null ? null : Data(passed), a, s, m, rows, channels));
+            (gradientSum, centredSum) = ChunkSums.Run(new GradientSumsLoop(Address(x), IsBf16(x), residual is null ? null : Address(residual),
+                Address(dy), passed is null ? null : Address(passed), a, s, m, rows, channels));
 
         var weightGradient = empty(channels, ScalarType.Float32);
         var biasGradient = empty(channels, ScalarType.Float32);
@@ -195,12 +209,30 @@ public static unsafe class BatchNormRelu
 
         var dx = empty_like(x);
         fixed (float* a = saved.Scale, s = saved.Offset, m = saved.Mean, cs = centredScale, k = constant)
-            ChunkSums.RunElementwise(new InputGradientLoop(Data(x), passed is null ? Data(dy) : Data(passed), passed is not null, Data(dx),
-                a, s, m, cs, k, rows, channels));
+            ChunkSums.RunElementwise(new InputGradientLoop(Address(x), IsBf16(x), passed is null ? Address(dy) : Address(passed), passed is not null,
+                Address(dx), a, s, m, cs, k, rows, channels));
         return (dx, weightGradient, biasGradient, passed);
     }
 
     private static float* Data(Tensor t) => TensorMemory.Float32(t);
+
+    private static void* Address(Tensor t) => TensorMemory.Address(t);
+
+    private static bool IsBf16(Tensor t) => t.dtype == ScalarType.BFloat16;
+
+    /// <summary>The first row's values (one per channel) in float32.</summary>
+    private static float[] FirstRow(Tensor x)
+    {
+        var row = new float[x.shape[1]];
+        if (IsBf16(x))
+        {
+            var values = new ReadOnlySpan<ushort>(Address(x), row.Length);
+            for (int c = 0; c < row.Length; c++) row[c] = BitConverter.Int32BitsToSingle(values[c] << 16);
+        }
+        else
+            new ReadOnlySpan<float>(Data(x), row.Length).CopyTo(row);
+        return row;
+    }
 
     /// <summary>Per channel: the batch's mean and 1/sqrt(var + eps), and the output's scale and offset (x * scale + offset).</summary>
     private sealed class Statistics(long channels, long rows)
@@ -213,30 +245,53 @@ public static unsafe class BatchNormRelu
         public float[] Offset { get; } = new float[channels];
     }
 
-    private sealed class MomentsLoop(float* x, float* shift, long rows, long channels) : ChunkSums.Loop(rows, channels)
+    // The loops below take activations as untyped addresses: float32 ones, or bfloat16 ones where bf16 is set.
+
+    private sealed class MomentsLoop(void* x, bool bf16, float* shift, long rows, long channels) : ChunkSums.Loop(rows, channels)
     {
-        public override void Sum(long first, long end, double* sum, double* second) =>
-            BatchNormReluKernels.ShiftedMoments(x, Channels, first, end, shift, sum, second);
+        public override void Sum(long first, long end, double* sum, double* second)
+        {
+            if (bf16) BatchNormReluBf16Kernels.ShiftedMoments((ushort*)x, Channels, first, end, shift, sum, second);
+            else BatchNormReluKernels.ShiftedMoments((float*)x, Channels, first, end, shift, sum, second);
+        }
     }
 
-    private sealed class OutputLoop(float* x, float* residual, float* y, float* scale, float* offset, long rows, long channels)
+    private sealed class OutputLoop(void* x, bool bf16, void* residual, void* y, float* scale, float* offset, long rows, long channels)
         : ChunkSums.Loop(rows, channels)
     {
-        public override void Elementwise(long first, long end) => BatchNormReluKernels.Output(x, residual, y, Channels, first, end, scale, offset);
+        public override void Elementwise(long first, long end)
+        {
+            if (bf16) BatchNormReluBf16Kernels.Output((ushort*)x, (ushort*)residual, (ushort*)y, Channels, first, end, scale, offset);
+            else BatchNormReluKernels.Output((float*)x, (float*)residual, (float*)y, Channels, first, end, scale, offset);
+        }
     }
 
-    private sealed class GradientSumsLoop(float* x, float* residual, float* dy, float* passed, float* scale, float* offset, float* mean, long rows, long channels)
-        : ChunkSums.Loop(rows, channels)
+    private sealed class GradientSumsLoop(void* x, bool bf16, void* residual, void* dy, void* passed, float* scale, float* offset, float* mean,
+        long rows, long channels) : ChunkSums.Loop(rows, channels)
     {
-        public override void Sum(long first, long end, double* sum, double* second) =>
-            BatchNormReluKernels.GradientSums(x, residual, dy, passed, Channels, first, end, scale, offset, mean, sum, second);
+        public override void Sum(long first, long end, double* sum, double* second)
+        {
+            if (bf16)
+                BatchNormReluBf16Kernels.GradientSums((ushort*)x, (ushort*)residual, (ushort*)dy, (ushort*)passed, Channels, first, end, scale,
+                    offset, mean, sum, second);
+            else
+                BatchNormReluKernels.GradientSums((float*)x, (float*)residual, (float*)dy, (float*)passed, Channels, first, end, scale, offset,
+                    mean, sum, second);
+        }
     }
 
-    private sealed class InputGradientLoop(float* x, float* gradient, bool masked, float* dx, float* scale, float* offset, float* mean,
+    private sealed class InputGradientLoop(void* x, bool bf16, void* gradient, bool masked, void* dx, float* scale, float* offset, float* mean,
         float* centredScale, float* constant, long rows, long channels) : ChunkSums.Loop(rows, channels)
     {
-        public override void Elementwise(long first, long end) =>
-            BatchNormReluKernels.InputGradient(x, gradient, masked, dx, Channels, first, end, scale, offset, mean, centredScale, constant);
+        public override void Elementwise(long first, long end)
+        {
+            if (bf16)
+                BatchNormReluBf16Kernels.InputGradient((ushort*)x, (ushort*)gradient, masked, (ushort*)dx, Channels, first, end, scale, offset,
+                    mean, centredScale, constant);
+            else
+                BatchNormReluKernels.InputGradient((float*)x, (float*)gradient, masked, (float*)dx, Channels, first, end, scale, offset, mean,
+                    centredScale, constant);
+        }
     }
 
     /// <summary>Frees what backward read, now rather than at the end of the step (see <see cref="AutogradNodeMemory"/>).</summary>

@@ -7,10 +7,19 @@ namespace Distill.Learning.Platform;
 
 /// <summary>How far the fused batch norm + ReLU kernels are from LibTorch's batch norm, add and ReLU in float64.</summary>
 /// <param name="Errors">Each result's largest error relative to its largest reference value, by name ("output", "input gradient"...).</param>
-public sealed record BatchNormReluCheck(IReadOnlyDictionary<string, double> Errors, TimeSpan Elapsed)
+/// <param name="Precision">The activations' type the kernels were checked on.</param>
+public sealed record BatchNormReluCheck(IReadOnlyDictionary<string, double> Errors, TimeSpan Elapsed, Precision Precision = Precision.Fp32)
 {
     /// <summary>The convolution self-check's float32 tolerance (<see cref="ConvolutionCheck.Tolerance"/>).</summary>
-    public const double Tolerance = ConvolutionCheck.Tolerance;
+    public const double Fp32Tolerance = ConvolutionCheck.Tolerance;
+
+    /// <summary>
+    /// On bfloat16 activations: their output and input gradient are rounded to bfloat16 (8 bits), which is up to 2^-9
+    /// of a value; 2^-7 leaves room for the float32 statistics and nothing for a wrong result.
+    /// </summary>
+    public const double Bf16Tolerance = 1.0 / 128;
+
+    public double Tolerance => Precision == Precision.Bf16 ? Bf16Tolerance : Fp32Tolerance;
 
     public bool Passed => Failure is null;
 
@@ -18,9 +27,14 @@ public sealed record BatchNormReluCheck(IReadOnlyDictionary<string, double> Erro
     public string? Failure => Errors.Where(e => !(e.Value <= Tolerance)).Select(e => $"{e.Key} (relative error {Format(e.Value)})").FirstOrDefault();
 
     public string Summary => Passed
-        ? $"batch norm + ReLU self-check: the fused kernels match float64 to {Tolerance:0e0} (largest relative error {Format(Errors.Values.Max())}: " +
-          $"outputs, gradients, running statistics; training and evaluation) in {Elapsed.TotalMilliseconds:0} ms"
-        : $"batch norm + ReLU self-check: the fused kernels compute a wrong {Failure} on this machine; batch norm and ReLU run on LibTorch's kernels";
+        ? $"batch norm + ReLU self-check{Qualifier}: the fused kernels match float64 to {FormattedTolerance} (largest relative error " +
+          $"{Format(Errors.Values.Max())}: outputs, gradients, running statistics; training and evaluation) in {Elapsed.TotalMilliseconds:0} ms"
+        : $"batch norm + ReLU self-check{Qualifier}: the fused kernels compute a wrong {Failure} on this machine; batch norm and ReLU run on " +
+          "LibTorch's kernels";
+
+    private string Qualifier => Precision == Precision.Bf16 ? " on bfloat16 activations" : "";
+
+    private string FormattedTolerance => Precision == Precision.Bf16 ? "2^-7" : Tolerance.ToString("0e0", CultureInfo.InvariantCulture);
 
     private static string Format(double value) => value.ToString("g2", CultureInfo.InvariantCulture);
 }
@@ -30,11 +44,14 @@ public sealed record BatchNormReluCheck(IReadOnlyDictionary<string, double> Erro
 /// against LibTorch's batch norm, add and ReLU in float64: output, the gradients of input, weight, bias and residual,
 /// the running statistics after the step, and the evaluation output from them. Two shapes cover the vector loops and
 /// the scalar tail (16 and 12 channels), with and without the residual add, over more than one chunk of rows. Should
-/// it fail, every layer runs on LibTorch's kernels instead. Uses its own random generator.
+/// it fail, every layer runs on LibTorch's kernels instead. The bfloat16 kernels are checked on their own, before a
+/// bf16 layer first uses them, on bfloat16 inputs whose float64 reference holds the same rounded values (16 and 32
+/// channels). Uses its own random generator.
 /// </summary>
 public static class BatchNormReluSelfCheck
 {
-    private static readonly Lazy<BatchNormReluCheck> Outcome = new(Measure);
+    private static readonly Lazy<BatchNormReluCheck> Outcome = new(() => Measure());
+    private static readonly Lazy<BatchNormReluCheck> OutcomeBf16 = new(() => Measure(Precision.Bf16));
 
     /// <summary>Whether the fused kernels may run (checking them on first call).</summary>
     public static bool Passed => Outcome.Value.Passed;
@@ -45,34 +62,50 @@ public static class BatchNormReluSelfCheck
     /// <summary>The check's outcome (running it on first call).</summary>
     public static BatchNormReluCheck Report => Outcome.Value;
 
+    /// <summary>Whether the bfloat16 kernels may run: this machine has them, and they passed their check (run on first call).</summary>
+    public static bool PassedBf16 => BatchNormReluBf16Kernels.Supported && OutcomeBf16.Value.Passed;
+
+    /// <summary>The bfloat16 kernels' check (running it on first call); null on machines without them.</summary>
+    public static BatchNormReluCheck? ReportBf16 => BatchNormReluBf16Kernels.Supported ? OutcomeBf16.Value : null;
+
+    /// <summary>Whether the bfloat16 kernels' check has run in this process.</summary>
+    public static bool HasRunBf16 => OutcomeBf16.IsValueCreated;
+
     /// <summary>Runs the comparison now, whatever an earlier one found.</summary>
-    public static BatchNormReluCheck Measure()
+    public static BatchNormReluCheck Measure(Precision precision = Precision.Fp32)
     {
+        if (precision == Precision.Bf16 && !BatchNormReluBf16Kernels.Supported)
+            throw new InvalidOperationException("the bfloat16 batch norm + ReLU kernels need AVX-512, which this machine or .NET setting lacks");
         var clock = Stopwatch.StartNew();
         var errors = new Dictionary<string, double>();
         using var scope = NewDisposeScope();
         var generator = new Generator(0x5eed);
-        foreach (var (channels, residual) in new[] { (16L, false), (12L, true) })
-        foreach (var (name, error) in Compare(channels, residual, generator))
+        // bfloat16 loops take whole vectors of 16 channels; float32 ones a vector tail and a scalar tail too.
+        var shapes = precision == Precision.Bf16 ? new[] { (16L, false), (32L, true) } : [(16L, false), (12L, true)];
+        var type = precision == Precision.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32;
+        foreach (var (channels, residual) in shapes)
+        foreach (var (name, error) in Compare(channels, residual, type, generator))
             errors[name] = Math.Max(errors.GetValueOrDefault(name), double.IsNaN(error) ? double.PositiveInfinity : error);
-        return new BatchNormReluCheck(errors, clock.Elapsed);
+        return new BatchNormReluCheck(errors, clock.Elapsed, precision);
     }
 
-    /// <summary>One shape: batch 8 of 10 x 10 (800 rows, two chunks at these widths).</summary>
-    private static List<(string, double)> Compare(long channels, bool withResidual, Generator generator)
+    /// <summary>One shape: batch 8 of 10 x 10 (800 rows, two chunks at these widths) of activations of the given type.</summary>
+    private static List<(string, double)> Compare(long channels, bool withResidual, ScalarType type, Generator generator)
     {
         long[] shape = [8, channels, 10, 10];
-        var x = randn(shape, ScalarType.Float64, generator: generator).mul_(2).add_(0.5);
-        var residual = withResidual ? randn(shape, ScalarType.Float64, generator: generator) : null;
+        // Values the activations' type holds exactly, so that the float64 reference sees what the kernels see.
+        Tensor Representable(Tensor t) => t.to(type).to(ScalarType.Float64);
+        var x = Representable(randn(shape, ScalarType.Float64, generator: generator).mul_(2).add_(0.5));
+        var residual = withResidual ? Representable(randn(shape, ScalarType.Float64, generator: generator)) : null;
         var weight = rand([channels], ScalarType.Float64, generator: generator).add_(0.5);
         var bias = randn([channels], ScalarType.Float64, generator: generator).mul_(0.3);
-        var gradOutput = randn(shape, ScalarType.Float64, generator: generator);
+        var gradOutput = Representable(randn(shape, ScalarType.Float64, generator: generator));
 
         var errors = new List<(string, double)>();
         using var reference = Layer(channels, ScalarType.Float64, weight, bias);
         using var candidate = Layer(channels, ScalarType.Float32, weight, bias);
         var (x64, r64) = (x.detach().requires_grad_(), residual?.detach().requires_grad_());
-        var (x32, r32) = (ChannelsLast(x), residual is null ? null : ChannelsLast(residual));
+        var (x32, r32) = (ChannelsLast(x, type), residual is null ? null : ChannelsLast(residual, type));
 
         using (enable_grad())
         {
@@ -91,7 +124,7 @@ public static class BatchNormReluSelfCheck
                 wrt32.Add(r32!);
             }
             // The residual's gradient arrives in NCHW, the other's channels-last, as models can give either.
-            var g32 = withResidual ? gradOutput.to(ScalarType.Float32) : ChannelsLast(gradOutput).detach();
+            var g32 = withResidual ? gradOutput.to(type) : ChannelsLast(gradOutput, type).detach();
             var grads64 = autograd.grad([y64], wrt64, [gradOutput]);
             var grads32 = autograd.grad([y32], wrt32, [g32]);
             errors.Add(("output", RelativeError(y32, y64)));
@@ -123,9 +156,9 @@ public static class BatchNormReluSelfCheck
         return layer;
     }
 
-    /// <summary>A float32 leaf with channels-last strides holding <paramref name="t"/>'s values.</summary>
-    private static Tensor ChannelsLast(Tensor t) =>
-        t.permute(0, 2, 3, 1).to(ScalarType.Float32).contiguous().permute(0, 3, 1, 2).requires_grad_();
+    /// <summary>A leaf of the given type with channels-last strides holding <paramref name="t"/>'s values.</summary>
+    private static Tensor ChannelsLast(Tensor t, ScalarType type) =>
+        t.permute(0, 2, 3, 1).to(type).contiguous().permute(0, 3, 1, 2).requires_grad_();
 
     private static double RelativeError(Tensor actual, Tensor reference)
     {

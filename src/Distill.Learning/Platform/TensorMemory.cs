@@ -9,6 +9,9 @@ internal static unsafe class TensorMemory
     /// <summary>The address of a float32 tensor's first element (its storage offset included).</summary>
     public static float* Float32(Tensor t) => (float*)TensorData(t.Handle);
 
+    /// <summary>The address of a tensor's first element, whatever its type.</summary>
+    public static void* Address(Tensor t) => (void*)TensorData(t.Handle);
+
     [DllImport("LibTorchSharp", EntryPoint = "THSTensor_data")]
     private static extern IntPtr TensorData(IntPtr tensor);
 }

@@ -63,8 +63,10 @@ public sealed class TrainingRun : IDisposable
         if (report.NewlyChecked > 0) log(report.Summary);
         // The fused batch norm + ReLU kernels check themselves before first use; a CPU model with batch norm says how that went, once per process.
         bool onCpu = model.parameters().FirstOrDefault() is not { } p || p.device_type == DeviceType.CPU;
-        if (onCpu && !BatchNormReluSelfCheck.HasRun && model.modules().Any(m => m is TorchSharp.Modules.BatchNorm2d))
-            log(BatchNormReluSelfCheck.Report.Summary);
+        if (!onCpu || !model.modules().Any(m => m is TorchSharp.Modules.BatchNorm2d)) return;
+        if (!BatchNormReluSelfCheck.HasRun) log(BatchNormReluSelfCheck.Report.Summary);
+        if (model.Precision == Precision.Bf16 && !BatchNormReluSelfCheck.HasRunBf16 && BatchNormReluSelfCheck.ReportBf16 is { } bf16)
+            log(bf16.Summary);
     }
 
     public ClassifierNet Model { get; }

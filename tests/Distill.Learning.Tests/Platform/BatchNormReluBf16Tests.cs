@@ -1,0 +1,182 @@
+using Distill.Learning.Platform;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Distill.Learning.Tests.Platform;
+
+/// <summary>
+/// The fused batch norm + ReLU kernels on bfloat16 activations (BatchNormReluBf16Kernels), against LibTorch's batch
+/// norm, add and ReLU in float64 on the same bfloat16 values. They need AVX-512: under ONEDNN_MAX_CPU_ISA=AVX2 with
+/// DOTNET_EnableAVX512=0 (CI's second pass) the tests check that bfloat16 layers stay on LibTorch instead.
+/// </summary>
+public sealed class BatchNormReluBf16Tests
+{
+    private static readonly bool Supported = BatchNormReluBf16Kernels.Supported;
+
+    [Fact]
+    public void The_bf16_self_check_passes_where_the_kernels_run_and_is_absent_elsewhere()
+    {
+        if (!Supported)
+        {
+            Assert.Null(BatchNormReluSelfCheck.ReportBf16);
+            Assert.False(BatchNormReluSelfCheck.PassedBf16);
+            Assert.Throws<InvalidOperationException>(() => BatchNormReluSelfCheck.Measure(Precision.Bf16));
+            return;
+        }
+        var check = BatchNormReluSelfCheck.Measure(Precision.Bf16);
+        Assert.True(check.Passed, check.Summary);
+        Assert.Contains("residual gradient", check.Errors.Keys);
+        Assert.Contains("evaluation output", check.Errors.Keys);
+        Assert.StartsWith("batch norm + ReLU self-check on bfloat16 activations: the fused kernels match float64 to 2^-7", check.Summary);
+        // Rounding to bfloat16 shows: a check that found float32's errors would not be checking bfloat16 at all.
+        Assert.True(check.Errors["output"] > 1e-4, $"output error {check.Errors["output"]:g3}");
+    }
+
+    [Fact]
+    public void Values_round_to_the_nearest_bfloat16_as_LibTorch_rounds_them()
+    {
+        if (!Supported) return;
+        using var scope = NewDisposeScope();
+        manual_seed(1);
+        // Ties to even either way (1 + 2^-8 down, 1 + 3 * 2^-8 up), the largest finite values, infinities, NaN, zeros, subnormals.
+        float[] special = [1f + 1f / 256, 1f + 3f / 256, -1f - 1f / 256, float.MaxValue, -float.MaxValue, float.PositiveInfinity,
+            float.NegativeInfinity, float.NaN, 0f, -0f, 1e-40f, -3e-39f, 65504f, 3.3895314e38f];
+        var values = cat([tensor(special), randn(98).mul_(1000), randn(16).mul_(1e-30)]);
+        Assert.Equal(0, values.shape[0] % 16); // whole vectors: the loop below reads and writes 16 at a time
+        var expected = values.to(ScalarType.BFloat16);
+        var actual = empty_like(expected);
+        unsafe
+        {
+            float* source = TensorMemory.Float32(values);
+            ushort* target = (ushort*)TensorMemory.Address(actual);
+            for (int i = 0; i < values.shape[0]; i += 16)
+                BatchNormReluBf16Kernels.Store(System.Runtime.Intrinsics.Vector512.Load(source + i), target + i);
+            var widened = new float[16];
+            fixed (float* w = widened) System.Runtime.Intrinsics.Vector512.Store(BatchNormReluBf16Kernels.Load(target), w);
+            for (int i = 0; i < 16; i++)
+                Assert.Equal(BitConverter.SingleToInt32Bits(expected[i].to(ScalarType.Float32).item<float>()), BitConverter.SingleToInt32Bits(widened[i]));
+            // Compared as bits: NaN equals nothing as a number.
+            int count = (int)values.shape[0];
+            var actualBits = new ReadOnlySpan<ushort>(target, count).ToArray();
+            var expectedBits = new ReadOnlySpan<ushort>(TensorMemory.Address(expected), count).ToArray();
+            Assert.Equal(expectedBits, actualBits);
+        }
+    }
+
+    // Channels: one vector; two (one 64-byte line); three (a line, then 16 channels over two rows); four. Rows: several
+    // chunks with a short last one, and fewer rows than one chunk.
+    [Theory]
+    [InlineData(16, 6, 9, false)]
+    [InlineData(32, 6, 9, true)]
+    [InlineData(48, 5, 7, true)]
+    [InlineData(64, 2, 3, false)]
+    [InlineData(16, 3, 5, true)]
+    public void Training_and_evaluation_agree_with_float64(long channels, long batch, long size, bool withResidual)
+    {
+        if (!Supported) return;
+        using var scope = NewDisposeScope();
+        manual_seed(7);
+        var input = Bf16(randn(batch, channels, size, size).mul_(1.5).add_(0.3));
+        var residual = withResidual ? Bf16(randn(batch, channels, size, size)) : null;
+        var gradient = Bf16(randn(batch, channels, size, size));
+        var (fused, reference) = (Layer(channels, ScalarType.Float32), Layer(channels, ScalarType.Float64));
+
+        var a = Step(fused, input, residual, gradient, fusedKernels: true);
+        var b = Step(reference, Wide(input), residual is null ? null : Wide(residual), Wide(gradient), fusedKernels: false);
+        Assert.Equal(ScalarType.BFloat16, a[0].Value.dtype);
+        foreach (var (name, x, y) in a.Zip(b, (p, q) => (p.Name, p.Value, q.Value)))
+            Assert.True(RelativeError(x, y) <= BatchNormReluCheck.Bf16Tolerance, $"{name}: relative error {RelativeError(x, y):g3}");
+
+        fused.eval();
+        reference.eval();
+        using var noGrad = no_grad();
+        var evaluated = BatchNormRelu.Fused(fused, input.detach(), residual?.detach());
+        Assert.Equal(ScalarType.BFloat16, evaluated.dtype);
+        var expected = BatchNormRelu.Unfused(reference, Wide(input), residual is null ? null : Wide(residual));
+        Assert.True(RelativeError(evaluated, expected) <= BatchNormReluCheck.Bf16Tolerance);
+    }
+
+    [Fact]
+    public void Results_are_the_same_bits_on_one_thread_and_on_two()
+    {
+        if (!Supported) return;
+        using var scope = NewDisposeScope();
+        manual_seed(3);
+        var input = Bf16(randn(16, 48, 12, 12));
+        var residual = Bf16(randn(16, 48, 12, 12));
+        var gradient = Bf16(randn(16, 48, 12, 12));
+        int threads = get_num_threads();
+        try
+        {
+            set_num_threads(1);
+            var one = Step(Layer(48, ScalarType.Float32), input, residual, gradient, fusedKernels: true);
+            set_num_threads(2);
+            var two = Step(Layer(48, ScalarType.Float32), input, residual, gradient, fusedKernels: true);
+            foreach (var (name, x, y) in one.Zip(two, (p, q) => (p.Name, p.Value, q.Value)))
+                Assert.True(TensorAssert.Identical(x, y), $"{name} differs between 1 and 2 threads");
+        }
+        finally
+        {
+            set_num_threads(threads);
+        }
+    }
+
+    [Fact]
+    public void Bfloat16_the_kernels_do_not_take_runs_LibTorchs_kernels_bit_for_bit()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(5);
+        // 24 channels are not whole vectors of 16; without AVX-512 no bfloat16 layer fuses.
+        foreach (long channels in Supported ? new[] { 24L } : [24L, 16L])
+        {
+            var input = Bf16(randn(4, channels, 6, 6));
+            using var first = Layer(channels, ScalarType.Float32);
+            using var second = Layer(channels, ScalarType.Float32);
+            var viaApply = BatchNormRelu.Apply(first, input);
+            Assert.True(TensorAssert.Identical(viaApply, BatchNormRelu.Unfused(second, input, null)), $"{channels} bfloat16 channels should run unfused");
+        }
+    }
+
+    /// <summary>One training forward and backward: output, gradients, running statistics (as the float32 tests' Step).</summary>
+    private static List<(string Name, Tensor Value)> Step(BatchNorm2d layer, Tensor input, Tensor? residual, Tensor gradient, bool fusedKernels)
+    {
+        layer.train();
+        var x = input.detach().requires_grad_();
+        var r = residual?.detach().requires_grad_();
+        var y = fusedKernels ? BatchNormRelu.Fused(layer, x, r) : BatchNormRelu.Unfused(layer, x, r);
+        y.backward([gradient]);
+        var results = new List<(string, Tensor)>
+        {
+            ("output", y.detach()), ("input gradient", x.grad!), ("weight gradient", layer.weight.grad!), ("bias gradient", layer.bias!.grad!),
+            ("running mean", layer.running_mean!.clone()), ("running variance", layer.running_var!.clone()),
+        };
+        if (r is not null) results.Add(("residual gradient", r.grad!));
+        return results;
+    }
+
+    private static BatchNorm2d Layer(long channels, ScalarType type)
+    {
+        var layer = nn.BatchNorm2d(channels, dtype: type);
+        using (no_grad())
+        {
+            layer.weight.copy_(linspace(0.5, 1.5, channels));
+            layer.bias!.copy_(linspace(-0.3, 0.3, channels));
+        }
+        return layer;
+    }
+
+    /// <summary>Channels-last bfloat16.</summary>
+    private static Tensor Bf16(Tensor t) => t.permute(0, 2, 3, 1).to(ScalarType.BFloat16).contiguous().permute(0, 3, 1, 2);
+
+    /// <summary>The same values in float64 (exact).</summary>
+    private static Tensor Wide(Tensor t) => t.to(ScalarType.Float64);
+
+    private static double RelativeError(Tensor actual, Tensor reference)
+    {
+        using var a = actual.detach().to(ScalarType.Float64);
+        using var r = reference.detach().to(ScalarType.Float64);
+        double scale = r.abs().max().item<double>();
+        double error = a.sub(r).abs().max().item<double>();
+        return scale > 0 ? error / scale : error;
+    }
+}
