@@ -18,7 +18,7 @@ namespace Distill.Learning.Platform;
 internal static unsafe class BatchNormReluKernels
 {
     /// <summary>The implementation revision of these loops (see <see cref="ConvolutionRouting.Revision"/>).</summary>
-    public const int Revision = 1;
+    public const int Revision = 2;
 
     private const int Lanes = 8;
 

@@ -1,3 +1,4 @@
+using Distill.Learning.Models;
 using Distill.Learning.Platform;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -135,6 +136,45 @@ public sealed class BatchNormReluBf16Tests
             var viaApply = BatchNormRelu.Apply(first, input);
             Assert.True(TensorAssert.Identical(viaApply, BatchNormRelu.Unfused(second, input, null)), $"{channels} bfloat16 channels should run unfused");
         }
+    }
+
+    [SkippableFact]
+    public void A_bf16_ResNet_step_is_as_close_to_float32_as_LibTorchs_bf16_step()
+    {
+        Skip.If(PrecisionSupport.Unavailable(Precision.Bf16) is not null, PrecisionSupport.Unavailable(Precision.Bf16));
+        Skip.IfNot(Supported, "no AVX-512: bfloat16 layers run LibTorch's batch norm");
+        Assert.True(BatchNormReluSelfCheck.PassedBf16, BatchNormReluSelfCheck.ReportBf16?.Summary);
+        using var scope = NewDisposeScope();
+        manual_seed(2);
+        var images = randn(8, 3, 16, 16);
+        var exact = Gradients(images, fused: true, Precision.Fp32);
+        var (fused, libTorch) = (Gradients(images, fused: true), Gradients(images, fused: false));
+        // bfloat16 gradients of so small a batch are ~10 % off float32's either way (8 bits at every layer); the fused
+        // kernels must not add to that. Medians over the 23 parameters: one parameter may swing either way.
+        double Median(Dictionary<string, Tensor> g) => g.Select(p => RelativeError(p.Value, exact[p.Key])).Order().ElementAt(g.Count / 2);
+        var (fusedError, libTorchError) = (Median(fused), Median(libTorch));
+        Assert.True(fusedError <= 1.5 * libTorchError, $"fused bf16 step {fusedError:g3} from float32, LibTorch's bf16 step {libTorchError:g3}");
+        // The fused kernels ran: their rounding differs from LibTorch's.
+        Assert.False(fused.All(p => TensorAssert.Identical(p.Value, libTorch[p.Key])), "the fused and unfused bf16 steps agree to the bit: were the kernels used?");
+        Assert.True(BatchNormRelu.Enabled);
+    }
+
+    private static Dictionary<string, Tensor> Gradients(Tensor images, bool fused, Precision precision = Precision.Bf16)
+    {
+        manual_seed(11);
+        using var model = new CifarResNet(8, 3, 10);
+        model.Precision = precision;
+        model.train();
+        BatchNormRelu.Enabled = fused;
+        try
+        {
+            model.forward(images).square().sum().backward();
+        }
+        finally
+        {
+            BatchNormRelu.Enabled = true;
+        }
+        return model.named_parameters().ToDictionary(p => p.name, p => p.parameter.grad!.detach().clone());
     }
 
     /// <summary>One training forward and backward: output, gradients, running statistics (as the float32 tests' Step).</summary>
