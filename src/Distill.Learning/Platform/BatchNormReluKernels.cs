@@ -17,7 +17,10 @@ namespace Distill.Learning.Platform;
 /// </summary>
 internal static unsafe class BatchNormReluKernels
 {
-    /// <summary>The implementation revision of these loops (see <see cref="ConvolutionRouting.Revision"/>).</summary>
+    /// <summary>
+    /// The implementation revision of these loops and <see cref="BatchNormReluBf16Kernels"/> (see <see
+    /// cref="ConvolutionRouting.Revision"/>). 2: bfloat16 activations fused too (float32 bits unchanged).
+    /// </summary>
     public const int Revision = 2;
 
     private const int Lanes = 8;
