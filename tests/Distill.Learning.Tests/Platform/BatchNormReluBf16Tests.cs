@@ -1,6 +1,7 @@
 using Distill.Learning.Models;
 using Distill.Learning.Platform;
 using TorchSharp.Modules;
+using static Distill.Learning.Tests.Platform.BatchNormReluHarness;
 using static TorchSharp.torch;
 
 namespace Distill.Learning.Tests.Platform;
@@ -80,7 +81,7 @@ public sealed class BatchNormReluBf16Tests
         var input = Bf16(randn(batch, channels, size, size).mul_(1.5).add_(0.3));
         var residual = withResidual ? Bf16(randn(batch, channels, size, size)) : null;
         var gradient = Bf16(randn(batch, channels, size, size));
-        var (fused, reference) = (Layer(channels, ScalarType.Float32), Layer(channels, ScalarType.Float64));
+        var (fused, reference) = (Layer(channels), Layer(channels, ScalarType.Float64));
 
         var a = Step(fused, input, residual, gradient, fusedKernels: true);
         var b = Step(reference, Wide(input), residual is null ? null : Wide(residual), Wide(gradient), fusedKernels: false);
@@ -110,9 +111,9 @@ public sealed class BatchNormReluBf16Tests
         try
         {
             set_num_threads(1);
-            var one = Step(Layer(48, ScalarType.Float32), input, residual, gradient, fusedKernels: true);
+            var one = Step(Layer(48), input, residual, gradient, fusedKernels: true);
             set_num_threads(2);
-            var two = Step(Layer(48, ScalarType.Float32), input, residual, gradient, fusedKernels: true);
+            var two = Step(Layer(48), input, residual, gradient, fusedKernels: true);
             foreach (var (name, x, y) in one.Zip(two, (p, q) => (p.Name, p.Value, q.Value)))
                 Assert.True(TensorAssert.Identical(x, y), $"{name} differs between 1 and 2 threads");
         }
@@ -131,8 +132,8 @@ public sealed class BatchNormReluBf16Tests
         foreach (long channels in Supported ? new[] { 24L } : [24L, 16L])
         {
             var input = Bf16(randn(4, channels, 6, 6));
-            using var first = Layer(channels, ScalarType.Float32);
-            using var second = Layer(channels, ScalarType.Float32);
+            using var first = Layer(channels);
+            using var second = Layer(channels);
             var viaApply = BatchNormRelu.Apply(first, input);
             Assert.True(TensorAssert.Identical(viaApply, BatchNormRelu.Unfused(second, input, null)), $"{channels} bfloat16 channels should run unfused");
         }
@@ -147,8 +148,8 @@ public sealed class BatchNormReluBf16Tests
         using var scope = NewDisposeScope();
         manual_seed(2);
         var images = randn(8, 3, 16, 16);
-        var exact = Gradients(images, fused: true, Precision.Fp32);
-        var (fused, libTorch) = (Gradients(images, fused: true), Gradients(images, fused: false));
+        var exact = ResNetGradients(images, fused: true);
+        var (fused, libTorch) = (ResNetGradients(images, fused: true, Precision.Bf16), ResNetGradients(images, fused: false, Precision.Bf16));
         // bfloat16 gradients of so small a batch are ~10 % off float32's either way (8 bits at every layer); the fused
         // kernels must not add to that. Medians over the 23 parameters: one parameter may swing either way.
         double Median(Dictionary<string, Tensor> g) => g.Select(p => RelativeError(p.Value, exact[p.Key])).Order().ElementAt(g.Count / 2);
@@ -157,52 +158,6 @@ public sealed class BatchNormReluBf16Tests
         // The fused kernels ran: their rounding differs from LibTorch's.
         Assert.False(fused.All(p => TensorAssert.Identical(p.Value, libTorch[p.Key])), "the fused and unfused bf16 steps agree to the bit: were the kernels used?");
         Assert.True(BatchNormRelu.Enabled);
-    }
-
-    private static Dictionary<string, Tensor> Gradients(Tensor images, bool fused, Precision precision = Precision.Bf16)
-    {
-        manual_seed(11);
-        using var model = new CifarResNet(8, 3, 10);
-        model.Precision = precision;
-        model.train();
-        BatchNormRelu.Enabled = fused;
-        try
-        {
-            model.forward(images).square().sum().backward();
-        }
-        finally
-        {
-            BatchNormRelu.Enabled = true;
-        }
-        return model.named_parameters().ToDictionary(p => p.name, p => p.parameter.grad!.detach().clone());
-    }
-
-    /// <summary>One training forward and backward: output, gradients, running statistics (as the float32 tests' Step).</summary>
-    private static List<(string Name, Tensor Value)> Step(BatchNorm2d layer, Tensor input, Tensor? residual, Tensor gradient, bool fusedKernels)
-    {
-        layer.train();
-        var x = input.detach().requires_grad_();
-        var r = residual?.detach().requires_grad_();
-        var y = fusedKernels ? BatchNormRelu.Fused(layer, x, r) : BatchNormRelu.Unfused(layer, x, r);
-        y.backward([gradient]);
-        var results = new List<(string, Tensor)>
-        {
-            ("output", y.detach()), ("input gradient", x.grad!), ("weight gradient", layer.weight.grad!), ("bias gradient", layer.bias!.grad!),
-            ("running mean", layer.running_mean!.clone()), ("running variance", layer.running_var!.clone()),
-        };
-        if (r is not null) results.Add(("residual gradient", r.grad!));
-        return results;
-    }
-
-    private static BatchNorm2d Layer(long channels, ScalarType type)
-    {
-        var layer = nn.BatchNorm2d(channels, dtype: type);
-        using (no_grad())
-        {
-            layer.weight.copy_(linspace(0.5, 1.5, channels));
-            layer.bias!.copy_(linspace(-0.3, 0.3, channels));
-        }
-        return layer;
     }
 
     /// <summary>Channels-last bfloat16.</summary>

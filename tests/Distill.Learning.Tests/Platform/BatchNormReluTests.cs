@@ -1,6 +1,7 @@
 using Distill.Learning.Models;
 using Distill.Learning.Platform;
 using TorchSharp.Modules;
+using static Distill.Learning.Tests.Platform.BatchNormReluHarness;
 using static TorchSharp.torch;
 
 namespace Distill.Learning.Tests.Platform;
@@ -106,7 +107,7 @@ public sealed class BatchNormReluTests
 
         var half = ChannelsLast(randn(4, 16, 6, 6)).to(ScalarType.BFloat16);
         using var layer = Layer(16);
-        Assert.Equal(ScalarType.BFloat16, BatchNormRelu.Apply(layer, half).dtype); // bfloat16 stays on LibTorch, which keeps the type
+        Assert.Equal(ScalarType.BFloat16, BatchNormRelu.Apply(layer, half).dtype); // bfloat16 keeps its type, fused (AVX-512) or not
     }
 
     [Fact]
@@ -131,56 +132,10 @@ public sealed class BatchNormReluTests
         Assert.True(BatchNormReluSelfCheck.Passed, BatchNormReluSelfCheck.Report.Summary);
         using var scope = NewDisposeScope();
         var images = randn(8, 3, 16, 16);
-        var (withFused, withoutFused) = (Gradients(images, fused: true), Gradients(images, fused: false));
+        var (withFused, withoutFused) = (ResNetGradients(images, fused: true), ResNetGradients(images, fused: false));
         foreach (var (name, gradient) in withFused)
             Assert.True(RelativeError(gradient, withoutFused[name]) <= 1e-3, $"{name}: relative error {RelativeError(gradient, withoutFused[name]):g3}");
         Assert.True(BatchNormRelu.Enabled);
-    }
-
-    private static Dictionary<string, Tensor> Gradients(Tensor images, bool fused)
-    {
-        manual_seed(11);
-        using var model = new CifarResNet(8, 3, 10);
-        model.train();
-        BatchNormRelu.Enabled = fused;
-        try
-        {
-            model.forward(images).square().sum().backward();
-        }
-        finally
-        {
-            BatchNormRelu.Enabled = true;
-        }
-        return model.named_parameters().ToDictionary(p => p.name, p => p.parameter.grad!.detach().clone());
-    }
-
-    private static BatchNorm2d Layer(long channels)
-    {
-        var layer = nn.BatchNorm2d(channels);
-        using (no_grad())
-        {
-            layer.weight.copy_(linspace(0.5, 1.5, channels));
-            layer.bias!.copy_(linspace(-0.3, 0.3, channels));
-        }
-        return layer;
-    }
-
-    /// <summary>One training forward and backward: output, running statistics, and the gradients of input, weight, bias and residual.</summary>
-    private static List<(string Name, Tensor Value)> Step(BatchNorm2d layer, Tensor input, Tensor? residual, Tensor gradient, bool fusedKernels)
-    {
-        layer.train();
-        var x = input.detach().requires_grad_();
-        var r = residual?.detach().requires_grad_();
-        // The kernels themselves, whatever the self-check found; LibTorch's add runs in place on the batch-norm output, as the models ran it.
-        var y = fusedKernels ? BatchNormRelu.Fused(layer, x, r) : BatchNormRelu.Unfused(layer, x, r);
-        y.backward([gradient]);
-        var results = new List<(string, Tensor)>
-        {
-            ("output", y.detach()), ("input gradient", x.grad!), ("weight gradient", layer.weight.grad!), ("bias gradient", layer.bias!.grad!),
-            ("running mean", layer.running_mean!.clone()), ("running variance", layer.running_var!.clone()),
-        };
-        if (r is not null) results.Add(("residual gradient", r.grad!));
-        return results;
     }
 
     private static Tensor ChannelsLast(Tensor t) => t.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
