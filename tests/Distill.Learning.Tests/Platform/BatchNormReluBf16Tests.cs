@@ -107,20 +107,7 @@ public sealed class BatchNormReluBf16Tests
         var input = Bf16(randn(16, 48, 12, 12));
         var residual = Bf16(randn(16, 48, 12, 12));
         var gradient = Bf16(randn(16, 48, 12, 12));
-        int threads = get_num_threads();
-        try
-        {
-            set_num_threads(1);
-            var one = Step(Layer(48), input, residual, gradient, fusedKernels: true);
-            set_num_threads(2);
-            var two = Step(Layer(48), input, residual, gradient, fusedKernels: true);
-            foreach (var (name, x, y) in one.Zip(two, (p, q) => (p.Name, p.Value, q.Value)))
-                Assert.True(TensorAssert.Identical(x, y), $"{name} differs between 1 and 2 threads");
-        }
-        finally
-        {
-            set_num_threads(threads);
-        }
+        AssertSameOnOneAndTwoThreads(48, input, residual, gradient);
     }
 
     [Fact]

@@ -57,4 +57,23 @@ internal static class BatchNormReluHarness
         }
         return model.named_parameters().ToDictionary(p => p.name, p => p.parameter.grad!.detach().clone());
     }
+
+    /// <summary>Asserts that a fused step gives the same bits on one thread and on two.</summary>
+    public static void AssertSameOnOneAndTwoThreads(long channels, Tensor input, Tensor residual, Tensor gradient)
+    {
+        int threads = get_num_threads();
+        try
+        {
+            set_num_threads(1);
+            var one = Step(Layer(channels), input, residual, gradient, fusedKernels: true);
+            set_num_threads(2);
+            var two = Step(Layer(channels), input, residual, gradient, fusedKernels: true);
+            foreach (var (name, x, y) in one.Zip(two, (p, q) => (p.Name, p.Value, q.Value)))
+                Assert.True(TensorAssert.Identical(x, y), $"{name} differs between 1 and 2 threads");
+        }
+        finally
+        {
+            set_num_threads(threads);
+        }
+    }
 }

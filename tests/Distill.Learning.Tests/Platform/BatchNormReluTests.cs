@@ -76,20 +76,7 @@ public sealed class BatchNormReluTests
         var input = ChannelsLast(randn(16, 24, 12, 12));
         var residual = ChannelsLast(randn(16, 24, 12, 12));
         var gradient = randn(16, 24, 12, 12);
-        int threads = get_num_threads();
-        try
-        {
-            set_num_threads(1);
-            var one = Step(Layer(24), input, residual, gradient, fusedKernels: true);
-            set_num_threads(2);
-            var two = Step(Layer(24), input, residual, gradient, fusedKernels: true);
-            foreach (var (name, x, y) in one.Zip(two, (p, q) => (p.Name, p.Value, q.Value)))
-                Assert.True(TensorAssert.Identical(x, y), $"{name} differs between 1 and 2 threads");
-        }
-        finally
-        {
-            set_num_threads(threads);
-        }
+        AssertSameOnOneAndTwoThreads(24, input, residual, gradient);
     }
 
     [Fact]
