@@ -49,7 +49,7 @@ public sealed class CodeRevisionsTests
     public void Bumping_a_kernels_revision_rekeys_every_stage_that_runs_a_network()
     {
         var before = TestPipelines.Load(Yaml);
-        var kernels = KernelRevisions.All.ToDictionary(kv => kv.Key, kv => kv.Key == "kernel/batchnorm-relu" ? (object)2 : kv.Value);
+        var kernels = KernelRevisions.All.ToDictionary(kv => kv.Key, kv => kv.Key == "kernel/batchnorm-relu" ? (object)((int)kv.Value + 1) : kv.Value);
         var after = LoadWith(Catalogue(kernels: kernels));
 
         foreach (var id in new[] { "teacher", "cache", "kd", "dkd" })
