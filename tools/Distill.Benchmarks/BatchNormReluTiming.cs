@@ -23,7 +23,7 @@ internal static class BatchNormReluTiming
         foreach (var precision in options.DistillPrecisions)
         {
             if (PrecisionSupport.Unavailable(precision) is { } missing) Console.WriteLine($"({precision.Name()}: {missing})");
-            else Run(options, precision == Precision.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32);
+            else Run(options, precision.ActivationType());
         }
     }
 

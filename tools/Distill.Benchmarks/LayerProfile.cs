@@ -58,7 +58,7 @@ internal static class LayerProfile
     {
         PrecisionSupport.EnsureSupported(precision);
         var times = new Dictionary<string, double>();
-        var activation = precision == Precision.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32;
+        var activation = precision.ActivationType();
         foreach (var (channels, size) in Stages)
         {
             using var scope = NewDisposeScope();

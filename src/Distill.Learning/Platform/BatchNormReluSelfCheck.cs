@@ -82,7 +82,7 @@ public static class BatchNormReluSelfCheck
         var generator = new Generator(0x5eed);
         // bfloat16 loops take whole vectors of 16 channels; float32 ones a vector tail and a scalar tail too.
         var shapes = precision == Precision.Bf16 ? new[] { (16L, false), (32L, true) } : [(16L, false), (12L, true)];
-        var type = precision == Precision.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32;
+        var type = precision.ActivationType();
         foreach (var (channels, residual) in shapes)
         foreach (var (name, error) in Compare(channels, residual, type, generator))
             errors[name] = Math.Max(errors.GetValueOrDefault(name), double.IsNaN(error) ? double.PositiveInfinity : error);

@@ -39,6 +39,10 @@ public static class PrecisionSupport
         if (Unavailable(precision) is { } reason) throw new CpuFeatureMissingException(reason);
     }
 
+    /// <summary>The type of the activations between layers: bfloat16 in <see cref="Precision.Bf16"/>, else float32.</summary>
+    public static TorchSharp.torch.ScalarType ActivationType(this Precision precision) =>
+        precision == Precision.Bf16 ? TorchSharp.torch.ScalarType.BFloat16 : TorchSharp.torch.ScalarType.Float32;
+
     /// <summary>"fp32" or "bf16", as pipelines spell them.</summary>
     public static string Name(this Precision precision) => precision switch
     {
