@@ -57,7 +57,8 @@ internal static class TrainingThroughput
         manual_seed(0);
         using var model = factory();
         model.Precision = precision; // throws CpuFeatureMissingException where the CPU lacks bf16
-        using var optimizer = optim.SGD(model.parameters(), 0.1, 0.9, 0, 5e-4, true);
+        // The trainer's optimizer (Distill's SGD: LibTorch's update to the bit, fused into one loop).
+        using var optimizer = new SGD(model.parameters(), 0.1, 0.9, 5e-4, nesterov: true);
         using var inputs = randn(options.BatchSize, 3, 32, 32);
         using var labels = randint(0, 10, [options.BatchSize]);
         model.train();

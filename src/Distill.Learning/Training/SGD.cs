@@ -1,4 +1,5 @@
 using TorchSharp;
+using Distill.Learning.Platform;
 using static TorchSharp.torch;
 
 namespace Distill.Learning.Training;
@@ -29,10 +30,15 @@ public sealed class SGD : TorchSharp.Modules.SGD
         double momentumValue = options.momentum!.Value;
         double weightDecayValue = options.weight_decay!.Value;
         bool nesterov = options.nesterov!.Value;
+        double descentValue = options.maximize!.Value ? options.LearningRate!.Value : -options.LearningRate!.Value;
         using Scalar weightDecay = weightDecayValue.ToScalar();
         using Scalar momentum = momentumValue.ToScalar();
         using Scalar kept = (1 - options.dampening!.Value).ToScalar();
-        using Scalar descent = (options.maximize!.Value ? options.LearningRate!.Value : -options.LearningRate!.Value).ToScalar();
+        using Scalar descent = descentValue.ToScalar();
+        // Float32 CPU parameters with a momentum buffer (or none needed) take one fused loop; the rest, and every
+        // parameter's first step (which creates its buffer), LibTorch's operations.
+        var fused = new SgdUpdate(SgdKernels.Coefficients.Of(weightDecayValue, momentumValue, 1 - options.dampening!.Value,
+            descentValue, nesterov));
 
         foreach (var parameter in group.Parameters)
         {
@@ -40,12 +46,18 @@ public sealed class SGD : TorchSharp.Modules.SGD
             var grad = parameter.grad;
             if (grad is null) continue;
 
+            var buffer = state.momentum_buffer;
+            if ((momentumValue == 0 || buffer is not null) && SgdUpdate.Fits(parameter, grad, momentumValue == 0 ? null : buffer))
+            {
+                fused.Add(parameter, grad, momentumValue == 0 ? null : buffer);
+                continue;
+            }
+
             if (weightDecayValue != 0)
                 grad = grad.add(parameter, alpha: weightDecay);
 
             if (momentumValue != 0)
             {
-                var buffer = state.momentum_buffer;
                 if (buffer is null)
                     buffer = grad.clone().detach().DetachFromDisposeScope();
                 else
@@ -56,5 +68,6 @@ public sealed class SGD : TorchSharp.Modules.SGD
 
             parameter.add_(grad, alpha: descent);
         }
+        fused.Run();
     }, closure);
 }

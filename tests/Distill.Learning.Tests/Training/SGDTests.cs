@@ -12,6 +12,13 @@ public class SGDTests
         return nn.Sequential(nn.Linear(6, 5), nn.ReLU(), nn.Linear(5, 3));
     }
 
+    // Wide enough that the first layer's weights span several of the fused loop's chunks, with tails of every kind.
+    private static nn.Module<Tensor, Tensor> WideNetwork(long seed)
+    {
+        manual_seed(seed);
+        return nn.Sequential(nn.Linear(6, 6007), nn.ReLU(), nn.Linear(6007, 3));
+    }
+
     private static void Steps(nn.Module<Tensor, Tensor> network, optim.Optimizer optimizer, int from, int count)
     {
         for (int step = from; step < from + count; step++)
@@ -29,6 +36,8 @@ public class SGDTests
     private static float[] Weights(nn.Module network) =>
         network.parameters().SelectMany(p => p.data<float>().ToArray()).ToArray();
 
+    private static int[] Bits(nn.Module network) => Weights(network).Select(BitConverter.SingleToInt32Bits).ToArray();
+
     [Theory]
     [InlineData(0.9, 5e-4, true)]
     [InlineData(0.9, 0.0, false)]
@@ -45,6 +54,25 @@ public class SGDTests
 
         Assert.NotEqual(Weights(Network(3)), Weights(ours)); // the steps moved the weights
         Assert.Equal(Weights(reference), Weights(ours));
+    }
+
+    [Theory]
+    [InlineData(0.9, 5e-4, true)]
+    [InlineData(0.9, 0.0, false)]
+    [InlineData(0.0, 1e-3, false)]
+    public void Takes_the_same_steps_as_TorchSharps_SGD_to_the_bit_over_many_chunks(double momentum, double weightDecay, bool nesterov)
+    {
+        using var reference = WideNetwork(7);
+        using var ours = WideNetwork(7);
+        using var referenceSgd = optim.SGD(reference.parameters(), 0.05, momentum, 0, weightDecay, nesterov);
+        using var ourSgd = new Distill.Learning.Training.SGD(ours.parameters(), 0.05, momentum, weightDecay, nesterov);
+        Assert.True(ours.parameters().First().numel() > 2 * Distill.Learning.Platform.SgdKernels.ChunkElements);
+
+        Steps(reference, referenceSgd, 0, 4);
+        Steps(ours, ourSgd, 0, 4);
+
+        Assert.NotEqual(Bits(WideNetwork(7)), Bits(ours));
+        Assert.Equal(Bits(reference), Bits(ours));
     }
 
     [Fact]
