@@ -27,10 +27,10 @@ public sealed class AlexNetCifar : ClassifierNet
             ("conv1", new RoutedConv2d(inputChannels, 64, 5, padding: 2)),
             ("relu1", ReLU()),
             ("pool1", MaxPool2d(3, stride: 2, padding: 1)),
-            ("norm1", new Float32Layer(LocalResponseNorm(9, alpha: 0.001, beta: 0.75, k: 1.0))),
+            ("norm1", new RoutedLocalResponseNorm(9, alpha: 0.001, beta: 0.75, k: 1.0)),
             ("conv2", new RoutedConv2d(64, 64, 5, padding: 2)),
             ("relu2", ReLU()),
-            ("norm2", new Float32Layer(LocalResponseNorm(9, alpha: 0.001, beta: 0.75, k: 1.0))),
+            ("norm2", new RoutedLocalResponseNorm(9, alpha: 0.001, beta: 0.75, k: 1.0)),
             ("pool2", MaxPool2d(3, stride: 2, padding: 1)),
             ("flatten", Flatten()));
         long flat = 64 * PooledSize(PooledSize(height)) * PooledSize(PooledSize(width));

@@ -11,6 +11,8 @@ public static class KernelRevisions
     {
         ["kernel/convolution"] = ConvolutionRouting.Revision,
         ["kernel/batchnorm-relu"] = BatchNormReluKernels.Revision,
+        ["kernel/local-response-norm"] = LocalResponseNormKernels.Revision,
+        ["kernel/sgd"] = SgdKernels.Revision,
         // Read from the reference, not from a TorchSharp type, so that validation never loads LibTorch.
         ["torchsharp"] = typeof(KernelRevisions).Assembly.GetReferencedAssemblies()
             .Single(a => a.Name == "TorchSharp").Version!.ToString(3),
