@@ -52,7 +52,7 @@ public sealed class TrainingRun : IDisposable
     /// <summary>
     /// Compares every convolution shape of the model with float64 on the kernel that will run it; logs one
     /// summary line when it checked a shape not checked before in this process (and a line per shape moved off oneDNN). Throws <see cref="PlatformDefectException"/>
-    /// when a shape is wrong on every kernel. Logs the fused batch norm + ReLU self-check's line the first time in a process.
+    /// when a shape is wrong on every kernel. Logs the fused batch norm + ReLU and local response norm self-checks' lines the first time in a process.
     /// Uses its own random generators: the model's seed stream is untouched.
     /// </summary>
     public static void VerifyKernels(ClassifierNet model, PreparedData data, Action<string> log)
@@ -63,7 +63,11 @@ public sealed class TrainingRun : IDisposable
         if (report.NewlyChecked > 0) log(report.Summary);
         // The fused batch norm + ReLU kernels check themselves before first use; a CPU model with batch norm says how that went, once per process.
         bool onCpu = model.parameters().FirstOrDefault() is not { } p || p.device_type == DeviceType.CPU;
-        if (!onCpu || !model.modules().Any(m => m is TorchSharp.Modules.BatchNorm2d)) return;
+        if (!onCpu) return;
+        // So does the fused local response norm, for a model that has one (the paper's AlexNet).
+        if (model.modules().Any(m => m is RoutedLocalResponseNorm) && !LocalResponseNormSelfCheck.HasRun)
+            log(LocalResponseNormSelfCheck.Report.Summary);
+        if (!model.modules().Any(m => m is TorchSharp.Modules.BatchNorm2d)) return;
         if (!BatchNormReluSelfCheck.HasRun) log(BatchNormReluSelfCheck.Report.Summary);
         if (model.Precision == Precision.Bf16 && !BatchNormReluSelfCheck.HasRunBf16 && BatchNormReluSelfCheck.ReportBf16 is { } bf16)
             log(bf16.Summary);
