@@ -36,6 +36,9 @@ foreach (var suite in options.Suites)
         case "convolutions":
             ConvolutionTiming.Run(options);
             break;
+        case "weight-gradient":
+            WeightGradientTiming.Run(options);
+            break;
         case "winograd-bf16":
             WinogradBf16Timing.Run(options);
             break;
