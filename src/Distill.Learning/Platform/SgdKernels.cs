@@ -113,3 +113,68 @@ internal sealed unsafe class SgdUpdate(SgdKernels.Coefficients coefficients) : I
         SgdKernels.Update((float*)c.Parameter, (float*)c.Gradient, (float*)c.Buffer, c.First, c.End, coefficients);
     }
 }
+
+/// <summary>
+/// Checks once per process, before the first fused update, that <see cref="SgdKernels.Update"/> gives LibTorch's bits
+/// on this machine and LibTorch build: random values with zeros, subnormals and large ones mixed in, every tail length
+/// up to 40 and one longer run, weight decay with and without Nesterov momentum, plain momentum and none. Should any
+/// bit differ, SGD runs LibTorch's operations (<see cref="Training.SGD"/>). Uses its own random generator.
+/// </summary>
+internal static unsafe class SgdSelfCheck
+{
+    private static readonly Lazy<bool> Outcome = new(Measure);
+
+    /// <summary>Whether the fused update may run (checking it on first call).</summary>
+    public static bool Passed => Outcome.Value;
+
+    /// <summary>Runs the comparison now: true when every bit matched.</summary>
+    public static bool Measure()
+    {
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        var random = new Random(0x56d);
+        (double Wd, double Mu, double Kept, double Descent, bool Nesterov)[] settings =
+            [(5e-4, 0.9, 1, -0.1, true), (5e-4, 0.9, 1, -0.1, false), (0, 0.9, 0.9, -0.05, false), (1e-3, 0, 1, -0.3, false)];
+        foreach (var s in settings)
+        foreach (long count in Enumerable.Range(1, 40).Select(n => (long)n).Append(2311))
+        {
+            var (p, g, b) = (Values(count, random), Values(count, random), Values(count, random));
+            var (pRef, bRef) = (p.clone(), b.clone());
+            bool momentum = s.Mu != 0;
+            LibTorchUpdate(pRef, g, momentum ? bRef : null, s.Wd, s.Mu, s.Kept, s.Descent, s.Nesterov);
+            SgdKernels.Update(TensorMemory.Float32(p), TensorMemory.Float32(g), momentum ? TensorMemory.Float32(b) : null, 0, count,
+                SgdKernels.Coefficients.Of(s.Wd, s.Mu, s.Kept, s.Descent, s.Nesterov));
+            if (!SameBits(p, pRef) || !SameBits(b, bRef)) return false;
+        }
+        return true;
+    }
+
+    /// <summary>LibTorch's update of one parameter, operation for operation, as <see cref="Training.SGD"/> runs it.</summary>
+    internal static void LibTorchUpdate(TorchSharp.torch.Tensor p, TorchSharp.torch.Tensor g, TorchSharp.torch.Tensor? b, double wd, double mu,
+        double kept, double descent, bool nesterov)
+    {
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        // Held for the whole update (see Training.SGD on why each Scalar must outlive the native calls).
+        using TorchSharp.Scalar weightDecay = (TorchSharp.Scalar)wd, momentum = (TorchSharp.Scalar)mu, dampened = (TorchSharp.Scalar)kept,
+            step = (TorchSharp.Scalar)descent;
+        var d = wd != 0 ? g.add(p, alpha: weightDecay) : g;
+        if (b is not null)
+        {
+            b.mul_(momentum).add_(d, alpha: dampened);
+            d = nesterov ? d.add(b, alpha: momentum) : b;
+        }
+        p.add_(d, alpha: step);
+    }
+
+    /// <summary>Random values in [-2, 2) with zeros of both signs, subnormals and large ones mixed in.</summary>
+    internal static TorchSharp.torch.Tensor Values(long count, Random random)
+    {
+        float[] special = [0f, -0f, 1e-40f, -3e-39f, 3e30f, -1e-20f, 1f];
+        var values = new float[count];
+        for (int i = 0; i < count; i++)
+            values[i] = random.Next(6) == 0 ? special[random.Next(special.Length)] : (float)(random.NextDouble() * 4 - 2);
+        return TorchSharp.torch.tensor(values);
+    }
+
+    private static bool SameBits(TorchSharp.torch.Tensor a, TorchSharp.torch.Tensor b) =>
+        a.data<float>().ToArray().Select(BitConverter.SingleToInt32Bits).SequenceEqual(b.data<float>().ToArray().Select(BitConverter.SingleToInt32Bits));
+}

@@ -35,8 +35,8 @@ public sealed class SGD : TorchSharp.Modules.SGD
         using Scalar momentum = momentumValue.ToScalar();
         using Scalar kept = (1 - options.dampening!.Value).ToScalar();
         using Scalar descent = descentValue.ToScalar();
-        // Float32 CPU parameters with a momentum buffer (or none needed) take one fused loop; the rest, and every
-        // parameter's first step (which creates its buffer), LibTorch's operations.
+        // Float32 CPU parameters with a momentum buffer (or none needed) take one fused loop, where it gives LibTorch's
+        // bits (SgdSelfCheck); the rest, and every parameter's first step (which creates its buffer), LibTorch's operations.
         var fused = new SgdUpdate(SgdKernels.Coefficients.Of(weightDecayValue, momentumValue, 1 - options.dampening!.Value,
             descentValue, nesterov));
 
@@ -47,7 +47,8 @@ public sealed class SGD : TorchSharp.Modules.SGD
             if (grad is null) continue;
 
             var buffer = state.momentum_buffer;
-            if ((momentumValue == 0 || buffer is not null) && SgdUpdate.Fits(parameter, grad, momentumValue == 0 ? null : buffer))
+            if ((momentumValue == 0 || buffer is not null) && SgdUpdate.Fits(parameter, grad, momentumValue == 0 ? null : buffer)
+                && SgdSelfCheck.Passed)
             {
                 fused.Add(parameter, grad, momentumValue == 0 ? null : buffer);
                 continue;

@@ -7,30 +7,7 @@ namespace Distill.Learning.Tests.Platform;
 /// <summary>The fused SGD loop against LibTorch's operations, bit for bit, on every tail length and awkward values.</summary>
 public unsafe class SgdKernelTests
 {
-    /// <summary>LibTorch's update, operation for operation, as <see cref="Training.SGD"/> ran it before the loop.</summary>
-    private static void LibTorchUpdate(Tensor p, Tensor g, Tensor? b, double wd, double mu, double kept, double descent, bool nesterov)
-    {
-        using var scope = NewDisposeScope();
-        using Scalar weightDecay = wd.ToScalar(), momentum = mu.ToScalar(), dampened = kept.ToScalar(), step = descent.ToScalar();
-        var d = wd != 0 ? g.add(p, alpha: weightDecay) : g;
-        if (b is not null)
-        {
-            b.mul_(momentum).add_(d, alpha: dampened);
-            d = nesterov ? d.add(b, alpha: momentum) : b;
-        }
-        p.add_(d, alpha: step);
-    }
-
-    /// <summary>Random values with zeros of both signs, subnormals and large ones mixed in.</summary>
-    private static Tensor Values(long count, int seed)
-    {
-        var random = new Random(seed);
-        float[] special = [0f, -0f, 1e-40f, -3e-39f, 3e30f, -1e-20f, 1f];
-        var values = new float[count];
-        for (int i = 0; i < count; i++)
-            values[i] = random.Next(6) == 0 ? special[random.Next(special.Length)] : (float)(random.NextDouble() * 4 - 2);
-        return tensor(values);
-    }
+    private static Tensor Values(long count, int seed) => SgdSelfCheck.Values(count, new Random(seed));
 
     private static int[] Bits(Tensor t) => t.data<float>().ToArray().Select(BitConverter.SingleToInt32Bits).ToArray();
 
@@ -50,7 +27,7 @@ public unsafe class SgdKernelTests
             using var b = Values(count, 3);
             using var pRef = p.clone();
             using var bRef = b.clone();
-            LibTorchUpdate(pRef, g, mu != 0 ? bRef : null, wd, mu, kept, descent, nesterov);
+            SgdSelfCheck.LibTorchUpdate(pRef, g, mu != 0 ? bRef : null, wd, mu, kept, descent, nesterov);
             SgdKernels.Update(TensorMemory.Float32(p), TensorMemory.Float32(g), mu != 0 ? TensorMemory.Float32(b) : null, 0, count, k);
 
             Assert.False(TensorAssert.Identical(p, Values(count, 1)), "the update moved the parameter");
@@ -58,6 +35,9 @@ public unsafe class SgdKernelTests
             Assert.Equal(Bits(bRef), Bits(b));
         }
     }
+
+    [Fact]
+    public void Self_check_finds_LibTorchs_bits_on_this_machine() => Assert.True(SgdSelfCheck.Measure());
 
     [Fact]
     public void Updates_only_the_chunk_it_is_given()
