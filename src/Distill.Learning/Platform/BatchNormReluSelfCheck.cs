@@ -127,12 +127,12 @@ public static class BatchNormReluSelfCheck
             var g32 = withResidual ? gradOutput.to(type) : ChannelsLast(gradOutput, type).detach();
             var grads64 = autograd.grad([y64], wrt64, [gradOutput]);
             var grads32 = autograd.grad([y32], wrt32, [g32]);
-            errors.Add(("output", RelativeError(y32, y64)));
+            errors.Add(("output", SelfCheckError.Relative(y32, y64)));
             string[] names = ["input gradient", "weight gradient", "bias gradient", "residual gradient"];
-            for (int i = 0; i < grads64.Count; i++) errors.Add((names[i], RelativeError(grads32[i], grads64[i])));
+            for (int i = 0; i < grads64.Count; i++) errors.Add((names[i], SelfCheckError.Relative(grads32[i], grads64[i])));
         }
-        errors.Add(("running mean", RelativeError(candidate.running_mean!, reference.running_mean!)));
-        errors.Add(("running variance", RelativeError(candidate.running_var!, reference.running_var!)));
+        errors.Add(("running mean", SelfCheckError.Relative(candidate.running_mean!, reference.running_mean!)));
+        errors.Add(("running variance", SelfCheckError.Relative(candidate.running_var!, reference.running_var!)));
 
         reference.eval();
         candidate.eval();
@@ -140,7 +140,7 @@ public static class BatchNormReluSelfCheck
         {
             var z = reference.call(x);
             if (residual is not null) z = z.add(residual);
-            errors.Add(("evaluation output", RelativeError(BatchNormRelu.Fused(candidate, x32.detach(), r32?.detach()), z.relu())));
+            errors.Add(("evaluation output", SelfCheckError.Relative(BatchNormRelu.Fused(candidate, x32.detach(), r32?.detach()), z.relu())));
         }
         return errors;
     }
@@ -159,11 +159,4 @@ public static class BatchNormReluSelfCheck
     /// <summary>A leaf of the given type with channels-last strides holding <paramref name="t"/>'s values.</summary>
     private static Tensor ChannelsLast(Tensor t, ScalarType type) =>
         t.permute(0, 2, 3, 1).to(type).contiguous().permute(0, 3, 1, 2).requires_grad_();
-
-    private static double RelativeError(Tensor actual, Tensor reference)
-    {
-        double scale = reference.detach().abs().max().item<double>();
-        double error = actual.detach().to(ScalarType.Float64).sub(reference.detach()).abs().max().item<double>();
-        return scale > 0 ? error / scale : error;
-    }
 }

@@ -176,9 +176,9 @@ public static class ConvolutionSelfCheck
         var candidate = Run(input.to(ScalarType.Float32), weight.to(ScalarType.Float32), shape,
             (x, w) => RoutedConvolution.Apply(x, w, null, c, kernel), reference.GradOutput.to(ScalarType.Float32), generator);
         return new ConvolutionCheck(shape, kernel,
-            RelativeError(candidate.Output, reference.Output),
-            c.InputGradient ? RelativeError(candidate.InputGradient!, reference.InputGradient!) : 0,
-            RelativeError(candidate.WeightGradient, reference.WeightGradient));
+            SelfCheckError.Relative(candidate.Output, reference.Output),
+            c.InputGradient ? SelfCheckError.Relative(candidate.InputGradient!, reference.InputGradient!) : 0,
+            SelfCheckError.Relative(candidate.WeightGradient, reference.WeightGradient));
     }
 
     private sealed record Outcome(Tensor Output, Tensor? InputGradient, Tensor WeightGradient, Tensor GradOutput);
@@ -196,12 +196,6 @@ public static class ConvolutionSelfCheck
             : new Outcome(output.detach(), null, gradients[0], gradOutput);
     }
 
-    private static double RelativeError(Tensor actual, Tensor reference)
-    {
-        double scale = reference.abs().max().item<double>();
-        double error = actual.to(ScalarType.Float64).sub(reference).abs().max().item<double>();
-        return scale > 0 ? error / scale : error;
-    }
 
     private static string KernelName(ConvolutionKernel kernel, ConvolutionConfig config) => kernel switch
     {

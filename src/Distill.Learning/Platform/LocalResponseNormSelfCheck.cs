@@ -76,14 +76,7 @@ public static class LocalResponseNormSelfCheck
             var y32 = FusedLocalResponseNorm.Fused(candidate, x32);
             var g64 = autograd.grad([y64], [x64], [gradOutput])[0];
             var g32 = autograd.grad([y32], [x32], [gradOutput.to(ScalarType.Float32)])[0];
-            return [("output", RelativeError(y32, y64)), ("input gradient", RelativeError(g32, g64))];
+            return [("output", SelfCheckError.Relative(y32, y64)), ("input gradient", SelfCheckError.Relative(g32, g64))];
         }
-    }
-
-    private static double RelativeError(Tensor actual, Tensor reference)
-    {
-        double scale = reference.detach().abs().max().item<double>();
-        double error = actual.detach().to(ScalarType.Float64).sub(reference.detach()).abs().max().item<double>();
-        return scale > 0 ? error / scale : error;
     }
 }
