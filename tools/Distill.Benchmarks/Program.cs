@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Distill.Benchmarks;
 
 // Prints training throughput and peak memory of the paper's two networks. Usage:
-//   dotnet run -c Release --project tools/Distill.Benchmarks -- [training] [versus-pytorch [--rounds N] [--python PATH]] [--precision fp32|bf16|both (training, versus-pytorch)] [--batchnorm fused|libtorch] [bf16-accuracy [--epochs N]] [layers] [batchnorm-relu] [convolutions] [winograd-bf16] [kernels] [distillation] [cache-read] [memory] [parallel] [coordination --connection CS] [--steps N] [--warmup N] [--threads N] [--batch-size N] [--epochs N (memory)] [--width N (memory)]
+//   dotnet run -c Release --project tools/Distill.Benchmarks -- [training] [versus-pytorch [--rounds N] [--python PATH]] [--precision fp32|bf16|both (training, versus-pytorch)] [--batchnorm fused|libtorch] [bf16-accuracy [--epochs N]] [layers] [batchnorm-relu] [convolutions] [winograd-bf16] [weight-gradient] [kernels] [distillation] [cache-read] [memory] [parallel] [coordination --connection CS] [--steps N] [--warmup N] [--threads N] [--batch-size N] [--epochs N (memory)] [--width N (memory)]
 Distill.Learning.Training.NativeMemoryTuning.Apply();
 var options = BenchmarkOptions.Parse(args);
 Distill.Learning.Platform.BatchNormRelu.Enabled = options.FusedBatchNorm;
