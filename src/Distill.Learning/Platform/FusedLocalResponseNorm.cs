@@ -7,7 +7,7 @@ namespace Distill.Learning.Platform;
 /// <summary>
 /// A local response norm layer as one operation of ours (<see cref="LocalResponseNormKernels"/>, forward and input
 /// gradient) on channels-last float32 CPU tensors with beta 3/4, where its self-check passed; anything else (other
-/// exponents or types, NCHW tensors, a GPU, more than <see cref="LocalResponseNormKernels.MostChannels"/> channels) runs
+/// exponents or types, NCHW tensors, a GPU, a window or channel count above <see cref="LocalResponseNormKernels.MostChannels"/>) runs
 /// LibTorch's composite as before. Each row is computed alone, so results do not depend on the thread count; they agree
 /// with LibTorch's to float32 rounding, not to the bit (<see cref="LocalResponseNormSelfCheck"/>). The backward pass
 /// is not itself differentiable and frees what it saved, so a graph through it is differentiated once.
@@ -33,7 +33,8 @@ public static unsafe class FusedLocalResponseNorm
 
     /// <summary>Whether the kernels take this layer and input on this machine.</summary>
     internal static bool Runs(LocalResponseNorm norm, Tensor x) =>
-        VectorHardware && norm.beta == LocalResponseNormKernels.Beta && norm.size >= 1
+        // Both the window and the channels bound the rows' buffers on the stack.
+        VectorHardware && norm.beta == LocalResponseNormKernels.Beta && norm.size is >= 1 and <= LocalResponseNormKernels.MostChannels
         && x.device_type == DeviceType.CPU && x.dtype == ScalarType.Float32 && x.dim() == 4
         && x.shape[1] <= LocalResponseNormKernels.MostChannels && RoutedConvolution.IsChannelsLast(x);
 

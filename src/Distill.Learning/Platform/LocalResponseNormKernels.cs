@@ -21,7 +21,7 @@ internal static unsafe class LocalResponseNormKernels
     /// <summary>The only exponent the loops compute.</summary>
     public const double Beta = 0.75;
 
-    /// <summary>Most channels a row may have (its window sums are kept on the stack).</summary>
+    /// <summary>Most channels a row may have, and the widest window (a row's sums are kept on the stack).</summary>
     public const long MostChannels = 1024;
 
     private const int Lanes = 8;

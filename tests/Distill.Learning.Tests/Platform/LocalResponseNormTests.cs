@@ -85,11 +85,13 @@ public class LocalResponseNormTests
         using var scope = NewDisposeScope();
         using var layer = nn.LocalResponseNorm(9, 0.001, 0.75, 1.0);
         using var otherBeta = nn.LocalResponseNorm(9, 0.001, 0.5, 1.0);
+        using var tooWide = nn.LocalResponseNorm(LocalResponseNormKernels.MostChannels + 1, 0.001, 0.75, 1.0);
         var nchw = randn(2, 16, 4, 4);
         var nhwc = ChannelsLast(nchw);
         Assert.True(FusedLocalResponseNorm.Runs(layer, nhwc));
         Assert.False(FusedLocalResponseNorm.Runs(layer, nchw));
         Assert.False(FusedLocalResponseNorm.Runs(otherBeta, nhwc));
+        Assert.False(FusedLocalResponseNorm.Runs(tooWide, nhwc));
         Assert.False(FusedLocalResponseNorm.Runs(layer, nhwc.to(ScalarType.Float64)));
         // Whichever runs, the layer's result is the same to float32 rounding.
         Assert.InRange(RelativeError(FusedLocalResponseNorm.Apply(layer, nchw), layer.call(nchw).to(ScalarType.Float64)), 0, 1e-6);
