@@ -6,7 +6,9 @@ namespace Distill.Learning.Training;
 
 /// <summary>
 /// TorchSharp's SGD with the same update, operation for operation (so the same bits), and the same state-dict format,
-/// but with every scalar operand held alive for the whole step.
+/// but with every scalar operand held alive for the whole step, and float32 CPU parameters updated in one parallel
+/// loop of Distill's (<see cref="SgdKernels"/>) that computes LibTorch's bits (checked at start-up by
+/// <see cref="SgdSelfCheck"/>).
 /// </summary>
 /// <remarks>
 /// TorchSharp 0.107's SGD passes its hyperparameters through implicit double-to-Scalar conversions. The temporary
