@@ -73,9 +73,6 @@ public static unsafe class BatchNormRelu
         return y;
     }
 
-    // Without 256-bit vectors and FMA in hardware .NET would emulate the kernels' vector arithmetic, far slower than LibTorch.
-    private static readonly bool VectorHardware = System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && System.Runtime.Intrinsics.X86.Fma.IsSupported;
-
     /// <summary>Whether the fused kernels take this call: the tensors are theirs to run, and their self-check passed.</summary>
     private static bool Fuses(BatchNorm2d norm, Tensor x, Tensor? residual) =>
         Runs(norm, x, residual) && (x.dtype == ScalarType.BFloat16 ? BatchNormReluSelfCheck.PassedBf16 : BatchNormReluSelfCheck.Passed);
@@ -83,7 +80,7 @@ public static unsafe class BatchNormRelu
     /// <summary>Whether the kernels take activations of this type and channel count on this machine.</summary>
     private static bool Handles(ScalarType type, long channels) => type switch
     {
-        ScalarType.Float32 => VectorHardware,
+        ScalarType.Float32 => CpuIsa.HasVectorFma,
         ScalarType.BFloat16 => BatchNormReluBf16Kernels.Supported && BatchNormReluBf16Kernels.Fits(channels),
         _ => false,
     };

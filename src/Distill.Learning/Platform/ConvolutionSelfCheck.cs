@@ -196,7 +196,6 @@ public static class ConvolutionSelfCheck
             : new Outcome(output.detach(), null, gradients[0], gradOutput);
     }
 
-
     private static string KernelName(ConvolutionKernel kernel, ConvolutionConfig config) => kernel switch
     {
         ConvolutionKernel.Direct => "Distill's own 3x3 kernels",

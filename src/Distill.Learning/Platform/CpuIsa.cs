@@ -18,6 +18,13 @@ public static class CpuIsa
     /// </summary>
     public static string? Bf16Unavailable => Bf16Reason.Value;
 
+    /// <summary>
+    /// Whether 256-bit vectors and FMA run in hardware, which Distill's own float32 loops need: without them .NET would
+    /// emulate the loops' vector arithmetic, far slower than LibTorch's kernels.
+    /// </summary>
+    internal static readonly bool HasVectorFma =
+        System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && System.Runtime.Intrinsics.X86.Fma.IsSupported;
+
     /// <summary>The flags of /proc/cpuinfo's first processor (empty where there is none).</summary>
     private static IReadOnlySet<string> CpuFlags()
     {

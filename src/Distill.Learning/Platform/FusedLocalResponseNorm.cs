@@ -28,13 +28,10 @@ public static unsafe class FusedLocalResponseNorm
         return y;
     }
 
-    // Without 256-bit vectors and FMA in hardware .NET would emulate the kernels' vector arithmetic, far slower than LibTorch.
-    private static readonly bool VectorHardware = System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && System.Runtime.Intrinsics.X86.Fma.IsSupported;
-
     /// <summary>Whether the kernels take this layer and input on this machine.</summary>
     internal static bool Runs(LocalResponseNorm norm, Tensor x) =>
         // Both the window and the channels bound the rows' buffers on the stack.
-        VectorHardware && norm.beta == LocalResponseNormKernels.Beta && norm.size is >= 1 and <= LocalResponseNormKernels.MostChannels
+        CpuIsa.HasVectorFma && norm.beta == LocalResponseNormKernels.Beta && norm.size is >= 1 and <= LocalResponseNormKernels.MostChannels
         && x.device_type == DeviceType.CPU && x.dtype == ScalarType.Float32 && x.dim() == 4
         && x.shape[1] <= LocalResponseNormKernels.MostChannels && RoutedConvolution.IsChannelsLast(x);
 

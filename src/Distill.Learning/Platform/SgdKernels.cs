@@ -83,11 +83,11 @@ internal sealed unsafe class SgdUpdate(SgdKernels.Coefficients coefficients) : I
     private readonly List<(IntPtr Parameter, IntPtr Gradient, IntPtr Buffer, long First, long End)> _chunks = [];
 
     /// <summary>
-    /// Whether the loop can update this parameter: float32 on the CPU, contiguous, and its gradient (and momentum
-    /// buffer, where there is momentum) alike. Anything else takes LibTorch's update.
+    /// Whether the loop can update this parameter: a machine with vector FMA, float32 on the CPU, contiguous, and its
+    /// gradient (and momentum buffer, where there is momentum) alike. Anything else takes LibTorch's update.
     /// </summary>
     public static bool Fits(TorchSharp.torch.Tensor parameter, TorchSharp.torch.Tensor gradient, TorchSharp.torch.Tensor? buffer) =>
-        Plain(parameter) && Plain(gradient) && gradient.numel() == parameter.numel()
+        CpuIsa.HasVectorFma && Plain(parameter) && Plain(gradient) && gradient.numel() == parameter.numel()
         && (buffer is null || (Plain(buffer) && buffer.numel() == parameter.numel()));
 
     private static bool Plain(TorchSharp.torch.Tensor t) =>

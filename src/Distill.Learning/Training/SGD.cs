@@ -32,15 +32,15 @@ public sealed class SGD : TorchSharp.Modules.SGD
         double momentumValue = options.momentum!.Value;
         double weightDecayValue = options.weight_decay!.Value;
         bool nesterov = options.nesterov!.Value;
+        double keptValue = 1 - options.dampening!.Value;
         double descentValue = options.maximize!.Value ? options.LearningRate!.Value : -options.LearningRate!.Value;
         using Scalar weightDecay = weightDecayValue.ToScalar();
         using Scalar momentum = momentumValue.ToScalar();
-        using Scalar kept = (1 - options.dampening!.Value).ToScalar();
+        using Scalar kept = keptValue.ToScalar();
         using Scalar descent = descentValue.ToScalar();
         // Float32 CPU parameters with a momentum buffer (or none needed) take one fused loop, where it gives LibTorch's
         // bits (SgdSelfCheck); the rest, and every parameter's first step (which creates its buffer), LibTorch's operations.
-        var fused = new SgdUpdate(SgdKernels.Coefficients.Of(weightDecayValue, momentumValue, 1 - options.dampening!.Value,
-            descentValue, nesterov));
+        var fused = new SgdUpdate(SgdKernels.Coefficients.Of(weightDecayValue, momentumValue, keptValue, descentValue, nesterov));
 
         foreach (var parameter in group.Parameters)
         {
