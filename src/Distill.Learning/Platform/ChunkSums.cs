@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.Intrinsics;
 using TorchSharp;
 
 namespace Distill.Learning.Platform;
@@ -39,12 +40,12 @@ internal static unsafe class ChunkSums
                 OpenMpTeam.For(chunks, torch.get_num_threads(), new Reduction(loop, f, s));
             var first = new double[channels];
             var second = new double[channels];
-            for (int chunk = 0; chunk < chunks; chunk++)
-            for (long c = 0; c < channels; c++)
-            {
-                first[c] += firstParts[chunk * channels + c];
-                second[c] += secondParts[chunk * channels + c];
-            }
+            fixed (double* f = firstParts, s = secondParts, intoFirst = first, intoSecond = second)
+                for (int chunk = 0; chunk < chunks; chunk++)
+                {
+                    AddInto(intoFirst, f + chunk * channels, channels);
+                    AddInto(intoSecond, s + chunk * channels, channels);
+                }
             return (first, second);
         }
         finally
@@ -52,6 +53,15 @@ internal static unsafe class ChunkSums
             ArrayPool<double>.Shared.Return(firstParts);
             ArrayPool<double>.Shared.Return(secondParts);
         }
+    }
+
+    /// <summary>total[c] += part[c]: each channel's sum one chunk at a time in chunk order, several channels per vector.</summary>
+    private static void AddInto(double* total, double* part, long channels)
+    {
+        long c = 0;
+        for (; c + Vector256<double>.Count <= channels; c += Vector256<double>.Count)
+            (Vector256.Load(total + c) + Vector256.Load(part + c)).Store(total + c);
+        for (; c < channels; c++) total[c] += part[c];
     }
 
     public static void RunElementwise(Loop loop) => OpenMpTeam.For(loop.Chunks, torch.get_num_threads(), new Elementwise(loop));

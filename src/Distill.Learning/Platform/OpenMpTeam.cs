@@ -70,6 +70,10 @@ internal static unsafe class OpenMpTeam
     /// A loop's chunks in one contiguous block per thread. Its owner runs a block from the front; a thread done with its
     /// own takes the back half of what is left of another's at once, so that neither alternates chunks with the other.
     /// Each block's next and end chunk share one 64-bit word changed by compare-and-swap, so every chunk runs once.
+    /// The owner claims an eighth of what is left of its block at a time (at least one chunk): a compare-and-swap is a
+    /// locked instruction, which waits for the stores before it to drain, and one per 16 KB chunk cost ~0.1 us each on
+    /// this project's EPYC (an empty loop of 256 chunks: 28 us, 3 us claimed so). The last claims are single chunks,
+    /// so the threads still finish within a chunk of each other.
     /// </summary>
     private sealed class Job
     {
@@ -99,7 +103,9 @@ internal static unsafe class OpenMpTeam
                 long seen = Volatile.Read(ref word);
                 var (next, end) = Unpack(seen);
                 if (next >= end) return;
-                if (Interlocked.CompareExchange(ref word, Pack(next + 1, end), seen) == seen) _body.Run(next);
+                int take = Math.Max(1, (end - next) / 8);
+                if (Interlocked.CompareExchange(ref word, Pack(next + take, end), seen) == seen)
+                    for (int chunk = next; chunk < next + take && !Stopped; chunk++) _body.Run(chunk);
             }
         }
 
