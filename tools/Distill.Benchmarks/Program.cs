@@ -2,9 +2,18 @@ using System.Diagnostics;
 using Distill.Benchmarks;
 
 // Prints training throughput and peak memory of the paper's two networks. Usage:
-//   dotnet run -c Release --project tools/Distill.Benchmarks -- [training] [versus-pytorch [--rounds N] [--python PATH]] [--precision fp32|bf16|both (training, versus-pytorch)] [--batchnorm fused|libtorch] [bf16-accuracy [--epochs N]] [layers] [batchnorm-relu] [convolutions] [winograd-bf16] [weight-gradient] [kernels] [distillation] [cache-read] [memory] [parallel] [coordination --connection CS] [--steps N] [--warmup N] [--threads N] [--batch-size N] [--epochs N (memory)] [--width N (memory)]
+//   dotnet run -c Release --project tools/Distill.Benchmarks -- [training] [versus-pytorch [--rounds N] [--python PATH] [--against default,channels-last,channels-last-bf16]] [--precision fp32|bf16|both (training, versus-pytorch)] [--batchnorm fused|libtorch] [bf16-accuracy [--epochs N]] [layers] [batchnorm-relu] [convolutions] [winograd-bf16] [weight-gradient] [kernels] [distillation] [cache-read] [memory] [parallel] [coordination --connection CS] [--steps N] [--warmup N] [--threads N] [--batch-size N] [--epochs N (memory)] [--width N (memory)]
 Distill.Learning.Training.NativeMemoryTuning.Apply();
-var options = BenchmarkOptions.Parse(args);
+BenchmarkOptions options;
+try
+{
+    options = BenchmarkOptions.Parse(args);
+}
+catch (Exception e) when (e is ArgumentException or FormatException or IndexOutOfRangeException)
+{
+    Console.Error.WriteLine($"distill benchmarks: {(e is IndexOutOfRangeException ? $"{args[^1]} needs a value" : e.Message)}");
+    return 2;
+}
 Distill.Learning.Platform.BatchNormRelu.Enabled = options.FusedBatchNorm;
 Console.WriteLine($"# Distill benchmarks  {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC  {Environment.ProcessorCount} cores");
 foreach (var suite in options.Suites)

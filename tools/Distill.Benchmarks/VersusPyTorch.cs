@@ -21,6 +21,18 @@ internal static class VersusPyTorch
     /// <summary>bench_resnet56.py's --config values: PyTorch as shipped, and as a CPU practitioner tunes it.</summary>
     internal static readonly string[] Configs = ["default", "channels-last", "channels-last-bf16"];
 
+    /// <summary>
+    /// --against's list: some of <see cref="Configs"/>. Fewer configurations make shorter rounds, so more of them fit a
+    /// quiet spell of a shared machine and the two sides of a ratio run closer together.
+    /// </summary>
+    internal static IReadOnlyList<string> ParseConfigs(string list)
+    {
+        var chosen = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (chosen.Length == 0 || chosen.Any(c => !Configs.Contains(c)))
+            throw new ArgumentException($"--against {list}: expected a comma-separated list of {string.Join(", ", Configs)}");
+        return Configs.Where(chosen.Contains).ToArray();
+    }
+
     public static void Run(BenchmarkOptions options)
     {
         if (options.Threads > 0) set_num_threads(options.Threads);
@@ -41,16 +53,17 @@ internal static class VersusPyTorch
             return;
         }
         int rounds = Math.Max(1, options.Repeats);
+        var configs = options.Against ?? Configs;
         var before = MachinePeak.Measure(threads);
         Console.WriteLine($"versus PyTorch ({python.Value.Path}, torch {python.Value.Version}): training step, batch {options.BatchSize}, 32x32x3, {threads} threads, " +
                           $"{rounds} rounds of {options.Steps} timed steps after {options.Warmup} warm-up, per side and model; Distill {string.Join(", ", precisions.Select(p => p.Name()))}; " +
-                          $"PyTorch {string.Join(", ", Configs)}; odd rounds Distill first, even rounds PyTorch first (each side's order reversed)");
+                          $"PyTorch {string.Join(", ", configs)}; odd rounds Distill first, even rounds PyTorch first (each side's order reversed)");
         Console.WriteLine(before is null ? "peak: not measured (no C compiler: apt-get install gcc)"
             : $"peak ({threads} threads, independent FMA chains): fp32 {before.Fp32:F0} GFLOP/s, bf16 {(before.Bf16 is { } b ? $"{b:F0} GFLOP/s" : "none (no AVX512_BF16)")}");
         Console.WriteLine($"{"round",5}  {"model",-9} {"side",-28} {"img/s",8}");
         var models = TrainingThroughput.Selected(options);
         var distill = models.ToDictionary(m => m.Name, _ => precisions.ToDictionary(p => p, _ => new List<Side>()));
-        var pytorch = models.ToDictionary(m => m.Name, _ => Configs.ToDictionary(c => c, _ => new List<Side>()));
+        var pytorch = models.ToDictionary(m => m.Name, _ => configs.ToDictionary(c => c, _ => new List<Side>()));
         for (int round = 1; round <= rounds; round++)
         {
             foreach (var (name, factory) in models)
@@ -69,7 +82,7 @@ internal static class VersusPyTorch
                 }
                 bool distillFirst = round % 2 == 1;
                 if (distillFirst) foreach (var p in precisions) RunDistill(p);
-                foreach (var c in distillFirst ? Configs : Configs.Reverse()) RunPyTorch(c);
+                foreach (var c in distillFirst ? configs : configs.Reverse()) RunPyTorch(c);
                 if (!distillFirst) foreach (var p in precisions.Reverse()) RunDistill(p);
             }
         }
