@@ -118,8 +118,11 @@ public sealed class CifarResNet : ClassifierNet
         {
             if (shortcut is not null) return shortcut_bn!.call(shortcut.call(x));
             var identity = x;
+            // The strided subsample as a 1x1 average pool: the same values, and unlike indexing it keeps channels-last,
+            // forward and backward (indexing's gradient comes back NCHW, which autograd then adds to the first
+            // convolution's channels-last one, and the fused batch norm copies its NCHW residual first).
             if (_stride > 1)
-                identity = identity[TensorIndex.Colon, TensorIndex.Colon, TensorIndex.Slice(null, null, _stride), TensorIndex.Slice(null, null, _stride)];
+                identity = functional.avg_pool2d(identity, 1, _stride);
             if (_padChannels > 0)
             {
                 long half = _padChannels / 2;
