@@ -36,16 +36,17 @@ internal static unsafe class ChunkSums
         var secondParts = ArrayPool<double>.Shared.Rent(length);
         try
         {
-            fixed (double* f = firstParts, s = secondParts)
-                OpenMpTeam.For(chunks, torch.get_num_threads(), new Reduction(loop, f, s));
             var first = new double[channels];
             var second = new double[channels];
             fixed (double* f = firstParts, s = secondParts, intoFirst = first, intoSecond = second)
+            {
+                OpenMpTeam.For(chunks, torch.get_num_threads(), new Reduction(loop, f, s));
                 for (int chunk = 0; chunk < chunks; chunk++)
                 {
                     AddInto(intoFirst, f + chunk * channels, channels);
                     AddInto(intoSecond, s + chunk * channels, channels);
                 }
+            }
             return (first, second);
         }
         finally
